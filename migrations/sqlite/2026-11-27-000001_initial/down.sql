@@ -1,0 +1,15 @@
+DROP TABLE article_stats;
+DROP TABLE audit_log;
+DROP TABLE sessions;
+DROP TABLE staff_users;
+DROP TABLE stripe_events;
+DROP TABLE jobs;
+DROP TABLE tokens;
+DROP TABLE newsletter_subscriptions;
+DROP TABLE subscribers;
+DROP TABLE newsletters;
+DROP TABLE payments;
+DROP TABLE memberships;
+DROP TABLE members;
+DROP TABLE tiers;
+DROP TABLE campaigns;

@@ -1,0 +1,377 @@
+//! Typed settings from the environment and an optional `memberdrive.toml`.
+//!
+//! Every key of the contract may be set in either place; the environment wins. Each value is
+//! parsed once at start-up, and a bad one stops the program with one line naming the variable.
+//! Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use lettre::message::Mailbox;
+use url::Url;
+
+use crate::db::Backend;
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// `DATABASE_URL`, validated: `sqlite://PATH` or `postgres://…`. May hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: Secret,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// Parses and checks the scheme.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let backend = if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Url::parse(raw).map_err(|e| format!("not a valid URL: {e}"))?;
+            Backend::Postgres
+        } else if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://memberdrive.db".into());
+            }
+            Backend::Sqlite
+        } else {
+            return Err("must start with sqlite:// or postgres://".into());
+        };
+        Ok(DatabaseUrl { raw: Secret::new(raw), backend })
+    }
+
+    /// Which backend this URL names.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The full URL, password included, for the driver only.
+    pub fn expose(&self) -> &str {
+        self.raw.expose()
+    }
+
+    /// The file path of a `sqlite://` URL.
+    pub fn sqlite_path(&self) -> &str {
+        self.raw.expose().trim_start_matches("sqlite://")
+    }
+
+    /// The URL with any password replaced, safe for messages.
+    pub fn redacted(&self) -> String {
+        match Url::parse(self.expose()) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            _ => self.expose().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// How request and worker logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// All runtime settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the data lives.
+    pub database_url: DatabaseUrl,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Public URL every emailed link is built from.
+    pub base_url: Url,
+    /// SMTP relay; `None` writes `.eml` files to `mail_dir`.
+    pub smtp_url: Option<Secret>,
+    /// Where `.eml` files go without SMTP.
+    pub mail_dir: PathBuf,
+    /// The From address.
+    pub mail_from: Mailbox,
+    /// Stripe API key; `None` switches paid membership off.
+    pub stripe_secret_key: Option<Secret>,
+    /// Webhook signing secrets (several during rotation).
+    pub stripe_webhook_secrets: Vec<Secret>,
+    /// Stripe API base URL.
+    pub stripe_api_base: Url,
+    /// Key for session cookies; `None` means one is generated per start.
+    pub session_key: Option<Secret>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `frame-ancestors` sources for the widget iframe.
+    pub widget_ancestors: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// A setting that could not be used, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {key}: {problem}")]
+pub struct ConfigError {
+    /// The variable's name.
+    pub key: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+const KEYS: &[&str] = &[
+    "DATABASE_URL",
+    "MEMBERDRIVE_BIND",
+    "MEMBERDRIVE_BASE_URL",
+    "SMTP_URL",
+    "MEMBERDRIVE_MAIL_DIR",
+    "MAIL_FROM",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "MEMBERDRIVE_SESSION_KEY",
+    "MEMBERDRIVE_TRUSTED_PROXIES",
+    "MEMBERDRIVE_WIDGET_ANCESTORS",
+    "MEMBERDRIVE_LOG_FORMAT",
+];
+
+impl Settings {
+    /// Reads `memberdrive.toml` (or the file named by `MEMBERDRIVE_CONFIG`) and the environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let file = std::env::var("MEMBERDRIVE_CONFIG").unwrap_or_else(|_| "memberdrive.toml".into());
+        let mut values = read_toml(Path::new(&file))?;
+        for key in KEYS {
+            if let Ok(value) = std::env::var(key) {
+                values.insert(key.to_string(), value);
+            }
+        }
+        Settings::from_map(&values)
+    }
+
+    /// Builds settings from key/value pairs (unset keys take the contract's defaults).
+    pub fn from_map(values: &HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let get = |key: &'static str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let parse = |key: &'static str, default: &str| -> Result<String, ConfigError> {
+            Ok(get(key).unwrap_or(default).to_owned())
+        };
+        let err = |key: &'static str| move |problem: String| ConfigError { key, problem };
+
+        let database_url = DatabaseUrl::parse(&parse("DATABASE_URL", "sqlite://memberdrive.db")?)
+            .map_err(err("DATABASE_URL"))?;
+        let bind = parse("MEMBERDRIVE_BIND", "127.0.0.1:8080")?
+            .parse::<SocketAddr>()
+            .map_err(|e| err("MEMBERDRIVE_BIND")(format!("{e} (expected HOST:PORT, e.g. 127.0.0.1:8080)")))?;
+        let base_url = parse_http_url(&parse("MEMBERDRIVE_BASE_URL", "http://127.0.0.1:8080")?)
+            .map_err(err("MEMBERDRIVE_BASE_URL"))?;
+        let smtp_url = match get("SMTP_URL") {
+            Some(raw) => {
+                let url = Url::parse(raw).map_err(|e| err("SMTP_URL")(e.to_string()))?;
+                if !matches!(url.scheme(), "smtp" | "smtps") {
+                    return Err(err("SMTP_URL")("must start with smtp:// or smtps://".into()));
+                }
+                Some(Secret::new(raw))
+            }
+            None => None,
+        };
+        let mail_dir = PathBuf::from(parse("MEMBERDRIVE_MAIL_DIR", "./mail")?);
+        let mail_from = parse("MAIL_FROM", "Members <members@localhost>")?
+            .parse::<Mailbox>()
+            .map_err(|e| err("MAIL_FROM")(format!("not an address: {e}")))?;
+        let stripe_secret_key = get("STRIPE_SECRET_KEY").map(Secret::new);
+        let stripe_webhook_secrets = get("STRIPE_WEBHOOK_SECRET")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        if s.starts_with("whsec_") {
+                            Ok(Secret::new(s))
+                        } else {
+                            Err(err("STRIPE_WEBHOOK_SECRET")("each secret must start with whsec_".into()))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let stripe_api_base = parse_http_url(&parse("STRIPE_API_BASE", "https://api.stripe.com/")?)
+            .map_err(err("STRIPE_API_BASE"))?;
+        let session_key = match get("MEMBERDRIVE_SESSION_KEY") {
+            Some(raw) => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(raw)
+                    .map_err(|e| err("MEMBERDRIVE_SESSION_KEY")(format!("not base64: {e}")))?;
+                if bytes.len() < 64 {
+                    return Err(err("MEMBERDRIVE_SESSION_KEY")(format!(
+                        "must decode to at least 64 bytes, got {}",
+                        bytes.len()
+                    )));
+                }
+                Some(Secret::new(raw))
+            }
+            None => None,
+        };
+        let trusted_proxies = get("MEMBERDRIVE_TRUSTED_PROXIES")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse::<IpAddr>().map_err(|e| err("MEMBERDRIVE_TRUSTED_PROXIES")(format!("{s:?}: {e}"))))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let widget_ancestors = parse("MEMBERDRIVE_WIDGET_ANCESTORS", "*")?;
+        if widget_ancestors.contains([';', ',', '\n', '\r']) {
+            return Err(err("MEMBERDRIVE_WIDGET_ANCESTORS")(
+                "space-separated origins only (no ; or ,)".into(),
+            ));
+        }
+        let log_format = match parse("MEMBERDRIVE_LOG_FORMAT", "text")?.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(err("MEMBERDRIVE_LOG_FORMAT")(format!("{other:?} is neither text nor json")));
+            }
+        };
+        Ok(Settings {
+            database_url,
+            bind,
+            base_url,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            stripe_secret_key,
+            stripe_webhook_secrets,
+            stripe_api_base,
+            session_key,
+            trusted_proxies,
+            widget_ancestors,
+            log_format,
+        })
+    }
+
+    /// The public URL of `path` (which starts with `/`), from the configured base URL.
+    pub fn public_url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+fn parse_http_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("{e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http:// or https:// URL with a host".into());
+    }
+    Ok(url)
+}
+
+fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => return Err(ConfigError { key: "MEMBERDRIVE_CONFIG", problem: format!("{}: {e}", path.display()) }),
+    };
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
+        key: "MEMBERDRIVE_CONFIG",
+        problem: format!("{}: {}", path.display(), e.message()),
+    })?;
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        let upper = key.to_ascii_uppercase();
+        let Some(known) = KEYS.iter().find(|k| **k == upper) else {
+            return Err(ConfigError {
+                key: "MEMBERDRIVE_CONFIG",
+                problem: format!("{}: unknown key {key:?}", path.display()),
+            });
+        };
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        values.insert((*known).to_owned(), value);
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_map(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url.backend(), Backend::Sqlite);
+        assert_eq!(s.database_url.sqlite_path(), "memberdrive.db");
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.widget_ancestors, "*");
+        assert!(s.smtp_url.is_none() && s.stripe_secret_key.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x", "must start with sqlite:// or postgres://"),
+            ("DATABASE_URL", "sqlite://", "needs a file path"),
+            ("MEMBERDRIVE_BIND", "localhost", "HOST:PORT"),
+            ("MEMBERDRIVE_BASE_URL", "ftp://x", "http"),
+            ("SMTP_URL", "http://x", "smtp://"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_a,nope", "whsec_"),
+            ("MEMBERDRIVE_SESSION_KEY", "c2hvcnQ=", "at least 64 bytes"),
+            ("MEMBERDRIVE_TRUSTED_PROXIES", "10.0.0.1,proxy", "proxy"),
+            ("MEMBERDRIVE_LOG_FORMAT", "xml", "neither"),
+        ];
+        for (key, value, expected) in cases {
+            let e = settings(&[(key, value)]).expect_err(key);
+            assert_eq!(e.key, key);
+            assert!(e.to_string().contains(expected), "{key}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://app:hunter2@db/app"),
+            ("STRIPE_SECRET_KEY", "sk_test_123"),
+            ("SMTP_URL", "smtp://u:p4ss@mail:587"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        for secret in ["hunter2", "sk_test_123", "p4ss"] {
+            assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+        }
+    }
+}

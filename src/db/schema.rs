@@ -1,0 +1,255 @@
+// Mirrors migrations/postgres as `diesel print-schema` would print it; the SQLite tree has the
+// same tables and columns, which `tests/api/schema.rs` checks on both backends.
+
+diesel::table! {
+    article_stats (campaign_id, article_url, day) {
+        campaign_id -> Integer,
+        article_url -> Text,
+        day -> Text,
+        views -> BigInt,
+        clicks -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        actor -> Text,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        metric -> Text,
+        goal -> BigInt,
+        currency -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        milestones -> Text,
+        manual_offset -> BigInt,
+        donation_member_days -> Integer,
+        min_amount -> BigInt,
+        max_amount -> BigInt,
+        donation_presets -> Text,
+        archived -> Bool,
+        progress_count -> BigInt,
+        progress_version -> BigInt,
+        progress_updated_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Integer,
+        kind -> Text,
+        dedupe_key -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        run_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Integer,
+        email -> Text,
+        name -> Nullable<Text>,
+        locale -> Text,
+        stripe_customer_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Integer,
+        member_id -> Integer,
+        campaign_id -> Integer,
+        tier_id -> Nullable<Integer>,
+        billing_interval -> Text,
+        amount -> BigInt,
+        currency -> Text,
+        status -> Text,
+        cancel_at_period_end -> Bool,
+        current_period_end -> Nullable<Timestamp>,
+        stripe_subscription_id -> Nullable<Text>,
+        stripe_checkout_session_id -> Nullable<Text>,
+        ref_url -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    newsletter_subscriptions (id) {
+        id -> Integer,
+        subscriber_id -> Integer,
+        newsletter_id -> Integer,
+        status -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    newsletters (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        language -> Text,
+        position -> Integer,
+        archived -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Integer,
+        member_id -> Integer,
+        campaign_id -> Integer,
+        membership_id -> Nullable<Integer>,
+        kind -> Text,
+        amount -> BigInt,
+        amount_refunded -> BigInt,
+        currency -> Text,
+        status -> Text,
+        dispute_status -> Nullable<Text>,
+        stripe_invoice_id -> Nullable<Text>,
+        stripe_payment_intent_id -> Nullable<Text>,
+        stripe_charge_id -> Nullable<Text>,
+        ref_url -> Nullable<Text>,
+        paid_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        staff_user_id -> Nullable<Integer>,
+        member_id -> Nullable<Integer>,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_users (id) {
+        id -> Integer,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    stripe_events (id) {
+        id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> Integer,
+        email -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tiers (id) {
+        id -> Integer,
+        campaign_id -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        monthly_amount -> Nullable<BigInt>,
+        yearly_amount -> Nullable<BigInt>,
+        position -> Integer,
+        archived -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        subscriber_id -> Nullable<Integer>,
+        member_id -> Nullable<Integer>,
+        payload -> Text,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_stats -> campaigns (campaign_id));
+diesel::joinable!(memberships -> campaigns (campaign_id));
+diesel::joinable!(memberships -> members (member_id));
+diesel::joinable!(memberships -> tiers (tier_id));
+diesel::joinable!(newsletter_subscriptions -> newsletters (newsletter_id));
+diesel::joinable!(newsletter_subscriptions -> subscribers (subscriber_id));
+diesel::joinable!(payments -> campaigns (campaign_id));
+diesel::joinable!(payments -> members (member_id));
+diesel::joinable!(payments -> memberships (membership_id));
+diesel::joinable!(sessions -> members (member_id));
+diesel::joinable!(sessions -> staff_users (staff_user_id));
+diesel::joinable!(tiers -> campaigns (campaign_id));
+diesel::joinable!(tokens -> members (member_id));
+diesel::joinable!(tokens -> subscribers (subscriber_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    article_stats,
+    audit_log,
+    campaigns,
+    jobs,
+    members,
+    memberships,
+    newsletter_subscriptions,
+    newsletters,
+    payments,
+    sessions,
+    staff_users,
+    stripe_events,
+    subscribers,
+    tiers,
+    tokens,
+);

@@ -1,0 +1,161 @@
+//! The translation layer: every string a reader sees comes from `locales/{en,uk}.ftl`
+//! (Fluent, so plurals follow each language's CLDR rules), and numbers are grouped the way
+//! each language writes them.
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// A language we speak to readers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Ukrainian.
+    Uk,
+}
+
+impl Lang {
+    /// From a `lang` parameter or stored locale; anything unknown is English.
+    pub fn from_code(code: &str) -> Lang {
+        if code.trim().to_ascii_lowercase().starts_with("uk") { Lang::Uk } else { Lang::En }
+    }
+
+    /// The BCP 47 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Uk => "uk",
+        }
+    }
+
+    /// Looks up message `id` with `args`; a missing message shows its id (and fails tests).
+    pub fn t(self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let bundle = match self {
+            Lang::En => &*EN,
+            Lang::Uk => &*UK,
+        };
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return id.to_owned();
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+        debug_assert!(errors.is_empty(), "{id}: {errors:?}");
+        text.into_owned()
+    }
+
+    /// An integer with this language's digit grouping: `12,345` or `12 345` (no-break space).
+    pub fn number(self, n: i64) -> String {
+        let sep = match self {
+            Lang::En => ',',
+            Lang::Uk => '\u{a0}',
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// An amount in minor units as money: `€1,234.50` / `1 234,50 €`.
+    pub fn money(self, minor: i64, currency: &str) -> String {
+        let exponent = if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) { 0 } else { 2 };
+        let (major, cents) = if exponent == 0 { (minor, 0) } else { (minor / 100, (minor % 100).abs()) };
+        let symbol = match currency.to_ascii_lowercase().as_str() {
+            "eur" => "€".to_owned(),
+            "usd" => "$".to_owned(),
+            "gbp" => "£".to_owned(),
+            "uah" => "₴".to_owned(),
+            other => other.to_ascii_uppercase(),
+        };
+        let whole = self.number(major);
+        let show_cents = exponent > 0 && cents != 0;
+        match self {
+            Lang::En if show_cents => format!("{symbol}{whole}.{cents:02}"),
+            Lang::En => format!("{symbol}{whole}"),
+            Lang::Uk if show_cents => format!("{whole},{cents:02}\u{a0}{symbol}"),
+            Lang::Uk => format!("{whole}\u{a0}{symbol}"),
+        }
+    }
+}
+
+/// Stripe's zero-decimal currencies that newsrooms plausibly use.
+const ZERO_DECIMAL: [&str; 5] = ["jpy", "krw", "clp", "vnd", "huf"];
+
+fn bundle(lang: &str, source: &'static str) -> FluentBundle<FluentResource> {
+    let resource = FluentResource::try_new(source.to_owned()).expect("locale file parses");
+    let mut bundle = FluentBundle::new_concurrent(vec![lang.parse().expect("language id")]);
+    // Unicode isolation marks would end up inside SVG text and aria-valuetext.
+    bundle.set_use_isolating(false);
+    bundle.add_resource(resource).expect("no duplicate messages");
+    bundle
+}
+
+static EN: LazyLock<FluentBundle<FluentResource>> =
+    LazyLock::new(|| bundle("en", include_str!("../locales/en.ftl")));
+static UK: LazyLock<FluentBundle<FluentResource>> =
+    LazyLock::new(|| bundle("uk", include_str!("../locales/uk.ftl")));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(lang: Lang, metric: &str, count: i64, goal: i64) -> String {
+        lang.t(
+            "widget-count",
+            &[
+                ("count_text", lang.number(count).into()),
+                ("goal_text", lang.number(goal).into()),
+                ("goal", goal.into()),
+                ("metric", metric.into()),
+            ],
+        )
+    }
+
+    #[test]
+    fn counts_read_naturally_in_both_languages() {
+        assert_eq!(count(Lang::En, "members", 12_345, 20_000), "12,345 of 20,000 members");
+        assert_eq!(count(Lang::En, "members", 0, 1), "0 of 1 member");
+        assert_eq!(count(Lang::Uk, "members", 12_345, 20_000), "12\u{a0}345 з 20\u{a0}000 учасників");
+        assert_eq!(count(Lang::Uk, "members", 5, 21), "5 з 21 учасника");
+        assert_eq!(count(Lang::Uk, "supporters", 5, 22), "5 з 22 прихильників");
+    }
+
+    #[test]
+    fn ukrainian_plurals_follow_cldr() {
+        for (n, expected) in [
+            (1, "Залишився 1 день"),
+            (2, "Залишилося 2 дні"),
+            (5, "Залишилося 5 днів"),
+            (11, "Залишилося 11 днів"),
+            (21, "Залишився 21 день"),
+            (24, "Залишилося 24 дні"),
+        ] {
+            assert_eq!(Lang::Uk.t("widget-days-left", &[("n", n.into())]), expected);
+        }
+    }
+
+    #[test]
+    fn numbers_and_money_are_grouped_per_language() {
+        assert_eq!(Lang::En.number(1_000_000), "1,000,000");
+        assert_eq!(Lang::En.number(999), "999");
+        assert_eq!(Lang::Uk.number(-12_345), "-12\u{a0}345");
+        assert_eq!(Lang::En.money(123_450, "eur"), "€1,234.50");
+        assert_eq!(Lang::En.money(500_000, "usd"), "$5,000");
+        assert_eq!(Lang::Uk.money(123_450, "uah"), "1\u{a0}234,50\u{a0}₴");
+    }
+}

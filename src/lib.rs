@@ -1,0 +1,14 @@
+//! memberdrive: membership and donation campaigns for independent newsrooms.
+
+pub mod campaigns;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod members;
+pub mod startup;
+pub mod telemetry;
+pub mod widget;

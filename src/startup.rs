@@ -1,0 +1,207 @@
+//! Builds the application: state, background tasks, and the one route table.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::campaigns::attribution::ArticleStats;
+use crate::campaigns::board::ProgressBoard;
+use crate::campaigns::progress;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::{http, widget};
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    /// Settings as parsed at start-up.
+    pub settings: Settings,
+    /// The database.
+    pub db: Db,
+    /// Every campaign's progress, in memory.
+    pub board: Arc<ProgressBoard>,
+    /// Widget views and clicks waiting to be flushed.
+    pub stats: Arc<ArticleStats>,
+    /// Turns true when the process is stopping; long-lived responses end on it.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// A built, listening application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, loads the progress board and binds the
+    /// listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url)?;
+        let migrate = db.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut conn = migrate.get()?;
+            db::run_migrations(&mut conn)?;
+            // Counts move with time (periods end while the process was down).
+            progress::refresh_all(&mut conn, db::now())?;
+            Ok(())
+        })
+        .await??;
+
+        let board = Arc::new(ProgressBoard::new(settings.base_url.as_str()));
+        board.reload(&db).await.context("loading campaign progress")?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let (stop, stopping) = watch::channel(false);
+        let state = web::Data::new(AppState {
+            settings,
+            db,
+            board,
+            stats: Arc::default(),
+            stopping,
+        });
+        let metrics = PrometheusMetricsBuilder::new("memberdrive")
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let server = build_server(listener, state.clone(), metrics)?;
+        Ok(Application { port, server, state, stop })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the server is stopped), then stops the background
+    /// work cleanly: live streams end, pending statistics are flushed.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Application { server, state, stop, .. } = self;
+        let handle = server.handle();
+        let background = spawn_background(&state);
+        let signals = tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                shutdown_signal().await;
+                tracing::info!("stopping");
+                stop.send_replace(true);
+                handle.stop(true).await;
+            }
+        });
+        server.await?;
+        stop.send_replace(true);
+        signals.abort();
+        for task in background {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        Ok(())
+    }
+}
+
+fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+    let board = state.board.clone();
+    let stats = state.stats.clone();
+    let (db1, db2, db3) = (state.db.clone(), state.db.clone(), state.db.clone());
+    let (s1, s2, s3) = (state.stopping.clone(), state.stopping.clone(), state.stopping.clone());
+    let board2 = state.board.clone();
+    vec![
+        tokio::spawn(board.run_refresher(db1, s1)),
+        tokio::spawn(async move { stats.run_flusher(db2, s2).await }),
+        tokio::spawn(recount_periodically(db3, board2, s3)),
+    ]
+}
+
+/// Time moves counts without any write (a cancelled period ends, a donor's days run out):
+/// campaigns are recounted when the next cancelled period ends, and at least every minute.
+async fn recount_periodically(db: Db, board: Arc<ProgressBoard>, mut stop: watch::Receiver<bool>) {
+    const AT_LEAST: Duration = Duration::from_secs(60);
+    loop {
+        // Any change may bring an earlier expiry: wake on it and look again.
+        let changed = board.changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let next = db.read(|conn| progress::next_expiry(conn, db::now())).await.ok().flatten();
+        let wait = next
+            .and_then(|at| (at - db::now()).to_std().ok())
+            .map_or(AT_LEAST, |d| d.min(AT_LEAST) + Duration::from_millis(10));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = &mut changed => continue,
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let result = db
+            .write(|conn| -> Result<usize, db::DbError> { Ok(progress::refresh_all(conn, db::now())?) })
+            .await;
+        match result {
+            Ok(0) => {}
+            Ok(changed) => {
+                tracing::info!(campaigns = changed, "counts moved with time");
+                board.poke();
+            }
+            Err(e) => tracing::warn!(error = %e, "periodic recount failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn build_server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    metrics: PrometheusMetrics,
+) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(http::security_headers))
+            .wrap(metrics.clone())
+            .wrap(from_fn(http::log_requests))
+            .wrap(Compress::default())
+            .app_data(state.clone())
+            .configure(routes)
+    })
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The route table.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .configure(widget::configure);
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    // Bounded so that a hung database answers 503 quickly instead of stalling the probe.
+    match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
+        Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        _ => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable"),
+    }
+}
