@@ -1,0 +1,234 @@
+//! The progress board: every campaign's current progress, held in memory and rendered once
+//! per change, so widget requests never touch the database.
+//!
+//! A refresher task compares each campaign's `progress_version` with the board's copy every
+//! half second (and at once when this instance wrote something), so a change made by any
+//! instance shows within a second on all of them. When the database is down the board keeps
+//! serving the last progress it knew.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{NaiveDateTime, SecondsFormat};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+
+use super::Campaign;
+use super::progress::percent;
+use crate::db::schema::campaigns;
+use crate::db::{Db, DbError};
+
+/// The public progress of one campaign, as the widget JSON shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Progress {
+    /// Campaign slug.
+    pub campaign: String,
+    /// Title.
+    pub title: String,
+    /// `members`, `amount` or `supporters`.
+    pub metric: String,
+    /// Counted from source rows plus the manual offset.
+    pub count: i64,
+    /// Target.
+    pub goal: i64,
+    /// 0..=100, one decimal.
+    pub percent: f64,
+    /// `count >= goal`.
+    pub reached: bool,
+    /// When the count last changed (RFC 3339, UTC).
+    pub updated_at: String,
+    /// ISO currency (lower case).
+    pub currency: String,
+    /// Milestones on the bar.
+    pub milestones: Vec<i64>,
+    /// Campaign start (RFC 3339) or null.
+    pub starts_at: Option<String>,
+    /// Deadline (RFC 3339) or null.
+    pub ends_at: Option<String>,
+    /// The campaign's join page.
+    pub join_url: String,
+}
+
+impl Progress {
+    fn new(campaign: &Campaign, join_url: String) -> Progress {
+        let count = campaign.progress_count.saturating_add(campaign.manual_offset).max(0);
+        Progress {
+            campaign: campaign.slug.clone(),
+            title: campaign.title.clone(),
+            metric: campaign.metric.clone(),
+            count,
+            goal: campaign.goal,
+            percent: percent(count, campaign.goal),
+            reached: count >= campaign.goal,
+            updated_at: rfc3339(campaign.progress_updated_at.max(campaign.updated_at)),
+            currency: campaign.currency.clone(),
+            milestones: campaign.milestones(),
+            starts_at: campaign.starts_at.map(rfc3339),
+            ends_at: campaign.ends_at.map(rfc3339),
+            join_url,
+        }
+    }
+}
+
+fn rfc3339(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// One campaign's progress, pre-rendered for the widget routes.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The data.
+    pub progress: Progress,
+    /// The widget JSON body.
+    pub json: Bytes,
+    /// A strong validator for `ETag` / `If-None-Match` (quoted).
+    pub etag: String,
+    campaign_id: i32,
+    version: i64,
+}
+
+impl Snapshot {
+    /// The campaign's row id.
+    pub fn campaign_id(&self) -> i32 {
+        self.campaign_id
+    }
+
+    fn new(campaign: &Campaign, join_url: String) -> Snapshot {
+        let progress = Progress::new(campaign, join_url);
+        let json = Bytes::from(serde_json::to_vec(&progress).expect("progress serialises"));
+        let digest = Sha256::digest(&json);
+        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+        Snapshot { progress, json, etag, campaign_id: campaign.id, version: campaign.progress_version }
+    }
+}
+
+/// All public campaigns' snapshots, each behind a watch channel that live streams follow.
+pub struct ProgressBoard {
+    campaigns: RwLock<HashMap<String, watch::Sender<Arc<Snapshot>>>>,
+    wake: Notify,
+    changed: Notify,
+    base_url: String,
+}
+
+impl ProgressBoard {
+    /// An empty board; [`ProgressBoard::reload`] fills it.
+    pub fn new(base_url: &str) -> ProgressBoard {
+        ProgressBoard {
+            campaigns: RwLock::default(),
+            wake: Notify::new(),
+            changed: Notify::new(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The current snapshot of a public campaign.
+    pub fn get(&self, slug: &str) -> Option<Arc<Snapshot>> {
+        let map = self.campaigns.read().expect("board lock");
+        map.get(slug).map(|tx| tx.borrow().clone())
+    }
+
+    /// Follows a campaign's changes (the first value is the current one).
+    pub fn subscribe(&self, slug: &str) -> Option<watch::Receiver<Arc<Snapshot>>> {
+        let map = self.campaigns.read().expect("board lock");
+        map.get(slug).map(|tx| tx.subscribe())
+    }
+
+    /// Resolves after the next change the board sees, from any instance. Create it before
+    /// reading the state it guards, so that no change in between is missed.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+
+    /// Asks the refresher to look now (after this instance committed a change).
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Reads the campaigns whose version moved and publishes their new snapshots.
+    pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
+        let known: HashMap<i32, i64> = {
+            let map = self.campaigns.read().expect("board lock");
+            map.values()
+                .map(|tx| {
+                    let snap = tx.borrow();
+                    (snap.campaign_id, snap.version)
+                })
+                .collect()
+        };
+        let versions: Vec<(i32, i64)> = db
+            .read(|conn| {
+                campaigns::table
+                    .filter(campaigns::archived.eq(false))
+                    .select((campaigns::id, campaigns::progress_version))
+                    .load(conn)
+            })
+            .await?;
+        let live: HashSet<i32> = versions.iter().map(|(id, _)| *id).collect();
+        let stale: Vec<i32> = versions
+            .iter()
+            .filter(|(id, version)| known.get(id) != Some(version))
+            .map(|(id, _)| *id)
+            .collect();
+        let any_gone = known.keys().any(|id| !live.contains(id));
+        if stale.is_empty() && !any_gone {
+            return Ok(());
+        }
+        self.changed.notify_waiters();
+        let fresh: Vec<Campaign> = db
+            .read(move |conn| {
+                campaigns::table
+                    .filter(campaigns::id.eq_any(stale))
+                    .select(Campaign::as_select())
+                    .load(conn)
+            })
+            .await?;
+        let mut map = self.campaigns.write().expect("board lock");
+        // Archived or deleted campaigns, and the old slug of a renamed one, leave the board
+        // (dropping the sender ends their live streams).
+        map.retain(|slug, tx| {
+            let id = tx.borrow().campaign_id;
+            live.contains(&id) && fresh.iter().all(|c| c.id != id || &c.slug == slug)
+        });
+        for campaign in &fresh {
+            let join_url = format!("{}/join/{}", self.base_url, campaign.slug);
+            let snap = Arc::new(Snapshot::new(campaign, join_url));
+            match map.get(&campaign.slug) {
+                Some(tx) => {
+                    tx.send_replace(snap);
+                }
+                None => {
+                    map.insert(campaign.slug.clone(), watch::Sender::new(snap));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the board current until `stop` turns true.
+    pub async fn run_refresher(self: Arc<Self>, db: Db, mut stop: watch::Receiver<bool>) {
+        let mut failing = false;
+        loop {
+            match self.reload(&db).await {
+                Ok(()) if failing => {
+                    tracing::info!("progress board reconnected to the database");
+                    failing = false;
+                }
+                Ok(()) => {}
+                Err(e) if !failing => {
+                    tracing::warn!(error = %e, "progress board cannot reach the database; serving the last known progress");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = self.wake.notified() => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+        }
+    }
+}

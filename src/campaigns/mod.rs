@@ -1,0 +1,85 @@
+//! Campaigns: the model, the progress rule, and the in-memory progress board.
+
+pub mod attribution;
+pub mod board;
+pub mod progress;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::campaigns;
+use crate::domain::Metric;
+
+/// A campaign row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    /// Row id.
+    pub id: i32,
+    /// URL name, e.g. `members`.
+    pub slug: String,
+    /// "Help us reach 20,000 members".
+    pub title: String,
+    /// The appeal's copy.
+    pub description: String,
+    /// Stored metric text; see [`Campaign::metric`].
+    pub metric: String,
+    /// Target in the metric's unit.
+    pub goal: i64,
+    /// ISO currency, lower case.
+    pub currency: String,
+    /// Window start (amount and supporters metrics).
+    pub starts_at: Option<NaiveDateTime>,
+    /// Deadline.
+    pub ends_at: Option<NaiveDateTime>,
+    /// JSON array of milestone values.
+    pub milestones: String,
+    /// Counted outside Stripe (bank transfers, …), set by staff.
+    pub manual_offset: i64,
+    /// Days a one-time donor counts as a member (0: not counted).
+    pub donation_member_days: i32,
+    /// Smallest custom amount (minor units).
+    pub min_amount: i64,
+    /// Largest custom amount (minor units).
+    pub max_amount: i64,
+    /// JSON array of one-time amounts offered.
+    pub donation_presets: String,
+    /// Hidden from the public.
+    pub archived: bool,
+    /// The count from source rows, kept current by [`progress::refresh`].
+    pub progress_count: i64,
+    /// Bumped on every change the widget shows.
+    pub progress_version: i64,
+    /// When `progress_count` last changed.
+    pub progress_updated_at: NaiveDateTime,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last edited.
+    pub updated_at: NaiveDateTime,
+}
+
+impl Campaign {
+    /// The parsed metric (the column has a CHECK constraint, so unknown text is a bug).
+    pub fn metric(&self) -> Metric {
+        self.metric.parse().unwrap_or(Metric::Members)
+    }
+
+    /// Milestones, ignoring any that are not positive numbers.
+    pub fn milestones(&self) -> Vec<i64> {
+        serde_json::from_str::<Vec<i64>>(&self.milestones)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| *m > 0)
+            .collect()
+    }
+
+    /// Loads one campaign by slug.
+    pub fn by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Campaign>> {
+        campaigns::table
+            .filter(campaigns::slug.eq(slug))
+            .select(Campaign::as_select())
+            .first(conn)
+            .optional()
+    }
+}

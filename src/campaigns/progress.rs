@@ -1,0 +1,214 @@
+//! The one rule for what a campaign's progress is, used by the widget, the dashboard and
+//! reports alike.
+//!
+//! Every change to memberships or payments calls [`refresh`] in its own transaction, which
+//! recomputes the count from the source rows and stores it on the campaign. Recomputing (an
+//! indexed count per write, never per page view) rather than adding deltas means the stored
+//! number cannot drift from a recount, whatever order events arrive in.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::dsl::{exists, not, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use super::Campaign;
+use crate::db::DbConnection;
+use crate::db::schema::{campaigns, members, memberships, payments};
+use crate::domain::Metric;
+
+/// Stripe subscription statuses in which a member is in good standing.
+pub const STANDING_STATUSES: [&str; 3] = ["active", "trialing", "past_due"];
+
+/// Counts the campaign's progress from source rows at time `now` (without the manual offset).
+pub fn count_from_sources(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    match campaign.metric() {
+        Metric::Members => count_people(conn, campaign, now, false),
+        Metric::Supporters => count_people(conn, campaign, now, true),
+        Metric::Amount => net_amount(conn, campaign),
+    }
+}
+
+/// Distinct people with a membership in good standing, plus one-time donors where the
+/// campaign counts them (`donors_in_window` for the supporters metric, or recent donors
+/// for `donation_member_days`).
+fn count_people(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    now: NaiveDateTime,
+    donors_in_window: bool,
+) -> QueryResult<i64> {
+    // A payment that still holds: paid, not fully refunded, no dispute lost.
+    let payment_holds = payments::status
+        .eq("succeeded")
+        .and(payments::amount_refunded.lt(payments::amount))
+        .and(payments::dispute_status.is_null().or(payments::dispute_status.ne("lost")));
+
+    let in_standing = memberships::campaign_id
+        .eq(campaign.id)
+        .and(memberships::member_id.eq(members::id))
+        .and(memberships::status.eq_any(STANDING_STATUSES))
+        // Cancelled at period end: counted until that period ends.
+        .and(
+            not(memberships::cancel_at_period_end)
+                .or(memberships::current_period_end.gt(now)),
+        )
+        // A membership whose every payment was refunded or lost a dispute does not count.
+        .and(
+            not(exists(
+                payments::table.filter(payments::membership_id.eq(memberships::id.nullable())),
+            ))
+            .or(exists(
+                payments::table
+                    .filter(payments::membership_id.eq(memberships::id.nullable()))
+                    .filter(payment_holds),
+            )),
+        );
+    let is_member = exists(memberships::table.filter(in_standing));
+
+    let donor_since = if donors_in_window {
+        campaign.starts_at.unwrap_or(NaiveDateTime::MIN)
+    } else if campaign.donation_member_days > 0 {
+        now - Duration::days(campaign.donation_member_days.into())
+    } else {
+        return members::table.filter(is_member).count().get_result(conn);
+    };
+    let donor_until = campaign.ends_at.filter(|_| donors_in_window).unwrap_or(NaiveDateTime::MAX);
+    let is_donor = exists(
+        payments::table
+            .filter(payments::campaign_id.eq(campaign.id))
+            .filter(payments::member_id.eq(members::id))
+            .filter(payments::kind.eq("donation"))
+            .filter(payments::paid_at.ge(donor_since))
+            .filter(payments::paid_at.le(donor_until))
+            .filter(payment_holds),
+    );
+    members::table.filter(is_member.or(is_donor)).count().get_result(conn)
+}
+
+/// Money received in the campaign's currency within its window, net of refunds and lost
+/// disputes.
+fn net_amount(conn: &mut DbConnection, campaign: &Campaign) -> QueryResult<i64> {
+    let mut query = payments::table
+        .filter(payments::campaign_id.eq(campaign.id))
+        .filter(payments::currency.eq(&campaign.currency))
+        .filter(payments::status.eq("succeeded"))
+        .filter(payments::dispute_status.is_null().or(payments::dispute_status.ne("lost")))
+        .into_boxed();
+    if let Some(start) = campaign.starts_at {
+        query = query.filter(payments::paid_at.ge(start));
+    }
+    if let Some(end) = campaign.ends_at {
+        query = query.filter(payments::paid_at.le(end));
+    }
+    // SUM(BIGINT) is NUMERIC on PostgreSQL; the cast gives both backends the same type.
+    let total: Option<i64> = query
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(payments.amount - payments.amount_refunded) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    Ok(total.unwrap_or(0))
+}
+
+/// Recomputes and stores a campaign's count inside the caller's transaction; bumps the
+/// version when it changed, so every instance's widget picks it up. Returns the new count.
+pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) -> QueryResult<i64> {
+    lock_campaign(conn, campaign_id)?;
+    let campaign: Campaign =
+        campaigns::table.find(campaign_id).select(Campaign::as_select()).first(conn)?;
+    let count = count_from_sources(conn, &campaign, now)?;
+    if count != campaign.progress_count {
+        diesel::update(campaigns::table.find(campaign_id))
+            .set((
+                campaigns::progress_count.eq(count),
+                campaigns::progress_version.eq(campaigns::progress_version + 1),
+                campaigns::progress_updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(count)
+}
+
+/// Recounts every campaign (time moves counts too: a cancelled period ends, a donor's days
+/// run out). Returns how many counts changed.
+pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    let rows: Vec<(i32, i64)> =
+        campaigns::table.select((campaigns::id, campaigns::progress_count)).load(conn)?;
+    let mut changed = 0;
+    for (id, before) in rows {
+        if refresh(conn, id, now)? != before {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// The next moment a count will move by itself: the earliest end of a period that was
+/// cancelled at period end and is still counted.
+pub fn next_expiry(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    memberships::table
+        .filter(memberships::status.eq_any(STANDING_STATUSES))
+        .filter(memberships::cancel_at_period_end)
+        .filter(memberships::current_period_end.gt(now))
+        .select(diesel::dsl::min(memberships::current_period_end))
+        .first::<Option<NaiveDateTime>>(conn)
+}
+
+/// Marks a campaign as changed for the widget (after staff edit its title, goal, offset, …).
+pub fn touch(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<()> {
+    diesel::update(campaigns::table.find(campaign_id))
+        .set(campaigns::progress_version.eq(campaigns::progress_version + 1))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Serialises concurrent recounts of one campaign. On PostgreSQL, two transactions that each
+/// recount under READ COMMITTED could both miss the other's insert; the row lock makes the
+/// second wait and then see the first's rows. SQLite writers are already serialised by
+/// [`crate::db::Db::write`].
+fn lock_campaign(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => campaigns::table
+            .find(campaign_id)
+            .select(campaigns::id)
+            .for_update()
+            .first::<i32>(pg)
+            .map(drop),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Percent of the goal reached, one decimal, always within 0..=100.
+pub fn percent(count: i64, goal: i64) -> f64 {
+    if goal <= 0 || count <= 0 {
+        return 0.0;
+    }
+    let raw = (count as f64 / goal as f64) * 100.0;
+    (raw.min(100.0) * 10.0).floor() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+    use proptest::prelude::*;
+
+    #[test]
+    fn percent_examples() {
+        assert_eq!(percent(12_345, 20_000), 61.7);
+        assert_eq!(percent(0, 20_000), 0.0);
+        assert_eq!(percent(19_999, 20_000), 99.9);
+        assert_eq!(percent(25_000, 20_000), 100.0);
+    }
+
+    proptest! {
+        #[test]
+        fn percent_is_within_bounds_and_never_nan(count in any::<i64>(), goal in any::<i64>()) {
+            let p = percent(count, goal);
+            prop_assert!(!p.is_nan());
+            prop_assert!((0.0..=100.0).contains(&p));
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Members, their memberships and payments: the source rows every campaign count comes from.
+//!
+//! Each write here ends by recounting the campaign in the same transaction
+//! ([`progress::refresh`]), so the count moves exactly when the rows do, and a rolled-back
+//! change moves nothing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::campaigns::progress;
+use crate::db::schema::{members, memberships, payments};
+use crate::db::{self, DbConnection};
+use crate::domain::EmailAddress;
+
+/// A member row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = members)]
+pub struct Member {
+    /// Row id.
+    pub id: i32,
+    /// Normalised address (unique).
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// `en` or `uk`.
+    pub locale: String,
+    /// Stripe customer (one per member).
+    pub stripe_customer_id: Option<String>,
+    /// Joined.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl Member {
+    /// The member with this address, created if new (`members_email_key` keeps it unique).
+    pub fn find_or_create(conn: &mut DbConnection, email: &EmailAddress, locale: &str) -> QueryResult<Member> {
+        let by_email = members::table.filter(members::email.eq(email.as_str())).select(Member::as_select());
+        if let Some(member) = by_email.first(conn).optional()? {
+            return Ok(member);
+        }
+        // RETURNING a whole row does not span both backends in diesel; read it back by its key.
+        diesel::insert_into(members::table)
+            .values((members::email.eq(email.as_str()), members::locale.eq(locale)))
+            .execute(conn)?;
+        by_email.first(conn)
+    }
+}
+
+/// A subscription's state as Stripe reports it (or as an import states it).
+#[derive(Debug, Clone)]
+pub struct SubscriptionState {
+    /// Stripe's subscription id, the idempotency key.
+    pub stripe_subscription_id: String,
+    /// Whose.
+    pub member_id: i32,
+    /// Which campaign it counts toward.
+    pub campaign_id: i32,
+    /// Chosen tier, if any.
+    pub tier_id: Option<i32>,
+    /// `month` or `year`.
+    pub interval: String,
+    /// Per interval, minor units.
+    pub amount: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// Stripe's status: `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, …
+    pub status: String,
+    /// Cancelled at the end of the current period.
+    pub cancel_at_period_end: bool,
+    /// End of the paid period.
+    pub current_period_end: Option<NaiveDateTime>,
+    /// The article that brought the member.
+    pub ref_url: Option<String>,
+}
+
+/// A membership row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    /// Row id.
+    pub id: i32,
+    /// Whose.
+    pub member_id: i32,
+    /// Which campaign.
+    pub campaign_id: i32,
+    /// Stripe's status (or `pending`).
+    pub status: String,
+    /// Cancelled at period end.
+    pub cancel_at_period_end: bool,
+    /// End of the paid period.
+    pub current_period_end: Option<NaiveDateTime>,
+    /// Stripe's id.
+    pub stripe_subscription_id: Option<String>,
+}
+
+/// Records a subscription's current state (insert or update by Stripe id) and recounts its
+/// campaign. Applying the same state twice changes nothing the second time.
+pub fn apply_subscription(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<Membership> {
+    let now = db::now();
+    let ended_at = matches!(state.status.as_str(), "canceled" | "incomplete_expired" | "unpaid").then_some(now);
+    let by_id = memberships::table
+        .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
+        .select(Membership::as_select());
+    match by_id.first(conn).optional()? {
+        Some(row) => diesel::update(memberships::table.find(row.id))
+            .set((
+                memberships::tier_id.eq(state.tier_id),
+                memberships::billing_interval.eq(&state.interval),
+                memberships::amount.eq(state.amount),
+                memberships::currency.eq(&state.currency),
+                memberships::status.eq(&state.status),
+                memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
+                memberships::current_period_end.eq(state.current_period_end),
+                memberships::ended_at.eq(ended_at),
+                memberships::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::insert_into(memberships::table)
+            .values((
+                memberships::member_id.eq(state.member_id),
+                memberships::campaign_id.eq(state.campaign_id),
+                memberships::tier_id.eq(state.tier_id),
+                memberships::billing_interval.eq(&state.interval),
+                memberships::amount.eq(state.amount),
+                memberships::currency.eq(&state.currency),
+                memberships::status.eq(&state.status),
+                memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
+                memberships::current_period_end.eq(state.current_period_end),
+                memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
+                memberships::ref_url.eq(&state.ref_url),
+                memberships::started_at.eq(now),
+                memberships::ended_at.eq(ended_at),
+            ))
+            .execute(conn)?,
+    };
+    progress::refresh(conn, state.campaign_id, now)?;
+    by_id.first(conn)
+}
+
+/// Money received, as Stripe reports it.
+#[derive(Debug, Clone)]
+pub struct PaymentRecord {
+    /// Whose.
+    pub member_id: i32,
+    /// Which campaign.
+    pub campaign_id: i32,
+    /// The membership an invoice paid for; `None` for a one-time donation.
+    pub membership_id: Option<i32>,
+    /// Minor units.
+    pub amount: i64,
+    /// Refunded so far, minor units.
+    pub amount_refunded: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    /// Stripe's dispute status (`lost`, `won`, …), if disputed.
+    pub dispute_status: Option<String>,
+    /// The charge, the idempotency key.
+    pub stripe_charge_id: String,
+    /// The invoice, for subscription payments.
+    pub stripe_invoice_id: Option<String>,
+    /// When it was paid.
+    pub paid_at: NaiveDateTime,
+    /// The article that brought the payment.
+    pub ref_url: Option<String>,
+}
+
+/// Records a payment's current state (insert or update by charge id) and recounts its campaign.
+pub fn apply_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryResult<i32> {
+    let now = db::now();
+    let by_charge = payments::table
+        .filter(payments::stripe_charge_id.eq(&record.stripe_charge_id))
+        .select(payments::id);
+    match by_charge.first::<i32>(conn).optional()? {
+        Some(id) => {
+            diesel::update(payments::table.find(id))
+                .set((
+                    payments::amount_refunded.eq(record.amount_refunded),
+                    payments::status.eq(&record.status),
+                    payments::dispute_status.eq(&record.dispute_status),
+                    payments::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        None => diesel::insert_into(payments::table)
+            .values((
+                payments::member_id.eq(record.member_id),
+                payments::campaign_id.eq(record.campaign_id),
+                payments::membership_id.eq(record.membership_id),
+                payments::kind.eq(if record.membership_id.is_some() { "subscription" } else { "donation" }),
+                payments::amount.eq(record.amount),
+                payments::amount_refunded.eq(record.amount_refunded),
+                payments::currency.eq(&record.currency),
+                payments::status.eq(&record.status),
+                payments::dispute_status.eq(&record.dispute_status),
+                payments::stripe_charge_id.eq(&record.stripe_charge_id),
+                payments::stripe_invoice_id.eq(&record.stripe_invoice_id),
+                payments::ref_url.eq(&record.ref_url),
+                payments::paid_at.eq(record.paid_at),
+            ))
+            .execute(conn)
+            .map(drop)?,
+    }
+    progress::refresh(conn, record.campaign_id, now)?;
+    by_charge.first(conn)
+}

@@ -1,0 +1,203 @@
+//! The embeddable progress widget. Every handler here reads the in-memory progress board and
+//! never the database, so the widget takes an outlet's whole read load and keeps answering
+//! while the database is down.
+
+mod view;
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use askama::Template;
+use bytes::Bytes;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::campaigns::attribution::{Hit, normalize_article};
+use crate::campaigns::board::Snapshot;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use view::{FramePage, SvgImage, WidgetView};
+
+/// Browsers and CDNs may keep a widget answer this long, then revalidate in the background.
+const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=60";
+/// Live streams send a comment this often so that proxies keep them open.
+const KEEPALIVE: Duration = Duration::from_secs(25);
+
+/// Mounts the widget routes (fixed paths before the `{campaign}` patterns they would match).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // No regex on `{campaign}`: the board lookup rejects unknown slugs, and the metrics
+    // middleware labels by the plain pattern.
+    const SLUG: &str = "{campaign}";
+    cfg.route("/widget/embed.js", web::get().to(embed_js))
+        .route("/widget/demo", web::get().to(demo))
+        .route(&format!("/widget/{SLUG}.json"), web::get().to(json))
+        .route(&format!("/widget/{SLUG}.svg"), web::get().to(svg))
+        .route(&format!("/widget/{SLUG}/events"), web::get().to(events))
+        .route(&format!("/widget/{SLUG}/hit"), web::post().to(hit))
+        .route(&format!("/widget/{SLUG}"), web::get().to(frame));
+}
+
+/// Display options shared by the iframe page and the SVG.
+#[derive(Debug, Deserialize, Default)]
+pub struct Options {
+    lang: Option<String>,
+    theme: Option<String>,
+    compact: Option<String>,
+    join: Option<String>,
+    r#ref: Option<String>,
+}
+
+fn snapshot(state: &AppState, slug: &str, json: bool) -> Result<Arc<Snapshot>, AppError> {
+    state.board.get(slug).ok_or_else(|| AppError::not_found("campaign").json(json))
+}
+
+/// A public, cacheable, cookie-free answer that any origin may read, or 304 when the
+/// caller's copy is current.
+fn cached(req: &HttpRequest, etag: &str, content_type: &str) -> Result<HttpResponseBuilder, HttpResponse> {
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .content_type(content_type);
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+    if fresh {
+        builder.status(StatusCode::NOT_MODIFIED);
+        return Err(builder.finish());
+    }
+    Ok(builder)
+}
+
+async fn json(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let snap = snapshot(&state, &slug, true)?;
+    Ok(match cached(&req, &snap.etag, "application/json") {
+        Ok(mut ok) => ok.body(snap.json.clone()),
+        Err(not_modified) => not_modified,
+    })
+}
+
+async fn svg(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    options: web::Query<Options>,
+) -> Result<HttpResponse, AppError> {
+    let snap = snapshot(&state, &slug, false)?;
+    let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
+    let etag = format!("{}-{}\"", snap.etag.trim_end_matches('"'), view.lang.code());
+    Ok(match cached(&req, &etag, "image/svg+xml") {
+        Ok(mut ok) => ok.body(SvgImage { view: &view }.render().map_err(AppError::internal)?),
+        Err(not_modified) => not_modified,
+    })
+}
+
+async fn frame(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    options: web::Query<Options>,
+) -> Result<HttpResponse, AppError> {
+    let snap = snapshot(&state, &slug, false)?;
+    let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
+    let html = FramePage { view: &view, slug: &slug }.render().map_err(AppError::internal)?;
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; \
+         img-src 'self' data:; base-uri 'none'; frame-ancestors {}",
+        state.settings.widget_ancestors
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+static EMBED_JS: &str = include_str!("../../static/embed.js");
+static EMBED_JS_ETAG: LazyLock<String> =
+    LazyLock::new(|| format!("\"{}\"", hex::encode(&Sha256::digest(EMBED_JS)[..12])));
+
+async fn embed_js(req: HttpRequest) -> HttpResponse {
+    match cached(&req, &EMBED_JS_ETAG, "text/javascript; charset=utf-8") {
+        Ok(mut ok) => ok
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300, stale-while-revalidate=86400"))
+            .body(EMBED_JS),
+        Err(not_modified) => not_modified,
+    }
+}
+
+async fn demo(state: web::Data<AppState>) -> HttpResponse {
+    let base = state.settings.base_url.as_str().trim_end_matches('/');
+    let page = include_str!("../../static/demo.html").replace("{{BASE_URL}}", base);
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+}
+
+async fn events(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let rx = state.board.subscribe(&slug).ok_or_else(|| AppError::not_found("campaign").json(true))?;
+    let stopping = state.stopping.clone();
+    let stream = futures_util::stream::unfold((rx, stopping, true), |(mut rx, mut stopping, first)| async move {
+        if first {
+            let chunk = sse_event(&rx.borrow_and_update());
+            return Some((Ok::<_, actix_web::Error>(chunk), (rx, stopping, false)));
+        }
+        let chunk = tokio::select! {
+            changed = rx.changed() => match changed {
+                Ok(()) => sse_event(&rx.borrow_and_update()),
+                Err(_) => return None, // the campaign left the board
+            },
+            _ = tokio::time::sleep(KEEPALIVE) => Bytes::from_static(b": keepalive\n\n"),
+            _ = stopping.wait_for(|s| *s) => return None,
+        };
+        Some((Ok(chunk), (rx, stopping, false)))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        // Compression would buffer events; proxies must not buffer them either.
+        .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("identity")))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(stream))
+}
+
+fn sse_event(snap: &Snapshot) -> Bytes {
+    let mut out = Vec::with_capacity(snap.json.len() + 32);
+    out.extend_from_slice(b"retry: 5000\ndata: ");
+    out.extend_from_slice(&snap.json);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+#[derive(Deserialize)]
+struct HitForm {
+    event: String,
+    r#ref: String,
+}
+
+/// Counts a view or a join click for an article. Answers 204 whatever happens to the hit,
+/// so it tells a caller nothing; malformed hits are dropped.
+async fn hit(state: web::Data<AppState>, slug: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let no_content = HttpResponse::NoContent().insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")).finish();
+    let Ok(form) = serde_urlencoded::from_bytes::<HitForm>(&body) else { return no_content };
+    let kind = match form.event.as_str() {
+        "view" => Hit::View,
+        "click" => Hit::Click,
+        _ => return no_content,
+    };
+    if let (Some(snap), Some(article)) = (state.board.get(&slug), normalize_article(&form.r#ref)) {
+        state.stats.record(snap.campaign_id(), article, kind);
+    }
+    no_content
+}
+
+impl Options {
+    fn lang(&self) -> Lang {
+        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+    }
+}
