@@ -1,0 +1,213 @@
+//! `spawn_app()`: the real application on a random port with a fresh database, an in-process
+//! SMTP server, and typed helpers. Every database test runs once per backend through
+//! [`both_backends!`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use memberdrive::config::Settings;
+use memberdrive::db::Db;
+use memberdrive::startup::Application;
+
+use crate::support::smtp::SmtpServer;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares `mod NAME { fn sqlite(); fn postgres(); }` running `async fn NAME(Backend)` on each.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// The admin URL of the PostgreSQL server the tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("MEMBERDRIVE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty database for one test; PostgreSQL databases are dropped by the next
+/// `scripts/test` run (they may still have connections open when the test ends).
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                backend,
+                pg_name: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let name = format!("md_test_{}", rand_suffix());
+                let admin = pg_admin_url();
+                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {admin} ({e}). Run the suite with scripts/test, \
+                         which starts one, or set MEMBERDRIVE_TEST_PG_URL."
+                    )
+                });
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("admin URL");
+                url.set_path(&format!("/{name}"));
+                TestDatabase {
+                    url: url.to_string(),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    /// Makes the PostgreSQL database refuse the application, as if its server stopped: new
+    /// connections are refused and open ones are cut.
+    pub fn stop(&self) {
+        let name = self.pg_name.as_ref().expect("an embedded SQLite file has no server to stop");
+        admin_sql(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ));
+    }
+
+    /// Lets the application back in.
+    pub fn start(&self) {
+        let name = self.pg_name.as_ref().expect("PostgreSQL only");
+        admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;"));
+    }
+}
+
+fn admin_sql(sql: &str) {
+    let mut conn = PgConnection::establish(&pg_admin_url()).expect("admin connection");
+    conn.batch_execute(sql).expect(sql);
+}
+
+pub fn rand_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
+}
+
+/// A running application and its peers.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub db: Db,
+    pub database: Arc<TestDatabase>,
+    pub smtp: SmtpServer,
+    pub client: reqwest::Client,
+    pub mail_dir: tempfile::TempDir,
+    pub base_url: String,
+}
+
+/// Extra settings for one test (contract variable names).
+pub type Overrides<'a> = &'a [(&'a str, &'a str)];
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestApp {
+    let database = Arc::new(tokio::task::spawn_blocking(move || TestDatabase::new(backend)).await.unwrap());
+    spawn_app_on(database, overrides).await
+}
+
+/// Starts an application on an existing test database (a second instance, or a restart).
+pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>) -> TestApp {
+    let smtp = SmtpServer::start().await;
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    let mut values: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), database.url.clone()),
+        ("MEMBERDRIVE_BIND".into(), "127.0.0.1:0".into()),
+        ("SMTP_URL".into(), smtp.url()),
+        ("MEMBERDRIVE_MAIL_DIR".into(), mail_dir.path().display().to_string()),
+        ("MAIL_FROM".into(), "Newsroom Members <members@news.example>".into()),
+    ]);
+    for (k, v) in overrides {
+        values.insert((*k).into(), (*v).into());
+    }
+    // The base URL names the real port, which is known only after binding: bind first.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    values.insert("MEMBERDRIVE_BIND".into(), format!("127.0.0.1:{port}"));
+    values.entry("MEMBERDRIVE_BASE_URL".into()).or_insert_with(|| format!("http://127.0.0.1:{port}"));
+    let base_url = values["MEMBERDRIVE_BASE_URL"].clone();
+    let settings = Settings::from_map(&values).expect("test settings");
+    if std::env::var("TEST_LOG").is_ok() {
+        memberdrive::telemetry::init(settings.log_format);
+    }
+    let db = Db::connect(&settings.database_url).expect("test db");
+    let app = Application::build(settings).await.expect("application starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        database,
+        smtp,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        mail_dir,
+        base_url,
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("GET")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.address)).form(form).send().await.expect("POST")
+    }
+
+    /// The widget JSON of a campaign.
+    pub async fn widget_json(&self, slug: &str) -> serde_json::Value {
+        let res = self.get(&format!("/widget/{slug}.json")).await;
+        assert_eq!(res.status(), 200, "widget json of {slug}");
+        res.json().await.unwrap()
+    }
+
+    /// Waits until the widget shows `count`, failing after `limit`; returns how long it took.
+    pub async fn wait_for_count(&self, slug: &str, count: i64, limit: Duration) -> Duration {
+        let started = std::time::Instant::now();
+        loop {
+            let res = self.get(&format!("/widget/{slug}.json")).await;
+            let shown = match res.status().as_u16() {
+                200 => res.json::<serde_json::Value>().await.unwrap()["count"].clone(),
+                404 => serde_json::Value::Null, // a new campaign, not on the board yet
+                other => panic!("widget {slug} answered {other}"),
+            };
+            if shown == count {
+                return started.elapsed();
+            }
+            assert!(started.elapsed() < limit, "widget {slug} shows {shown} after {limit:?}, expected {count}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

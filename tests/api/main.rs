@@ -1,0 +1,10 @@
+#[path = "../support/mod.rs"]
+mod support;
+
+mod helpers;
+
+mod cli;
+mod health;
+mod schema;
+mod widget;
+mod widget_browser;

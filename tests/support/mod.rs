@@ -1,0 +1,5 @@
+//! Real peers for the tests: an SMTP server, and (with later issues) a Stripe test server and
+//! a browser driver.
+
+pub mod browser;
+pub mod smtp;
