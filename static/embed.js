@@ -1,0 +1,196 @@
+/*! memberdrive embed v1: no cookies, no storage, no personal data. uk nouns after "з N" are genitive. */
+(function (w, d) {
+  "use strict";
+  if (w.memberdrive) return w.memberdrive.render();
+  var SEL = "[data-memberdrive-campaign]", enc = encodeURIComponent, IO = w.IntersectionObserver, ES = w.EventSource;
+  var src = (d.currentScript || {}).src, ss = d.getElementsByTagName("script"), i = ss.length;
+  while (!src && i--) if (/\/widget\/embed\.js([?#]|$)/.test(ss[i].src)) src = ss[i].src;
+  if (!src) return;
+  var m = /^(.*)\/widget\/embed\.js([?#].*)?$/.exec(src);
+  var W = (m ? m[1] : new URL(src).origin) + "/widget/";
+  var seen = new WeakSet(), all = [], timer;
+  var L = {
+    en: {
+      of: " of ", n: { amount: ["raised"], members: ["member", "members"], supporters: ["supporter", "supporters"] },
+      d: ["# day left", "# days left"], h: ["# hour left", "# hours left"],
+      ok: "Goal reached — thank you!", end: "Campaign ended", jm: "Become a member", js: "Support us"
+    },
+    uk: {
+      of: " з ", n: { amount: ["зібрано"], members: ["учасника", "учасників", "учасників"], supporters: ["прихильника", "прихильників", "прихильників"] },
+      d: ["Залишився # день", "Залишилося # дні", "Залишилося # днів"], h: ["Залишилася # година", "Залишилося # години", "Залишилося # годин"],
+      ok: "Мету досягнуто — дякуємо!", end: "Кампанію завершено", jm: "Стати учасником", js: "Підтримати"
+    }
+  };
+
+  var DK = "{--bg:#17191d;--fg:#eceef1;--mu:#a9b1bc;--bd:#3b4048;--tr:#3a3f47;--ac:#7ab7ff;--on:#0b1220;--ok:#5ad27a}";
+  var CSS = ":host{display:block}:host([hidden]),[hidden]{display:none!important}" +
+    ".w{all:initial;display:block;--bg:#fff;--fg:#1b1d21;--mu:#545b66;--bd:#d3d8de;--tr:#e2e6eb;--ac:#0a58ca;--on:#fff;--ok:#17773a;" +
+    "font:15px/1.45 system-ui,-apple-system,sans-serif;color:var(--fg);background:var(--bg);" +
+    "border:1px solid var(--bd);border-radius:10px;padding:14px 16px}" +
+    ".dark" + DK + "@media(prefers-color-scheme:dark){.auto" + DK + "}" +
+    ".t{font-weight:700;font-size:17px;margin-bottom:10px}" +
+    ".b{position:relative;height:12px;border-radius:6px;background:var(--tr);margin-bottom:6px}" +
+    ".f{height:100%;border-radius:6px;background:var(--ac)}.ok .f{background:var(--ok)}" +
+    "@media(prefers-reduced-motion:no-preference){.f{transition:width .8s}}" +
+    ".k{position:absolute;top:0;bottom:-6px;width:2px;margin-left:-1px;background:linear-gradient(var(--bg) 12px,var(--mu) 0)}" +
+    ".r{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:6px 16px;margin-top:8px}" +
+    ".p{font-weight:700}.s{color:var(--mu)}.ok .s{color:var(--ok);font-weight:700}" +
+    "a{padding:8px 16px;border-radius:6px;background:var(--ac);color:var(--on);font-weight:700;text-decoration:none}" +
+    "a:hover{text-decoration:underline}a:focus{outline:3px solid var(--fg);outline-offset:2px}" +
+    ".c{display:flex;flex-wrap:wrap;align-items:center;gap:0 12px;padding:8px 12px}.c .b{flex:1 1 120px;margin:6px 0 12px}";
+
+  function el(tag, cls, parent, text) {
+    var e = d.createElement(tag);
+    e.className = cls;
+    if (text) e.textContent = text;
+    return parent.appendChild(e);
+  }
+  // The article: the page itself, or the one an iframe names in data-ref.
+  function page(s, q) { return (s.host.getAttribute("data-ref") || location.href).split(q ? /[?#]/ : "#")[0]; }
+  function nf(s, o) { return new Intl.NumberFormat(s.lang, o); }
+  function pl(s, n, f) {
+    var r = Intl.PluralRules ? new Intl.PluralRules(s.lang).select(n) : n == 1 ? "one" : "";
+    return f[r == "one" ? 0 : r == "few" && f[2] ? 1 : f.length - 1];
+  }
+  function money(s, cur, v) {
+    var o = { style: "currency", currency: cur, currencyDisplay: "narrowSymbol" }, f;
+    try { f = nf(s, o); } catch (e) { delete o.currencyDisplay; f = nf(s, o); }
+    v /= Math.pow(10, f.resolvedOptions().maximumFractionDigits);
+    if (v % 1 == 0) o.minimumFractionDigits = o.maximumFractionDigits = 0;
+    return nf(s, o).format(v);
+  }
+  function ok(D) { return D && typeof D.count == "number" && typeof D.goal == "number"; }
+
+  function hit(s, ev) {
+    var u = W + enc(s.slug) + "/hit", b = new URLSearchParams({ event: ev, ref: page(s, 1) });
+    try { if (navigator.sendBeacon(u, b)) return; } catch (e) {}
+    try { fetch(u, { method: "POST", keepalive: true, mode: "no-cors", credentials: "omit", body: b }).catch(function () {}); } catch (e) {}
+  }
+
+  function text(s, D) {
+    var t = L[s.lang], c = nf(s).format(D.count), g = nf(s).format(D.goal), n = t.n.hasOwnProperty(D.metric) && t.n[D.metric];
+    if (D.metric == "amount" && D.currency) try { c = money(s, D.currency, D.count); g = money(s, D.currency, D.goal); } catch (e) {}
+    return c + t.of + g + (n ? " " + pl(s, D.goal, n) : "");
+  }
+  function status(s, D) {
+    var t = L[s.lang], e = Date.parse(D.ends_at), ms = e - Date.now(), n = Math.floor(ms / 864e5), u = t.d;
+    if (D.reached) return t.ok;
+    if (!e) return "";
+    if (ms <= 0) return t.end;
+    if (n < 2) { n = Math.max(1, Math.floor(ms / 36e5)); u = t.h; }
+    return pl(s, n, u).replace("#", nf(s).format(n));
+  }
+
+  function build(s) {
+    var root = s.host.attachShadow({ mode: "open" }), r;
+    el("style", "", root, CSS);
+    s.w = el("div", "w " + s.theme + (s.compact ? " c" : ""), root);
+    if (!s.compact) s.t = el("div", "t", s.w);
+    s.b = el("div", "b", s.w);
+    s.b.setAttribute("role", "progressbar");
+    s.f = el("div", "f", s.b);
+    if (s.compact) return s.n = el("span", "n", s.w);
+    r = el("div", "r", s.w);
+    s.n = el("span", "n", r);
+    s.p = el("span", "p", r);
+    s.r = el("div", "r", s.w);
+    s.s = el("span", "s", s.r);
+    if (s.join) {
+      s.a = el("a", "", s.r);
+      if (w.top != w) s.a.target = "_top";
+      s.a.onclick = function () { hit(s, "click"); };
+    }
+  }
+
+  function update(s, D) {
+    var t = L[s.lang], g = D.goal, pc = +D.percent, tx = text(s, D), st = status(s, D), a, u;
+    if (!(pc >= 0)) pc = g > 0 ? D.count / g * 100 : 0;
+    s.D = D;
+    s.w.classList.toggle("ok", !!D.reached);
+    s.f.style.width = (D.reached ? 100 : Math.min(100, pc)) + "%";
+    a = { "aria-valuenow": D.count, "aria-valuemin": 0, "aria-valuemax": g, "aria-valuetext": tx, "aria-label": D.title || "" };
+    for (u in a) s.b.setAttribute(u, a[u]);
+    (s.ks || []).forEach(function (k) { k.remove(); });
+    s.ks = [].concat(D.milestones || []).filter(function (v) { return v > 0 && v < g; }).map(function (v) {
+      var k = el("i", "k", s.b);
+      k.style.left = v / g * 100 + "%";
+      return k;
+    });
+    s.n.textContent = tx;
+    if (s.compact) return;
+    s.t.textContent = D.title || "";
+    s.p.textContent = nf(s, { style: "percent", maximumFractionDigits: 1 }).format(pc / 100);
+    s.s.textContent = st;
+    s.s.hidden = !st;
+    s.r.hidden = !st && !s.a;
+    if (s.a) {
+      s.a.textContent = D.metric == "members" ? t.jm : t.js;
+      u = /^https?:\/\//i.test(D.join_url) ? D.join_url : W.slice(0, -7) + "join/" + enc(s.slug);
+      s.a.href = u + (u.indexOf("?") < 0 ? "?" : "&") + "ref=" + enc(page(s));
+    }
+  }
+  function live(s, on) {
+    var x = s.es, n = 0;
+    if (!s.live || !ES || !on == !x) return;
+    if (!on) return x.close(), s.es = 0;
+    x = s.es = new ES(W + enc(s.slug) + "/events");
+    x.onmessage = function (e) {
+      n = 0;
+      try { e = JSON.parse(e.data); } catch (_) { return; }
+      if (ok(e)) update(s, e);
+    };
+    x.onerror = function () { if (++n > 5 || x.readyState == 2) x.close(), s.es = s.live = 0; };
+  }
+
+  function show(s) {
+    if (!IO) return hit(s, "view"), live(s, 1);
+    new IO(function (es) {
+      var v = es[es.length - 1].isIntersecting;
+      if (v && !s.seen) hit(s, "view"), s.seen = 1;
+      clearTimeout(s.to);
+      if (v) live(s, 1);
+      else s.to = setTimeout(live, 3e4, s, 0);
+    }).observe(s.host);
+  }
+
+  function add(host) {
+    var A = function (n) { return host.getAttribute("data-" + n); }, slug = (A("memberdrive-campaign") || "").trim(), s;
+    if (!slug || seen.has(host) || host.shadowRoot) return;
+    seen.add(host);
+    s = {
+      host: host, slug: slug,
+      lang: /^uk/i.test(A("lang") || d.documentElement.lang) ? "uk" : "en",
+      theme: /^(dark|auto)$/.test(A("theme")) ? A("theme") : "light",
+      compact: A("compact") != null && A("compact") != "false",
+      join: A("join") != "false", live: A("live") != "false"
+    };
+    fetch(W + enc(slug) + ".json", { credentials: "omit" }).then(function (r) {
+      if (!r.ok) throw r.status;
+      return r.json();
+    }).then(function (D) {
+      if (!ok(D) || host.shadowRoot) return;
+      build(s);
+      update(s, D);
+      all.push(s);
+      show(s);
+      timer = timer || setInterval(function () {
+        all.forEach(function (s) { if (s.D.ends_at) update(s, s.D); });
+      }, 6e4);
+    }).catch(function () { seen.delete(host); });
+  }
+
+  function scan(n) {
+    n = n || d;
+    if (n.matches && n.matches(SEL)) add(n);
+    if (n.querySelectorAll) [].forEach.call(n.querySelectorAll(SEL), add);
+  }
+  scan();
+  new MutationObserver(function (ms) {
+    ms.forEach(function (m) {
+      if (m.type == "attributes") scan(m.target);
+      [].forEach.call(m.addedNodes, function (n) { if (n.nodeType == 1) scan(n); });
+    });
+  }).observe(d, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-memberdrive-campaign"] });
+
+  w.memberdrive = { version: "1", render: function () { scan(); } };
+})(window, document);
