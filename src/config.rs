@@ -130,6 +130,17 @@ pub struct Settings {
     pub widget_ancestors: String,
     /// Log format.
     pub log_format: LogFormat,
+    /// DKIM signing for outgoing mail: selector and RSA private key (PKCS#1 PEM).
+    pub dkim: Option<DkimSettings>,
+}
+
+/// DKIM settings; the signing domain is the From address's domain.
+#[derive(Debug, Clone)]
+pub struct DkimSettings {
+    /// DNS selector (`selector._domainkey.example.org`).
+    pub selector: String,
+    /// The PEM text of the private key.
+    pub private_key: Secret,
 }
 
 /// A setting that could not be used, naming the variable.
@@ -156,6 +167,8 @@ const KEYS: &[&str] = &[
     "MEMBERDRIVE_TRUSTED_PROXIES",
     "MEMBERDRIVE_WIDGET_ANCESTORS",
     "MEMBERDRIVE_LOG_FORMAT",
+    "MEMBERDRIVE_DKIM_SELECTOR",
+    "MEMBERDRIVE_DKIM_KEY_FILE",
 ];
 
 impl Settings {
@@ -258,7 +271,20 @@ impl Settings {
                 return Err(err("MEMBERDRIVE_LOG_FORMAT")(format!("{other:?} is neither text nor json")));
             }
         };
+        let dkim = match (get("MEMBERDRIVE_DKIM_SELECTOR"), get("MEMBERDRIVE_DKIM_KEY_FILE")) {
+            (None, None) => None,
+            (Some(selector), Some(path)) => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| err("MEMBERDRIVE_DKIM_KEY_FILE")(format!("{path}: {e}")))?;
+                lettre::message::dkim::DkimSigningKey::new(&pem, lettre::message::dkim::DkimSigningAlgorithm::Rsa)
+                    .map_err(|e| err("MEMBERDRIVE_DKIM_KEY_FILE")(format!("{path}: not an RSA PKCS#1 PEM key: {e}")))?;
+                Some(DkimSettings { selector: selector.to_owned(), private_key: Secret::new(pem) })
+            }
+            (Some(_), None) => return Err(err("MEMBERDRIVE_DKIM_KEY_FILE")("required with MEMBERDRIVE_DKIM_SELECTOR".into())),
+            (None, Some(_)) => return Err(err("MEMBERDRIVE_DKIM_SELECTOR")("required with MEMBERDRIVE_DKIM_KEY_FILE".into())),
+        };
         Ok(Settings {
+            dkim,
             database_url,
             bind,
             base_url,

@@ -51,6 +51,11 @@ impl Lang {
         text.into_owned()
     }
 
+    /// Message `id` without arguments (for templates).
+    pub fn tr(self, id: &str) -> String {
+        self.t(id, &[])
+    }
+
     /// An integer with this language's digit grouping: `12,345` or `12 345` (no-break space).
     pub fn number(self, n: i64) -> String {
         let sep = match self {

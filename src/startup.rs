@@ -1,6 +1,7 @@
 //! Builds the application: state, background tasks, and the one route table.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,14 +10,20 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
-use tokio::sync::watch;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{Notify, watch};
 
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::{http, widget};
+use crate::email::transport::Mailer;
+use crate::email::worker::{self, OutboxMetrics};
+use crate::{http, newsletters, widget};
+
+/// Sign-up attempts one client address may make per minute.
+const SUBSCRIBES_PER_MINUTE: u32 = 10;
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
@@ -28,6 +35,14 @@ pub struct AppState {
     pub board: Arc<ProgressBoard>,
     /// Widget views and clicks waiting to be flushed.
     pub stats: Arc<ArticleStats>,
+    /// Delivers the outbox's emails.
+    pub mailer: Arc<Mailer>,
+    /// Wakes the email worker after a request queued mail.
+    pub outbox_wake: Arc<Notify>,
+    /// Limits sign-ups per client address.
+    pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Outbox gauges for `/metrics`.
+    pub outbox_metrics: OutboxMetrics,
     /// Turns true when the process is stopping; long-lived responses end on it.
     pub stopping: watch::Receiver<bool>,
 }
@@ -61,17 +76,26 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let (stop, stopping) = watch::channel(false);
+        let registry = prometheus::Registry::new();
+        let outbox_metrics = OutboxMetrics::register(&registry)?;
+        let metrics = PrometheusMetricsBuilder::new("memberdrive")
+            .registry(registry)
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let mailer = Arc::new(Mailer::new(&settings)?);
+        let quota = Quota::per_minute(NonZeroU32::new(SUBSCRIBES_PER_MINUTE).expect("non-zero"));
         let state = web::Data::new(AppState {
             settings,
             db,
             board,
             stats: Arc::default(),
+            mailer,
+            outbox_wake: Arc::default(),
+            subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
+            outbox_metrics,
             stopping,
         });
-        let metrics = PrometheusMetricsBuilder::new("memberdrive")
-            .endpoint("/metrics")
-            .build()
-            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let server = build_server(listener, state.clone(), metrics)?;
         Ok(Application { port, server, state, stop })
     }
@@ -107,15 +131,33 @@ impl Application {
 }
 
 fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    let board = state.board.clone();
+    let s = state.clone();
     let stats = state.stats.clone();
-    let (db1, db2, db3) = (state.db.clone(), state.db.clone(), state.db.clone());
-    let (s1, s2, s3) = (state.stopping.clone(), state.stopping.clone(), state.stopping.clone());
-    let board2 = state.board.clone();
+    let limiter = state.subscribe_limiter.clone();
+    let mut stop = state.stopping.clone();
     vec![
-        tokio::spawn(board.run_refresher(db1, s1)),
-        tokio::spawn(async move { stats.run_flusher(db2, s2).await }),
-        tokio::spawn(recount_periodically(db3, board2, s3)),
+        tokio::spawn(s.board.clone().run_refresher(s.db.clone(), s.stopping.clone())),
+        tokio::spawn({
+            let (db, stop) = (s.db.clone(), s.stopping.clone());
+            async move { stats.run_flusher(db, stop).await }
+        }),
+        tokio::spawn(recount_periodically(s.db.clone(), s.board.clone(), s.stopping.clone())),
+        tokio::spawn(worker::run(
+            s.db.clone(),
+            s.mailer.clone(),
+            s.outbox_wake.clone(),
+            s.outbox_metrics.clone(),
+            s.stopping.clone(),
+        )),
+        // Forget rate-limit state of addresses that went quiet.
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(60)) => limiter.retain_recent(),
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+        }),
     ]
 }
 
@@ -191,7 +233,16 @@ fn build_server(
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .configure(widget::configure);
+        .route("/static/site.css", web::get().to(site_css))
+        .configure(widget::configure)
+        .configure(newsletters::routes::configure);
+}
+
+async fn site_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("../static/site.css"))
 }
 
 async fn healthz() -> HttpResponse {

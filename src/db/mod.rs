@@ -48,7 +48,13 @@ pub struct ConnectionManager {
 impl ConnectionManager {
     fn connect(&self) -> ConnectionResult<DbConnection> {
         match self.url.backend() {
-            Backend::Postgres => PgConnection::establish(self.url.expose()).map(DbConnection::Pg),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(self.url.expose())?;
+                // Timestamps are naive UTC; CURRENT_TIMESTAMP defaults must be UTC too.
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(self.url.sqlite_path())?;
                 // WAL lets readers proceed during a write; the busy timeout covers other

@@ -1,0 +1,49 @@
+//! Email: messages are rendered from askama templates (one folder per email under
+//! `templates/emails/`, with `subject.txt`, `body.txt` and `body.html`), queued in the outbox
+//! in the caller's transaction, and delivered by [`worker`].
+
+pub mod templates;
+pub mod transport;
+pub mod worker;
+
+use diesel::QueryResult;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbConnection;
+use crate::jobs;
+
+/// The outbox job kind for emails.
+pub const JOB_KIND: &str = "email";
+
+/// A rendered email waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutgoingEmail {
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    #[serde(default)]
+    pub text: String,
+    /// HTML part.
+    #[serde(default)]
+    pub html: String,
+    /// One-click unsubscribe URL (RFC 8058), for newsletter mail.
+    #[serde(default)]
+    pub unsubscribe_url: Option<String>,
+}
+
+impl OutgoingEmail {
+    /// What the outbox keeps after delivery: who and what, not the body (which may hold a
+    /// single-use link).
+    pub fn receipt(&self) -> String {
+        serde_json::json!({"to": self.to, "subject": self.subject}).to_string()
+    }
+}
+
+/// Queues `email` under `key` in the caller's transaction; a key already queued is a no-op.
+/// Returns whether it was queued.
+pub fn queue(conn: &mut DbConnection, key: &str, email: &OutgoingEmail) -> QueryResult<bool> {
+    let payload = serde_json::to_string(email).expect("email serialises");
+    jobs::enqueue(conn, JOB_KIND, key, &payload)
+}

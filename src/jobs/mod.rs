@@ -1,0 +1,193 @@
+//! The job queue and outbox: rows in `jobs`, written in the same transaction as the change
+//! that causes them, each with a unique business key so that one cause queues at most once.
+//!
+//! Workers claim rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+//! instances share the work; SQLite's single writer serialises claims). A worker that dies
+//! mid-job leaves a lease that expires, and another worker takes the row over. Failures back
+//! off exponentially with jitter and are dead-lettered after [`MAX_ATTEMPTS`].
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+
+use crate::db::DbConnection;
+use crate::db::schema::jobs;
+
+/// After this many failed attempts a job is dead-lettered.
+pub const MAX_ATTEMPTS: i32 = 10;
+
+/// A claimed job.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    /// Row id.
+    pub id: i32,
+    /// What to do: `email`, …
+    pub kind: String,
+    /// The business key (`confirm:12:1`, `receipt:in_…`).
+    pub dedupe_key: String,
+    /// JSON for the handler.
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+    /// Until when this worker holds the job.
+    pub locked_until: Option<NaiveDateTime>,
+}
+
+/// Queues a job unless one with the same key exists; returns whether it was queued.
+pub fn enqueue(conn: &mut DbConnection, kind: &str, key: &str, payload: &str) -> QueryResult<bool> {
+    let row = (jobs::kind.eq(kind), jobs::dedupe_key.eq(key), jobs::payload.eq(payload));
+    let query = diesel::insert_into(jobs::table).values(row).on_conflict_do_nothing();
+    // diesel's upsert does not span both backends; the statement is the same on each.
+    let inserted = match conn {
+        DbConnection::Pg(c) => query.execute(c)?,
+        DbConnection::Sqlite(c) => query.execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Claims up to `limit` runnable jobs of `kind` for `lease`.
+pub fn claim(
+    conn: &mut DbConnection,
+    kind: &str,
+    limit: i64,
+    lease: Duration,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Job>> {
+    let runnable = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq("queued"))
+        .filter(jobs::run_at.le(now))
+        .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(now)))
+        .order(jobs::run_at)
+        .limit(limit)
+        .select(jobs::id);
+    let ids: Vec<i32> = match conn {
+        DbConnection::Pg(c) => runnable.for_update().skip_locked().load(c)?,
+        DbConnection::Sqlite(c) => runnable.load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let until = now + chrono::Duration::from_std(lease).expect("lease fits");
+    diesel::update(jobs::table.filter(jobs::id.eq_any(&ids)))
+        .set((jobs::locked_until.eq(until), jobs::attempts.eq(jobs::attempts + 1), jobs::updated_at.eq(now)))
+        .execute(conn)?;
+    jobs::table.filter(jobs::id.eq_any(&ids)).order(jobs::run_at).select(Job::as_select()).load(conn)
+}
+
+type Held = diesel::dsl::Filter<
+    diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, i32>>,
+    diesel::dsl::Eq<jobs::locked_until, Option<NaiveDateTime>>,
+>;
+
+/// The job's own row, only while this worker still holds its lease.
+fn held(job: &Job) -> Held {
+    jobs::table.filter(jobs::id.eq(job.id)).filter(jobs::locked_until.eq(job.locked_until))
+}
+
+/// Marks a job done, replacing its payload by `keep` (e.g. without the body that held a
+/// token). Returns false when the lease was lost.
+pub fn complete(conn: &mut DbConnection, job: &Job, keep: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(held(job))
+        .set((
+            jobs::status.eq("done"),
+            jobs::payload.eq(keep),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(None::<String>),
+            jobs::finished_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// What happened to a failed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later.
+    Temporary,
+    /// Will never succeed (e.g. SMTP 5xx): dead-letter now.
+    Permanent,
+}
+
+/// Records a failure: retry later with backoff, or dead-letter. Returns the new status.
+pub fn fail(
+    conn: &mut DbConnection,
+    job: &Job,
+    failure: Failure,
+    error: &str,
+    now: NaiveDateTime,
+) -> QueryResult<&'static str> {
+    let status = if failure == Failure::Permanent || job.attempts >= MAX_ATTEMPTS { "dead" } else { "queued" };
+    let run_at = now + chrono::Duration::from_std(backoff(job.attempts)).expect("backoff fits");
+    diesel::update(held(job))
+        .set((
+            jobs::status.eq(status),
+            jobs::run_at.eq(run_at),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(error.chars().take(500).collect::<String>()),
+            jobs::updated_at.eq(now),
+            jobs::finished_at.eq((status == "dead").then_some(now)),
+        ))
+        .execute(conn)?;
+    Ok(status)
+}
+
+/// Puts a dead-lettered job back in the queue (staff's retry button).
+pub fn retry_dead(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq("dead")))
+        .set((
+            jobs::status.eq("queued"),
+            jobs::attempts.eq(0),
+            jobs::run_at.eq(now),
+            jobs::finished_at.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// 1 s, 2 s, 4 s, … up to 30 min, each ±25% so that retries from an outage spread out.
+pub fn backoff(attempts: i32) -> Duration {
+    let base = 2f64.powi(attempts.clamp(1, 12) - 1).min(1800.0);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    Duration::from_secs_f64(base * jitter)
+}
+
+/// Counts per state of the jobs of `kind`: (queued, retrying, done, dead).
+pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64, i64)> {
+    let rows: Vec<(String, i32, i64)> = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .group_by((jobs::status, jobs::attempts))
+        .select((jobs::status, jobs::attempts, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = (0, 0, 0, 0);
+    for (status, attempts, n) in rows {
+        match (status.as_str(), attempts > 0) {
+            ("queued", false) => out.0 += n,
+            ("queued", true) => out.1 += n,
+            ("done", _) => out.2 += n,
+            _ => out.3 += n,
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_stays_capped() {
+        for attempts in 1..=20 {
+            let nominal = 2f64.powi(attempts.min(12) - 1).min(1800.0);
+            let d = backoff(attempts).as_secs_f64();
+            assert!(d >= nominal * 0.75 && d <= nominal * 1.25, "attempt {attempts}: {d}");
+        }
+        assert!(backoff(100) <= Duration::from_secs(2250));
+    }
+}

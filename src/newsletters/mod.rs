@@ -1,0 +1,314 @@
+//! Newsletters with double opt-in.
+//!
+//! A subscription starts `pending`; the confirmation email's single-use link (48 hours)
+//! makes it `confirmed`; nobody gets newsletter mail before that. Every well-formed address
+//! gets the same answer whatever its state, so the form reveals nothing about who reads us.
+
+pub mod routes;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::db::DbConnection;
+use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
+use crate::domain::EmailAddress;
+use crate::email::templates::{AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed};
+use crate::email::{self, OutgoingEmail};
+use crate::i18n::Lang;
+use crate::tokens::{self, Purpose, Rejected};
+
+/// Confirmation emails one address may be sent per day.
+pub const CONFIRMATIONS_PER_DAY: i64 = 3;
+/// How long a confirmation link works.
+pub const CONFIRM_TTL: Duration = Duration::hours(48);
+
+/// A newsletter row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = newsletters)]
+pub struct Newsletter {
+    /// Row id.
+    pub id: i32,
+    /// URL name, e.g. `news`.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// One line about it.
+    pub description: String,
+    /// Its language.
+    pub language: String,
+}
+
+/// The public newsletters, in display order.
+pub fn public(conn: &mut DbConnection) -> QueryResult<Vec<Newsletter>> {
+    newsletters::table
+        .filter(newsletters::archived.eq(false))
+        .order((newsletters::position, newsletters::id))
+        .select(Newsletter::as_select())
+        .load(conn)
+}
+
+fn ids_payload(ids: &[i32]) -> String {
+    serde_json::json!({ "newsletters": ids }).to_string()
+}
+
+fn ids_from(payload: &str) -> Vec<i32> {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| serde_json::from_value(v["newsletters"].clone()).ok())
+        .unwrap_or_default()
+}
+
+/// What a subscribe request did; the reader is told the same in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    /// A confirmation email was queued.
+    ConfirmationQueued,
+    /// Every requested newsletter was already confirmed: an "already subscribed" email.
+    AlreadyConfirmed,
+    /// The address had its confirmations for today.
+    Throttled,
+}
+
+/// Records the request and queues the right email, in the caller's transaction.
+pub fn subscribe(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    email: &EmailAddress,
+    requested: &[Newsletter],
+    lang: Lang,
+    now: NaiveDateTime,
+) -> QueryResult<Subscribed> {
+    let subscriber = find_or_create_subscriber(conn, email, lang)?;
+    for newsletter in requested {
+        let existing = newsletter_subscriptions::table
+            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+            .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id))
+            .select(newsletter_subscriptions::status)
+            .first::<String>(conn)
+            .optional()?;
+        match existing.as_deref() {
+            None => {
+                diesel::insert_into(newsletter_subscriptions::table)
+                    .values((
+                        newsletter_subscriptions::subscriber_id.eq(subscriber),
+                        newsletter_subscriptions::newsletter_id.eq(newsletter.id),
+                        newsletter_subscriptions::status.eq("pending"),
+                    ))
+                    .execute(conn)?;
+            }
+            Some("unsubscribed") => {
+                diesel::update(
+                    newsletter_subscriptions::table
+                        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+                        .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id)),
+                )
+                .set((newsletter_subscriptions::status.eq("pending"), newsletter_subscriptions::updated_at.eq(now)))
+                .execute(conn)?;
+            }
+            Some(_) => {}
+        }
+    }
+    let ids: Vec<i32> = requested.iter().map(|n| n.id).collect();
+    let pending: Vec<i32> = newsletter_subscriptions::table
+        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+        .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
+        .filter(newsletter_subscriptions::status.eq("pending"))
+        .select(newsletter_subscriptions::newsletter_id)
+        .load(conn)?;
+    let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
+    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, subscriber, &ids_payload(&ids), None)?;
+    let unsubscribe_url = settings.public_url(&format!("/unsubscribe?token={unsubscribe}"));
+
+    if pending.is_empty() {
+        // One "already subscribed" email a day at most, whatever the form is sent.
+        let key = format!("already:{subscriber}:{}", now.date());
+        let manage = tokens::issue(conn, Purpose::Manage, subscriber, "{}", None)?;
+        let message = AlreadySubscribed {
+            lang,
+            newsletters: names,
+            manage_url: settings.public_url(&format!("/newsletters/manage?token={manage}")),
+            unsubscribe_url,
+        };
+        email::queue(conn, &key, &render(&message, email.as_str()))?;
+        return Ok(Subscribed::AlreadyConfirmed);
+    }
+    let sent_today = tokens::issued_since(conn, Purpose::Confirm, subscriber, now - Duration::days(1))?;
+    if sent_today >= CONFIRMATIONS_PER_DAY {
+        return Ok(Subscribed::Throttled);
+    }
+    let sent_ever = tokens::issued_since(conn, Purpose::Confirm, subscriber, NaiveDateTime::MIN)?;
+    let confirm = tokens::issue(conn, Purpose::Confirm, subscriber, &ids_payload(&pending), Some(now + CONFIRM_TTL))?;
+    let message = ConfirmSubscription {
+        lang,
+        newsletters: names,
+        confirm_url: settings.public_url(&format!("/newsletters/confirm?token={confirm}")),
+        unsubscribe_url,
+    };
+    email::queue(conn, &format!("confirm:{subscriber}:{}", sent_ever + 1), &render(&message, email.as_str()))?;
+    Ok(Subscribed::ConfirmationQueued)
+}
+
+fn render(template: &impl EmailTemplate, to: &str) -> OutgoingEmail {
+    // Templates are compiled in and their inputs are plain strings: rendering cannot fail
+    // short of a bug, which the template tests catch.
+    template.render_email(to).expect("email template renders")
+}
+
+fn find_or_create_subscriber(conn: &mut DbConnection, email: &EmailAddress, lang: Lang) -> QueryResult<i32> {
+    let by_email = subscribers::table.filter(subscribers::email.eq(email.as_str())).select(subscribers::id);
+    if let Some(id) = by_email.first(conn).optional()? {
+        return Ok(id);
+    }
+    diesel::insert_into(subscribers::table)
+        .values((subscribers::email.eq(email.as_str()), subscribers::locale.eq(lang.code())))
+        .execute(conn)?;
+    by_email.first(conn)
+}
+
+/// Confirms the subscriptions a confirmation link names, and welcomes the reader.
+pub fn confirm(conn: &mut DbConnection, settings: &Settings, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+    let token = match tokens::consume(conn, Purpose::Confirm, raw, now)? {
+        Ok(token) => token,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let ids = ids_from(&token.payload);
+    diesel::update(
+        newsletter_subscriptions::table
+            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+            .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
+            .filter(newsletter_subscriptions::status.eq("pending")),
+    )
+    .set((
+        newsletter_subscriptions::status.eq("confirmed"),
+        newsletter_subscriptions::confirmed_at.eq(now),
+        newsletter_subscriptions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    let (address, locale): (String, String) =
+        subscribers::table.find(subscriber).select((subscribers::email, subscribers::locale)).first(conn)?;
+    let names = names_of(conn, &ids)?;
+    let manage = tokens::issue(conn, Purpose::Manage, subscriber, "{}", None)?;
+    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, subscriber, &ids_payload(&ids), None)?;
+    let welcome = SubscriptionConfirmed {
+        lang: Lang::from_code(&locale),
+        newsletters: names.clone(),
+        manage_url: settings.public_url(&format!("/newsletters/manage?token={manage}")),
+        unsubscribe_url: settings.public_url(&format!("/unsubscribe?token={unsubscribe}")),
+    };
+    email::queue(conn, &format!("confirmed:{}", token.id), &render(&welcome, &address))?;
+    Ok(Ok(names))
+}
+
+fn names_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<String>> {
+    newsletters::table
+        .filter(newsletters::id.eq_any(ids))
+        .order((newsletters::position, newsletters::id))
+        .select(newsletters::name)
+        .load(conn)
+}
+
+/// The newsletters a link names, if the link is valid (for the GET pages, which change nothing).
+pub fn preview(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+    match tokens::check(conn, purpose, raw, now)? {
+        Ok(token) => names_of(conn, &ids_from(&token.payload)).map(Ok),
+        Err(rejected) => Ok(Err(rejected)),
+    }
+}
+
+/// Unsubscribes from the newsletters an unsubscribe link names (idempotent: a second POST
+/// of the same link changes nothing more).
+pub fn unsubscribe(conn: &mut DbConnection, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+    let token = match tokens::check(conn, Purpose::Unsubscribe, raw, now)? {
+        Ok(token) => token,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let ids = ids_from(&token.payload);
+    set_status(conn, subscriber, &ids, "unsubscribed", now)?;
+    names_of(conn, &ids).map(Ok)
+}
+
+fn set_status(conn: &mut DbConnection, subscriber: i32, ids: &[i32], status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let target = newsletter_subscriptions::table
+        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+        .filter(newsletter_subscriptions::newsletter_id.eq_any(ids))
+        .filter(newsletter_subscriptions::status.ne(status));
+    match status {
+        "confirmed" => diesel::update(target)
+            .set((
+                newsletter_subscriptions::status.eq(status),
+                newsletter_subscriptions::confirmed_at.eq(now),
+                newsletter_subscriptions::updated_at.eq(now),
+            ))
+            .execute(conn),
+        _ => diesel::update(target)
+            .set((
+                newsletter_subscriptions::status.eq(status),
+                newsletter_subscriptions::unsubscribed_at.eq(now),
+                newsletter_subscriptions::updated_at.eq(now),
+            ))
+            .execute(conn),
+    }
+}
+
+/// One line of a reader's preference page.
+#[derive(Debug, Clone)]
+pub struct Preference {
+    /// The newsletter.
+    pub newsletter: Newsletter,
+    /// Whether they receive it (confirmed).
+    pub subscribed: bool,
+}
+
+/// A reader's preferences, from a manage link.
+pub fn preferences(conn: &mut DbConnection, raw: &str, now: NaiveDateTime) -> QueryResult<Result<(String, Vec<Preference>), Rejected>> {
+    let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
+        Ok(token) => token,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let address: String = subscribers::table.find(subscriber).select(subscribers::email).first(conn)?;
+    let confirmed: Vec<i32> = newsletter_subscriptions::table
+        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+        .filter(newsletter_subscriptions::status.eq("confirmed"))
+        .select(newsletter_subscriptions::newsletter_id)
+        .load(conn)?;
+    let list = public(conn)?
+        .into_iter()
+        .map(|newsletter| Preference { subscribed: confirmed.contains(&newsletter.id), newsletter })
+        .collect();
+    Ok(Ok((address, list)))
+}
+
+/// Saves a reader's choices from their preference page. The manage link proves they read
+/// the mailbox, so newly chosen newsletters are confirmed at once.
+pub fn save_preferences(conn: &mut DbConnection, raw: &str, chosen: &[String], now: NaiveDateTime) -> QueryResult<Result<(), Rejected>> {
+    let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
+        Ok(token) => token,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let all = public(conn)?;
+    let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) = all.iter().partition(|n| chosen.contains(&n.slug));
+    for newsletter in &on {
+        let exists = newsletter_subscriptions::table
+            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+            .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id))
+            .count()
+            .get_result::<i64>(conn)?;
+        if exists == 0 {
+            diesel::insert_into(newsletter_subscriptions::table)
+                .values((
+                    newsletter_subscriptions::subscriber_id.eq(subscriber),
+                    newsletter_subscriptions::newsletter_id.eq(newsletter.id),
+                    newsletter_subscriptions::status.eq("pending"),
+                ))
+                .execute(conn)?;
+        }
+    }
+    set_status(conn, subscriber, &on.iter().map(|n| n.id).collect::<Vec<_>>(), "confirmed", now)?;
+    set_status(conn, subscriber, &off.iter().map(|n| n.id).collect::<Vec<_>>(), "unsubscribed", now)?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,349 @@
+//! The newsletter routes: subscribe (from any page), confirm, unsubscribe (RFC 8058) and
+//! preferences. GET pages never change anything (mail scanners follow links); the POSTs do.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Newsletter, Preference};
+use crate::db::{self, DbError};
+use crate::domain::EmailAddress;
+use crate::error::AppError;
+use crate::http::client_ip;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use crate::tokens::{Purpose, Rejected};
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/newsletters", web::get().to(index))
+        .route("/newsletters/subscribe", web::post().to(subscribe))
+        .route("/newsletters/confirm", web::get().to(confirm_page))
+        .route("/newsletters/confirm", web::post().to(confirm))
+        .route("/newsletters/manage", web::get().to(manage_page))
+        .route("/newsletters/manage", web::post().to(save_manage))
+        .route("/unsubscribe", web::get().to(unsubscribe_page))
+        .route("/unsubscribe", web::post().to(unsubscribe));
+}
+
+#[derive(Template)]
+#[template(path = "newsletters/index.html")]
+struct IndexPage {
+    lang: Lang,
+    newsletters: Vec<Newsletter>,
+}
+
+#[derive(Template)]
+#[template(path = "newsletters/message.html")]
+struct MessagePage {
+    lang: Lang,
+    title: String,
+    body: String,
+    items: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "newsletters/action.html")]
+struct ActionPage {
+    lang: Lang,
+    title: String,
+    body: String,
+    items: Vec<String>,
+    action: String,
+    token: Option<String>,
+    button: String,
+}
+
+#[derive(Template)]
+#[template(path = "newsletters/manage.html")]
+struct ManagePage {
+    lang: Lang,
+    intro: String,
+    token: String,
+    preferences: Vec<Preference>,
+    saved: bool,
+}
+
+fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let body = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+fn message(status: StatusCode, lang: Lang, title: &str, body: &str, items: Vec<String>) -> Result<HttpResponse, AppError> {
+    html(status, &MessagePage { lang, title: lang.tr(title), body: lang.tr(body), items })
+}
+
+/// The page for a link that does not work: invalid 400, expired or used 410.
+fn rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
+    let (status, body) = match why {
+        Rejected::Invalid => (StatusCode::BAD_REQUEST, "nl-link-invalid"),
+        Rejected::Expired => (StatusCode::GONE, "nl-link-expired"),
+        Rejected::Used => (StatusCode::GONE, "nl-link-used"),
+    };
+    message(status, lang, "nl-title", body, Vec::new())
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> Lang {
+        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+    }
+}
+
+async fn index(state: web::Data<AppState>, query: web::Query<LangQuery>) -> Result<HttpResponse, AppError> {
+    let newsletters = state.db.read(super::public).await?;
+    html(StatusCode::OK, &IndexPage { lang: query.lang(), newsletters })
+}
+
+/// A subscribe form, as posted from our page or from any article.
+#[derive(Debug, Default)]
+struct SubscribeForm {
+    email: String,
+    newsletters: Vec<String>,
+    lang: Lang,
+    honeypot: bool,
+}
+
+impl SubscribeForm {
+    fn parse(body: &[u8]) -> SubscribeForm {
+        let mut form = SubscribeForm::default();
+        for (key, value) in url::form_urlencoded::parse(body) {
+            match &*key {
+                "email" => form.email = value.into_owned(),
+                "newsletter" | "newsletter[]" => form.newsletters.push(value.into_owned()),
+                "lang" => form.lang = Lang::from_code(&value),
+                "website" => form.honeypot = !value.trim().is_empty(),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// The one answer every well-formed address gets.
+fn subscribed(json: bool, lang: Lang) -> Result<HttpResponse, AppError> {
+    if json {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({
+                "status": "subscribed",
+                "message": format!("{} {}", lang.tr("nl-subscribed-title"), lang.tr("nl-subscribed-body")),
+            })));
+    }
+    let mut res = message(StatusCode::OK, lang, "nl-subscribed-title", "nl-subscribed-body", Vec::new())?;
+    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+    Ok(res)
+}
+
+async fn subscribe(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let json = wants_json(&req);
+    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
+        && state.subscribe_limiter.check_key(&ip).is_err()
+    {
+        return Err(AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many sign-ups from your network. Please try again in a minute.",
+        )
+        .json(json));
+    }
+    let form = SubscribeForm::parse(&body);
+    let Some(email) = EmailAddress::parse(&form.email) else {
+        return Err(AppError::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_email",
+            "Please enter a valid email address, like name@example.org.",
+        )
+        .json(json));
+    };
+    if form.honeypot {
+        // A bot filled the hidden field: it gets the usual answer, and nothing happens.
+        return subscribed(json, form.lang);
+    }
+    let all = state.db.read(super::public).await?;
+    let requested: Vec<Newsletter> = if form.newsletters.is_empty() {
+        all.into_iter().take(1).collect()
+    } else {
+        let mut picked = Vec::new();
+        for slug in &form.newsletters {
+            match all.iter().find(|n| &n.slug == slug) {
+                Some(n) if !picked.iter().any(|p: &Newsletter| p.id == n.id) => picked.push(n.clone()),
+                Some(_) => {}
+                None => {
+                    return Err(AppError::client(
+                        StatusCode::BAD_REQUEST,
+                        "unknown_newsletter",
+                        format!("There is no newsletter called {slug:?}."),
+                    )
+                    .json(json));
+                }
+            }
+        }
+        picked
+    };
+    if requested.is_empty() {
+        return Err(AppError::client(StatusCode::BAD_REQUEST, "unknown_newsletter", "There are no newsletters yet.").json(json));
+    }
+    let settings = state.clone();
+    let lang = form.lang;
+    state
+        .db
+        .write(move |conn| -> Result<_, DbError> {
+            Ok(super::subscribe(conn, &settings.settings, &email, &requested, lang, db::now())?)
+        })
+        .await
+        .map_err(|e| AppError::from(e).json(json))?;
+    state.outbox_wake.notify_one();
+    subscribed(json, form.lang)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+    lang: Option<String>,
+}
+
+impl TokenQuery {
+    fn lang(&self) -> Lang {
+        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+    }
+
+    fn token(&self) -> String {
+        self.token.clone().unwrap_or_default()
+    }
+}
+
+async fn confirm_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+    let (lang, token) = (query.lang(), query.token());
+    let raw = token.clone();
+    match state.db.read(move |c| super::preview(c, Purpose::Confirm, &raw, db::now())).await? {
+        Ok(items) => html(
+            StatusCode::OK,
+            &ActionPage {
+                lang,
+                title: lang.tr("nl-confirm-title"),
+                body: lang.tr("nl-confirm-body"),
+                items,
+                action: "/newsletters/confirm".into(),
+                token: Some(token),
+                button: lang.tr("nl-confirm-button"),
+            },
+        ),
+        Err(why) => rejected(lang, why),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    token: String,
+}
+
+async fn confirm(state: web::Data<AppState>, query: web::Query<LangQuery>, form: web::Form<TokenForm>) -> Result<HttpResponse, AppError> {
+    let lang = query.lang();
+    let app = state.clone();
+    let outcome = state
+        .db
+        .write(move |c| -> Result<_, DbError> { Ok(super::confirm(c, &app.settings, &form.token, db::now())?) })
+        .await?;
+    match outcome {
+        Ok(items) => {
+            state.outbox_wake.notify_one();
+            message(StatusCode::OK, lang, "nl-confirmed-title", "nl-confirmed-body", items)
+        }
+        Err(why) => rejected(lang, why),
+    }
+}
+
+async fn unsubscribe_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+    let (lang, token) = (query.lang(), query.token());
+    let raw = token.clone();
+    match state.db.read(move |c| super::preview(c, Purpose::Unsubscribe, &raw, db::now())).await? {
+        Ok(items) => html(
+            StatusCode::OK,
+            &ActionPage {
+                lang,
+                title: lang.tr("nl-unsubscribe-title"),
+                body: lang.tr("nl-unsubscribe-body"),
+                items,
+                // The same URL a mail client's one-click POST uses (RFC 8058).
+                action: format!("/unsubscribe?token={}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()),
+                token: None,
+                button: lang.tr("nl-unsubscribe-button"),
+            },
+        ),
+        Err(why) => rejected(lang, why),
+    }
+}
+
+/// RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and our own page's button alike;
+/// no cookie is needed.
+async fn unsubscribe(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+    let (lang, raw) = (query.lang(), query.token());
+    let outcome = state
+        .db
+        .write(move |c| -> Result<_, DbError> { Ok(super::unsubscribe(c, &raw, db::now())?) })
+        .await?;
+    match outcome {
+        Ok(items) => message(StatusCode::OK, lang, "nl-unsubscribed-title", "nl-unsubscribed-body", items),
+        Err(why) => rejected(lang, why),
+    }
+}
+
+async fn manage_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+    let (lang, token) = (query.lang(), query.token());
+    let raw = token.clone();
+    match state.db.read(move |c| super::preferences(c, &raw, db::now())).await? {
+        Ok((email, preferences)) => html(StatusCode::OK, &manage(lang, &email, token, preferences, false)),
+        Err(why) => rejected(lang, why),
+    }
+}
+
+fn manage(lang: Lang, email: &str, token: String, preferences: Vec<Preference>, saved: bool) -> ManagePage {
+    let intro = lang.t("nl-manage-body", &[("email", email.to_owned().into())]);
+    ManagePage { lang, intro, token, preferences, saved }
+}
+
+async fn save_manage(state: web::Data<AppState>, query: web::Query<LangQuery>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let lang = query.lang();
+    let mut token = String::new();
+    let mut chosen = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match &*key {
+            "token" => token = value.into_owned(),
+            "newsletter" => chosen.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    let raw = token.clone();
+    let outcome = state
+        .db
+        .write(move |c| -> Result<_, DbError> {
+            let now = db::now();
+            Ok(match super::save_preferences(c, &raw, &chosen, now)? {
+                Ok(()) => super::preferences(c, &raw, now)?,
+                Err(why) => Err(why),
+            })
+        })
+        .await?;
+    match outcome {
+        Ok((email, preferences)) => html(StatusCode::OK, &manage(lang, &email, token, preferences, true)),
+        Err(why) => rejected(lang, why),
+    }
+}

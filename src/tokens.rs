@@ -1,0 +1,128 @@
+//! Secrets sent by email (confirm, unsubscribe, manage, sign-in): 256 random bits, given to
+//! the reader once and stored only as a SHA-256 hash.
+
+use base64::Engine as _;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConnection;
+use crate::db::schema::tokens;
+
+/// What a token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Confirms pending newsletter subscriptions; single use, 48 hours.
+    Confirm,
+    /// Unsubscribes from the newsletters of the email it came in.
+    Unsubscribe,
+    /// Opens a reader's newsletter preferences.
+    Manage,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Confirm => "confirm",
+            Purpose::Unsubscribe => "unsubscribe",
+            Purpose::Manage => "manage",
+        }
+    }
+}
+
+/// A stored token.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct Token {
+    /// Row id.
+    pub id: i32,
+    /// The reader it belongs to.
+    pub subscriber_id: Option<i32>,
+    /// JSON the issuer attached (e.g. newsletter ids).
+    pub payload: String,
+    /// When it stops working.
+    pub expires_at: Option<NaiveDateTime>,
+    /// When it was used (single-use tokens).
+    pub used_at: Option<NaiveDateTime>,
+}
+
+/// Why a token does not work, for a clear page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejected {
+    /// Unknown or forged.
+    Invalid,
+    /// Too old.
+    Expired,
+    /// Already used.
+    Used,
+}
+
+fn hash(raw: &str) -> String {
+    hex::encode(Sha256::digest(raw.as_bytes()))
+}
+
+/// Issues a token and returns the only copy of its secret.
+pub fn issue(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    subscriber_id: i32,
+    payload: &str,
+    expires_at: Option<NaiveDateTime>,
+) -> QueryResult<String> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    diesel::insert_into(tokens::table)
+        .values((
+            tokens::token_hash.eq(hash(&raw)),
+            tokens::purpose.eq(purpose.as_str()),
+            tokens::subscriber_id.eq(subscriber_id),
+            tokens::payload.eq(payload),
+            tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(raw)
+}
+
+/// Looks a token up without using it.
+pub fn check(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Token, Rejected>> {
+    // Tokens are 43 characters of base64url; anything else cannot be one.
+    if raw.len() != 43 || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Ok(Err(Rejected::Invalid));
+    }
+    let token = tokens::table
+        .filter(tokens::token_hash.eq(hash(raw)))
+        .filter(tokens::purpose.eq(purpose.as_str()))
+        .select(Token::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match token {
+        None => Err(Rejected::Invalid),
+        Some(t) if t.used_at.is_some() => Err(Rejected::Used),
+        Some(t) if t.expires_at.is_some_and(|at| at <= now) => Err(Rejected::Expired),
+        Some(t) => Ok(t),
+    })
+}
+
+/// Uses a single-use token: exactly one concurrent caller gets `Ok`.
+pub fn consume(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Token, Rejected>> {
+    let token = match check(conn, purpose, raw, now)? {
+        Ok(token) => token,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let claimed = diesel::update(tokens::table.filter(tokens::id.eq(token.id)).filter(tokens::used_at.is_null()))
+        .set(tokens::used_at.eq(now))
+        .execute(conn)?;
+    Ok(if claimed == 1 { Ok(token) } else { Err(Rejected::Used) })
+}
+
+/// How many tokens of `purpose` a reader was sent since `since` (the per-address limit).
+pub fn issued_since(conn: &mut DbConnection, purpose: Purpose, subscriber_id: i32, since: NaiveDateTime) -> QueryResult<i64> {
+    tokens::table
+        .filter(tokens::subscriber_id.eq(subscriber_id))
+        .filter(tokens::purpose.eq(purpose.as_str()))
+        .filter(tokens::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
