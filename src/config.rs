@@ -56,7 +56,10 @@ impl DatabaseUrl {
         } else {
             return Err("must start with sqlite:// or postgres://".into());
         };
-        Ok(DatabaseUrl { raw: Secret::new(raw), backend })
+        Ok(DatabaseUrl {
+            raw: Secret::new(raw),
+            backend,
+        })
     }
 
     /// Which backend this URL names.
@@ -174,7 +177,8 @@ const KEYS: &[&str] = &[
 impl Settings {
     /// Reads `memberdrive.toml` (or the file named by `MEMBERDRIVE_CONFIG`) and the environment.
     pub fn load() -> Result<Settings, ConfigError> {
-        let file = std::env::var("MEMBERDRIVE_CONFIG").unwrap_or_else(|_| "memberdrive.toml".into());
+        let file =
+            std::env::var("MEMBERDRIVE_CONFIG").unwrap_or_else(|_| "memberdrive.toml".into());
         let mut values = read_toml(Path::new(&file))?;
         for key in KEYS {
             if let Ok(value) = std::env::var(key) {
@@ -196,14 +200,18 @@ impl Settings {
             .map_err(err("DATABASE_URL"))?;
         let bind = parse("MEMBERDRIVE_BIND", "127.0.0.1:8080")?
             .parse::<SocketAddr>()
-            .map_err(|e| err("MEMBERDRIVE_BIND")(format!("{e} (expected HOST:PORT, e.g. 127.0.0.1:8080)")))?;
+            .map_err(|e| {
+                err("MEMBERDRIVE_BIND")(format!("{e} (expected HOST:PORT, e.g. 127.0.0.1:8080)"))
+            })?;
         let base_url = parse_http_url(&parse("MEMBERDRIVE_BASE_URL", "http://127.0.0.1:8080")?)
             .map_err(err("MEMBERDRIVE_BASE_URL"))?;
         let smtp_url = match get("SMTP_URL") {
             Some(raw) => {
                 let url = Url::parse(raw).map_err(|e| err("SMTP_URL")(e.to_string()))?;
                 if !matches!(url.scheme(), "smtp" | "smtps") {
-                    return Err(err("SMTP_URL")("must start with smtp:// or smtps://".into()));
+                    return Err(err("SMTP_URL")(
+                        "must start with smtp:// or smtps://".into(),
+                    ));
                 }
                 Some(Secret::new(raw))
             }
@@ -223,7 +231,9 @@ impl Settings {
                         if s.starts_with("whsec_") {
                             Ok(Secret::new(s))
                         } else {
-                            Err(err("STRIPE_WEBHOOK_SECRET")("each secret must start with whsec_".into()))
+                            Err(err("STRIPE_WEBHOOK_SECRET")(
+                                "each secret must start with whsec_".into(),
+                            ))
                         }
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -253,7 +263,10 @@ impl Settings {
                 raw.split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
-                    .map(|s| s.parse::<IpAddr>().map_err(|e| err("MEMBERDRIVE_TRUSTED_PROXIES")(format!("{s:?}: {e}"))))
+                    .map(|s| {
+                        s.parse::<IpAddr>()
+                            .map_err(|e| err("MEMBERDRIVE_TRUSTED_PROXIES")(format!("{s:?}: {e}")))
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?
@@ -268,20 +281,43 @@ impl Settings {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
             other => {
-                return Err(err("MEMBERDRIVE_LOG_FORMAT")(format!("{other:?} is neither text nor json")));
+                return Err(err("MEMBERDRIVE_LOG_FORMAT")(format!(
+                    "{other:?} is neither text nor json"
+                )));
             }
         };
-        let dkim = match (get("MEMBERDRIVE_DKIM_SELECTOR"), get("MEMBERDRIVE_DKIM_KEY_FILE")) {
+        let dkim = match (
+            get("MEMBERDRIVE_DKIM_SELECTOR"),
+            get("MEMBERDRIVE_DKIM_KEY_FILE"),
+        ) {
             (None, None) => None,
             (Some(selector), Some(path)) => {
                 let pem = std::fs::read_to_string(path)
                     .map_err(|e| err("MEMBERDRIVE_DKIM_KEY_FILE")(format!("{path}: {e}")))?;
-                lettre::message::dkim::DkimSigningKey::new(&pem, lettre::message::dkim::DkimSigningAlgorithm::Rsa)
-                    .map_err(|e| err("MEMBERDRIVE_DKIM_KEY_FILE")(format!("{path}: not an RSA PKCS#1 PEM key: {e}")))?;
-                Some(DkimSettings { selector: selector.to_owned(), private_key: Secret::new(pem) })
+                lettre::message::dkim::DkimSigningKey::new(
+                    &pem,
+                    lettre::message::dkim::DkimSigningAlgorithm::Rsa,
+                )
+                .map_err(|e| {
+                    err("MEMBERDRIVE_DKIM_KEY_FILE")(format!(
+                        "{path}: not an RSA PKCS#1 PEM key: {e}"
+                    ))
+                })?;
+                Some(DkimSettings {
+                    selector: selector.to_owned(),
+                    private_key: Secret::new(pem),
+                })
             }
-            (Some(_), None) => return Err(err("MEMBERDRIVE_DKIM_KEY_FILE")("required with MEMBERDRIVE_DKIM_SELECTOR".into())),
-            (None, Some(_)) => return Err(err("MEMBERDRIVE_DKIM_SELECTOR")("required with MEMBERDRIVE_DKIM_KEY_FILE".into())),
+            (Some(_), None) => {
+                return Err(err("MEMBERDRIVE_DKIM_KEY_FILE")(
+                    "required with MEMBERDRIVE_DKIM_SELECTOR".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(err("MEMBERDRIVE_DKIM_SELECTOR")(
+                    "required with MEMBERDRIVE_DKIM_KEY_FILE".into(),
+                ));
+            }
         };
         Ok(Settings {
             dkim,
@@ -319,7 +355,12 @@ fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(e) => return Err(ConfigError { key: "MEMBERDRIVE_CONFIG", problem: format!("{}: {e}", path.display()) }),
+        Err(e) => {
+            return Err(ConfigError {
+                key: "MEMBERDRIVE_CONFIG",
+                problem: format!("{}: {e}", path.display()),
+            });
+        }
     };
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
         key: "MEMBERDRIVE_CONFIG",
@@ -338,7 +379,11 @@ fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
             toml::Value::String(s) => s,
             toml::Value::Array(items) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(","),
             other => other.to_string(),
@@ -353,7 +398,12 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::from_map(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Settings::from_map(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -370,7 +420,11 @@ mod tests {
     #[test]
     fn bad_values_name_their_variable() {
         let cases = [
-            ("DATABASE_URL", "mysql://x", "must start with sqlite:// or postgres://"),
+            (
+                "DATABASE_URL",
+                "mysql://x",
+                "must start with sqlite:// or postgres://",
+            ),
             ("DATABASE_URL", "sqlite://", "needs a file path"),
             ("MEMBERDRIVE_BIND", "localhost", "HOST:PORT"),
             ("MEMBERDRIVE_BASE_URL", "ftp://x", "http"),

@@ -26,12 +26,21 @@ pub struct AppError {
 impl AppError {
     /// Bad input or an unknown resource, explained to the caller.
     pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        AppError { status, code, message: message.into(), json: false }
+        AppError {
+            status,
+            code,
+            message: message.into(),
+            json: false,
+        }
     }
 
     /// 404 for a thing that does not exist.
     pub fn not_found(what: &str) -> Self {
-        AppError::client(StatusCode::NOT_FOUND, "not_found", format!("No such {what}."))
+        AppError::client(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No such {what}."),
+        )
     }
 
     /// A fault of ours: logged with its cause, shown as a generic message.
@@ -65,7 +74,8 @@ impl From<DbError> for AppError {
                 AppError {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     code: "unavailable",
-                    message: "The service is briefly unavailable. Please try again in a moment.".into(),
+                    message: "The service is briefly unavailable. Please try again in a moment."
+                        .into(),
                     json: false,
                 }
             }
@@ -104,10 +114,15 @@ impl ResponseError for AppError {
         if self.json {
             return response.json(serde_json::json!({"error": self.code, "message": self.message}));
         }
-        let page = ErrorPage { status: self.status.as_u16(), message: &self.message };
+        let page = ErrorPage {
+            status: self.status.as_u16(),
+            message: &self.message,
+        };
         match page.render() {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
-            Err(_) => response.content_type("text/plain; charset=utf-8").body(self.message.clone()),
+            Err(_) => response
+                .content_type("text/plain; charset=utf-8")
+                .body(self.message.clone()),
         }
     }
 }

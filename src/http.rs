@@ -70,7 +70,9 @@ pub async fn log_requests(
             duration_ms,
             "request"
         ),
-        Err(e) => tracing::warn!(http.method = %method, http.path = %path, error = %e, duration_ms, "request failed"),
+        Err(e) => {
+            tracing::warn!(http.method = %method, http.path = %path, error = %e, duration_ms, "request failed")
+        }
     }
     res
 }
@@ -115,18 +117,52 @@ mod tests {
         let peer_proxy = "10.0.0.2:4000".parse().unwrap();
         let stranger = "203.0.113.9:4000".parse().unwrap();
         let cases = [
-            (stranger, "198.51.100.1", vec![], "203.0.113.9", "untrusted peer's header ignored"),
-            (peer_proxy, "198.51.100.1", vec![proxy], "198.51.100.1", "trusted proxy's client used"),
-            (peer_proxy, "1.2.3.4, 198.51.100.1", vec![proxy], "198.51.100.1", "spoofed left entry ignored"),
-            (peer_proxy, "198.51.100.1, 10.0.0.2", vec![proxy], "198.51.100.1", "chain of trusted proxies"),
-            (peer_proxy, "garbage", vec![proxy], "10.0.0.2", "unparsable header falls back to the proxy"),
+            (
+                stranger,
+                "198.51.100.1",
+                vec![],
+                "203.0.113.9",
+                "untrusted peer's header ignored",
+            ),
+            (
+                peer_proxy,
+                "198.51.100.1",
+                vec![proxy],
+                "198.51.100.1",
+                "trusted proxy's client used",
+            ),
+            (
+                peer_proxy,
+                "1.2.3.4, 198.51.100.1",
+                vec![proxy],
+                "198.51.100.1",
+                "spoofed left entry ignored",
+            ),
+            (
+                peer_proxy,
+                "198.51.100.1, 10.0.0.2",
+                vec![proxy],
+                "198.51.100.1",
+                "chain of trusted proxies",
+            ),
+            (
+                peer_proxy,
+                "garbage",
+                vec![proxy],
+                "10.0.0.2",
+                "unparsable header falls back to the proxy",
+            ),
         ];
         for (peer, xff, trusted, expected, why) in cases {
             let req = TestRequest::default()
                 .peer_addr(peer)
                 .insert_header(("x-forwarded-for", xff))
                 .to_http_request();
-            assert_eq!(client_ip(&req, &trusted).unwrap().to_string(), expected, "{why}");
+            assert_eq!(
+                client_ip(&req, &trusted).unwrap().to_string(),
+                expected,
+                "{why}"
+            );
         }
     }
 }

@@ -21,7 +21,11 @@ pub enum Lang {
 impl Lang {
     /// From a `lang` parameter or stored locale; anything unknown is English.
     pub fn from_code(code: &str) -> Lang {
-        if code.trim().to_ascii_lowercase().starts_with("uk") { Lang::Uk } else { Lang::En }
+        if code.trim().to_ascii_lowercase().starts_with("uk") {
+            Lang::Uk
+        } else {
+            Lang::En
+        }
     }
 
     /// The BCP 47 code.
@@ -78,8 +82,16 @@ impl Lang {
 
     /// An amount in minor units as money: `€1,234.50` / `1 234,50 €`.
     pub fn money(self, minor: i64, currency: &str) -> String {
-        let exponent = if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) { 0 } else { 2 };
-        let (major, cents) = if exponent == 0 { (minor, 0) } else { (minor / 100, (minor % 100).abs()) };
+        let exponent = if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
+            0
+        } else {
+            2
+        };
+        let (major, cents) = if exponent == 0 {
+            (minor, 0)
+        } else {
+            (minor / 100, (minor % 100).abs())
+        };
         let symbol = match currency.to_ascii_lowercase().as_str() {
             "eur" => "€".to_owned(),
             "usd" => "$".to_owned(),
@@ -106,7 +118,9 @@ fn bundle(lang: &str, source: &'static str) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![lang.parse().expect("language id")]);
     // Unicode isolation marks would end up inside SVG text and aria-valuetext.
     bundle.set_use_isolating(false);
-    bundle.add_resource(resource).expect("no duplicate messages");
+    bundle
+        .add_resource(resource)
+        .expect("no duplicate messages");
     bundle
 }
 
@@ -133,9 +147,15 @@ mod tests {
 
     #[test]
     fn counts_read_naturally_in_both_languages() {
-        assert_eq!(count(Lang::En, "members", 12_345, 20_000), "12,345 of 20,000 members");
+        assert_eq!(
+            count(Lang::En, "members", 12_345, 20_000),
+            "12,345 of 20,000 members"
+        );
         assert_eq!(count(Lang::En, "members", 0, 1), "0 of 1 member");
-        assert_eq!(count(Lang::Uk, "members", 12_345, 20_000), "12\u{a0}345 з 20\u{a0}000 учасників");
+        assert_eq!(
+            count(Lang::Uk, "members", 12_345, 20_000),
+            "12\u{a0}345 з 20\u{a0}000 учасників"
+        );
         assert_eq!(count(Lang::Uk, "members", 5, 21), "5 з 21 учасника");
         assert_eq!(count(Lang::Uk, "supporters", 5, 22), "5 з 22 прихильників");
     }

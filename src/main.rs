@@ -11,7 +11,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: the reason and its causes (drivers' messages may span several).
             let reason = format!("{e:#}");
-            eprintln!("memberdrive: {}", reason.split_whitespace().collect::<Vec<_>>().join(" "));
+            eprintln!(
+                "memberdrive: {}",
+                reason.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -22,8 +22,9 @@ use crate::email::transport::Mailer;
 use crate::email::worker::{self, OutboxMetrics};
 use crate::{http, newsletters, widget};
 
-/// Sign-up attempts one client address may make per minute.
-const SUBSCRIBES_PER_MINUTE: u32 = 10;
+/// Sign-up attempts one client address may make per minute (a newsroom's office or a
+/// campus shares one address, so this is generous; the per-address limit stops floods).
+pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
@@ -71,7 +72,10 @@ impl Application {
         .await??;
 
         let board = Arc::new(ProgressBoard::new(settings.base_url.as_str()));
-        board.reload(&db).await.context("loading campaign progress")?;
+        board
+            .reload(&db)
+            .await
+            .context("loading campaign progress")?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -97,7 +101,12 @@ impl Application {
             stopping,
         });
         let server = build_server(listener, state.clone(), metrics)?;
-        Ok(Application { port, server, state, stop })
+        Ok(Application {
+            port,
+            server,
+            state,
+            stop,
+        })
     }
 
     /// The bound port.
@@ -105,10 +114,23 @@ impl Application {
         self.port
     }
 
+    /// Something that stops this application from outside (tests, embedding).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            server: self.server.handle(),
+            stop: self.stop.clone(),
+        }
+    }
+
     /// Serves until SIGINT/SIGTERM (or the server is stopped), then stops the background
     /// work cleanly: live streams end, pending statistics are flushed.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Application { server, state, stop, .. } = self;
+        let Application {
+            server,
+            state,
+            stop,
+            ..
+        } = self;
         let handle = server.handle();
         let background = spawn_background(&state);
         let signals = tokio::spawn({
@@ -130,18 +152,42 @@ impl Application {
     }
 }
 
+/// Stops a running [`Application`]: its background work ends and its server stops.
+#[derive(Clone)]
+pub struct Stopper {
+    server: actix_web::dev::ServerHandle,
+    stop: watch::Sender<bool>,
+}
+
+impl Stopper {
+    /// Asks the application to stop; returns at once.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+        // The command is sent when `stop` is called; the future only waits for completion.
+        drop(self.server.stop(false));
+    }
+}
+
 fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
     let s = state.clone();
     let stats = state.stats.clone();
     let limiter = state.subscribe_limiter.clone();
     let mut stop = state.stopping.clone();
     vec![
-        tokio::spawn(s.board.clone().run_refresher(s.db.clone(), s.stopping.clone())),
+        tokio::spawn(
+            s.board
+                .clone()
+                .run_refresher(s.db.clone(), s.stopping.clone()),
+        ),
         tokio::spawn({
             let (db, stop) = (s.db.clone(), s.stopping.clone());
             async move { stats.run_flusher(db, stop).await }
         }),
-        tokio::spawn(recount_periodically(s.db.clone(), s.board.clone(), s.stopping.clone())),
+        tokio::spawn(recount_periodically(
+            s.db.clone(),
+            s.board.clone(),
+            s.stopping.clone(),
+        )),
         tokio::spawn(worker::run(
             s.db.clone(),
             s.mailer.clone(),
@@ -170,7 +216,11 @@ async fn recount_periodically(db: Db, board: Arc<ProgressBoard>, mut stop: watch
         let changed = board.changed();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        let next = db.read(|conn| progress::next_expiry(conn, db::now())).await.ok().flatten();
+        let next = db
+            .read(|conn| progress::next_expiry(conn, db::now()))
+            .await
+            .ok()
+            .flatten();
         let wait = next
             .and_then(|at| (at - db::now()).to_std().ok())
             .map_or(AT_LEAST, |d| d.min(AT_LEAST) + Duration::from_millis(10));
@@ -180,7 +230,9 @@ async fn recount_periodically(db: Db, board: Arc<ProgressBoard>, mut stop: watch
             _ = stop.wait_for(|s| *s) => return,
         }
         let result = db
-            .write(|conn| -> Result<usize, db::DbError> { Ok(progress::refresh_all(conn, db::now())?) })
+            .write(|conn| -> Result<usize, db::DbError> {
+                Ok(progress::refresh_all(conn, db::now())?)
+            })
             .await;
         match result {
             Ok(0) => {}
@@ -253,6 +305,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     // Bounded so that a hung database answers 503 quickly instead of stalling the probe.
     match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
         Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        _ => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable"),
+        _ => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable"),
     }
 }

@@ -86,9 +86,18 @@ pub fn issue(
 }
 
 /// Looks a token up without using it.
-pub fn check(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Token, Rejected>> {
+pub fn check(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Token, Rejected>> {
     // Tokens are 43 characters of base64url; anything else cannot be one.
-    if raw.len() != 43 || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if raw.len() != 43
+        || !raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Ok(Err(Rejected::Invalid));
     }
     let token = tokens::table
@@ -106,23 +115,50 @@ pub fn check(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDat
 }
 
 /// Uses a single-use token: exactly one concurrent caller gets `Ok`.
-pub fn consume(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Token, Rejected>> {
+pub fn consume(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Token, Rejected>> {
     let token = match check(conn, purpose, raw, now)? {
         Ok(token) => token,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    let claimed = diesel::update(tokens::table.filter(tokens::id.eq(token.id)).filter(tokens::used_at.is_null()))
-        .set(tokens::used_at.eq(now))
-        .execute(conn)?;
-    Ok(if claimed == 1 { Ok(token) } else { Err(Rejected::Used) })
+    let claimed = diesel::update(
+        tokens::table
+            .filter(tokens::id.eq(token.id))
+            .filter(tokens::used_at.is_null()),
+    )
+    .set(tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(if claimed == 1 {
+        Ok(token)
+    } else {
+        Err(Rejected::Used)
+    })
 }
 
 /// How many tokens of `purpose` a reader was sent since `since` (the per-address limit).
-pub fn issued_since(conn: &mut DbConnection, purpose: Purpose, subscriber_id: i32, since: NaiveDateTime) -> QueryResult<i64> {
+pub fn issued_since(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    subscriber_id: i32,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
     tokens::table
         .filter(tokens::subscriber_id.eq(subscriber_id))
         .filter(tokens::purpose.eq(purpose.as_str()))
         .filter(tokens::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// How many tokens of `purpose` a reader was ever sent.
+pub fn issued(conn: &mut DbConnection, purpose: Purpose, subscriber_id: i32) -> QueryResult<i64> {
+    tokens::table
+        .filter(tokens::subscriber_id.eq(subscriber_id))
+        .filter(tokens::purpose.eq(purpose.as_str()))
         .count()
         .get_result(conn)
 }

@@ -157,6 +157,9 @@ mod tests {
         for bad in ["", "javascript:alert(1)", "/relative", "ftp://x/y"] {
             assert_eq!(normalize_article(bad), None, "{bad}");
         }
-        assert_eq!(normalize_article(&format!("https://x.example/{}", "a".repeat(600))), None);
+        assert_eq!(
+            normalize_article(&format!("https://x.example/{}", "a".repeat(600))),
+            None
+        );
     }
 }

@@ -55,7 +55,10 @@ pub struct Progress {
 
 impl Progress {
     fn new(campaign: &Campaign, join_url: String) -> Progress {
-        let count = campaign.progress_count.saturating_add(campaign.manual_offset).max(0);
+        let count = campaign
+            .progress_count
+            .saturating_add(campaign.manual_offset)
+            .max(0);
         Progress {
             campaign: campaign.slug.clone(),
             title: campaign.title.clone(),
@@ -102,7 +105,13 @@ impl Snapshot {
         let json = Bytes::from(serde_json::to_vec(&progress).expect("progress serialises"));
         let digest = Sha256::digest(&json);
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-        Snapshot { progress, json, etag, campaign_id: campaign.id, version: campaign.progress_version }
+        Snapshot {
+            progress,
+            json,
+            etag,
+            campaign_id: campaign.id,
+            version: campaign.progress_version,
+        }
     }
 }
 

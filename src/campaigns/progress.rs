@@ -45,22 +45,23 @@ fn count_people(
     let payment_holds = payments::status
         .eq("succeeded")
         .and(payments::amount_refunded.lt(payments::amount))
-        .and(payments::dispute_status.is_null().or(payments::dispute_status.ne("lost")));
+        .and(
+            payments::dispute_status
+                .is_null()
+                .or(payments::dispute_status.ne("lost")),
+        );
 
     let in_standing = memberships::campaign_id
         .eq(campaign.id)
         .and(memberships::member_id.eq(members::id))
         .and(memberships::status.eq_any(STANDING_STATUSES))
         // Cancelled at period end: counted until that period ends.
-        .and(
-            not(memberships::cancel_at_period_end)
-                .or(memberships::current_period_end.gt(now)),
-        )
+        .and(not(memberships::cancel_at_period_end).or(memberships::current_period_end.gt(now)))
         // A membership whose every payment was refunded or lost a dispute does not count.
         .and(
-            not(exists(
-                payments::table.filter(payments::membership_id.eq(memberships::id.nullable())),
-            ))
+            not(exists(payments::table.filter(
+                payments::membership_id.eq(memberships::id.nullable()),
+            )))
             .or(exists(
                 payments::table
                     .filter(payments::membership_id.eq(memberships::id.nullable()))
@@ -69,24 +70,35 @@ fn count_people(
         );
     let is_member = exists(memberships::table.filter(in_standing));
 
-    let donor_since = if donors_in_window {
-        campaign.starts_at.unwrap_or(NaiveDateTime::MIN)
+    // Donors count within the campaign's window (supporters), or for their days (members).
+    let (since, until) = if donors_in_window {
+        (campaign.starts_at, campaign.ends_at)
     } else if campaign.donation_member_days > 0 {
-        now - Duration::days(campaign.donation_member_days.into())
+        (
+            Some(now - Duration::days(campaign.donation_member_days.into())),
+            None,
+        )
     } else {
         return members::table.filter(is_member).count().get_result(conn);
     };
-    let donor_until = campaign.ends_at.filter(|_| donors_in_window).unwrap_or(NaiveDateTime::MAX);
+    // An open end is a bound far beyond any payment (PostgreSQL has no NaiveDateTime::MAX).
+    let far = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .expect("date")
+        .and_hms_opt(0, 0, 0)
+        .expect("time");
     let is_donor = exists(
         payments::table
             .filter(payments::campaign_id.eq(campaign.id))
             .filter(payments::member_id.eq(members::id))
             .filter(payments::kind.eq("donation"))
-            .filter(payments::paid_at.ge(donor_since))
-            .filter(payments::paid_at.le(donor_until))
+            .filter(payments::paid_at.ge(since.unwrap_or(far)))
+            .filter(payments::paid_at.le(until.unwrap_or(far + Duration::days(365 * 200))))
             .filter(payment_holds),
     );
-    members::table.filter(is_member.or(is_donor)).count().get_result(conn)
+    members::table
+        .filter(is_member.or(is_donor))
+        .count()
+        .get_result(conn)
 }
 
 /// Money received in the campaign's currency within its window, net of refunds and lost
@@ -96,7 +108,11 @@ fn net_amount(conn: &mut DbConnection, campaign: &Campaign) -> QueryResult<i64> 
         .filter(payments::campaign_id.eq(campaign.id))
         .filter(payments::currency.eq(&campaign.currency))
         .filter(payments::status.eq("succeeded"))
-        .filter(payments::dispute_status.is_null().or(payments::dispute_status.ne("lost")))
+        .filter(
+            payments::dispute_status
+                .is_null()
+                .or(payments::dispute_status.ne("lost")),
+        )
         .into_boxed();
     if let Some(start) = campaign.starts_at {
         query = query.filter(payments::paid_at.ge(start));
@@ -117,8 +133,10 @@ fn net_amount(conn: &mut DbConnection, campaign: &Campaign) -> QueryResult<i64> 
 /// version when it changed, so every instance's widget picks it up. Returns the new count.
 pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) -> QueryResult<i64> {
     lock_campaign(conn, campaign_id)?;
-    let campaign: Campaign =
-        campaigns::table.find(campaign_id).select(Campaign::as_select()).first(conn)?;
+    let campaign: Campaign = campaigns::table
+        .find(campaign_id)
+        .select(Campaign::as_select())
+        .first(conn)?;
     let count = count_from_sources(conn, &campaign, now)?;
     if count != campaign.progress_count {
         diesel::update(campaigns::table.find(campaign_id))
@@ -135,8 +153,9 @@ pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) ->
 /// Recounts every campaign (time moves counts too: a cancelled period ends, a donor's days
 /// run out). Returns how many counts changed.
 pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    let rows: Vec<(i32, i64)> =
-        campaigns::table.select((campaigns::id, campaigns::progress_count)).load(conn)?;
+    let rows: Vec<(i32, i64)> = campaigns::table
+        .select((campaigns::id, campaigns::progress_count))
+        .load(conn)?;
     let mut changed = 0;
     for (id, before) in rows {
         if refresh(conn, id, now)? != before {
@@ -148,7 +167,10 @@ pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
 
 /// The next moment a count will move by itself: the earliest end of a period that was
 /// cancelled at period end and is still counted.
-pub fn next_expiry(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+pub fn next_expiry(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
     memberships::table
         .filter(memberships::status.eq_any(STANDING_STATUSES))
         .filter(memberships::cancel_at_period_end)

@@ -60,8 +60,10 @@ impl ConnectionManager {
                 // WAL lets readers proceed during a write; the busy timeout covers other
                 // processes (a CLI command next to `serve`).
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    // busy_timeout first: switching to WAL needs a lock another
+                    // connection may hold.
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -79,7 +81,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -111,7 +114,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,7 +138,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(2))
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(manager);
-        Ok(Db { pool, backend: url.backend(), sqlite_writer: Arc::default() })
+        Ok(Db {
+            pool,
+            backend: url.backend(),
+            sqlite_writer: Arc::default(),
+        })
     }
 
     /// The backend this handle talks to.
@@ -183,7 +192,9 @@ impl Db {
 
     /// Whether the database answers right now (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        self.read(|conn| conn.batch_execute("SELECT 1")).await.is_ok()
+        self.read(|conn| conn.batch_execute("SELECT 1"))
+            .await
+            .is_ok()
     }
 }
 

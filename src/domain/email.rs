@@ -41,10 +41,17 @@ mod tests {
     fn accepts_and_normalises_real_addresses() {
         for (input, normal) in [
             ("reader@example.com", "reader@example.com"),
-            ("  Reader.Name+news@Example.COM ", "reader.name+news@example.com"),
+            (
+                "  Reader.Name+news@Example.COM ",
+                "reader.name+news@example.com",
+            ),
             ("олена@приклад.укр", "олена@приклад.укр"),
         ] {
-            assert_eq!(EmailAddress::parse(input).map(|e| e.0), Some(normal.to_owned()), "{input}");
+            assert_eq!(
+                EmailAddress::parse(input).map(|e| e.0),
+                Some(normal.to_owned()),
+                "{input}"
+            );
         }
     }
 
@@ -61,7 +68,10 @@ mod tests {
             "reader@@example.com",
             "reader@example.",
         ] {
-            assert!(EmailAddress::parse(input).is_none(), "{input:?} was accepted");
+            assert!(
+                EmailAddress::parse(input).is_none(),
+                "{input:?} was accepted"
+            );
         }
     }
 }

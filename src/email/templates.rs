@@ -60,7 +60,11 @@ pub struct ConfirmSubscription {
 }
 email_templates!(
     ConfirmSubscription,
-    ["emails/confirm_subscription/subject.txt", "emails/confirm_subscription/body.txt", "emails/confirm_subscription/body.html"],
+    [
+        "emails/confirm_subscription/subject.txt",
+        "emails/confirm_subscription/body.txt",
+        "emails/confirm_subscription/body.html"
+    ],
     |c: &ConfirmSubscription| Some(c.unsubscribe_url.clone())
 );
 
@@ -78,7 +82,11 @@ pub struct AlreadySubscribed {
 }
 email_templates!(
     AlreadySubscribed,
-    ["emails/already_subscribed/subject.txt", "emails/already_subscribed/body.txt", "emails/already_subscribed/body.html"],
+    [
+        "emails/already_subscribed/subject.txt",
+        "emails/already_subscribed/body.txt",
+        "emails/already_subscribed/body.html"
+    ],
     |c: &AlreadySubscribed| Some(c.unsubscribe_url.clone())
 );
 
@@ -96,7 +104,11 @@ pub struct SubscriptionConfirmed {
 }
 email_templates!(
     SubscriptionConfirmed,
-    ["emails/subscription_confirmed/subject.txt", "emails/subscription_confirmed/body.txt", "emails/subscription_confirmed/body.html"],
+    [
+        "emails/subscription_confirmed/subject.txt",
+        "emails/subscription_confirmed/body.txt",
+        "emails/subscription_confirmed/body.html"
+    ],
     |c: &SubscriptionConfirmed| Some(c.unsubscribe_url.clone())
 );
 
@@ -118,9 +130,22 @@ mod tests {
     #[test]
     fn both_parts_carry_the_same_link_and_html_is_escaped() {
         let email = confirm(Lang::En, "<script>alert(1)</script>");
-        assert!(email.text.contains("https://news.example/newsletters/confirm?token=abc&x=1"));
-        assert!(email.html.contains("href=\"https://news.example/newsletters/confirm?token=abc&#38;x=1\""), "{}", email.html);
-        assert!(email.text.contains("<script>alert(1)</script>"), "text is not HTML");
+        assert!(
+            email
+                .text
+                .contains("https://news.example/newsletters/confirm?token=abc&x=1")
+        );
+        assert!(
+            email
+                .html
+                .contains("href=\"https://news.example/newsletters/confirm?token=abc&#38;x=1\""),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.text.contains("<script>alert(1)</script>"),
+            "text is not HTML"
+        );
         assert!(!email.html.contains("<script>"), "{}", email.html);
         assert!(email.html.contains("&#60;script&#62;"), "{}", email.html);
         assert!(!email.subject.contains('\n'));
@@ -133,8 +158,16 @@ mod tests {
         assert_ne!(en.subject, uk.subject);
         assert_ne!(en.text, uk.text);
         for email in [&en, &uk] {
-            assert!(!email.text.contains("email-"), "a message id leaked: {}", email.text);
-            assert!(!email.html.contains("email-"), "a message id leaked: {}", email.html);
+            assert!(
+                !email.text.contains("email-"),
+                "a message id leaked: {}",
+                email.text
+            );
+            assert!(
+                !email.html.contains("email-"),
+                "a message id leaked: {}",
+                email.html
+            );
         }
     }
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::dkim::{DkimCanonicalization, DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
+};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
@@ -24,7 +26,10 @@ const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubs
 const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 
 enum Transport {
-    Smtp { url: String, transport: RwLock<AsyncSmtpTransport<Tokio1Executor>> },
+    Smtp {
+        url: String,
+        transport: RwLock<AsyncSmtpTransport<Tokio1Executor>>,
+    },
     Files(PathBuf),
 }
 
@@ -61,37 +66,79 @@ impl Mailer {
                 dkim.selector.clone(),
                 settings.mail_from.email.domain().to_owned(),
                 key,
-                ["From", "Subject", "To", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"]
-                    .into_iter()
-                    .map(|h| HeaderName::new_from_ascii_str(h))
-                    .collect(),
+                [
+                    "From",
+                    "Subject",
+                    "To",
+                    "Date",
+                    "Message-ID",
+                    "List-Unsubscribe",
+                    "List-Unsubscribe-Post",
+                ]
+                .into_iter()
+                .map(HeaderName::new_from_ascii_str)
+                .collect(),
                 DkimCanonicalization::default(),
             )
         });
-        Ok(Mailer { transport, from: settings.mail_from.clone(), dkim })
+        Ok(Mailer {
+            transport,
+            from: settings.mail_from.clone(),
+            dkim,
+        })
     }
 
     /// The message for outbox row `job_id` (`key` is its business key). Its Message-ID is
     /// derived from the row, so a retried delivery carries the same id.
-    pub fn build(&self, job_id: i32, key: &str, email: &OutgoingEmail) -> Result<Message, SendError> {
-        let permanent = |reason: String| SendError { failure: Failure::Permanent, reason };
-        let to: Mailbox = email.to.parse().map_err(|e| permanent(format!("bad recipient: {e}")))?;
+    pub fn build(
+        &self,
+        job_id: i32,
+        key: &str,
+        email: &OutgoingEmail,
+    ) -> Result<Message, SendError> {
+        let permanent = |reason: String| SendError {
+            failure: Failure::Permanent,
+            reason,
+        };
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e| permanent(format!("bad recipient: {e}")))?;
         let digest = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&email.subject)
-            .message_id(Some(format!("<{job_id}.{digest}@{}>", self.from.email.domain())));
+            .message_id(Some(format!(
+                "<{job_id}.{digest}@{}>",
+                self.from.email.domain()
+            )));
         if let Some(url) = &email.unsubscribe_url {
             let mailto = format!("mailto:{}?subject=unsubscribe", self.from.email);
             builder = builder
-                .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>, <{mailto}>")))
-                .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE_POST, "List-Unsubscribe=One-Click".into()));
+                .raw_header(HeaderValue::new(
+                    LIST_UNSUBSCRIBE,
+                    format!("<{url}>, <{mailto}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    LIST_UNSUBSCRIBE_POST,
+                    "List-Unsubscribe=One-Click".into(),
+                ));
         }
         let body = MultiPart::alternative()
-            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
-            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone()));
-        let mut message = builder.multipart(body).map_err(|e| permanent(format!("cannot build: {e}")))?;
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(email.text.clone()),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(email.html.clone()),
+            );
+        let mut message = builder
+            .multipart(body)
+            .map_err(|e| permanent(format!("cannot build: {e}")))?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
@@ -101,24 +148,38 @@ impl Mailer {
     /// Delivers one message under [`SEND_TIMEOUT`].
     pub async fn send(&self, message: &Message, file_stem: &str) -> Result<(), SendError> {
         match &self.transport {
-            Transport::Files(dir) => write_eml(dir, file_stem, &message.formatted()).await.map_err(|e| SendError {
-                failure: Failure::Temporary,
-                reason: format!("cannot write the .eml file: {e:#}"),
-            }),
+            Transport::Files(dir) => write_eml(dir, file_stem, &message.formatted())
+                .await
+                .map_err(|e| SendError {
+                    failure: Failure::Temporary,
+                    reason: format!("cannot write the .eml file: {e:#}"),
+                }),
             Transport::Smtp { url, transport } => {
-                let sent = tokio::time::timeout(SEND_TIMEOUT, async { transport.read().await.send(message.clone()).await }).await;
+                let sent = tokio::time::timeout(SEND_TIMEOUT, async {
+                    transport.read().await.send(message.clone()).await
+                })
+                .await;
                 match sent {
                     Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) if e.is_permanent() => Err(SendError { failure: Failure::Permanent, reason: e.to_string() }),
+                    Ok(Err(e)) if e.is_permanent() => Err(SendError {
+                        failure: Failure::Permanent,
+                        reason: e.to_string(),
+                    }),
                     // 4xx, refused or dropped connections: the server may recover.
-                    Ok(Err(e)) => Err(SendError { failure: Failure::Temporary, reason: e.to_string() }),
+                    Ok(Err(e)) => Err(SendError {
+                        failure: Failure::Temporary,
+                        reason: e.to_string(),
+                    }),
                     Err(_) => {
                         // A cancelled send can leave a half-used connection in lettre's pool;
                         // start over with a fresh pool.
                         if let Ok(fresh) = smtp_transport(url) {
                             *transport.write().await = fresh;
                         }
-                        Err(SendError { failure: Failure::Temporary, reason: format!("no answer within {SEND_TIMEOUT:?}") })
+                        Err(SendError {
+                            failure: Failure::Temporary,
+                            reason: format!("no answer within {SEND_TIMEOUT:?}"),
+                        })
                     }
                 }
             }

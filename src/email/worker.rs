@@ -40,7 +40,12 @@ impl OutboxMetrics {
 
     async fn refresh(&self, db: &Db) -> Result<(), DbError> {
         let (queued, retrying, sent, dead) = db.read(|c| jobs::counts(c, JOB_KIND)).await?;
-        for (state, n) in [("queued", queued), ("retrying", retrying), ("sent", sent), ("dead", dead)] {
+        for (state, n) in [
+            ("queued", queued),
+            ("retrying", retrying),
+            ("sent", sent),
+            ("dead", dead),
+        ] {
             self.emails.with_label_values(&[state]).set(n);
         }
         Ok(())
@@ -48,7 +53,13 @@ impl OutboxMetrics {
 }
 
 /// Delivers queued emails until `stop` turns true; `wake` says new rows were queued here.
-pub async fn run(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>, metrics: OutboxMetrics, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    db: Db,
+    mailer: Arc<Mailer>,
+    wake: Arc<Notify>,
+    metrics: OutboxMetrics,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut since_metrics = Duration::MAX;
     loop {
         let claimed = db
@@ -89,10 +100,16 @@ pub async fn run(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>, metrics: Outbox
 async fn deliver(db: &Db, mailer: &Mailer, job: Job) {
     let outcome = match serde_json::from_str::<OutgoingEmail>(&job.payload) {
         Ok(email) => match mailer.build(job.id, &job.dedupe_key, &email) {
-            Ok(message) => mailer.send(&message, &format!("{:08}", job.id)).await.map(|()| email.receipt()),
+            Ok(message) => mailer
+                .send(&message, &format!("{:08}", job.id))
+                .await
+                .map(|()| email.receipt()),
             Err(e) => Err(e),
         },
-        Err(e) => Err(super::transport::SendError { failure: Failure::Permanent, reason: format!("unreadable payload: {e}") }),
+        Err(e) => Err(super::transport::SendError {
+            failure: Failure::Permanent,
+            reason: format!("unreadable payload: {e}"),
+        }),
     };
     let (id, key, attempts) = (job.id, job.dedupe_key.clone(), job.attempts);
     let recorded = db
@@ -100,17 +117,31 @@ async fn deliver(db: &Db, mailer: &Mailer, job: Job) {
             let now = db::now();
             Ok(match &outcome {
                 Ok(receipt) => {
-                    if jobs::complete(conn, &job, receipt, now)? { "sent".into() } else { "lease lost".into() }
+                    if jobs::complete(conn, &job, receipt, now)? {
+                        "sent".into()
+                    } else {
+                        "lease lost".into()
+                    }
                 }
-                Err(e) => format!("{} ({})", jobs::fail(conn, &job, e.failure, &e.reason, now)?, e.reason),
+                Err(e) => format!(
+                    "{} ({})",
+                    jobs::fail(conn, &job, e.failure, &e.reason, now)?,
+                    e.reason
+                ),
             })
         })
         .await;
     match recorded {
-        Ok(outcome) if outcome == "sent" => tracing::debug!(job.id = id, job.key = %key, "email sent"),
-        Ok(outcome) => tracing::warn!(job.id = id, job.key = %key, attempts, outcome = %outcome, "email not sent"),
+        Ok(outcome) if outcome == "sent" => {
+            tracing::debug!(job.id = id, job.key = %key, "email sent")
+        }
+        Ok(outcome) => {
+            tracing::warn!(job.id = id, job.key = %key, attempts, outcome = %outcome, "email not sent")
+        }
         // Delivered but not recorded: the lease expires and the email goes out again, with
         // the same Message-ID so that receivers can tell it is the same message.
-        Err(e) => tracing::error!(job.id = id, job.key = %key, error = %e, "cannot record a delivery"),
+        Err(e) => {
+            tracing::error!(job.id = id, job.key = %key, error = %e, "cannot record a delivery")
+        }
     }
 }

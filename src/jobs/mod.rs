@@ -38,8 +38,14 @@ pub struct Job {
 
 /// Queues a job unless one with the same key exists; returns whether it was queued.
 pub fn enqueue(conn: &mut DbConnection, kind: &str, key: &str, payload: &str) -> QueryResult<bool> {
-    let row = (jobs::kind.eq(kind), jobs::dedupe_key.eq(key), jobs::payload.eq(payload));
-    let query = diesel::insert_into(jobs::table).values(row).on_conflict_do_nothing();
+    let row = (
+        jobs::kind.eq(kind),
+        jobs::dedupe_key.eq(key),
+        jobs::payload.eq(payload),
+    );
+    let query = diesel::insert_into(jobs::table)
+        .values(row)
+        .on_conflict_do_nothing();
     // diesel's upsert does not span both backends; the statement is the same on each.
     let inserted = match conn {
         DbConnection::Pg(c) => query.execute(c)?,
@@ -73,9 +79,17 @@ pub fn claim(
     }
     let until = now + chrono::Duration::from_std(lease).expect("lease fits");
     diesel::update(jobs::table.filter(jobs::id.eq_any(&ids)))
-        .set((jobs::locked_until.eq(until), jobs::attempts.eq(jobs::attempts + 1), jobs::updated_at.eq(now)))
+        .set((
+            jobs::locked_until.eq(until),
+            jobs::attempts.eq(jobs::attempts + 1),
+            jobs::updated_at.eq(now),
+        ))
         .execute(conn)?;
-    jobs::table.filter(jobs::id.eq_any(&ids)).order(jobs::run_at).select(Job::as_select()).load(conn)
+    jobs::table
+        .filter(jobs::id.eq_any(&ids))
+        .order(jobs::run_at)
+        .select(Job::as_select())
+        .load(conn)
 }
 
 type Held = diesel::dsl::Filter<
@@ -85,12 +99,19 @@ type Held = diesel::dsl::Filter<
 
 /// The job's own row, only while this worker still holds its lease.
 fn held(job: &Job) -> Held {
-    jobs::table.filter(jobs::id.eq(job.id)).filter(jobs::locked_until.eq(job.locked_until))
+    jobs::table
+        .filter(jobs::id.eq(job.id))
+        .filter(jobs::locked_until.eq(job.locked_until))
 }
 
 /// Marks a job done, replacing its payload by `keep` (e.g. without the body that held a
 /// token). Returns false when the lease was lost.
-pub fn complete(conn: &mut DbConnection, job: &Job, keep: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn complete(
+    conn: &mut DbConnection,
+    job: &Job,
+    keep: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(held(job))
         .set((
             jobs::status.eq("done"),
@@ -121,7 +142,11 @@ pub fn fail(
     error: &str,
     now: NaiveDateTime,
 ) -> QueryResult<&'static str> {
-    let status = if failure == Failure::Permanent || job.attempts >= MAX_ATTEMPTS { "dead" } else { "queued" };
+    let status = if failure == Failure::Permanent || job.attempts >= MAX_ATTEMPTS {
+        "dead"
+    } else {
+        "queued"
+    };
     let run_at = now + chrono::Duration::from_std(backoff(job.attempts)).expect("backoff fits");
     diesel::update(held(job))
         .set((
@@ -138,16 +163,20 @@ pub fn fail(
 
 /// Puts a dead-lettered job back in the queue (staff's retry button).
 pub fn retry_dead(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq("dead")))
-        .set((
-            jobs::status.eq("queued"),
-            jobs::attempts.eq(0),
-            jobs::run_at.eq(now),
-            jobs::finished_at.eq(None::<NaiveDateTime>),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("dead")),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::attempts.eq(0),
+        jobs::run_at.eq(now),
+        jobs::finished_at.eq(None::<NaiveDateTime>),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// 1 s, 2 s, 4 s, … up to 30 min, each ±25% so that retries from an outage spread out.
@@ -186,7 +215,10 @@ mod tests {
         for attempts in 1..=20 {
             let nominal = 2f64.powi(attempts.min(12) - 1).min(1800.0);
             let d = backoff(attempts).as_secs_f64();
-            assert!(d >= nominal * 0.75 && d <= nominal * 1.25, "attempt {attempts}: {d}");
+            assert!(
+                d >= nominal * 0.75 && d <= nominal * 1.25,
+                "attempt {attempts}: {d}"
+            );
         }
         assert!(backoff(100) <= Duration::from_secs(2250));
     }

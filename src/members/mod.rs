@@ -34,14 +34,23 @@ pub struct Member {
 
 impl Member {
     /// The member with this address, created if new (`members_email_key` keeps it unique).
-    pub fn find_or_create(conn: &mut DbConnection, email: &EmailAddress, locale: &str) -> QueryResult<Member> {
-        let by_email = members::table.filter(members::email.eq(email.as_str())).select(Member::as_select());
+    pub fn find_or_create(
+        conn: &mut DbConnection,
+        email: &EmailAddress,
+        locale: &str,
+    ) -> QueryResult<Member> {
+        let by_email = members::table
+            .filter(members::email.eq(email.as_str()))
+            .select(Member::as_select());
         if let Some(member) = by_email.first(conn).optional()? {
             return Ok(member);
         }
         // RETURNING a whole row does not span both backends in diesel; read it back by its key.
         diesel::insert_into(members::table)
-            .values((members::email.eq(email.as_str()), members::locale.eq(locale)))
+            .values((
+                members::email.eq(email.as_str()),
+                members::locale.eq(locale),
+            ))
             .execute(conn)?;
         by_email.first(conn)
     }
@@ -96,9 +105,16 @@ pub struct Membership {
 
 /// Records a subscription's current state (insert or update by Stripe id) and recounts its
 /// campaign. Applying the same state twice changes nothing the second time.
-pub fn apply_subscription(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<Membership> {
+pub fn apply_subscription(
+    conn: &mut DbConnection,
+    state: &SubscriptionState,
+) -> QueryResult<Membership> {
     let now = db::now();
-    let ended_at = matches!(state.status.as_str(), "canceled" | "incomplete_expired" | "unpaid").then_some(now);
+    let ended_at = matches!(
+        state.status.as_str(),
+        "canceled" | "incomplete_expired" | "unpaid"
+    )
+    .then_some(now);
     let by_id = memberships::table
         .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
         .select(Membership::as_select());
@@ -189,7 +205,11 @@ pub fn apply_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryRe
                 payments::member_id.eq(record.member_id),
                 payments::campaign_id.eq(record.campaign_id),
                 payments::membership_id.eq(record.membership_id),
-                payments::kind.eq(if record.membership_id.is_some() { "subscription" } else { "donation" }),
+                payments::kind.eq(if record.membership_id.is_some() {
+                    "subscription"
+                } else {
+                    "donation"
+                }),
                 payments::amount.eq(record.amount),
                 payments::amount_refunded.eq(record.amount_refunded),
                 payments::currency.eq(&record.currency),

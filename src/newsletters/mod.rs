@@ -13,7 +13,9 @@ use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
 use crate::domain::EmailAddress;
-use crate::email::templates::{AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed};
+use crate::email::templates::{
+    AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
+};
 use crate::email::{self, OutgoingEmail};
 use crate::i18n::Lang;
 use crate::tokens::{self, Purpose, Rejected};
@@ -103,7 +105,10 @@ pub fn subscribe(
                         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
                         .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id)),
                 )
-                .set((newsletter_subscriptions::status.eq("pending"), newsletter_subscriptions::updated_at.eq(now)))
+                .set((
+                    newsletter_subscriptions::status.eq("pending"),
+                    newsletter_subscriptions::updated_at.eq(now),
+                ))
                 .execute(conn)?;
             }
             Some(_) => {}
@@ -117,7 +122,13 @@ pub fn subscribe(
         .select(newsletter_subscriptions::newsletter_id)
         .load(conn)?;
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
-    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, subscriber, &ids_payload(&ids), None)?;
+    let unsubscribe = tokens::issue(
+        conn,
+        Purpose::Unsubscribe,
+        subscriber,
+        &ids_payload(&ids),
+        None,
+    )?;
     let unsubscribe_url = settings.public_url(&format!("/unsubscribe?token={unsubscribe}"));
 
     if pending.is_empty() {
@@ -133,19 +144,30 @@ pub fn subscribe(
         email::queue(conn, &key, &render(&message, email.as_str()))?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
-    let sent_today = tokens::issued_since(conn, Purpose::Confirm, subscriber, now - Duration::days(1))?;
+    let sent_today =
+        tokens::issued_since(conn, Purpose::Confirm, subscriber, now - Duration::days(1))?;
     if sent_today >= CONFIRMATIONS_PER_DAY {
         return Ok(Subscribed::Throttled);
     }
-    let sent_ever = tokens::issued_since(conn, Purpose::Confirm, subscriber, NaiveDateTime::MIN)?;
-    let confirm = tokens::issue(conn, Purpose::Confirm, subscriber, &ids_payload(&pending), Some(now + CONFIRM_TTL))?;
+    let sent_ever = tokens::issued(conn, Purpose::Confirm, subscriber)?;
+    let confirm = tokens::issue(
+        conn,
+        Purpose::Confirm,
+        subscriber,
+        &ids_payload(&pending),
+        Some(now + CONFIRM_TTL),
+    )?;
     let message = ConfirmSubscription {
         lang,
         newsletters: names,
         confirm_url: settings.public_url(&format!("/newsletters/confirm?token={confirm}")),
         unsubscribe_url,
     };
-    email::queue(conn, &format!("confirm:{subscriber}:{}", sent_ever + 1), &render(&message, email.as_str()))?;
+    email::queue(
+        conn,
+        &format!("confirm:{subscriber}:{}", sent_ever + 1),
+        &render(&message, email.as_str()),
+    )?;
     Ok(Subscribed::ConfirmationQueued)
 }
 
@@ -155,24 +177,40 @@ fn render(template: &impl EmailTemplate, to: &str) -> OutgoingEmail {
     template.render_email(to).expect("email template renders")
 }
 
-fn find_or_create_subscriber(conn: &mut DbConnection, email: &EmailAddress, lang: Lang) -> QueryResult<i32> {
-    let by_email = subscribers::table.filter(subscribers::email.eq(email.as_str())).select(subscribers::id);
+fn find_or_create_subscriber(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    lang: Lang,
+) -> QueryResult<i32> {
+    let by_email = subscribers::table
+        .filter(subscribers::email.eq(email.as_str()))
+        .select(subscribers::id);
     if let Some(id) = by_email.first(conn).optional()? {
         return Ok(id);
     }
     diesel::insert_into(subscribers::table)
-        .values((subscribers::email.eq(email.as_str()), subscribers::locale.eq(lang.code())))
+        .values((
+            subscribers::email.eq(email.as_str()),
+            subscribers::locale.eq(lang.code()),
+        ))
         .execute(conn)?;
     by_email.first(conn)
 }
 
 /// Confirms the subscriptions a confirmation link names, and welcomes the reader.
-pub fn confirm(conn: &mut DbConnection, settings: &Settings, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+pub fn confirm(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Vec<String>, Rejected>> {
     let token = match tokens::consume(conn, Purpose::Confirm, raw, now)? {
         Ok(token) => token,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let Some(subscriber) = token.subscriber_id else {
+        return Ok(Err(Rejected::Invalid));
+    };
     let ids = ids_from(&token.payload);
     diesel::update(
         newsletter_subscriptions::table
@@ -186,18 +224,30 @@ pub fn confirm(conn: &mut DbConnection, settings: &Settings, raw: &str, now: Nai
         newsletter_subscriptions::updated_at.eq(now),
     ))
     .execute(conn)?;
-    let (address, locale): (String, String) =
-        subscribers::table.find(subscriber).select((subscribers::email, subscribers::locale)).first(conn)?;
+    let (address, locale): (String, String) = subscribers::table
+        .find(subscriber)
+        .select((subscribers::email, subscribers::locale))
+        .first(conn)?;
     let names = names_of(conn, &ids)?;
     let manage = tokens::issue(conn, Purpose::Manage, subscriber, "{}", None)?;
-    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, subscriber, &ids_payload(&ids), None)?;
+    let unsubscribe = tokens::issue(
+        conn,
+        Purpose::Unsubscribe,
+        subscriber,
+        &ids_payload(&ids),
+        None,
+    )?;
     let welcome = SubscriptionConfirmed {
         lang: Lang::from_code(&locale),
         newsletters: names.clone(),
         manage_url: settings.public_url(&format!("/newsletters/manage?token={manage}")),
         unsubscribe_url: settings.public_url(&format!("/unsubscribe?token={unsubscribe}")),
     };
-    email::queue(conn, &format!("confirmed:{}", token.id), &render(&welcome, &address))?;
+    email::queue(
+        conn,
+        &format!("confirmed:{}", token.id),
+        &render(&welcome, &address),
+    )?;
     Ok(Ok(names))
 }
 
@@ -210,7 +260,12 @@ fn names_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<String>> {
 }
 
 /// The newsletters a link names, if the link is valid (for the GET pages, which change nothing).
-pub fn preview(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+pub fn preview(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Vec<String>, Rejected>> {
     match tokens::check(conn, purpose, raw, now)? {
         Ok(token) => names_of(conn, &ids_from(&token.payload)).map(Ok),
         Err(rejected) => Ok(Err(rejected)),
@@ -219,18 +274,30 @@ pub fn preview(conn: &mut DbConnection, purpose: Purpose, raw: &str, now: NaiveD
 
 /// Unsubscribes from the newsletters an unsubscribe link names (idempotent: a second POST
 /// of the same link changes nothing more).
-pub fn unsubscribe(conn: &mut DbConnection, raw: &str, now: NaiveDateTime) -> QueryResult<Result<Vec<String>, Rejected>> {
+pub fn unsubscribe(
+    conn: &mut DbConnection,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Vec<String>, Rejected>> {
     let token = match tokens::check(conn, Purpose::Unsubscribe, raw, now)? {
         Ok(token) => token,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let Some(subscriber) = token.subscriber_id else {
+        return Ok(Err(Rejected::Invalid));
+    };
     let ids = ids_from(&token.payload);
     set_status(conn, subscriber, &ids, "unsubscribed", now)?;
     names_of(conn, &ids).map(Ok)
 }
 
-fn set_status(conn: &mut DbConnection, subscriber: i32, ids: &[i32], status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+fn set_status(
+    conn: &mut DbConnection,
+    subscriber: i32,
+    ids: &[i32],
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     let target = newsletter_subscriptions::table
         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
         .filter(newsletter_subscriptions::newsletter_id.eq_any(ids))
@@ -263,13 +330,22 @@ pub struct Preference {
 }
 
 /// A reader's preferences, from a manage link.
-pub fn preferences(conn: &mut DbConnection, raw: &str, now: NaiveDateTime) -> QueryResult<Result<(String, Vec<Preference>), Rejected>> {
+pub fn preferences(
+    conn: &mut DbConnection,
+    raw: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<(String, Vec<Preference>), Rejected>> {
     let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
         Ok(token) => token,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
-    let address: String = subscribers::table.find(subscriber).select(subscribers::email).first(conn)?;
+    let Some(subscriber) = token.subscriber_id else {
+        return Ok(Err(Rejected::Invalid));
+    };
+    let address: String = subscribers::table
+        .find(subscriber)
+        .select(subscribers::email)
+        .first(conn)?;
     let confirmed: Vec<i32> = newsletter_subscriptions::table
         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
         .filter(newsletter_subscriptions::status.eq("confirmed"))
@@ -277,21 +353,32 @@ pub fn preferences(conn: &mut DbConnection, raw: &str, now: NaiveDateTime) -> Qu
         .load(conn)?;
     let list = public(conn)?
         .into_iter()
-        .map(|newsletter| Preference { subscribed: confirmed.contains(&newsletter.id), newsletter })
+        .map(|newsletter| Preference {
+            subscribed: confirmed.contains(&newsletter.id),
+            newsletter,
+        })
         .collect();
     Ok(Ok((address, list)))
 }
 
 /// Saves a reader's choices from their preference page. The manage link proves they read
 /// the mailbox, so newly chosen newsletters are confirmed at once.
-pub fn save_preferences(conn: &mut DbConnection, raw: &str, chosen: &[String], now: NaiveDateTime) -> QueryResult<Result<(), Rejected>> {
+pub fn save_preferences(
+    conn: &mut DbConnection,
+    raw: &str,
+    chosen: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Result<(), Rejected>> {
     let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
         Ok(token) => token,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    let Some(subscriber) = token.subscriber_id else { return Ok(Err(Rejected::Invalid)) };
+    let Some(subscriber) = token.subscriber_id else {
+        return Ok(Err(Rejected::Invalid));
+    };
     let all = public(conn)?;
-    let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) = all.iter().partition(|n| chosen.contains(&n.slug));
+    let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) =
+        all.iter().partition(|n| chosen.contains(&n.slug));
     for newsletter in &on {
         let exists = newsletter_subscriptions::table
             .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
@@ -308,7 +395,19 @@ pub fn save_preferences(conn: &mut DbConnection, raw: &str, chosen: &[String], n
                 .execute(conn)?;
         }
     }
-    set_status(conn, subscriber, &on.iter().map(|n| n.id).collect::<Vec<_>>(), "confirmed", now)?;
-    set_status(conn, subscriber, &off.iter().map(|n| n.id).collect::<Vec<_>>(), "unsubscribed", now)?;
+    set_status(
+        conn,
+        subscriber,
+        &on.iter().map(|n| n.id).collect::<Vec<_>>(),
+        "confirmed",
+        now,
+    )?;
+    set_status(
+        conn,
+        subscriber,
+        &off.iter().map(|n| n.id).collect::<Vec<_>>(),
+        "unsubscribed",
+        now,
+    )?;
     Ok(Ok(()))
 }

@@ -74,8 +74,22 @@ fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppErr
         .body(body))
 }
 
-fn message(status: StatusCode, lang: Lang, title: &str, body: &str, items: Vec<String>) -> Result<HttpResponse, AppError> {
-    html(status, &MessagePage { lang, title: lang.tr(title), body: lang.tr(body), items })
+fn message(
+    status: StatusCode,
+    lang: Lang,
+    title: &str,
+    body: &str,
+    items: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    html(
+        status,
+        &MessagePage {
+            lang,
+            title: lang.tr(title),
+            body: lang.tr(body),
+            items,
+        },
+    )
 }
 
 /// The page for a link that does not work: invalid 400, expired or used 410.
@@ -95,13 +109,25 @@ struct LangQuery {
 
 impl LangQuery {
     fn lang(&self) -> Lang {
-        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+        self.lang
+            .as_deref()
+            .map(Lang::from_code)
+            .unwrap_or_default()
     }
 }
 
-async fn index(state: web::Data<AppState>, query: web::Query<LangQuery>) -> Result<HttpResponse, AppError> {
+async fn index(
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+) -> Result<HttpResponse, AppError> {
     let newsletters = state.db.read(super::public).await?;
-    html(StatusCode::OK, &IndexPage { lang: query.lang(), newsletters })
+    html(
+        StatusCode::OK,
+        &IndexPage {
+            lang: query.lang(),
+            newsletters,
+        },
+    )
 }
 
 /// A subscribe form, as posted from our page or from any article.
@@ -144,15 +170,28 @@ fn subscribed(json: bool, lang: Lang) -> Result<HttpResponse, AppError> {
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({
                 "status": "subscribed",
-                "message": format!("{} {}", lang.tr("nl-subscribed-title"), lang.tr("nl-subscribed-body")),
+                "message": format!("{}. {}", lang.tr("nl-subscribed-title"), lang.tr("nl-subscribed-body")),
             })));
     }
-    let mut res = message(StatusCode::OK, lang, "nl-subscribed-title", "nl-subscribed-body", Vec::new())?;
-    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+    let mut res = message(
+        StatusCode::OK,
+        lang,
+        "nl-subscribed-title",
+        "nl-subscribed-body",
+        Vec::new(),
+    )?;
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
     Ok(res)
 }
 
-async fn subscribe(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn subscribe(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let json = wants_json(&req);
     if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
         && state.subscribe_limiter.check_key(&ip).is_err()
@@ -184,7 +223,9 @@ async fn subscribe(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         let mut picked = Vec::new();
         for slug in &form.newsletters {
             match all.iter().find(|n| &n.slug == slug) {
-                Some(n) if !picked.iter().any(|p: &Newsletter| p.id == n.id) => picked.push(n.clone()),
+                Some(n) if !picked.iter().any(|p: &Newsletter| p.id == n.id) => {
+                    picked.push(n.clone())
+                }
                 Some(_) => {}
                 None => {
                     return Err(AppError::client(
@@ -199,14 +240,26 @@ async fn subscribe(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         picked
     };
     if requested.is_empty() {
-        return Err(AppError::client(StatusCode::BAD_REQUEST, "unknown_newsletter", "There are no newsletters yet.").json(json));
+        return Err(AppError::client(
+            StatusCode::BAD_REQUEST,
+            "unknown_newsletter",
+            "There are no newsletters yet.",
+        )
+        .json(json));
     }
     let settings = state.clone();
     let lang = form.lang;
     state
         .db
         .write(move |conn| -> Result<_, DbError> {
-            Ok(super::subscribe(conn, &settings.settings, &email, &requested, lang, db::now())?)
+            Ok(super::subscribe(
+                conn,
+                &settings.settings,
+                &email,
+                &requested,
+                lang,
+                db::now(),
+            )?)
         })
         .await
         .map_err(|e| AppError::from(e).json(json))?;
@@ -222,7 +275,10 @@ struct TokenQuery {
 
 impl TokenQuery {
     fn lang(&self) -> Lang {
-        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+        self.lang
+            .as_deref()
+            .map(Lang::from_code)
+            .unwrap_or_default()
     }
 
     fn token(&self) -> String {
@@ -230,10 +286,17 @@ impl TokenQuery {
     }
 }
 
-async fn confirm_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+async fn confirm_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
     let (lang, token) = (query.lang(), query.token());
     let raw = token.clone();
-    match state.db.read(move |c| super::preview(c, Purpose::Confirm, &raw, db::now())).await? {
+    match state
+        .db
+        .read(move |c| super::preview(c, Purpose::Confirm, &raw, db::now()))
+        .await?
+    {
         Ok(items) => html(
             StatusCode::OK,
             &ActionPage {
@@ -255,26 +318,45 @@ struct TokenForm {
     token: String,
 }
 
-async fn confirm(state: web::Data<AppState>, query: web::Query<LangQuery>, form: web::Form<TokenForm>) -> Result<HttpResponse, AppError> {
+async fn confirm(
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, AppError> {
     let lang = query.lang();
     let app = state.clone();
     let outcome = state
         .db
-        .write(move |c| -> Result<_, DbError> { Ok(super::confirm(c, &app.settings, &form.token, db::now())?) })
+        .write(move |c| -> Result<_, DbError> {
+            Ok(super::confirm(c, &app.settings, &form.token, db::now())?)
+        })
         .await?;
     match outcome {
         Ok(items) => {
             state.outbox_wake.notify_one();
-            message(StatusCode::OK, lang, "nl-confirmed-title", "nl-confirmed-body", items)
+            message(
+                StatusCode::OK,
+                lang,
+                "nl-confirmed-title",
+                "nl-confirmed-body",
+                items,
+            )
         }
         Err(why) => rejected(lang, why),
     }
 }
 
-async fn unsubscribe_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+async fn unsubscribe_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
     let (lang, token) = (query.lang(), query.token());
     let raw = token.clone();
-    match state.db.read(move |c| super::preview(c, Purpose::Unsubscribe, &raw, db::now())).await? {
+    match state
+        .db
+        .read(move |c| super::preview(c, Purpose::Unsubscribe, &raw, db::now()))
+        .await?
+    {
         Ok(items) => html(
             StatusCode::OK,
             &ActionPage {
@@ -283,7 +365,10 @@ async fn unsubscribe_page(state: web::Data<AppState>, query: web::Query<TokenQue
                 body: lang.tr("nl-unsubscribe-body"),
                 items,
                 // The same URL a mail client's one-click POST uses (RFC 8058).
-                action: format!("/unsubscribe?token={}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()),
+                action: format!(
+                    "/unsubscribe?token={}",
+                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+                ),
                 token: None,
                 button: lang.tr("nl-unsubscribe-button"),
             },
@@ -294,33 +379,68 @@ async fn unsubscribe_page(state: web::Data<AppState>, query: web::Query<TokenQue
 
 /// RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and our own page's button alike;
 /// no cookie is needed.
-async fn unsubscribe(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
     let (lang, raw) = (query.lang(), query.token());
     let outcome = state
         .db
         .write(move |c| -> Result<_, DbError> { Ok(super::unsubscribe(c, &raw, db::now())?) })
         .await?;
     match outcome {
-        Ok(items) => message(StatusCode::OK, lang, "nl-unsubscribed-title", "nl-unsubscribed-body", items),
+        Ok(items) => message(
+            StatusCode::OK,
+            lang,
+            "nl-unsubscribed-title",
+            "nl-unsubscribed-body",
+            items,
+        ),
         Err(why) => rejected(lang, why),
     }
 }
 
-async fn manage_page(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
+async fn manage_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
     let (lang, token) = (query.lang(), query.token());
     let raw = token.clone();
-    match state.db.read(move |c| super::preferences(c, &raw, db::now())).await? {
-        Ok((email, preferences)) => html(StatusCode::OK, &manage(lang, &email, token, preferences, false)),
+    match state
+        .db
+        .read(move |c| super::preferences(c, &raw, db::now()))
+        .await?
+    {
+        Ok((email, preferences)) => html(
+            StatusCode::OK,
+            &manage(lang, &email, token, preferences, false),
+        ),
         Err(why) => rejected(lang, why),
     }
 }
 
-fn manage(lang: Lang, email: &str, token: String, preferences: Vec<Preference>, saved: bool) -> ManagePage {
+fn manage(
+    lang: Lang,
+    email: &str,
+    token: String,
+    preferences: Vec<Preference>,
+    saved: bool,
+) -> ManagePage {
     let intro = lang.t("nl-manage-body", &[("email", email.to_owned().into())]);
-    ManagePage { lang, intro, token, preferences, saved }
+    ManagePage {
+        lang,
+        intro,
+        token,
+        preferences,
+        saved,
+    }
 }
 
-async fn save_manage(state: web::Data<AppState>, query: web::Query<LangQuery>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn save_manage(
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let lang = query.lang();
     let mut token = String::new();
     let mut chosen = Vec::new();
@@ -343,7 +463,10 @@ async fn save_manage(state: web::Data<AppState>, query: web::Query<LangQuery>, b
         })
         .await?;
     match outcome {
-        Ok((email, preferences)) => html(StatusCode::OK, &manage(lang, &email, token, preferences, true)),
+        Ok((email, preferences)) => html(
+            StatusCode::OK,
+            &manage(lang, &email, token, preferences, true),
+        ),
         Err(why) => rejected(lang, why),
     }
 }

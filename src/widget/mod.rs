@@ -7,8 +7,8 @@ mod view;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use askama::Template;
 use bytes::Bytes;
@@ -52,12 +52,19 @@ pub struct Options {
 }
 
 fn snapshot(state: &AppState, slug: &str, json: bool) -> Result<Arc<Snapshot>, AppError> {
-    state.board.get(slug).ok_or_else(|| AppError::not_found("campaign").json(json))
+    state
+        .board
+        .get(slug)
+        .ok_or_else(|| AppError::not_found("campaign").json(json))
 }
 
 /// A public, cacheable, cookie-free answer that any origin may read, or 304 when the
 /// caller's copy is current.
-fn cached(req: &HttpRequest, etag: &str, content_type: &str) -> Result<HttpResponseBuilder, HttpResponse> {
+fn cached(
+    req: &HttpRequest,
+    etag: &str,
+    content_type: &str,
+) -> Result<HttpResponseBuilder, HttpResponse> {
     let mut builder = HttpResponse::Ok();
     builder
         .insert_header((header::ETAG, etag))
@@ -68,7 +75,10 @@ fn cached(req: &HttpRequest, etag: &str, content_type: &str) -> Result<HttpRespo
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        });
     if fresh {
         builder.status(StatusCode::NOT_MODIFIED);
         return Err(builder.finish());
@@ -76,7 +86,11 @@ fn cached(req: &HttpRequest, etag: &str, content_type: &str) -> Result<HttpRespo
     Ok(builder)
 }
 
-async fn json(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let snap = snapshot(&state, &slug, true)?;
     Ok(match cached(&req, &snap.etag, "application/json") {
         Ok(mut ok) => ok.body(snap.json.clone()),
@@ -94,7 +108,11 @@ async fn svg(
     let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
     let etag = format!("{}-{}\"", snap.etag.trim_end_matches('"'), view.lang.code());
     Ok(match cached(&req, &etag, "image/svg+xml") {
-        Ok(mut ok) => ok.body(SvgImage { view: &view }.render().map_err(AppError::internal)?),
+        Ok(mut ok) => ok.body(
+            SvgImage { view: &view }
+                .render()
+                .map_err(AppError::internal)?,
+        ),
         Err(not_modified) => not_modified,
     })
 }
@@ -106,7 +124,12 @@ async fn frame(
 ) -> Result<HttpResponse, AppError> {
     let snap = snapshot(&state, &slug, false)?;
     let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
-    let html = FramePage { view: &view, slug: &slug }.render().map_err(AppError::internal)?;
+    let html = FramePage {
+        view: &view,
+        slug: &slug,
+    }
+    .render()
+    .map_err(AppError::internal)?;
     let csp = format!(
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; \
          img-src 'self' data:; base-uri 'none'; frame-ancestors {}",
@@ -126,7 +149,10 @@ static EMBED_JS_ETAG: LazyLock<String> =
 async fn embed_js(req: HttpRequest) -> HttpResponse {
     match cached(&req, &EMBED_JS_ETAG, "text/javascript; charset=utf-8") {
         Ok(mut ok) => ok
-            .insert_header((header::CACHE_CONTROL, "public, max-age=300, stale-while-revalidate=86400"))
+            .insert_header((
+                header::CACHE_CONTROL,
+                "public, max-age=300, stale-while-revalidate=86400",
+            ))
             .body(EMBED_JS),
         Err(not_modified) => not_modified,
     }
@@ -135,33 +161,47 @@ async fn embed_js(req: HttpRequest) -> HttpResponse {
 async fn demo(state: web::Data<AppState>) -> HttpResponse {
     let base = state.settings.base_url.as_str().trim_end_matches('/');
     let page = include_str!("../../static/demo.html").replace("{{BASE_URL}}", base);
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page)
 }
 
-async fn events(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let rx = state.board.subscribe(&slug).ok_or_else(|| AppError::not_found("campaign").json(true))?;
+async fn events(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let rx = state
+        .board
+        .subscribe(&slug)
+        .ok_or_else(|| AppError::not_found("campaign").json(true))?;
     let stopping = state.stopping.clone();
-    let stream = futures_util::stream::unfold((rx, stopping, true), |(mut rx, mut stopping, first)| async move {
-        if first {
-            let chunk = sse_event(&rx.borrow_and_update());
-            return Some((Ok::<_, actix_web::Error>(chunk), (rx, stopping, false)));
-        }
-        let chunk = tokio::select! {
-            changed = rx.changed() => match changed {
-                Ok(()) => sse_event(&rx.borrow_and_update()),
-                Err(_) => return None, // the campaign left the board
-            },
-            _ = tokio::time::sleep(KEEPALIVE) => Bytes::from_static(b": keepalive\n\n"),
-            _ = stopping.wait_for(|s| *s) => return None,
-        };
-        Some((Ok(chunk), (rx, stopping, false)))
-    });
+    let stream = futures_util::stream::unfold(
+        (rx, stopping, true),
+        |(mut rx, mut stopping, first)| async move {
+            if first {
+                let chunk = sse_event(&rx.borrow_and_update());
+                return Some((Ok::<_, actix_web::Error>(chunk), (rx, stopping, false)));
+            }
+            let chunk = tokio::select! {
+                changed = rx.changed() => match changed {
+                    Ok(()) => sse_event(&rx.borrow_and_update()),
+                    Err(_) => return None, // the campaign left the board
+                },
+                _ = tokio::time::sleep(KEEPALIVE) => Bytes::from_static(b": keepalive\n\n"),
+                _ = stopping.wait_for(|s| *s) => return None,
+            };
+            Some((Ok(chunk), (rx, stopping, false)))
+        },
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         // Compression would buffer events; proxies must not buffer them either.
-        .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("identity")))
+        .insert_header((
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        ))
         .insert_header(("x-accel-buffering", "no"))
         .streaming(stream))
 }
@@ -182,9 +222,17 @@ struct HitForm {
 
 /// Counts a view or a join click for an article. Answers 204 whatever happens to the hit,
 /// so it tells a caller nothing; malformed hits are dropped.
-async fn hit(state: web::Data<AppState>, slug: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let no_content = HttpResponse::NoContent().insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")).finish();
-    let Ok(form) = serde_urlencoded::from_bytes::<HitForm>(&body) else { return no_content };
+async fn hit(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let no_content = HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .finish();
+    let Ok(form) = serde_urlencoded::from_bytes::<HitForm>(&body) else {
+        return no_content;
+    };
     let kind = match form.event.as_str() {
         "view" => Hit::View,
         "click" => Hit::Click,
@@ -198,6 +246,9 @@ async fn hit(state: web::Data<AppState>, slug: web::Path<String>, body: web::Byt
 
 impl Options {
     fn lang(&self) -> Lang {
-        self.lang.as_deref().map(Lang::from_code).unwrap_or_default()
+        self.lang
+            .as_deref()
+            .map(Lang::from_code)
+            .unwrap_or_default()
     }
 }

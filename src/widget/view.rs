@@ -41,7 +41,13 @@ impl WidgetView {
     pub fn new(progress: &Progress, options: &Options, now: DateTime<Utc>) -> WidgetView {
         let lang = options.lang();
         let amount = progress.metric == "amount";
-        let fmt = |n: i64| if amount { lang.money(n, &progress.currency) } else { lang.number(n) };
+        let fmt = |n: i64| {
+            if amount {
+                lang.money(n, &progress.currency)
+            } else {
+                lang.number(n)
+            }
+        };
         let count_text = lang.t(
             "widget-count",
             &[
@@ -51,7 +57,10 @@ impl WidgetView {
                 ("metric", progress.metric.as_str().into()),
             ],
         );
-        let ends_at = progress.ends_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let ends_at = progress
+            .ends_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
         let status_text = if progress.reached {
             lang.t("widget-reached", &[])
         } else if let Some(end) = ends_at {
@@ -61,7 +70,10 @@ impl WidgetView {
             } else if left.num_hours() >= 48 {
                 lang.t("widget-days-left", &[("n", left.num_days().into())])
             } else {
-                lang.t("widget-hours-left", &[("n", left.num_hours().max(1).into())])
+                lang.t(
+                    "widget-hours-left",
+                    &[("n", left.num_hours().max(1).into())],
+                )
             }
         } else {
             String::new()
@@ -89,7 +101,10 @@ impl WidgetView {
             percent_text,
             status_text,
             reached: progress.reached,
-            join_text: lang.t("widget-join", &[("metric", progress.metric.as_str().into())]),
+            join_text: lang.t(
+                "widget-join",
+                &[("metric", progress.metric.as_str().into())],
+            ),
             join_url,
             article,
             show_join: options.join.as_deref() != Some("false"),

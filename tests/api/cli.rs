@@ -9,38 +9,84 @@ use crate::helpers::{Backend, TestDatabase};
 
 fn memberdrive() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in ["DATABASE_URL", "MEMBERDRIVE_BIND", "SMTP_URL", "MEMBERDRIVE_CONFIG", "RUST_LOG"] {
+    for var in [
+        "DATABASE_URL",
+        "MEMBERDRIVE_BIND",
+        "SMTP_URL",
+        "MEMBERDRIVE_CONFIG",
+        "RUST_LOG",
+    ] {
         cmd.env_remove(var);
     }
     cmd
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 both_backends!(migrate_applies_once_then_nothing);
 
 async fn migrate_applies_once_then_nothing(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let run = || memberdrive().arg("migrate").env("DATABASE_URL", &db.url).output().unwrap();
+    let run = || {
+        memberdrive()
+            .arg("migrate")
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
     let first = run();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert_eq!(String::from_utf8_lossy(&first.stdout).trim(), "applied 1 migration(s)");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout).trim(),
+        "applied 1 migration(s)"
+    );
     let second = run();
     assert!(second.status.success());
-    assert_eq!(String::from_utf8_lossy(&second.stdout).trim(), "applied 0 migration(s)");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout).trim(),
+        "applied 0 migration(s)"
+    );
 }
 
 #[test]
 fn bad_settings_stop_serve_with_one_line_naming_the_variable() {
     let unreachable = format!("postgres://postgres@127.0.0.1:{}/nope", free_port());
     let cases = [
-        ("DATABASE_URL", "mysql://localhost/db", "invalid DATABASE_URL"),
-        ("DATABASE_URL", unreachable.as_str(), "cannot connect to postgres://"),
-        ("MEMBERDRIVE_BIND", "not-an-address", "invalid MEMBERDRIVE_BIND"),
-        ("MEMBERDRIVE_BIND", "203.0.113.1:80", "cannot listen on 203.0.113.1:80"),
-        ("MEMBERDRIVE_BASE_URL", "example.org", "invalid MEMBERDRIVE_BASE_URL"),
+        (
+            "DATABASE_URL",
+            "mysql://localhost/db",
+            "invalid DATABASE_URL",
+        ),
+        (
+            "DATABASE_URL",
+            unreachable.as_str(),
+            "cannot connect to postgres://",
+        ),
+        (
+            "MEMBERDRIVE_BIND",
+            "not-an-address",
+            "invalid MEMBERDRIVE_BIND",
+        ),
+        (
+            "MEMBERDRIVE_BIND",
+            "203.0.113.1:80",
+            "cannot listen on 203.0.113.1:80",
+        ),
+        (
+            "MEMBERDRIVE_BASE_URL",
+            "example.org",
+            "invalid MEMBERDRIVE_BASE_URL",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (var, value, expected) in cases {
@@ -48,23 +94,40 @@ fn bad_settings_stop_serve_with_one_line_naming_the_variable() {
             .arg("serve")
             .current_dir(dir.path())
             .env(var, value)
-            .env("MEMBERDRIVE_BIND", if var == "MEMBERDRIVE_BIND" { value.to_owned() } else { format!("127.0.0.1:{}", free_port()) })
+            .env(
+                "MEMBERDRIVE_BIND",
+                if var == "MEMBERDRIVE_BIND" {
+                    value.to_owned()
+                } else {
+                    format!("127.0.0.1:{}", free_port())
+                },
+            )
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{var}={value} was accepted");
         let last = stderr.lines().last().unwrap_or_default();
-        assert!(last.starts_with("memberdrive: ") && last.contains(expected), "{var}={value}: {stderr}");
+        assert!(
+            last.starts_with("memberdrive: ") && last.contains(expected),
+            "{var}={value}: {stderr}"
+        );
         assert!(!stderr.contains("\n\n"), "one line, got {stderr:?}");
     }
 }
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["migrate", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+    ] {
         let out = memberdrive().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: memberdrive"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: memberdrive"),
+            "{args:?}"
+        );
     }
 }
 
@@ -85,27 +148,43 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     let get = |path: &str| -> Option<(u16, String)> {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut out = String::new();
         s.read_to_string(&mut out).ok()?;
         let status = out.split(' ').nth(1)?.parse().ok()?;
         Some((status, out))
     };
     while get("/healthz").is_none() {
-        assert!(started.elapsed() < Duration::from_secs(20), "serve did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(get("/healthz").unwrap().0, 200);
     assert_eq!(get("/readyz").unwrap().0, 200);
     let (status, body) = get("/widget/members.json").unwrap();
     assert_eq!(status, 200);
-    assert!(body.contains("\"title\":\"Help us reach 20,000 members\"") && body.contains("\"goal\":20000"), "{body}");
+    assert!(
+        body.contains("\"title\":\"Help us reach 20,000 members\"")
+            && body.contains("\"goal\":20000"),
+        "{body}"
+    );
     assert!(dir.path().join("memberdrive.db").exists());
     {
         use diesel::prelude::*;
-        let mut conn = SqliteConnection::establish(dir.path().join("memberdrive.db").to_str().unwrap()).unwrap();
+        let mut conn =
+            SqliteConnection::establish(dir.path().join("memberdrive.db").to_str().unwrap())
+                .unwrap();
         use memberdrive::db::schema::newsletters;
-        let slugs: Vec<String> = newsletters::table.select(newsletters::slug).load(&mut conn).unwrap();
+        let slugs: Vec<String> = newsletters::table
+            .select(newsletters::slug)
+            .load(&mut conn)
+            .unwrap();
         assert_eq!(slugs, ["news"]);
     }
 
@@ -113,12 +192,23 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     sigterm(child.id());
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
-    assert!(stopping.elapsed() < Duration::from_secs(5), "took {:?} to stop", stopping.elapsed());
-    let log: Vec<String> = BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok).collect();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "took {:?} to stop",
+        stopping.elapsed()
+    );
+    let log: Vec<String> = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
     assert!(log.iter().any(|l| l.contains("stopping")), "{log:?}");
 }
 
 fn sigterm(pid: u32) {
-    let status = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
 }

@@ -26,15 +26,25 @@ async fn readiness_follows_postgresql_going_away_and_coming_back() {
         if status == 503 {
             break;
         }
-        assert!(stopped.elapsed() < Duration::from_secs(5), "/readyz still {status} 5 s after the database stopped");
+        assert!(
+            stopped.elapsed() < Duration::from_secs(5),
+            "/readyz still {status} 5 s after the database stopped"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(app.get("/healthz").await.status(), 200, "liveness does not depend on the database");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "liveness does not depend on the database"
+    );
 
     app.database.start();
     let started = Instant::now();
     while app.get("/readyz").await.status() != 200 {
-        assert!(started.elapsed() < Duration::from_secs(10), "/readyz did not recover");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "/readyz did not recover"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -42,12 +52,27 @@ async fn readiness_follows_postgresql_going_away_and_coming_back() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app(Backend::Sqlite).await;
-    for path in ["/healthz", "/readyz", "/metrics", "/widget/members.json", "/no/such/page"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/widget/members.json",
+        "/no/such/page",
+    ] {
         let res = app.get(path).await;
         let h = res.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
-        assert!(h["content-security-policy"].to_str().unwrap().contains("default-src"), "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src"),
+            "{path}"
+        );
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert!(h.get("server").is_none(), "{path} names the server");
     }
@@ -58,6 +83,12 @@ async fn metrics_are_in_prometheus_text_format() {
     let app = spawn_app(Backend::Sqlite).await;
     app.get("/widget/members.json").await;
     let body = app.get("/metrics").await.text().await.unwrap();
-    assert!(body.contains("# TYPE memberdrive_http_requests_total counter"), "{body}");
-    assert!(body.contains("endpoint=\"/widget/{campaign}.json\""), "{body}");
+    assert!(
+        body.contains("# TYPE memberdrive_http_requests_total counter"),
+        "{body}"
+    );
+    assert!(
+        body.contains("endpoint=\"/widget/{campaign}.json\""),
+        "{body}"
+    );
 }

@@ -40,14 +40,14 @@ macro_rules! both_backends {
 
 /// The admin URL of the PostgreSQL server the tests create their databases on.
 pub fn pg_admin_url() -> String {
-    std::env::var("MEMBERDRIVE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("MEMBERDRIVE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh, empty database for one test; PostgreSQL databases are dropped by the next
 /// `scripts/test` run (they may still have connections open when the test ends).
 pub struct TestDatabase {
     pub url: String,
-    pub backend: Backend,
     pg_name: Option<String>,
     _dir: tempfile::TempDir,
 }
@@ -58,7 +58,6 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => TestDatabase {
                 url: format!("sqlite://{}", dir.path().join("test.db").display()),
-                backend,
                 pg_name: None,
                 _dir: dir,
             },
@@ -71,12 +70,12 @@ impl TestDatabase {
                          which starts one, or set MEMBERDRIVE_TEST_PG_URL."
                     )
                 });
-                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
                 let mut url = url::Url::parse(&admin).expect("admin URL");
                 url.set_path(&format!("/{name}"));
                 TestDatabase {
                     url: url.to_string(),
-                    backend,
                     pg_name: Some(name),
                     _dir: dir,
                 }
@@ -87,7 +86,10 @@ impl TestDatabase {
     /// Makes the PostgreSQL database refuse the application, as if its server stopped: new
     /// connections are refused and open ones are cut.
     pub fn stop(&self) {
-        let name = self.pg_name.as_ref().expect("an embedded SQLite file has no server to stop");
+        let name = self
+            .pg_name
+            .as_ref()
+            .expect("an embedded SQLite file has no server to stop");
         admin_sql(&format!(
             "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
              SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
@@ -115,13 +117,22 @@ pub fn rand_suffix() -> String {
 /// A running application and its peers.
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub db: Db,
     pub database: Arc<TestDatabase>,
     pub smtp: SmtpServer,
     pub client: reqwest::Client,
+    /// Where `.eml` files go when a test unsets `SMTP_URL`.
     pub mail_dir: tempfile::TempDir,
     pub base_url: String,
+    stopper: memberdrive::startup::Stopper,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The server's workers run on threads of their own and would outlive the test,
+        // keeping their database connections open.
+        self.stopper.stop();
+    }
 }
 
 /// Extra settings for one test (contract variable names).
@@ -132,7 +143,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestApp {
-    let database = Arc::new(tokio::task::spawn_blocking(move || TestDatabase::new(backend)).await.unwrap());
+    let database = Arc::new(
+        tokio::task::spawn_blocking(move || TestDatabase::new(backend))
+            .await
+            .unwrap(),
+    );
     spawn_app_on(database, overrides).await
 }
 
@@ -144,8 +159,14 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         ("DATABASE_URL".into(), database.url.clone()),
         ("MEMBERDRIVE_BIND".into(), "127.0.0.1:0".into()),
         ("SMTP_URL".into(), smtp.url()),
-        ("MEMBERDRIVE_MAIL_DIR".into(), mail_dir.path().display().to_string()),
-        ("MAIL_FROM".into(), "Newsroom Members <members@news.example>".into()),
+        (
+            "MEMBERDRIVE_MAIL_DIR".into(),
+            mail_dir.path().display().to_string(),
+        ),
+        (
+            "MAIL_FROM".into(),
+            "Newsroom Members <members@news.example>".into(),
+        ),
     ]);
     for (k, v) in overrides {
         values.insert((*k).into(), (*v).into());
@@ -155,35 +176,52 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     values.insert("MEMBERDRIVE_BIND".into(), format!("127.0.0.1:{port}"));
-    values.entry("MEMBERDRIVE_BASE_URL".into()).or_insert_with(|| format!("http://127.0.0.1:{port}"));
+    values
+        .entry("MEMBERDRIVE_BASE_URL".into())
+        .or_insert_with(|| format!("http://127.0.0.1:{port}"));
     let base_url = values["MEMBERDRIVE_BASE_URL"].clone();
     let settings = Settings::from_map(&values).expect("test settings");
     if std::env::var("TEST_LOG").is_ok() {
         memberdrive::telemetry::init(settings.log_format);
     }
     let db = Db::connect(&settings.database_url).expect("test db");
-    let app = Application::build(settings).await.expect("application starts");
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
     let port = app.port();
+    let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        port,
         db,
         database,
         smtp,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         mail_dir,
         base_url,
+        stopper,
     }
 }
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("GET")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(format!("{}{path}", self.address)).form(form).send().await.expect("POST")
+        self.client
+            .post(format!("{}{path}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// The widget JSON of a campaign.
@@ -206,7 +244,10 @@ impl TestApp {
             if shown == count {
                 return started.elapsed();
             }
-            assert!(started.elapsed() < limit, "widget {slug} shows {shown} after {limit:?}, expected {count}");
+            assert!(
+                started.elapsed() < limit,
+                "widget {slug} shows {shown} after {limit:?}, expected {count}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod health;
+mod newsletters;
 mod schema;
 mod widget;
 mod widget_browser;

@@ -57,7 +57,12 @@ fn shape(backend: Backend) -> Shape {
         .load::<Column>(&mut *conn)
         .unwrap()
         .into_iter()
-        .map(|c| ((c.table_name, c.column_name), (normalise(&c.data_type), c.not_null == 1)))
+        .map(|c| {
+            (
+                (c.table_name, c.column_name),
+                (normalise(&c.data_type), c.not_null == 1),
+            )
+        })
         .collect()
 }
 
@@ -65,22 +70,34 @@ fn shape(backend: Backend) -> Shape {
 fn both_migration_trees_produce_the_same_tables_and_columns() {
     let sqlite = shape(Backend::Sqlite);
     let postgres = shape(Backend::Postgres);
-    assert!(sqlite.len() > 100, "expected the whole schema, got {} columns", sqlite.len());
+    assert!(
+        sqlite.len() > 100,
+        "expected the whole schema, got {} columns",
+        sqlite.len()
+    );
     for (column, pg) in &postgres {
-        assert_eq!(sqlite.get(column), Some(pg), "{column:?} differs (postgres {pg:?})");
+        assert_eq!(
+            sqlite.get(column),
+            Some(pg),
+            "{column:?} differs (postgres {pg:?})"
+        );
     }
     for column in sqlite.keys() {
-        assert!(postgres.contains_key(column), "{column:?} exists only on SQLite");
+        assert!(
+            postgres.contains_key(column),
+            "{column:?} exists only on SQLite"
+        );
     }
 }
 
 #[test]
 fn both_migration_trees_have_the_same_steps() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
         v.sort();
         v
     };

@@ -12,7 +12,9 @@ use memberdrive::campaigns::progress::count_from_sources;
 use memberdrive::db::schema::{article_stats, campaigns};
 use memberdrive::db::{DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
-use memberdrive::members::{Member, PaymentRecord, SubscriptionState, apply_payment, apply_subscription};
+use memberdrive::members::{
+    Member, PaymentRecord, SubscriptionState, apply_payment, apply_subscription,
+};
 use rand::seq::{IndexedMutRandom, IndexedRandom};
 use rand::{Rng, SeedableRng};
 
@@ -38,13 +40,20 @@ async fn write<T: Send + 'static>(
     app: &TestApp,
     f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
 ) -> T {
-    app.db.write(move |conn| -> Result<T, DbError> { Ok(f(conn)?) }).await.expect("write")
+    app.db
+        .write(move |conn| -> Result<T, DbError> { Ok(f(conn)?) })
+        .await
+        .expect("write")
 }
 
 fn member(conn: &mut DbConnection, n: usize) -> i32 {
-    Member::find_or_create(conn, &EmailAddress::parse(&format!("reader{n}@news.example")).unwrap(), "en")
-        .unwrap()
-        .id
+    Member::find_or_create(
+        conn,
+        &EmailAddress::parse(&format!("reader{n}@news.example")).unwrap(),
+        "en",
+    )
+    .unwrap()
+    .id
 }
 
 fn subscription(member_id: i32, campaign_id: i32, sub: &str, status: &str) -> SubscriptionState {
@@ -63,7 +72,13 @@ fn subscription(member_id: i32, campaign_id: i32, sub: &str, status: &str) -> Su
     }
 }
 
-fn payment(member_id: i32, campaign_id: i32, membership_id: Option<i32>, charge: &str, amount: i64) -> PaymentRecord {
+fn payment(
+    member_id: i32,
+    campaign_id: i32,
+    membership_id: Option<i32>,
+    charge: &str,
+    amount: i64,
+) -> PaymentRecord {
     PaymentRecord {
         member_id,
         campaign_id,
@@ -82,59 +97,120 @@ fn payment(member_id: i32, campaign_id: i32, membership_id: Option<i32>, charge:
 
 async fn members_campaign_id(app: &TestApp) -> i32 {
     app.db
-        .read(|c| campaigns::table.filter(campaigns::slug.eq("members")).select(campaigns::id).first(c))
+        .read(|c| {
+            campaigns::table
+                .filter(campaigns::slug.eq("members"))
+                .select(campaigns::id)
+                .first(c)
+        })
         .await
         .unwrap()
 }
 
 async fn widget_routes_answer_as_the_contract_says(backend: Backend) {
-    let app = spawn_app_with(backend, &[("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example https://*.news.example")]).await;
+    let app = spawn_app_with(
+        backend,
+        &[(
+            "MEMBERDRIVE_WIDGET_ANCESTORS",
+            "https://news.example https://*.news.example",
+        )],
+    )
+    .await;
 
     let res = app.get("/widget/members.json").await;
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     assert_eq!(h["access-control-allow-origin"], "*");
-    assert!(h["cache-control"].to_str().unwrap().starts_with("public, max-age="));
-    assert!(h.get("set-cookie").is_none() && h.get("vary").is_none_or(|v| !v.to_str().unwrap().contains("Cookie")));
+    assert!(
+        h["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public, max-age=")
+    );
+    assert!(
+        h.get("set-cookie").is_none()
+            && h.get("vary")
+                .is_none_or(|v| !v.to_str().unwrap().contains("Cookie"))
+    );
     let etag = h["etag"].to_str().unwrap().to_owned();
     let json: serde_json::Value = res.json().await.unwrap();
     assert_eq!(json["campaign"], "members");
     assert_eq!(json["title"], "Help us reach 20,000 members");
     assert_eq!(json["metric"], "members");
-    assert_eq!((json["count"].as_i64(), json["goal"].as_i64()), (Some(0), Some(20_000)));
+    assert_eq!(
+        (json["count"].as_i64(), json["goal"].as_i64()),
+        (Some(0), Some(20_000))
+    );
     assert_eq!(json["percent"], 0.0);
     assert_eq!(json["reached"], false);
     assert!(json["updated_at"].as_str().unwrap().ends_with('Z'));
 
-    let not_modified = app.client.get(format!("{}/widget/members.json", app.address)).header("if-none-match", &etag).send().await.unwrap();
+    let not_modified = app
+        .client
+        .get(format!("{}/widget/members.json", app.address))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(not_modified.status(), 304);
     assert_eq!(not_modified.headers()["etag"], etag.as_str());
 
     let svg = app.get("/widget/members.svg").await;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     let svg = svg.text().await.unwrap();
-    assert!(svg.contains("<title id=\"t\">Help us reach 20,000 members: 0 of 20,000 members</title>"), "{svg}");
+    assert!(
+        svg.contains("<title id=\"t\">Help us reach 20,000 members: 0 of 20,000 members</title>"),
+        "{svg}"
+    );
     assert!(svg.contains(">0 of 20,000 members</text>"), "{svg}");
 
     let frame = app.get("/widget/members?lang=uk").await;
     assert_eq!(frame.status(), 200);
-    assert!(frame.headers().get("x-frame-options").is_none(), "the iframe must be framable");
+    assert!(
+        frame.headers().get("x-frame-options").is_none(),
+        "the iframe must be framable"
+    );
     assert_eq!(
-        frame.headers()["content-security-policy"].to_str().unwrap().split("; ").last().unwrap(),
+        frame.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .last()
+            .unwrap(),
         "frame-ancestors https://news.example https://*.news.example"
     );
     let html = frame.text().await.unwrap();
-    for needle in ["role=\"progressbar\"", "aria-valuenow=\"0\"", "aria-valuemax=\"20000\"", "aria-valuetext=\"0 з 20\u{a0}000 учасників\""] {
+    for needle in [
+        "role=\"progressbar\"",
+        "aria-valuenow=\"0\"",
+        "aria-valuemax=\"20000\"",
+        "aria-valuetext=\"0 з 20\u{a0}000 учасників\"",
+    ] {
         assert!(html.contains(needle), "{needle} missing in {html}");
     }
 
     let js = app.get("/widget/embed.js").await;
     assert_eq!(js.status(), 200);
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert_eq!(js.headers()["access-control-allow-origin"], "*");
-    assert!(js.text().await.unwrap().contains("data-memberdrive-campaign"));
+    assert!(
+        js.text()
+            .await
+            .unwrap()
+            .contains("data-memberdrive-campaign")
+    );
 
-    for path in ["/widget/nope.json", "/widget/nope.svg", "/widget/nope", "/widget/nope/events"] {
+    for path in [
+        "/widget/nope.json",
+        "/widget/nope.svg",
+        "/widget/nope",
+        "/widget/nope/events",
+    ] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
     }
     let missing: serde_json::Value = app.get("/widget/nope.json").await.json().await.unwrap();
@@ -156,7 +232,8 @@ impl Sub {
     fn counts(&self, at: NaiveDateTime) -> bool {
         let standing = matches!(self.status, "active" | "trialing" | "past_due");
         let period_ok = !self.cancel_at_period_end || self.period_end > at;
-        let paid = self.payments.is_empty() || self.payments.iter().any(|(_, a, r, lost)| r < a && !lost);
+        let paid =
+            self.payments.is_empty() || self.payments.iter().any(|(_, a, r, lost)| r < a && !lost);
         standing && period_ok && paid
     }
 }
@@ -166,11 +243,23 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
     let campaign = members_campaign_id(&app).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut subs: HashMap<String, (Sub, i32)> = HashMap::new();
-    const STATUSES: [&str; 7] = ["active", "trialing", "past_due", "incomplete", "canceled", "unpaid", "paused"];
+    const STATUSES: [&str; 7] = [
+        "active",
+        "trialing",
+        "past_due",
+        "incomplete",
+        "canceled",
+        "unpaid",
+        "paused",
+    ];
 
     for step in 0..150 {
         let sub_ids: Vec<String> = subs.keys().cloned().collect();
-        let op = if sub_ids.is_empty() { 0 } else { rng.random_range(0..7) };
+        let op = if sub_ids.is_empty() {
+            0
+        } else {
+            rng.random_range(0..7)
+        };
         let at = now();
         match op {
             // A new subscription, sometimes for a reader who already has one.
@@ -189,8 +278,18 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                     Ok((m, ms.id))
                 })
                 .await;
-                let payments = if with_payment { vec![(format!("ch_{step}"), 500, 0, false)] } else { vec![] };
-                let sub = Sub { member: member_id, status, cancel_at_period_end: false, period_end: at + chrono::Duration::days(30), payments };
+                let payments = if with_payment {
+                    vec![(format!("ch_{step}"), 500, 0, false)]
+                } else {
+                    vec![]
+                };
+                let sub = Sub {
+                    member: member_id,
+                    status,
+                    cancel_at_period_end: false,
+                    period_end: at + chrono::Duration::days(30),
+                    payments,
+                };
                 subs.insert(sub_id, (sub, membership_id));
             }
             // Status changes (renewal failures, recoveries, deletion).
@@ -199,7 +298,11 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                 let status = *STATUSES.choose(&mut rng).unwrap();
                 let cancel = rng.random_bool(0.3);
                 // A cancelled period that already ended, or one still running.
-                let end = if rng.random_bool(0.5) { at - chrono::Duration::hours(1) } else { at + chrono::Duration::days(3) };
+                let end = if rng.random_bool(0.5) {
+                    at - chrono::Duration::hours(1)
+                } else {
+                    at + chrono::Duration::days(3)
+                };
                 let (sub, _) = subs.get_mut(&id).unwrap();
                 sub.status = status;
                 sub.cancel_at_period_end = cancel;
@@ -222,7 +325,9 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
             _ => {
                 let id = sub_ids.choose(&mut rng).unwrap().clone();
                 let (sub, ms) = subs.get_mut(&id).unwrap();
-                let Some(p) = sub.payments.choose_mut(&mut rng) else { continue };
+                let Some(p) = sub.payments.choose_mut(&mut rng) else {
+                    continue;
+                };
                 let mut record = payment(sub.member, campaign, Some(*ms), &p.0, p.1);
                 match rng.random_range(0..3) {
                     0 => p.2 = p.1,
@@ -236,15 +341,23 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
         }
         if step % 25 == 24 {
             let at = now();
-            let mut people: Vec<i32> = subs.values().filter(|(s, _)| s.counts(at)).map(|(s, _)| s.member).collect();
+            let mut people: Vec<i32> = subs
+                .values()
+                .filter(|(s, _)| s.counts(at))
+                .map(|(s, _)| s.member)
+                .collect();
             people.sort_unstable();
             people.dedup();
             let expected = people.len() as i64;
-            app.wait_for_count("members", expected, Duration::from_secs(1)).await;
+            app.wait_for_count("members", expected, Duration::from_secs(1))
+                .await;
             let (stored, recount) = app
                 .db
                 .read(move |c| {
-                    let camp: Campaign = campaigns::table.find(campaign).select(Campaign::as_select()).first(c)?;
+                    let camp: Campaign = campaigns::table
+                        .find(campaign)
+                        .select(Campaign::as_select())
+                        .first(c)?;
                     Ok((camp.progress_count, count_from_sources(c, &camp, now())?))
                 })
                 .await
@@ -252,7 +365,10 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
             assert_eq!((stored, recount), (expected, expected), "after step {step}");
         }
     }
-    assert!(subs.values().any(|(s, _)| s.counts(now())), "the scenario should leave some members");
+    assert!(
+        subs.values().any(|(s, _)| s.counts(now())),
+        "the scenario should leave some members"
+    );
 }
 
 async fn a_change_shows_within_a_second_and_on_the_event_stream(backend: Backend) {
@@ -265,23 +381,33 @@ async fn a_change_shows_within_a_second_and_on_the_event_stream(backend: Backend
     let mut next_event = async move || -> serde_json::Value {
         let mut buf = String::new();
         loop {
-            let chunk = tokio::time::timeout(Duration::from_secs(2), stream.next()).await.expect("an event within 2 s");
+            let chunk = tokio::time::timeout(Duration::from_secs(2), stream.next())
+                .await
+                .expect("an event within 2 s");
             buf.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
             if let Some(data) = buf.lines().find_map(|l| l.strip_prefix("data: ")) {
                 return serde_json::from_str(data).unwrap();
             }
         }
     };
-    assert_eq!(next_event().await["count"], 0, "the stream starts with the current progress");
+    assert_eq!(
+        next_event().await["count"],
+        0,
+        "the stream starts with the current progress"
+    );
 
     write(&app, move |c| {
         let m = member(c, 1);
         apply_subscription(c, &subscription(m, campaign, "sub_live", "active")).map(drop)
     })
     .await;
-    let took = app.wait_for_count("members", 1, Duration::from_secs(1)).await;
+    let took = app
+        .wait_for_count("members", 1, Duration::from_secs(1))
+        .await;
     assert!(took < Duration::from_secs(1));
-    let event = tokio::time::timeout(Duration::from_secs(1), next_event()).await.expect("event within 1 s");
+    let event = tokio::time::timeout(Duration::from_secs(1), next_event())
+        .await
+        .expect("event within 1 s");
     assert_eq!(event["count"], 1);
 }
 
@@ -296,9 +422,11 @@ async fn a_cancelled_period_stops_counting_when_it_ends(backend: Backend) {
         apply_subscription(c, &state).map(drop)
     })
     .await;
-    app.wait_for_count("members", 1, Duration::from_secs(1)).await;
+    app.wait_for_count("members", 1, Duration::from_secs(1))
+        .await;
     // No webhook arrives: the period's end alone takes the member off the count.
-    app.wait_for_count("members", 0, Duration::from_secs(4)).await;
+    app.wait_for_count("members", 0, Duration::from_secs(4))
+        .await;
 }
 
 /// A server outage exists only on PostgreSQL (SQLite is a file inside the process).
@@ -311,18 +439,33 @@ async fn the_widget_keeps_serving_while_postgresql_is_down() {
         apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
     })
     .await;
-    app.wait_for_count("members", 1, Duration::from_secs(1)).await;
+    app.wait_for_count("members", 1, Duration::from_secs(1))
+        .await;
 
     app.database.stop();
     tokio::time::sleep(Duration::from_millis(1500)).await; // let the refresher notice
-    for path in ["/widget/members.json", "/widget/members.svg", "/widget/members", "/widget/embed.js"] {
+    for path in [
+        "/widget/members.json",
+        "/widget/members.svg",
+        "/widget/members",
+        "/widget/embed.js",
+    ] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path} with the database down");
     }
     assert_eq!(app.widget_json("members").await["count"], 1);
-    let events = app.client.get(format!("{}/widget/members/events", app.address)).send().await.unwrap();
+    let events = app
+        .client
+        .get(format!("{}/widget/members/events", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(events.status(), 200);
-    let first = tokio::time::timeout(Duration::from_secs(1), events.bytes_stream().next()).await.unwrap().unwrap().unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(1), events.bytes_stream().next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(std::str::from_utf8(&first).unwrap().contains("\"count\":1"));
     app.database.start();
 }
@@ -336,7 +479,9 @@ async fn a_second_instance_learns_of_changes_within_a_second(backend: Backend) {
         apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
     })
     .await;
-    let took = second.wait_for_count("members", 1, Duration::from_secs(1)).await;
+    let took = second
+        .wait_for_count("members", 1, Duration::from_secs(1))
+        .await;
     assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
@@ -345,7 +490,10 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
     let start = now() - chrono::Duration::days(10);
     let end = now() + chrono::Duration::days(10);
     let (amount_id, supporters_id) = write(&app, move |c| {
-        for (slug, metric, offset) in [("fund", "amount", 10_000i64), ("supporters", "supporters", 3)] {
+        for (slug, metric, offset) in [
+            ("fund", "amount", 10_000i64),
+            ("supporters", "supporters", 3),
+        ] {
             diesel::insert_into(campaigns::table)
                 .values((
                     campaigns::slug.eq(slug),
@@ -359,7 +507,12 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
                 ))
                 .execute(c)?;
         }
-        let id = |c: &mut DbConnection, slug: &str| campaigns::table.filter(campaigns::slug.eq(slug)).select(campaigns::id).first::<i32>(c);
+        let id = |c: &mut DbConnection, slug: &str| {
+            campaigns::table
+                .filter(campaigns::slug.eq(slug))
+                .select(campaigns::id)
+                .first::<i32>(c)
+        };
         Ok((id(c, "fund")?, id(c, "supporters")?))
     })
     .await;
@@ -389,8 +542,10 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
         apply_payment(c, &refunded).map(drop)
     })
     .await;
-    app.wait_for_count("fund", 5000 + 1250 + 10_000, Duration::from_secs(1)).await;
-    app.wait_for_count("supporters", 2 + 3, Duration::from_secs(1)).await;
+    app.wait_for_count("fund", 5000 + 1250 + 10_000, Duration::from_secs(1))
+        .await;
+    app.wait_for_count("supporters", 2 + 3, Duration::from_secs(1))
+        .await;
     let svg = app.get("/widget/fund.svg").await.text().await.unwrap();
     assert!(svg.contains("€162.50 of €10,000 raised"), "{svg}");
 }
@@ -401,33 +556,68 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
         app.client
             .post(format!("{}/widget/members/hit", app.address))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("event={event}&ref={}", url::form_urlencoded::byte_serialize(article.as_bytes()).collect::<String>()))
+            .body(format!(
+                "event={event}&ref={}",
+                url::form_urlencoded::byte_serialize(article.as_bytes()).collect::<String>()
+            ))
             .send()
     };
     for _ in 0..3 {
-        assert_eq!(hit("view", "https://news.example/budget?utm_source=x").await.unwrap().status(), 204);
+        assert_eq!(
+            hit("view", "https://news.example/budget?utm_source=x")
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
     }
-    hit("click", "https://news.example/budget#join").await.unwrap();
+    hit("click", "https://news.example/budget#join")
+        .await
+        .unwrap();
     hit("view", "https://news.example/other").await.unwrap();
     // Dropped, and answered the same: not an article, unknown event, unknown campaign.
-    assert_eq!(hit("view", "javascript:alert(1)").await.unwrap().status(), 204);
-    assert_eq!(hit("scroll", "https://news.example/budget").await.unwrap().status(), 204);
+    assert_eq!(
+        hit("view", "javascript:alert(1)").await.unwrap().status(),
+        204
+    );
+    assert_eq!(
+        hit("scroll", "https://news.example/budget")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
 
     let started = std::time::Instant::now();
     loop {
         let rows: Vec<(String, i64, i64)> = app
             .db
-            .read(|c| article_stats::table.select((article_stats::article_url, article_stats::views, article_stats::clicks)).order(article_stats::article_url).load(c))
+            .read(|c| {
+                article_stats::table
+                    .select((
+                        article_stats::article_url,
+                        article_stats::views,
+                        article_stats::clicks,
+                    ))
+                    .order(article_stats::article_url)
+                    .load(c)
+            })
             .await
             .unwrap();
         if !rows.is_empty() {
             assert_eq!(
                 rows,
-                [("https://news.example/budget".to_owned(), 3, 1), ("https://news.example/other".to_owned(), 1, 0)]
+                [
+                    ("https://news.example/budget".to_owned(), 3, 1),
+                    ("https://news.example/other".to_owned(), 1, 0)
+                ]
             );
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(8), "statistics were not flushed");
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "statistics were not flushed"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -19,13 +19,19 @@ both_backends!(the_embedded_widget_renders_in_english_and_ukrainian_and_updates_
 async fn set_offset(app: &TestApp, offset: i64) {
     app.db
         .write(move |c| -> Result<(), DbError> {
-            let id: i32 = campaigns::table.filter(campaigns::slug.eq("members")).select(campaigns::id).first(c)?;
-            diesel::update(campaigns::table.find(id)).set(campaigns::manual_offset.eq(offset)).execute(c)?;
+            let id: i32 = campaigns::table
+                .filter(campaigns::slug.eq("members"))
+                .select(campaigns::id)
+                .first(c)?;
+            diesel::update(campaigns::table.find(id))
+                .set(campaigns::manual_offset.eq(offset))
+                .execute(c)?;
             Ok(progress::touch(c, id)?)
         })
         .await
         .unwrap();
-    app.wait_for_count("members", offset, Duration::from_secs(1)).await;
+    app.wait_for_count("members", offset, Duration::from_secs(1))
+        .await;
 }
 
 /// Reads the progress bar inside the `index`th widget's shadow root, once rendered.
@@ -64,19 +70,39 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     browser.client.goto(&article).await.unwrap();
 
     let en = read_widget(&browser, 0).await;
-    assert_eq!((en["now"].as_str(), en["min"].as_str(), en["max"].as_str()), (Some("12345"), Some("0"), Some("20000")));
+    assert_eq!(
+        (en["now"].as_str(), en["min"].as_str(), en["max"].as_str()),
+        (Some("12345"), Some("0"), Some("20000"))
+    );
     assert_eq!(en["text"], "12,345 of 20,000 members");
     let shown = en["shown"].as_str().unwrap();
-    assert!(shown.contains("Help us reach 20,000 members") && shown.contains("61.7%") && shown.contains("Become a member"), "{shown}");
-    assert_ne!(en["styled"], "0px", "the article's CSS must not reach into the widget");
+    assert!(
+        shown.contains("Help us reach 20,000 members")
+            && shown.contains("61.7%")
+            && shown.contains("Become a member"),
+        "{shown}"
+    );
+    assert_ne!(
+        en["styled"], "0px",
+        "the article's CSS must not reach into the widget"
+    );
     let join = en["join"].as_str().unwrap();
-    assert!(join.starts_with(&format!("{}/join/members?ref=", app.address)) && join.contains("council-budget"), "{join}");
+    assert!(
+        join.starts_with(&format!("{}/join/members?ref=", app.address))
+            && join.contains("council-budget"),
+        "{join}"
+    );
 
     let uk = read_widget(&browser, 1).await;
     assert_eq!(uk["text"], "12\u{a0}345 з 20\u{a0}000 учасників");
     let shown = uk["shown"].as_str().unwrap();
-    assert!(shown.contains("61,7") && shown.contains("Стати учасником"), "{shown}");
-    browser.screenshot(&format!("widget-article-{backend:?}").to_lowercase()).await;
+    assert!(
+        shown.contains("61,7") && shown.contains("Стати учасником"),
+        "{shown}"
+    );
+    browser
+        .screenshot(&format!("widget-article-{backend:?}").to_lowercase())
+        .await;
 
     // Live: a change reaches the open page through the event stream.
     set_offset(&app, 12_346).await;
@@ -95,7 +121,13 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     let framed = read_widget(&browser, 0).await;
     assert_eq!(framed["now"], "12346");
     assert_eq!(framed["text"], "12\u{a0}346 з 20\u{a0}000 учасників");
-    assert!(framed["join"].as_str().unwrap().ends_with("?ref=http%3A%2F%2Flocalhost%2Farticle"), "{framed}");
+    assert!(
+        framed["join"]
+            .as_str()
+            .unwrap()
+            .ends_with("?ref=http%3A%2F%2Flocalhost%2Farticle"),
+        "{framed}"
+    );
     browser.client.enter_parent_frame().await.unwrap();
     browser.close().await;
 }

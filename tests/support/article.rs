@@ -6,10 +6,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// server lives as long as the test's runtime.
 pub async fn serve_article(html: String) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://localhost:{}/2026/11/council-budget", listener.local_addr().unwrap().port());
+    let url = format!(
+        "http://localhost:{}/2026/11/council-budget",
+        listener.local_addr().unwrap().port()
+    );
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             let html = html.clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];

@@ -19,7 +19,11 @@ impl Browser {
             std::path::Path::new(CHROMEDRIVER).exists(),
             "{CHROMEDRIVER} is missing: run the suite with scripts/test, which installs chromium and chromium-driver"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -41,9 +45,17 @@ impl Browser {
         .unwrap();
         let started = Instant::now();
         let client = loop {
-            match fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            match fantoccini::ClientBuilder::new(
+                hyper_util::client::legacy::connect::HttpConnector::new(),
+            )
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            {
                 Ok(client) => break client,
-                Err(e) if started.elapsed() > Duration::from_secs(20) => panic!("chromedriver did not start: {e}"),
+                Err(e) if started.elapsed() > Duration::from_secs(20) => {
+                    panic!("chromedriver did not start: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
@@ -62,11 +74,18 @@ impl Browser {
     pub async fn wait_for(&self, script: &str, timeout: Duration) -> serde_json::Value {
         let started = Instant::now();
         loop {
-            let value = self.client.execute(script, vec![]).await.expect("script runs");
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .expect("script runs");
             if !value.is_null() {
                 return value;
             }
-            assert!(started.elapsed() < timeout, "timed out waiting for: {script}");
+            assert!(
+                started.elapsed() < timeout,
+                "timed out waiting for: {script}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

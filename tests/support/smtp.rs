@@ -416,6 +416,38 @@ impl ReceivedMail {
         find_header(split_entity(&self.data).0, name)
     }
 
+    /// A header with its RFC 2047 encoded words (`=?utf-8?b?…?=`) decoded, as a mail client
+    /// shows it.
+    pub fn decoded_header(&self, name: &str) -> Option<String> {
+        let raw = self.header(name)?;
+        let mut out = String::new();
+        let mut rest = raw.as_str();
+        while let Some(start) = rest.find("=?") {
+            out.push_str(&rest[..start]);
+            let word = &rest[start + 2..];
+            let parts: Vec<&str> = word.splitn(3, '?').collect();
+            let Some(end) = parts.get(2).and_then(|p| p.find("?=")) else {
+                out.push_str(&rest[start..]);
+                return Some(out);
+            };
+            let text = &parts[2][..end];
+            let bytes = match parts[1] {
+                "b" | "B" => base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .unwrap_or_default(),
+                _ => decode_quoted_printable(&text.replace('_', " ")),
+            };
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            rest = &parts[2][end + 2..];
+            // Whitespace between two encoded words is not part of the text.
+            if rest.trim_start().starts_with("=?") {
+                rest = rest.trim_start();
+            }
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
     /// Decoded body of the first `text/plain` part; panics if there is none.
     pub fn text_part(&self) -> String {
         self.part("text/plain")

@@ -1,0 +1,680 @@
+//! Newsletters end to end: the form, the emails as an SMTP server receives them, the links
+//! they carry, and every way a request can go wrong.
+
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use memberdrive::db::DbError;
+use memberdrive::db::schema::{jobs, newsletter_subscriptions, subscribers, tokens};
+use memberdrive::domain::EmailAddress;
+use memberdrive::members::Member;
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::support::smtp::{ReceivedMail, SmtpMode};
+
+both_backends!(
+    a_reader_subscribes_confirms_and_unsubscribes_by_email,
+    every_well_formed_address_gets_the_same_answer,
+    links_followed_with_get_change_nothing,
+    expired_reused_and_forged_links_change_nothing,
+    bad_input_is_rejected_and_stores_nothing,
+    an_address_gets_a_few_confirmations_a_day_at_most,
+    a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles,
+    a_crashed_worker_loses_no_email,
+    permanent_failures_are_dead_lettered_and_counted,
+    readers_change_their_newsletters_on_the_preference_page,
+    without_smtp_every_email_is_written_as_an_eml_file,
+);
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn subscribe(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post_form(
+        "/newsletters/subscribe",
+        &[("email", email), ("newsletter", "news")],
+    )
+    .await
+}
+
+/// The first link in `text` that starts with `prefix`.
+fn link(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '>' || c == '<')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+fn token_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+async fn statuses(app: &TestApp, email: &str) -> Vec<String> {
+    let email = email.to_owned();
+    app.db
+        .read(move |c| {
+            newsletter_subscriptions::table
+                .inner_join(subscribers::table)
+                .filter(subscribers::email.eq(email))
+                .select(newsletter_subscriptions::status)
+                .load(c)
+        })
+        .await
+        .unwrap()
+}
+
+fn mails_to<'a>(mails: &'a [ReceivedMail], to: &str) -> Vec<&'a ReceivedMail> {
+    mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == to))
+        .collect()
+}
+
+async fn a_reader_subscribes_confirms_and_unsubscribes_by_email(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = subscribe(&app, "Reader@News.Example").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("We&#39;ve sent you a confirmation email")
+    );
+    assert_eq!(statuses(&app, "reader@news.example").await, ["pending"]);
+
+    let mail = app.smtp.wait_for_messages(1, WAIT).await.remove(0);
+    assert_eq!(mail.to, ["reader@news.example"]);
+    assert_eq!(
+        mail.header("From").unwrap(),
+        "\"Newsroom Members\" <members@news.example>"
+    );
+    assert_eq!(
+        mail.header("Subject").unwrap(),
+        "Please confirm your subscription"
+    );
+    assert!(
+        mail.header("Message-ID")
+            .unwrap()
+            .ends_with("@news.example>")
+    );
+    assert_eq!(
+        mail.header("List-Unsubscribe-Post").unwrap(),
+        "List-Unsubscribe=One-Click"
+    );
+    let list_unsubscribe = mail.header("List-Unsubscribe").unwrap();
+    assert!(
+        list_unsubscribe.contains("<mailto:members@news.example?subject=unsubscribe>"),
+        "{list_unsubscribe}"
+    );
+    let (text, html) = (mail.text_part(), mail.html_part());
+    let confirm_url = link(
+        &text,
+        &format!("{}/newsletters/confirm?token=", app.base_url),
+    );
+    assert_eq!(
+        link(
+            &html,
+            &format!("{}/newsletters/confirm?token=", app.base_url)
+        ),
+        confirm_url,
+        "both parts carry the same link"
+    );
+    assert!(text.contains("The Briefing") && html.contains("The Briefing"));
+
+    // The link points at the configured base URL; follow it on the app.
+    let path = confirm_url.strip_prefix(&app.base_url).unwrap();
+    let page = app.get(path).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Confirm subscription"));
+    assert_eq!(
+        statuses(&app, "reader@news.example").await,
+        ["pending"],
+        "a GET changes nothing"
+    );
+    let confirmed = app
+        .post_form(
+            "/newsletters/confirm",
+            &[("token", &token_of(&confirm_url))],
+        )
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    assert!(
+        confirmed
+            .text()
+            .await
+            .unwrap()
+            .contains("You&#39;re subscribed")
+    );
+    assert_eq!(statuses(&app, "reader@news.example").await, ["confirmed"]);
+
+    let welcome = app.smtp.wait_for_messages(2, WAIT).await.remove(1);
+    assert_eq!(
+        welcome.decoded_header("Subject").unwrap(),
+        "Welcome — your subscription is confirmed"
+    );
+    let unsubscribe_url = link(
+        &welcome.header("List-Unsubscribe").unwrap(),
+        &format!("{}/unsubscribe?token=", app.base_url),
+    );
+    // RFC 8058: a POST of `List-Unsubscribe=One-Click`, no cookie, no form token.
+    let one_click = app
+        .client
+        .post(&unsubscribe_url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one_click.status(), 200);
+    assert!(one_click.headers().get("set-cookie").is_none());
+    assert_eq!(
+        statuses(&app, "reader@news.example").await,
+        ["unsubscribed"]
+    );
+    assert_eq!(app.smtp.messages().len(), 2, "no further email");
+}
+
+/// Five addresses in five states get byte-identical answers, as HTML and as JSON.
+async fn every_well_formed_address_gets_the_same_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // pending
+    subscribe(&app, "pending@news.example").await;
+    // confirmed, then unsubscribed
+    for address in ["confirmed@news.example", "gone@news.example"] {
+        subscribe(&app, address).await;
+    }
+    let mails = app.smtp.wait_for_messages(3, WAIT).await;
+    for address in ["confirmed@news.example", "gone@news.example"] {
+        let url = link(&mails_to(&mails, address)[0].text_part(), &app.base_url);
+        assert_eq!(
+            app.post_form("/newsletters/confirm", &[("token", &token_of(&url))])
+                .await
+                .status(),
+            200
+        );
+    }
+    let mails = app.smtp.wait_for_messages(5, WAIT).await;
+    let gone = mails_to(&mails, "gone@news.example");
+    let unsubscribe_url = link(&gone[1].header("List-Unsubscribe").unwrap(), &app.base_url);
+    app.client
+        .post(&unsubscribe_url)
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(statuses(&app, "gone@news.example").await, ["unsubscribed"]);
+    // a paying member who never subscribed
+    app.db
+        .write(|c| -> Result<_, DbError> {
+            Ok(Member::find_or_create(
+                c,
+                &EmailAddress::parse("member@news.example").unwrap(),
+                "en",
+            )?)
+        })
+        .await
+        .unwrap();
+
+    let addresses = [
+        "new@news.example",
+        "pending@news.example",
+        "confirmed@news.example",
+        "gone@news.example",
+        "member@news.example",
+    ];
+    for accept in ["text/html", "application/json"] {
+        let mut answers = Vec::new();
+        for address in addresses {
+            let res = app
+                .client
+                .post(format!("{}/newsletters/subscribe", app.address))
+                .header("accept", accept)
+                .form(&[("email", address), ("newsletter", "news")])
+                .send()
+                .await
+                .unwrap();
+            let mut headers: Vec<(String, String)> = res
+                .headers()
+                .iter()
+                .filter(|(k, _)| *k != "date")
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+                .collect();
+            headers.sort();
+            answers.push((res.status(), headers, res.bytes().await.unwrap()));
+        }
+        for (address, answer) in addresses.iter().zip(&answers) {
+            assert_eq!(
+                answer, &answers[0],
+                "{address} ({accept}) answered differently from {}",
+                addresses[0]
+            );
+        }
+    }
+    // The already-confirmed reader is told so (with a manage link) instead of a new confirmation.
+    let mails = app.smtp.wait_for_messages(11, WAIT).await;
+    let confirmed = mails_to(&mails, "confirmed@news.example");
+    assert_eq!(
+        confirmed.last().unwrap().header("Subject").unwrap(),
+        "You are already subscribed"
+    );
+    assert!(
+        confirmed
+            .last()
+            .unwrap()
+            .text_part()
+            .contains("/newsletters/manage?token=")
+    );
+}
+
+async fn links_followed_with_get_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    subscribe(&app, "reader@news.example").await;
+    let mail = app.smtp.wait_for_messages(1, WAIT).await.remove(0);
+    let confirm = link(&mail.text_part(), &app.base_url);
+    let unsubscribe = link(&mail.header("List-Unsubscribe").unwrap(), &app.base_url);
+    for url in [&confirm, &unsubscribe, &confirm] {
+        let res = app.client.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert!(
+            res.text().await.unwrap().contains("<form method=\"post\""),
+            "{url} shows a button"
+        );
+    }
+    assert_eq!(statuses(&app, "reader@news.example").await, ["pending"]);
+    let used: i64 = app
+        .db
+        .read(|c| {
+            tokens::table
+                .filter(tokens::used_at.is_not_null())
+                .count()
+                .get_result(c)
+        })
+        .await
+        .unwrap();
+    assert_eq!(used, 0);
+}
+
+async fn expired_reused_and_forged_links_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for address in ["a@news.example", "b@news.example"] {
+        subscribe(&app, address).await;
+    }
+    let mails = app.smtp.wait_for_messages(2, WAIT).await;
+    let token_a = token_of(&link(
+        &mails_to(&mails, "a@news.example")[0].text_part(),
+        &app.base_url,
+    ));
+    let token_b = token_of(&link(
+        &mails_to(&mails, "b@news.example")[0].text_part(),
+        &app.base_url,
+    ));
+
+    // Reused: the first POST confirms, the second shows a clear page and changes nothing.
+    assert_eq!(
+        app.post_form("/newsletters/confirm", &[("token", &token_a)])
+            .await
+            .status(),
+        200
+    );
+    // Expired: age b's token past 48 hours.
+    app.db
+        .write(|c| -> Result<_, DbError> {
+            let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(49);
+            Ok(
+                diesel::update(tokens::table.filter(tokens::purpose.eq("confirm")))
+                    .set(tokens::expires_at.eq(past))
+                    .execute(c)?,
+            )
+        })
+        .await
+        .unwrap();
+    let forged = format!("{}A", &token_b[..42]);
+    let cases = [
+        (token_a.as_str(), 410, "already used", "reused"),
+        (token_b.as_str(), 410, "expired", "expired"),
+        (forged.as_str(), 400, "not valid", "forged"),
+        ("x", 400, "not valid", "malformed"),
+        ("", 400, "not valid", "empty"),
+    ];
+    for (token, status, text, case) in cases {
+        for res in [
+            app.get(&format!("/newsletters/confirm?token={token}"))
+                .await,
+            app.post_form("/newsletters/confirm", &[("token", token)])
+                .await,
+        ] {
+            assert_eq!(res.status(), status, "{case}");
+            assert!(res.text().await.unwrap().contains(text), "{case}");
+        }
+    }
+    assert_eq!(statuses(&app, "b@news.example").await, ["pending"]);
+    let forged_unsub = app
+        .client
+        .post(format!("{}/unsubscribe?token={forged}", app.address))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_unsub.status(), 400);
+    assert_eq!(statuses(&app, "a@news.example").await, ["confirmed"]);
+}
+
+async fn count_rows(app: &TestApp) -> (i64, i64, i64) {
+    app.db
+        .read(|c| {
+            Ok((
+                subscribers::table.count().get_result(c)?,
+                newsletter_subscriptions::table.count().get_result(c)?,
+                jobs::table.count().get_result(c)?,
+            ))
+        })
+        .await
+        .unwrap()
+}
+
+async fn bad_input_is_rejected_and_stores_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, &[("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Form, u16, &str); 4] = [
+        (
+            &[("email", "not-an-address"), ("newsletter", "news")],
+            400,
+            "invalid_email",
+        ),
+        (
+            &[("email", ""), ("newsletter", "news")],
+            400,
+            "invalid_email",
+        ),
+        (
+            &[("email", "a@news.example\r\nBcc: x@y.example")],
+            400,
+            "invalid_email",
+        ),
+        (
+            &[("email", "a@news.example"), ("newsletter", "nope")],
+            400,
+            "unknown_newsletter",
+        ),
+    ];
+    for (form, status, code) in cases {
+        let res = app
+            .client
+            .post(format!("{}/newsletters/subscribe", app.address))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", "198.51.100.1")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{form:?}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], code, "{form:?}");
+        assert!(body["message"].as_str().unwrap().len() > 10);
+    }
+    // A bot fills the honeypot: the usual answer, nothing stored or sent.
+    let bot = app
+        .post_form(
+            "/newsletters/subscribe",
+            &[
+                ("email", "bot@news.example"),
+                ("website", "http://spam.example"),
+            ],
+        )
+        .await;
+    assert_eq!(bot.status(), 200);
+    assert_eq!(count_rows(&app).await, (0, 0, 0));
+
+    // Per client address: the proxy's X-Forwarded-For names the client; others are ignored.
+    let from = |ip: &'static str, n: usize| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/newsletters/subscribe", app.address))
+                .header("x-forwarded-for", ip)
+                .form(&[
+                    ("email", format!("r{n}@news.example").as_str()),
+                    ("newsletter", "news"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let limit = memberdrive::startup::SUBSCRIBES_PER_MINUTE as usize;
+    for n in 0..limit {
+        assert_eq!(from("203.0.113.7", n).await, 200);
+    }
+    assert_eq!(
+        from("203.0.113.7", limit).await,
+        429,
+        "one sign-up too many in a minute from one client"
+    );
+    assert_eq!(
+        from("203.0.113.8", limit + 1).await,
+        200,
+        "another client behind the same proxy"
+    );
+}
+
+async fn an_address_gets_a_few_confirmations_a_day_at_most(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..6 {
+        assert_eq!(subscribe(&app, "target@news.example").await.status(), 200);
+    }
+    app.smtp.wait_for_messages(3, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        mails_to(&app.smtp.messages(), "target@news.example").len(),
+        3
+    );
+}
+
+async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut addresses = Vec::new();
+    for (mode, label) in [
+        (SmtpMode::RefuseConnections, "refused"),
+        (SmtpMode::Stall, "stalled"),
+    ] {
+        app.smtp.set_mode(mode);
+        for n in 0..5 {
+            let address = format!("{label}{n}@news.example");
+            let started = Instant::now();
+            assert_eq!(subscribe(&app, &address).await.status(), 200);
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "subscribe took {:?} with the mail server {label}",
+                started.elapsed()
+            );
+            addresses.push(address);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    assert_eq!(app.smtp.accepted_count(), 0);
+    app.smtp.set_mode(SmtpMode::Accept);
+    // The stalled sends time out (20 s), then back off; everything arrives, once.
+    app.smtp
+        .wait_for_messages(10, Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mails = app.smtp.messages();
+    for address in &addresses {
+        assert_eq!(mails_to(&mails, address).len(), 1, "{address}");
+    }
+    assert_eq!(mails.len(), 10);
+}
+
+async fn a_crashed_worker_loses_no_email(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.smtp.set_mode(SmtpMode::RefuseConnections);
+    subscribe(&app, "reader@news.example").await;
+    // Once the real worker's first attempt has failed and released the row, a "worker"
+    // claims it and dies mid-send: its lease runs for two more seconds.
+    let started = Instant::now();
+    loop {
+        let lease_end = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(2);
+        let claimed = app
+            .db
+            .write(move |c| -> Result<_, DbError> {
+                Ok(diesel::update(
+                    jobs::table
+                        .filter(jobs::attempts.eq(1))
+                        .filter(jobs::locked_until.is_null()),
+                )
+                .set((
+                    jobs::locked_until.eq(lease_end),
+                    jobs::attempts.eq(2),
+                    jobs::run_at.eq(chrono::Utc::now().naive_utc()),
+                ))
+                .execute(c)?)
+            })
+            .await
+            .unwrap();
+        if claimed == 1 {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the first attempt never failed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.smtp.set_mode(SmtpMode::Accept);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        app.smtp.accepted_count(),
+        0,
+        "nobody else touches a leased row"
+    );
+    let mails = app.smtp.wait_for_messages(1, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        app.smtp.messages().len(),
+        1,
+        "delivered exactly once after the lease expired"
+    );
+}
+
+async fn permanent_failures_are_dead_lettered_and_counted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.smtp.set_mode(SmtpMode::PermFail);
+    subscribe(&app, "nobody@news.example").await;
+    let started = Instant::now();
+    loop {
+        let (status, attempts): (String, i32) = app
+            .db
+            .read(|c| jobs::table.select((jobs::status, jobs::attempts)).first(c))
+            .await
+            .unwrap();
+        if status == "dead" {
+            assert_eq!(attempts, 1, "a 5xx is not retried");
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "not dead-lettered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = Instant::now();
+    loop {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains("memberdrive_outbox_emails{state=\"dead\"} 1") {
+            assert!(
+                metrics.contains("memberdrive_outbox_emails{state=\"queued\"} 0"),
+                "{metrics}"
+            );
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn readers_change_their_newsletters_on_the_preference_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.db
+        .write(|c| -> Result<_, DbError> {
+            use memberdrive::db::schema::newsletters;
+            Ok(diesel::insert_into(newsletters::table)
+                .values((
+                    newsletters::slug.eq("weekly"),
+                    newsletters::name.eq("The Weekly Explainer"),
+                    newsletters::position.eq(2),
+                ))
+                .execute(c)?)
+        })
+        .await
+        .unwrap();
+    subscribe(&app, "reader@news.example").await;
+    let confirm = link(
+        &app.smtp.wait_for_messages(1, WAIT).await[0].text_part(),
+        &app.base_url,
+    );
+    app.post_form("/newsletters/confirm", &[("token", &token_of(&confirm))])
+        .await;
+    let welcome = app.smtp.wait_for_messages(2, WAIT).await.remove(1);
+    let manage = link(
+        &welcome.text_part(),
+        &format!("{}/newsletters/manage?token=", app.base_url),
+    );
+    let page = app
+        .client
+        .get(&manage)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"news\" checked") && page.contains("value=\"weekly\">"),
+        "{page}"
+    );
+    let saved = app
+        .post_form(
+            "/newsletters/manage",
+            &[("token", &token_of(&manage)), ("newsletter", "weekly")],
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    let page = saved.text().await.unwrap();
+    assert!(
+        page.contains("Your choices are saved") && page.contains("value=\"weekly\" checked"),
+        "{page}"
+    );
+    let mut now = statuses(&app, "reader@news.example").await;
+    now.sort();
+    assert_eq!(now, ["confirmed", "unsubscribed"]);
+}
+
+async fn without_smtp_every_email_is_written_as_an_eml_file(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMTP_URL", "")]).await;
+    subscribe(&app, "reader@news.example").await;
+    let started = Instant::now();
+    let file = loop {
+        let files: Vec<_> = std::fs::read_dir(app.mail_dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        if let [file] = files.as_slice() {
+            break file.clone();
+        }
+        assert!(started.elapsed() < WAIT, "no .eml file in {:?}", app.mail_dir.path());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let eml = std::fs::read_to_string(file).unwrap();
+    assert!(eml.contains("To: reader@news.example\r\n"), "{eml}");
+    assert!(eml.contains("Subject: Please confirm your subscription\r\n"), "{eml}");
+    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
+    assert_eq!(app.smtp.accepted_count(), 0);
+}
