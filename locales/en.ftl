@@ -66,3 +66,84 @@ nl-manage-saved = Your choices are saved.
 nl-link-invalid = This link is not valid. Please use the most recent email we sent you.
 nl-link-expired = This link has expired. Subscribe again and we'll send you a new one.
 nl-link-used = This link was already used. If you confirmed your subscription, there is nothing more to do.
+
+# Membership emails
+email-account = Your account
+email-welcome-subject = Welcome, and thank you for joining
+email-welcome-body = You are now a member of { $campaign }. Your support keeps independent journalism going.
+email-receipt-subject = Your receipt: { $amount }
+email-receipt-body = We received { $amount } on { $date } for: { $what }. Thank you!
+email-receipt-month = monthly membership
+email-receipt-year = yearly membership
+email-receipt-once = one-time donation
+email-failed-subject = Your payment did not go through
+email-failed-body = We could not collect { $amount } for your membership. Please update your card so that your membership continues.
+email-failed-action = Update your card
+email-cancel-subject = Your membership is cancelled
+email-cancel-body = Your membership has been cancelled. You remain a member until { $until }. You can rejoin at any time.
+email-cancel-body-now = Your membership has ended. Thank you for your support — you can rejoin at any time.
+email-reminder-subject = Your yearly membership renews soon
+email-reminder-body = Your membership renews on { $date } for { $amount }. Nothing to do if you want to stay; you can change or cancel it in your account.
+
+# Staff dashboard
+admin-product = memberdrive
+admin-skip = Skip to content
+admin-nav-label = Dashboard sections
+admin-nav-overview = Overview
+admin-nav-members = Members
+admin-nav-campaigns = Campaigns
+admin-nav-newsletters = Newsletters
+admin-nav-outbox = Outbox
+admin-nav-audit = Audit log
+admin-sign-out = Sign out
+admin-role-admin = admin
+admin-role-viewer = viewer
+admin-login-title = Staff sign-in
+admin-login-email = Email address
+admin-login-password = Password
+admin-login-submit = Sign in
+admin-login-failed = The email address or password is not correct.
+admin-login-throttled = Too many failed sign-in attempts. Please wait { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+} and try again.
+admin-overview-title = Dashboard
+admin-overview-signed-in = You are signed in as
+admin-overview-soon-title = Coming soon
+admin-overview-soon-body = Membership figures, campaigns and the outbox will appear here.
+admin-audit-title = Audit log
+admin-audit-empty = Nothing has been recorded yet.
+admin-audit-when = When
+admin-audit-actor = Who
+admin-audit-action = Action
+admin-audit-subject = Subject
+admin-audit-details = Details
+admin-audit-pages = Audit log pages
+admin-audit-page = Page
+admin-audit-newer = ← Newer
+admin-audit-older = Older →
+admin-refused-title = Not allowed
+admin-refused-sign-in = Please sign in
+admin-refused-link = Go to the sign-in page
+admin-refused-anonymous = Please sign in to the dashboard first.
+admin-refused-internal = Something went wrong on our side. Please try again in a moment.
+admin-refused-too-large = The form is too large.
+admin-refused-cross-site = This form was sent from another site.
+admin-refused-csrf = This form has expired. Go back, reload the page and try again.
+admin-refused-viewer = Your account can view the dashboard but not change anything. Ask an admin.
+
+# Join page
+join-title = Join us
+join-lead = Independent journalism is paid for by its readers. Become a member, or give once.
+join-membership = Become a member
+join-monthly = Monthly
+join-yearly = Yearly
+join-per-month = { $amount } a month
+join-per-year = { $amount } a year
+join-once = Give once
+join-custom = Another amount ({ $currency })
+join-email = Your email address
+join-continue = Continue to payment
+join-secure = Payment is handled securely by Stripe; we never see your card.
+join-not-configured = Paid membership is not configured yet. You can still subscribe to our free newsletters.
+join-newsletters = Free newsletters

@@ -70,3 +70,85 @@ nl-manage-saved = Ваш вибір збережено.
 nl-link-invalid = Це посилання недійсне. Скористайтеся найновішим листом від нас.
 nl-link-expired = Термін дії посилання минув. Підпишіться знову, і ми надішлемо нове.
 nl-link-used = Це посилання вже використано. Якщо ви підтвердили підписку, більше нічого робити не треба.
+
+# Membership emails
+email-account = Ваш обліковий запис
+email-welcome-subject = Вітаємо та дякуємо за підтримку
+email-welcome-body = Тепер ви учасник кампанії «{ $campaign }». Ваша підтримка тримає незалежну журналістику.
+email-receipt-subject = Ваша квитанція: { $amount }
+email-receipt-body = Ми отримали { $amount } { $date } за: { $what }. Дякуємо!
+email-receipt-month = щомісячне членство
+email-receipt-year = щорічне членство
+email-receipt-once = разовий внесок
+email-failed-subject = Платіж не пройшов
+email-failed-body = Нам не вдалося списати { $amount } за ваше членство. Оновіть, будь ласка, картку, щоб членство тривало.
+email-failed-action = Оновити картку
+email-cancel-subject = Ваше членство скасовано
+email-cancel-body = Ваше членство скасовано. Ви залишаєтеся учасником до { $until }. Повернутися можна будь-коли.
+email-cancel-body-now = Ваше членство завершилося. Дякуємо за підтримку — повернутися можна будь-коли.
+email-reminder-subject = Ваше річне членство скоро подовжиться
+email-reminder-body = Членство подовжиться { $date } на суму { $amount }. Якщо бажаєте залишитися, нічого робити не треба; змінити чи скасувати його можна у вашому обліковому записі.
+
+# Staff dashboard
+admin-product = memberdrive
+admin-skip = Перейти до змісту
+admin-nav-label = Розділи панелі
+admin-nav-overview = Огляд
+admin-nav-members = Учасники
+admin-nav-campaigns = Кампанії
+admin-nav-newsletters = Розсилки
+admin-nav-outbox = Черга листів
+admin-nav-audit = Журнал дій
+admin-sign-out = Вийти
+admin-role-admin = адміністратор
+admin-role-viewer = переглядач
+admin-login-title = Вхід для працівників
+admin-login-email = Електронна адреса
+admin-login-password = Пароль
+admin-login-submit = Увійти
+admin-login-failed = Неправильна електронна адреса або пароль.
+admin-login-throttled = Забагато невдалих спроб входу. Зачекайте { $minutes ->
+    [one] { $minutes } хвилину
+    [few] { $minutes } хвилини
+   *[other] { $minutes } хвилин
+} і спробуйте ще раз.
+admin-overview-title = Панель
+admin-overview-signed-in = Ви увійшли як
+admin-overview-soon-title = Незабаром
+admin-overview-soon-body = Тут з'являться дані про членство, кампанії та черга листів.
+admin-audit-title = Журнал дій
+admin-audit-empty = Поки що нічого не записано.
+admin-audit-when = Коли
+admin-audit-actor = Хто
+admin-audit-action = Дія
+admin-audit-subject = Об'єкт
+admin-audit-details = Подробиці
+admin-audit-pages = Сторінки журналу
+admin-audit-page = Сторінка
+admin-audit-newer = ← Новіші
+admin-audit-older = Старіші →
+admin-refused-title = Недоступно
+admin-refused-sign-in = Увійдіть, будь ласка
+admin-refused-link = Перейти до сторінки входу
+admin-refused-anonymous = Спершу увійдіть до панелі.
+admin-refused-internal = Щось пішло не так з нашого боку. Спробуйте ще раз за мить.
+admin-refused-too-large = Форма завелика.
+admin-refused-cross-site = Цю форму надіслано з іншого сайту.
+admin-refused-csrf = Термін дії форми минув. Поверніться, оновіть сторінку і спробуйте ще раз.
+admin-refused-viewer = Ваш обліковий запис може переглядати панель, але не змінювати дані. Зверніться до адміністратора.
+
+# Join page
+join-title = Долучайтеся
+join-lead = Незалежну журналістику оплачують читачі. Станьте учасником або підтримайте нас разово.
+join-membership = Стати учасником
+join-monthly = Щомісяця
+join-yearly = Щороку
+join-per-month = { $amount } на місяць
+join-per-year = { $amount } на рік
+join-once = Підтримати разово
+join-custom = Інша сума ({ $currency })
+join-email = Ваша електронна адреса
+join-continue = Перейти до оплати
+join-secure = Оплату безпечно обробляє Stripe; ми не бачимо вашої картки.
+join-not-configured = Платне членство ще не налаштовано. Ви можете підписатися на наші безкоштовні розсилки.
+join-newsletters = Безкоштовні розсилки

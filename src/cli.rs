@@ -21,6 +21,29 @@ enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Compare local membership state with Stripe and print the drift.
+    Reconcile {
+        /// Repair the drift (through the same code that processes webhooks).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Manage staff accounts for the dashboard.
+    Staff {
+        #[command(subcommand)]
+        command: crate::admin::cli::StaffCommand,
+    },
+    /// Import members from a CSV file (idempotent on email; nothing is imported if a row is bad).
+    #[command(after_long_help = crate::members::import::FORMAT_HELP)]
+    ImportMembers {
+        /// The CSV file: a header row naming the columns, then one member per row.
+        file: std::path::PathBuf,
+    },
+    /// Write every member as CSV, sorted by email, in the format import-members reads.
+    ExportMembers {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs the chosen command.
@@ -30,6 +53,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Reconcile { apply } => reconcile(settings, apply),
+        Command::Staff { command } => crate::admin::cli::run(&settings, command),
+        Command::ImportMembers { file } => crate::members::import::run(&settings, &file),
+        Command::ExportMembers { out } => crate::members::export::run(&settings, out.as_deref()),
     }
 }
 
@@ -41,6 +68,41 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let app = Application::build(settings).await?;
         tracing::info!(port = app.port(), "listening");
         app.run_until_stopped().await
+    })
+}
+
+fn reconcile(settings: Settings, apply: bool) -> anyhow::Result<()> {
+    use std::sync::Arc;
+
+    use crate::campaigns::board::ProgressBoard;
+    use crate::payments::client::StripeApi;
+    use crate::payments::sync::Syncer;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let api = StripeApi::new(&settings)?
+            .ok_or_else(|| anyhow::anyhow!("STRIPE_SECRET_KEY is not set"))?;
+        let db = Db::connect(&settings.database_url)?;
+        db::run_migrations(&mut *db.get()?)?;
+        let syncer = Syncer {
+            api: Arc::new(api),
+            board: Arc::new(ProgressBoard::new(settings.base_url.as_str())),
+            db,
+            settings: Arc::new(settings),
+            outbox: Arc::default(),
+        };
+        let drift = crate::payments::reconcile::reconcile(&syncer, apply).await?;
+        for d in &drift {
+            println!("{d}");
+        }
+        match (drift.len(), apply) {
+            (0, _) => println!("no drift"),
+            (n, false) => println!("{n} difference(s); run with --apply to repair"),
+            (n, true) => println!("repaired {n} difference(s)"),
+        }
+        Ok(())
     })
 }
 

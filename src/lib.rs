@@ -1,5 +1,6 @@
 //! memberdrive: membership and donation campaigns for independent newsrooms.
 
+pub mod admin;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod members;
 pub mod newsletters;
+pub mod payments;
 pub mod startup;
 pub mod telemetry;
 pub mod tokens;

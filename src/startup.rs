@@ -19,8 +19,11 @@ use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::email::transport::Mailer;
-use crate::email::worker::{self, OutboxMetrics};
-use crate::{http, newsletters, widget};
+use crate::email::worker::{EmailHandler, OutboxMetrics};
+use crate::payments::client::StripeApi;
+use crate::payments::events::StripeEventHandler;
+use crate::payments::sync::Syncer;
+use crate::{admin, http, jobs, members, newsletters, payments, widget};
 
 /// Sign-up attempts one client address may make per minute (a newsroom's office or a
 /// campus shares one address, so this is generous; the per-address limit stops floods).
@@ -29,7 +32,7 @@ pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
     /// Settings as parsed at start-up.
-    pub settings: Settings,
+    pub settings: Arc<Settings>,
     /// The database.
     pub db: Db,
     /// Every campaign's progress, in memory.
@@ -42,8 +45,16 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// Limits sign-ups per client address.
     pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Failed staff sign-ins per account and per client address.
+    pub staff_logins: admin::LoginThrottle,
     /// Outbox gauges for `/metrics`.
     pub outbox_metrics: OutboxMetrics,
+    /// Stripe, when paid membership is configured.
+    pub stripe: Option<Arc<StripeApi>>,
+    /// Applies Stripe's state (webhook jobs, reconciliation), when Stripe is configured.
+    pub syncer: Option<Arc<Syncer>>,
+    /// Wakes the Stripe event worker after a webhook was stored here.
+    pub stripe_wake: Arc<Notify>,
     /// Turns true when the process is stopping; long-lived responses end on it.
     pub stopping: watch::Receiver<bool>,
 }
@@ -89,14 +100,30 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
         let quota = Quota::per_minute(NonZeroU32::new(SUBSCRIBES_PER_MINUTE).expect("non-zero"));
+        let settings = Arc::new(settings);
+        let outbox_wake: Arc<Notify> = Arc::default();
+        let stripe = StripeApi::new(&settings)?.map(Arc::new);
+        let syncer = stripe.clone().map(|api| {
+            Arc::new(Syncer {
+                api,
+                db: db.clone(),
+                settings: settings.clone(),
+                board: board.clone(),
+                outbox: outbox_wake.clone(),
+            })
+        });
         let state = web::Data::new(AppState {
+            stripe,
+            syncer,
+            stripe_wake: Arc::default(),
             settings,
             db,
             board,
             stats: Arc::default(),
             mailer,
-            outbox_wake: Arc::default(),
+            outbox_wake,
             subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
+            staff_logins: admin::LoginThrottle::default(),
             outbox_metrics,
             stopping,
         });
@@ -173,7 +200,7 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
     let stats = state.stats.clone();
     let limiter = state.subscribe_limiter.clone();
     let mut stop = state.stopping.clone();
-    vec![
+    let mut tasks = vec![
         tokio::spawn(
             s.board
                 .clone()
@@ -188,13 +215,19 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
             s.board.clone(),
             s.stopping.clone(),
         )),
-        tokio::spawn(worker::run(
+        tokio::spawn(jobs::worker::run(
             s.db.clone(),
-            s.mailer.clone(),
+            Arc::new(EmailHandler {
+                mailer: s.mailer.clone(),
+            }),
             s.outbox_wake.clone(),
-            s.outbox_metrics.clone(),
             s.stopping.clone(),
         )),
+        tokio::spawn(
+            s.outbox_metrics
+                .clone()
+                .run(s.db.clone(), s.stopping.clone()),
+        ),
         // Forget rate-limit state of addresses that went quiet.
         tokio::spawn(async move {
             loop {
@@ -204,7 +237,76 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
                 }
             }
         }),
-    ]
+    ];
+    tasks.push(tokio::spawn(remind_hourly(
+        s.db.clone(),
+        s.settings.clone(),
+        s.outbox_wake.clone(),
+        s.stopping.clone(),
+    )));
+    if let Some(syncer) = &s.syncer {
+        tasks.push(tokio::spawn(jobs::worker::run(
+            s.db.clone(),
+            Arc::new(StripeEventHandler {
+                syncer: syncer.clone(),
+            }),
+            s.stripe_wake.clone(),
+            s.stopping.clone(),
+        )));
+        tasks.push(tokio::spawn(reconcile_daily(
+            syncer.clone(),
+            s.stopping.clone(),
+        )));
+    }
+    tasks
+}
+
+/// Renewal reminders are due as time passes, not on any write: look every hour.
+async fn remind_hourly(
+    db: Db,
+    settings: Arc<Settings>,
+    outbox: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let settings = settings.clone();
+        let queued = db
+            .write(move |conn| -> Result<usize, db::DbError> {
+                Ok(members::reminders::queue_due(conn, &settings, db::now())?)
+            })
+            .await;
+        match queued {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(reminders = n, "renewal reminders queued");
+                outbox.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot queue renewal reminders"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Webhooks can be lost on Stripe's side or ours: once a day, repair whatever drifted.
+async fn reconcile_daily(syncer: Arc<Syncer>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match crate::payments::reconcile::reconcile(&syncer, true).await {
+            Ok(drift) if drift.is_empty() => tracing::info!("daily reconciliation: no drift"),
+            Ok(drift) => {
+                for d in &drift {
+                    tracing::warn!(stripe.subscription = %d.subscription, drift = %d.what, "repaired drift");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "daily reconciliation failed"),
+        }
+    }
 }
 
 /// Time moves counts without any write (a cancelled period ends, a donor's days run out):
@@ -286,8 +388,15 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/static/site.css", web::get().to(site_css))
+        .service(
+            web::resource("/webhooks/stripe")
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .route(web::post().to(payments::webhook::receive)),
+        )
         .configure(widget::configure)
-        .configure(newsletters::routes::configure);
+        .configure(newsletters::routes::configure)
+        .configure(members::join::configure)
+        .configure(admin::configure);
 }
 
 async fn site_css() -> HttpResponse {

@@ -112,6 +112,128 @@ email_templates!(
     |c: &SubscriptionConfirmed| Some(c.unsubscribe_url.clone())
 );
 
+/// The membership emails (welcome, receipt, payment failed, cancellation, renewal reminder):
+/// one paragraph and one button to the reader's account. They share one template folder,
+/// `emails/notice/`, because they differ only in words; [`Notice`]'s constructors pick them.
+#[derive(Debug)]
+pub struct Notice {
+    /// Reader's language.
+    pub lang: Lang,
+    /// Subject line.
+    pub subject: String,
+    /// The paragraph.
+    pub body: String,
+    /// The button's label.
+    pub action: String,
+    /// The button's link.
+    pub action_url: String,
+}
+email_templates!(
+    Notice,
+    [
+        "emails/notice/subject.txt",
+        "emails/notice/body.txt",
+        "emails/notice/body.html"
+    ],
+    |_: &Notice| None
+);
+
+impl Notice {
+    fn new(lang: Lang, subject: String, body: String, action: &str, action_url: &str) -> Notice {
+        Notice {
+            lang,
+            subject,
+            body,
+            action: lang.tr(action),
+            action_url: action_url.to_owned(),
+        }
+    }
+
+    /// After the first successful payment.
+    pub fn welcome(lang: Lang, campaign: &str, account_url: &str) -> Notice {
+        let body = lang.t(
+            "email-welcome-body",
+            &[("campaign", campaign.to_owned().into())],
+        );
+        Notice::new(
+            lang,
+            lang.tr("email-welcome-subject"),
+            body,
+            "email-account",
+            account_url,
+        )
+    }
+
+    /// For every payment. `interval` is `month`, `year` or `once`.
+    pub fn receipt(
+        lang: Lang,
+        amount: &str,
+        date: &str,
+        interval: &str,
+        account_url: &str,
+    ) -> Notice {
+        let what = lang.tr(&format!("email-receipt-{interval}"));
+        let args = [
+            ("amount", amount.to_owned().into()),
+            ("date", date.to_owned().into()),
+            ("what", what.into()),
+        ];
+        let subject = lang.t("email-receipt-subject", &args[..1]);
+        Notice::new(
+            lang,
+            subject,
+            lang.t("email-receipt-body", &args),
+            "email-account",
+            account_url,
+        )
+    }
+
+    /// A renewal could not be collected.
+    pub fn payment_failed(lang: Lang, amount: &str, account_url: &str) -> Notice {
+        let body = lang.t("email-failed-body", &[("amount", amount.to_owned().into())]);
+        Notice::new(
+            lang,
+            lang.tr("email-failed-subject"),
+            body,
+            "email-failed-action",
+            account_url,
+        )
+    }
+
+    /// Cancelled: a member until `until`, or ended now.
+    pub fn cancelled(lang: Lang, until: Option<&str>, account_url: &str) -> Notice {
+        let body = match until {
+            Some(until) => lang.t("email-cancel-body", &[("until", until.to_owned().into())]),
+            None => lang.tr("email-cancel-body-now"),
+        };
+        Notice::new(
+            lang,
+            lang.tr("email-cancel-subject"),
+            body,
+            "email-account",
+            account_url,
+        )
+    }
+
+    /// A week before a yearly renewal.
+    pub fn renewal_reminder(lang: Lang, amount: &str, date: &str, account_url: &str) -> Notice {
+        let body = lang.t(
+            "email-reminder-body",
+            &[
+                ("amount", amount.to_owned().into()),
+                ("date", date.to_owned().into()),
+            ],
+        );
+        Notice::new(
+            lang,
+            lang.tr("email-reminder-subject"),
+            body,
+            "email-account",
+            account_url,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +271,38 @@ mod tests {
         assert!(!email.html.contains("<script>"), "{}", email.html);
         assert!(email.html.contains("&#60;script&#62;"), "{}", email.html);
         assert!(!email.subject.contains('\n'));
+    }
+
+    #[test]
+    fn membership_notices_read_well_in_both_languages() {
+        let en = Notice::receipt(
+            Lang::En,
+            "€5",
+            "2026-11-27",
+            "month",
+            "https://news.example/account",
+        )
+        .render_email("a@news.example")
+        .unwrap();
+        assert_eq!(en.subject, "Your receipt: €5");
+        assert!(
+            en.text
+                .contains("We received €5 on 2026-11-27 for: monthly membership."),
+            "{}",
+            en.text
+        );
+        assert!(
+            en.text.contains("https://news.example/account")
+                && en.html.contains("https://news.example/account")
+        );
+        assert!(
+            en.unsubscribe_url.is_none(),
+            "transactional mail has no unsubscribe link"
+        );
+        let uk = Notice::cancelled(Lang::Uk, Some("2026-12-27"), "https://news.example/account")
+            .render_email("a@news.example")
+            .unwrap();
+        assert!(uk.text.contains("до 2026-12-27"), "{}", uk.text);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tokio::sync::RwLock;
 use super::OutgoingEmail;
 use crate::config::Settings;
 use crate::jobs::Failure;
+use crate::jobs::worker::JobError;
 
 /// lettre's own timeout covers connecting and each reply; a whole send gets this at most.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -40,14 +41,8 @@ pub struct Mailer {
     dkim: Option<DkimConfig>,
 }
 
-/// Why a delivery failed.
-#[derive(Debug)]
-pub struct SendError {
-    /// Retry later, or never.
-    pub failure: Failure,
-    /// For the outbox's `last_error` (never the message body).
-    pub reason: String,
-}
+/// Why a delivery failed (retry later, or never).
+pub type SendError = JobError;
 
 impl Mailer {
     /// From the settings: SMTP when `SMTP_URL` is set, files otherwise.

@@ -6,6 +6,8 @@
 //! mid-job leaves a lease that expires, and another worker takes the row over. Failures back
 //! off exponentially with jitter and are dead-lettered after [`MAX_ATTEMPTS`].
 
+pub mod worker;
+
 use std::time::Duration;
 
 use chrono::NaiveDateTime;

@@ -4,6 +4,11 @@
 //! ([`progress::refresh`]), so the count moves exactly when the rows do, and a rolled-back
 //! change moves nothing.
 
+pub mod export;
+pub mod import;
+pub mod join;
+pub mod reminders;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -173,56 +178,124 @@ pub struct PaymentRecord {
     pub status: String,
     /// Stripe's dispute status (`lost`, `won`, …), if disputed.
     pub dispute_status: Option<String>,
-    /// The charge, the idempotency key.
-    pub stripe_charge_id: String,
-    /// The invoice, for subscription payments.
+    /// The invoice, for subscription payments (the key when present).
     pub stripe_invoice_id: Option<String>,
+    /// The payment intent (the key of a one-time donation).
+    pub stripe_payment_intent_id: Option<String>,
+    /// The charge.
+    pub stripe_charge_id: Option<String>,
     /// When it was paid.
     pub paid_at: NaiveDateTime,
     /// The article that brought the payment.
     pub ref_url: Option<String>,
 }
 
-/// Records a payment's current state (insert or update by charge id) and recounts its campaign.
+/// Records a payment's current state (insert or update by its Stripe invoice, else payment
+/// intent, else charge) and recounts its campaign. Returns the row id.
 pub fn apply_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryResult<i32> {
     let now = db::now();
-    let by_charge = payments::table
-        .filter(payments::stripe_charge_id.eq(&record.stripe_charge_id))
-        .select(payments::id);
-    match by_charge.first::<i32>(conn).optional()? {
+    let existing = find_payment(conn, record)?;
+    match existing {
         Some(id) => {
             diesel::update(payments::table.find(id))
                 .set((
                     payments::amount_refunded.eq(record.amount_refunded),
                     payments::status.eq(&record.status),
                     payments::dispute_status.eq(&record.dispute_status),
+                    payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id),
+                    payments::stripe_charge_id.eq(&record.stripe_charge_id),
                     payments::updated_at.eq(now),
                 ))
                 .execute(conn)?;
         }
-        None => diesel::insert_into(payments::table)
-            .values((
-                payments::member_id.eq(record.member_id),
-                payments::campaign_id.eq(record.campaign_id),
-                payments::membership_id.eq(record.membership_id),
-                payments::kind.eq(if record.membership_id.is_some() {
-                    "subscription"
-                } else {
-                    "donation"
-                }),
-                payments::amount.eq(record.amount),
-                payments::amount_refunded.eq(record.amount_refunded),
-                payments::currency.eq(&record.currency),
-                payments::status.eq(&record.status),
-                payments::dispute_status.eq(&record.dispute_status),
-                payments::stripe_charge_id.eq(&record.stripe_charge_id),
-                payments::stripe_invoice_id.eq(&record.stripe_invoice_id),
-                payments::ref_url.eq(&record.ref_url),
-                payments::paid_at.eq(record.paid_at),
-            ))
-            .execute(conn)
-            .map(drop)?,
+        None => {
+            diesel::insert_into(payments::table)
+                .values((
+                    payments::member_id.eq(record.member_id),
+                    payments::campaign_id.eq(record.campaign_id),
+                    payments::membership_id.eq(record.membership_id),
+                    payments::kind.eq(if record.membership_id.is_some() {
+                        "subscription"
+                    } else {
+                        "donation"
+                    }),
+                    payments::amount.eq(record.amount),
+                    payments::amount_refunded.eq(record.amount_refunded),
+                    payments::currency.eq(&record.currency),
+                    payments::status.eq(&record.status),
+                    payments::dispute_status.eq(&record.dispute_status),
+                    payments::stripe_invoice_id.eq(&record.stripe_invoice_id),
+                    payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id),
+                    payments::stripe_charge_id.eq(&record.stripe_charge_id),
+                    payments::ref_url.eq(&record.ref_url),
+                    payments::paid_at.eq(record.paid_at),
+                ))
+                .execute(conn)?;
+        }
     }
     progress::refresh(conn, record.campaign_id, now)?;
-    by_charge.first(conn)
+    find_payment(conn, record).map(|id| id.expect("just written"))
+}
+
+fn find_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryResult<Option<i32>> {
+    let query = payments::table.select(payments::id).into_boxed();
+    let query = if let Some(invoice) = &record.stripe_invoice_id {
+        query.filter(payments::stripe_invoice_id.eq(invoice.clone()))
+    } else if let Some(intent) = &record.stripe_payment_intent_id {
+        query.filter(payments::stripe_payment_intent_id.eq(intent.clone()))
+    } else if let Some(charge) = &record.stripe_charge_id {
+        query.filter(payments::stripe_charge_id.eq(charge.clone()))
+    } else {
+        return Ok(None);
+    };
+    query.first(conn).optional()
+}
+
+/// A charge's refund and dispute state, as Stripe reports it.
+#[derive(Debug, Clone)]
+pub struct ChargeState {
+    /// The charge.
+    pub charge_id: String,
+    /// Its payment intent, which names our payment.
+    pub payment_intent_id: Option<String>,
+    /// Refunded so far.
+    pub amount_refunded: i64,
+    /// `lost`, `won`, `needs_response`, …
+    pub dispute_status: Option<String>,
+}
+
+/// Applies refunds and disputes to the payment a charge belongs to; `None` when the charge is
+/// not one of ours (yet). Returns the campaign whose count was refreshed.
+pub fn apply_charge(conn: &mut DbConnection, state: &ChargeState) -> QueryResult<Option<i32>> {
+    let mut query = payments::table
+        .select((
+            payments::id,
+            payments::campaign_id,
+            payments::dispute_status,
+        ))
+        .into_boxed();
+    query = match &state.payment_intent_id {
+        Some(intent) => query.filter(
+            payments::stripe_payment_intent_id
+                .eq(intent.clone())
+                .or(payments::stripe_charge_id.eq(state.charge_id.clone())),
+        ),
+        None => query.filter(payments::stripe_charge_id.eq(state.charge_id.clone())),
+    };
+    let Some((id, campaign_id, known_dispute)) =
+        query.first::<(i32, i32, Option<String>)>(conn).optional()?
+    else {
+        return Ok(None);
+    };
+    let now = db::now();
+    diesel::update(payments::table.find(id))
+        .set((
+            payments::amount_refunded.eq(state.amount_refunded),
+            payments::stripe_charge_id.eq(&state.charge_id),
+            payments::dispute_status.eq(state.dispute_status.clone().or(known_dispute)),
+            payments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    progress::refresh(conn, campaign_id, now)?;
+    Ok(Some(campaign_id))
 }

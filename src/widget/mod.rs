@@ -20,6 +20,7 @@ use crate::campaigns::board::Snapshot;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::startup::AppState;
+pub use view::count_text;
 use view::{FramePage, SvgImage, WidgetView};
 
 /// Browsers and CDNs may keep a widget answer this long, then revalidate in the background.

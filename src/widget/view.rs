@@ -40,23 +40,7 @@ impl WidgetView {
     /// Builds the view of `progress` at time `now`.
     pub fn new(progress: &Progress, options: &Options, now: DateTime<Utc>) -> WidgetView {
         let lang = options.lang();
-        let amount = progress.metric == "amount";
-        let fmt = |n: i64| {
-            if amount {
-                lang.money(n, &progress.currency)
-            } else {
-                lang.number(n)
-            }
-        };
-        let count_text = lang.t(
-            "widget-count",
-            &[
-                ("count_text", fmt(progress.count).into()),
-                ("goal_text", fmt(progress.goal).into()),
-                ("goal", progress.goal.into()),
-                ("metric", progress.metric.as_str().into()),
-            ],
-        );
+        let count_text = count_text(progress, lang);
         let ends_at = progress
             .ends_at
             .as_deref()
@@ -122,6 +106,26 @@ impl WidgetView {
                 .collect(),
         }
     }
+}
+
+/// "12,345 of 20,000 members", in the reader's language and the metric's unit.
+pub fn count_text(progress: &Progress, lang: Lang) -> String {
+    let fmt = |n: i64| {
+        if progress.metric == "amount" {
+            lang.money(n, &progress.currency)
+        } else {
+            lang.number(n)
+        }
+    };
+    lang.t(
+        "widget-count",
+        &[
+            ("count_text", fmt(progress.count).into()),
+            ("goal_text", fmt(progress.goal).into()),
+            ("goal", progress.goal.into()),
+            ("metric", progress.metric.as_str().into()),
+        ],
+    )
 }
 
 /// The iframe page.

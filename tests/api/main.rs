@@ -3,9 +3,13 @@ mod support;
 
 mod helpers;
 
+mod admin_auth;
 mod cli;
 mod health;
+mod import_export;
 mod newsletters;
+mod payments;
 mod schema;
+mod stripe_server_check;
 mod widget;
 mod widget_browser;

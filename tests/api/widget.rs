@@ -88,8 +88,9 @@ fn payment(
         currency: "eur".into(),
         status: "succeeded".into(),
         dispute_status: None,
-        stripe_charge_id: charge.to_owned(),
         stripe_invoice_id: None,
+        stripe_payment_intent_id: None,
+        stripe_charge_id: Some(charge.to_owned()),
         paid_at: now(),
         ref_url: None,
     }

@@ -4,3 +4,4 @@
 pub mod article;
 pub mod browser;
 pub mod smtp;
+pub mod stripe_server;

@@ -1,0 +1,241 @@
+//! Signing in and out.
+//!
+//! An unknown email and a wrong password get the same page after the same work: the account
+//! is looked up, then a hash is verified — the account's, or a dummy one. Throttling comes
+//! first, so a refused guess costs no hashing.
+//!
+//! The sign-in form has no CSRF token (there is no session to tie one to yet). Login CSRF —
+//! another site signing a visitor in to an account of the attacker's — is stopped by
+//! [`session::same_origin`]: every current browser labels a cross-site POST with
+//! `Sec-Fetch-Site` or `Origin`, so checking them needs no key, no extra cookie and no
+//! per-request value in the page, which also keeps the two failure answers byte-identical.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::audit::{self, Actor};
+use super::session::{self, StaffSession};
+use super::throttle::Throttled;
+use super::{Frame, lang_of, password, render_status, staff};
+use crate::db::{self, DbError};
+use crate::error::AppError;
+use crate::http::client_ip;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginPage {
+    frame: Frame,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+/// Only our own dashboard pages are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
+                && !n.starts_with("/admin/login")
+                && !n.contains(['\\', '\r', '\n']) =>
+        {
+            n.to_owned()
+        }
+        _ => "/admin".to_owned(),
+    }
+}
+
+fn page(
+    status: StatusCode,
+    lang: Lang,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let frame = Frame::anonymous(lang);
+    render_status(
+        status,
+        &LoginPage {
+            frame,
+            email,
+            next,
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct NextQuery {
+    next: Option<String>,
+}
+
+/// `GET /admin/login?next=…`
+pub(super) async fn form(
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    page(StatusCode::OK, lang_of(&req), String::new(), next, None)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+fn throttled(
+    lang: Lang,
+    email: String,
+    next: String,
+    t: Throttled,
+) -> Result<HttpResponse, AppError> {
+    let minutes = t.retry_after.as_secs().div_ceil(60).max(1);
+    let message = lang.t("admin-login-throttled", &[("minutes", minutes.into())]);
+    let mut res = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        email,
+        next,
+        Some(message),
+    )?;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(t.retry_after.as_secs().max(1)),
+    );
+    Ok(res)
+}
+
+/// `POST /admin/login`
+pub(super) async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = lang_of(&req);
+    if !session::same_origin(&req, &state.settings) {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "This form was sent from another site.",
+        ));
+    }
+    let LoginForm {
+        email,
+        password,
+        next,
+    } = form.into_inner();
+    let email = email.trim().to_lowercase();
+    let next = safe_next(next.as_deref());
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+
+    let attempt = match state.staff_logins.begin(&email, ip) {
+        Ok(attempt) => attempt,
+        Err(t) => {
+            tracing::warn!(client.ip = ?ip, "staff sign-in throttled");
+            return throttled(lang, email, next, t);
+        }
+    };
+    let lookup = email.clone();
+    let account = state
+        .db
+        .read(move |c| staff::find_by_email(c, &lookup))
+        .await?;
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let matched = web::block(move || password::verify_or_dummy(&password, stored.as_deref()))
+        .await
+        .map_err(AppError::internal)?;
+    let Some(account) = account.filter(|_| matched) else {
+        tracing::info!(client.ip = ?ip, "staff sign-in failed");
+        let error = lang.tr("admin-login-failed");
+        return page(StatusCode::UNAUTHORIZED, lang, email, next, Some(error));
+    };
+    state.staff_logins.succeeded(attempt);
+
+    // A new session id at every sign-in; the one the browser held (if any) ends.
+    let previous = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
+    let address = ip.map(|ip| ip.to_string());
+    let raw = state
+        .db
+        .write(move |c| -> Result<String, DbError> {
+            let now = db::now();
+            if let Some(previous) = previous {
+                session::end_by_token(c, &previous)?;
+            }
+            session::purge_expired(c, now)?;
+            let raw = session::start(c, account.id, now)?;
+            staff::touch_login(c, account.id, now)?;
+            let actor = Actor::Staff {
+                email: account.email.clone(),
+            };
+            let details = serde_json::json!({ "ip": address });
+            audit::record(
+                c,
+                &actor,
+                "staff.sign_in",
+                "staff_user",
+                &account.id.to_string(),
+                &details,
+            )?;
+            Ok(raw)
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .cookie(session::cookie(raw, &state.settings))
+        .finish())
+}
+
+/// `POST /admin/logout`: ends the session on the server and in the browser.
+pub(super) async fn logout(
+    staff: StaffSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (session_id, user_id, actor) = (staff.session_id(), staff.staff_user_id, staff.actor());
+    state
+        .db
+        .write(move |c| -> Result<(), DbError> {
+            session::end(c, session_id)?;
+            audit::record(
+                c,
+                &actor,
+                "staff.sign_out",
+                "staff_user",
+                &user_id.to_string(),
+                &serde_json::json!({}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/login"))
+        .cookie(session::removal_cookie(&state.settings))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_dashboard_pages_are_followed_after_sign_in() {
+        for (next, expected) in [
+            (None, "/admin"),
+            (Some("/admin/audit?page=2"), "/admin/audit?page=2"),
+            (Some("/admin"), "/admin"),
+            (Some("https://evil.example/admin"), "/admin"),
+            (Some("//evil.example"), "/admin"),
+            (Some("/administrator"), "/admin"),
+            (Some("/admin/login?next=/admin"), "/admin"),
+            (Some("/admin\\@evil"), "/admin"),
+        ] {
+            assert_eq!(safe_next(next), expected, "{next:?}");
+        }
+    }
+}

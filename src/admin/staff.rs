@@ -1,0 +1,117 @@
+//! Staff accounts: who may sign in to `/admin`, and with which role.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::DbConnection;
+use crate::db::schema::staff_users;
+use crate::domain::EmailAddress;
+
+/// What a staff member may do; stored as text (`admin`, `viewer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Role {
+    /// Sees and changes everything.
+    Admin,
+    /// Sees everything, changes nothing.
+    #[default]
+    Viewer,
+}
+
+impl Role {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// From the stored text; anything unknown is the least privileged role.
+    pub fn from_stored(text: &str) -> Role {
+        match text {
+            "admin" => Role::Admin,
+            _ => Role::Viewer,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A staff account row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff_users)]
+pub struct StaffUser {
+    /// Row id.
+    pub id: i32,
+    /// Normalised (lower-case) address.
+    pub email: String,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// `admin` or `viewer`.
+    pub role: String,
+}
+
+/// The account with this (already normalised) address.
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffUser>> {
+    staff_users::table
+        .filter(staff_users::email.eq(email))
+        .select(StaffUser::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// `staff_users_email_key`: the address has an account already.
+    #[error("a staff account for {0} already exists")]
+    Exists(String),
+    /// Anything else.
+    #[error(transparent)]
+    Query(#[from] DieselError),
+}
+
+/// Inserts an account; returns its id.
+pub fn create(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    password_hash: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<i32, CreateError> {
+    if find_by_email(conn, email.as_str())?.is_some() {
+        return Err(CreateError::Exists(email.to_string()));
+    }
+    diesel::insert_into(staff_users::table)
+        .values((
+            staff_users::email.eq(email.as_str()),
+            staff_users::password_hash.eq(password_hash),
+            staff_users::role.eq(role.as_str()),
+            staff_users::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            // Another process created it between our look-up and the insert.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                CreateError::Exists(email.to_string())
+            }
+            other => CreateError::Query(other),
+        })?;
+    staff_users::table
+        .filter(staff_users::email.eq(email.as_str()))
+        .select(staff_users::id)
+        .first(conn)
+        .map_err(CreateError::from)
+}
+
+/// Records a successful sign-in.
+pub fn touch_login(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::last_login_at.eq(now))
+        .execute(conn)
+}

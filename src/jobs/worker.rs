@@ -1,0 +1,133 @@
+//! The worker loop shared by every job kind: claim a batch under a lease, run the jobs
+//! concurrently, record each outcome. A handler says what one job does.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::{Notify, watch};
+
+use super::{Failure, Job};
+use crate::db::{self, Db, DbError};
+
+/// Rows claimed at once.
+const BATCH: i64 = 32;
+/// How often to look for due retries when nothing wakes the worker.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Why a job failed.
+#[derive(Debug)]
+pub struct JobError {
+    /// Retry later, or never.
+    pub failure: Failure,
+    /// For `last_error` (never a secret or a message body).
+    pub reason: String,
+}
+
+impl JobError {
+    /// A failure worth retrying.
+    pub fn temporary(reason: impl std::fmt::Display) -> Self {
+        JobError {
+            failure: Failure::Temporary,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// A failure that will not go away.
+    pub fn permanent(reason: impl std::fmt::Display) -> Self {
+        JobError {
+            failure: Failure::Permanent,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<DbError> for JobError {
+    fn from(e: DbError) -> Self {
+        JobError::temporary(e)
+    }
+}
+
+/// What one kind of job does.
+pub trait Handler: Send + Sync + 'static {
+    /// The `jobs.kind` it runs.
+    const KIND: &'static str;
+    /// How long a claimed job stays this worker's: longer than [`Handler::run`] can take.
+    const LEASE: Duration;
+    /// How many jobs run at once.
+    const CONCURRENCY: usize;
+
+    /// Runs one job (idempotently: a job whose outcome was not recorded runs again).
+    /// `Ok` carries the payload to keep once it is done.
+    fn run(&self, job: &Job) -> impl Future<Output = Result<String, JobError>> + Send;
+}
+
+/// Runs jobs of `H::KIND` until `stop` turns true; `wake` says new rows were queued here.
+pub async fn run<H: Handler>(
+    db: Db,
+    handler: Arc<H>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let claimed = db
+            .write(|conn| -> Result<Vec<Job>, DbError> {
+                Ok(super::claim(conn, H::KIND, BATCH, H::LEASE, db::now())?)
+            })
+            .await;
+        let full = match claimed {
+            Ok(batch) => {
+                let n = batch.len();
+                futures_util::stream::iter(batch)
+                    .for_each_concurrent(H::CONCURRENCY, |job| run_one(&db, &*handler, job))
+                    .await;
+                n as i64 == BATCH
+            }
+            Err(e) => {
+                tracing::warn!(job.kind = H::KIND, error = %e, "cannot claim jobs");
+                false
+            }
+        };
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = wake.notified() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn run_one<H: Handler>(db: &Db, handler: &H, job: Job) {
+    let outcome = handler.run(&job).await;
+    let (id, key, attempts) = (job.id, job.dedupe_key.clone(), job.attempts);
+    let recorded = db
+        .write(move |conn| -> Result<String, DbError> {
+            let now = db::now();
+            Ok(match &outcome {
+                Ok(keep) if super::complete(conn, &job, keep, now)? => "done".into(),
+                Ok(_) => "done, but the lease was lost".into(),
+                Err(e) => format!(
+                    "{}: {}",
+                    super::fail(conn, &job, e.failure, &e.reason, now)?,
+                    e.reason
+                ),
+            })
+        })
+        .await;
+    match recorded {
+        Ok(outcome) if outcome == "done" => {
+            tracing::debug!(job.kind = H::KIND, job.id = id, job.key = %key, "job done")
+        }
+        Ok(outcome) => {
+            tracing::warn!(job.kind = H::KIND, job.id = id, job.key = %key, attempts, outcome = %outcome, "job not done")
+        }
+        // Done but not recorded: the lease expires and the job runs again (handlers are
+        // idempotent; an email goes out with the same Message-ID).
+        Err(e) => {
+            tracing::error!(job.kind = H::KIND, job.id = id, job.key = %key, error = %e, "cannot record a job's outcome")
+        }
+    }
+}

@@ -1,0 +1,541 @@
+//! Joining: the campaign's appeal page, and `POST /join`, which validates everything, records
+//! a pending sign-up and sends the reader to Stripe Checkout.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::Member;
+use crate::campaigns::Campaign;
+use crate::campaigns::attribution::normalize_article;
+use crate::campaigns::board::Progress;
+use crate::campaigns::progress::STANDING_STATUSES;
+use crate::db::schema::{members, memberships, signups, tiers};
+use crate::db::{DbConnection, DbError};
+use crate::domain::EmailAddress;
+use crate::error::AppError;
+use crate::http::client_ip;
+use crate::i18n::Lang;
+use crate::payments::client::CheckoutRequest;
+use crate::payments::meta;
+use crate::startup::AppState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/join", web::get().to(default_page))
+        .route("/join", web::post().to(join))
+        .route("/join/{campaign}", web::get().to(page));
+}
+
+/// The campaign `/join` shows.
+pub const DEFAULT_CAMPAIGN: &str = "members";
+
+/// A tier row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tiers)]
+pub struct Tier {
+    /// Row id.
+    pub id: i32,
+    /// URL name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// One line about it.
+    pub description: String,
+    /// Minor units a month, if offered monthly.
+    pub monthly_amount: Option<i64>,
+    /// Minor units a year, if offered yearly.
+    pub yearly_amount: Option<i64>,
+}
+
+/// A campaign's public tiers.
+pub fn tiers_of(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<Tier>> {
+    tiers::table
+        .filter(tiers::campaign_id.eq(campaign_id))
+        .filter(tiers::archived.eq(false))
+        .order((tiers::position, tiers::id))
+        .select(Tier::as_select())
+        .load(conn)
+}
+
+struct TierView {
+    slug: String,
+    name: String,
+    description: String,
+    monthly: String,
+    yearly: String,
+}
+
+#[derive(Template)]
+#[template(path = "join/page.html")]
+struct JoinPage {
+    lang: Lang,
+    progress: Progress,
+    count_text: String,
+    description: String,
+    enabled: bool,
+    tiers: Vec<TierView>,
+    presets: Vec<(i64, String)>,
+    custom_label: String,
+    ref_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    r#ref: Option<String>,
+}
+
+async fn default_page(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    render_page(&state, DEFAULT_CAMPAIGN, &query).await
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    render_page(&state, &slug, &query).await
+}
+
+async fn render_page(
+    state: &AppState,
+    slug: &str,
+    query: &PageQuery,
+) -> Result<HttpResponse, AppError> {
+    let lang = query
+        .lang
+        .as_deref()
+        .map(Lang::from_code)
+        .unwrap_or_default();
+    let snap = state
+        .board
+        .get(slug)
+        .ok_or_else(|| AppError::not_found("campaign"))?;
+    let slug_owned = slug.to_owned();
+    let (campaign, tiers) = state
+        .db
+        .read(move |c| {
+            let campaign =
+                Campaign::by_slug(c, &slug_owned)?.ok_or(diesel::result::Error::NotFound)?;
+            let tiers = tiers_of(c, campaign.id)?;
+            Ok((campaign, tiers))
+        })
+        .await?;
+    let money = |minor: i64| lang.money(minor, &campaign.currency);
+    let tiers = tiers
+        .into_iter()
+        .map(|t| TierView {
+            monthly: t
+                .monthly_amount
+                .map(|a| lang.t("join-per-month", &[("amount", money(a).into())]))
+                .unwrap_or_default(),
+            yearly: t
+                .yearly_amount
+                .map(|a| lang.t("join-per-year", &[("amount", money(a).into())]))
+                .unwrap_or_default(),
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+        })
+        .collect();
+    let presets = serde_json::from_str::<Vec<i64>>(&campaign.donation_presets)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| (a, money(a)))
+        .collect();
+    let progress = snap.progress.clone();
+    let count_text = crate::widget::count_text(&progress, lang);
+    let page = JoinPage {
+        lang,
+        count_text,
+        description: campaign.description.clone(),
+        enabled: state.stripe.is_some(),
+        tiers,
+        presets,
+        custom_label: lang.t(
+            "join-custom",
+            &[("currency", campaign.currency.to_uppercase().into())],
+        ),
+        ref_url: query.r#ref.as_deref().and_then(normalize_article),
+        progress,
+    };
+    let html = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// A join form as posted.
+#[derive(Debug, Default)]
+struct JoinForm {
+    email: String,
+    tier: Option<String>,
+    amount: Option<String>,
+    custom_amount: Option<String>,
+    interval: String,
+    campaign: Option<String>,
+    r#ref: Option<String>,
+    lang: Lang,
+}
+
+impl JoinForm {
+    fn parse(body: &[u8]) -> JoinForm {
+        let mut form = JoinForm::default();
+        let non_empty = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+        for (key, value) in url::form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match &*key {
+                "email" => form.email = value,
+                "tier" => form.tier = non_empty(value),
+                "amount" => form.amount = non_empty(value),
+                "custom_amount" => form.custom_amount = non_empty(value),
+                "interval" => form.interval = value,
+                "campaign" => form.campaign = non_empty(value),
+                "ref" => form.r#ref = non_empty(value),
+                "lang" => form.lang = Lang::from_code(&value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// A validated join request.
+#[derive(Debug, Clone)]
+struct JoinRequest {
+    campaign: Campaign,
+    tier: Option<Tier>,
+    interval: String,
+    amount: i64,
+    email: EmailAddress,
+    ref_url: Option<String>,
+    lang: Lang,
+}
+
+fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::client(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// "12.50" or "12,50" in major units → minor units (for currencies with cents).
+fn parse_major(input: &str) -> Option<i64> {
+    let normalized = input.trim().replace(',', ".");
+    let (whole, cents) = normalized.split_once('.').unwrap_or((&normalized, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || cents.len() > 2
+        || !cents.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let cents = format!("{cents:0<2}");
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents.parse::<i64>().ok()?)
+}
+
+fn validate(
+    form: JoinForm,
+    campaign: Option<Campaign>,
+    tiers: &[Tier],
+) -> Result<JoinRequest, AppError> {
+    let campaign = campaign
+        .filter(|c| !c.archived)
+        .ok_or_else(|| bad("unknown_campaign", "There is no such campaign."))?;
+    let interval = match form.interval.as_str() {
+        i @ ("month" | "year" | "once") => i.to_owned(),
+        _ => return Err(bad("invalid_interval", "Choose monthly, yearly or once.")),
+    };
+    let email = EmailAddress::parse(&form.email).ok_or_else(|| {
+        bad(
+            "invalid_email",
+            "Please enter a valid email address, like name@example.org.",
+        )
+    })?;
+    let custom = match &form.custom_amount {
+        Some(raw) => Some(
+            parse_major(raw)
+                .ok_or_else(|| bad("invalid_amount", "The amount must be a number, like 12.50."))?,
+        ),
+        None => None,
+    };
+    let amount_field = match (&form.amount, custom) {
+        (_, Some(custom)) => Some(custom),
+        (Some(raw), None) => Some(raw.trim().parse::<i64>().map_err(|_| {
+            bad(
+                "invalid_amount",
+                "The amount must be a whole number of cents.",
+            )
+        })?),
+        (None, None) => None,
+    };
+    let (tier, amount) = match (&form.tier, amount_field) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "invalid_amount",
+                "Choose a tier or an amount, not both.",
+            ));
+        }
+        (None, None) => return Err(bad("invalid_amount", "Choose a tier or an amount.")),
+        (Some(slug), None) => {
+            let tier = tiers
+                .iter()
+                .find(|t| &t.slug == slug)
+                .ok_or_else(|| bad("unknown_tier", format!("There is no tier called {slug:?}.")))?;
+            let amount = match interval.as_str() {
+                "month" => tier.monthly_amount,
+                "year" => tier.yearly_amount,
+                _ => None,
+            }
+            .ok_or_else(|| {
+                bad(
+                    "invalid_interval",
+                    format!(
+                        "The {} tier is not offered {}.",
+                        tier.name,
+                        if interval == "once" {
+                            "as a one-time gift"
+                        } else {
+                            "at that interval"
+                        }
+                    ),
+                )
+            })?;
+            (Some(tier.clone()), amount)
+        }
+        (None, Some(amount)) => {
+            if amount < campaign.min_amount || amount > campaign.max_amount {
+                return Err(bad(
+                    "invalid_amount",
+                    format!(
+                        "The amount must be between {} and {}.",
+                        form.lang.money(campaign.min_amount, &campaign.currency),
+                        form.lang.money(campaign.max_amount, &campaign.currency)
+                    ),
+                ));
+            }
+            (None, amount)
+        }
+    };
+    Ok(JoinRequest {
+        campaign,
+        tier,
+        interval,
+        amount,
+        email,
+        ref_url: form.r#ref.as_deref().and_then(normalize_article),
+        lang: form.lang,
+    })
+}
+
+async fn join(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
+        && state.subscribe_limiter.check_key(&ip).is_err()
+    {
+        return Err(AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many attempts from your network. Please try again in a minute.",
+        )
+        .json(json));
+    }
+    let form = JoinForm::parse(&body);
+    let slug = form
+        .campaign
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CAMPAIGN.to_owned());
+    let (campaign, tiers) = state
+        .db
+        .read(move |c| {
+            let campaign = Campaign::by_slug(c, &slug)?;
+            let tiers = match &campaign {
+                Some(campaign) => tiers_of(c, campaign.id)?,
+                None => Vec::new(),
+            };
+            Ok((campaign, tiers))
+        })
+        .await
+        .map_err(|e| AppError::from(e).json(json))?;
+    let request = validate(form, campaign, &tiers).map_err(|e| e.json(json))?;
+    let Some(stripe) = state.stripe.clone() else {
+        return Err(AppError::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "payments_not_configured",
+            "Paid membership is not configured yet. Please try again later, or subscribe to our free newsletters.",
+        )
+        .json(json));
+    };
+
+    // The pending sign-up and the member, in one transaction.
+    let r = request.clone();
+    let started = state
+        .db
+        .write(move |c| -> Result<Started, DbError> { Ok(start_signup(c, &r)?) })
+        .await
+        .map_err(|e| AppError::from(e).json(json))?;
+    let (member, signup_id) = match started {
+        Started::AlreadyMember => {
+            return Ok(see_other(
+                &state.settings.public_url("/account?already=member"),
+            ));
+        }
+        Started::Signup { member, signup_id } => (member, signup_id),
+    };
+
+    let customer = match member.stripe_customer_id.clone() {
+        Some(customer) => customer,
+        None => {
+            let customer = stripe
+                .create_customer(member.id, &member.email)
+                .await
+                .map_err(|e| AppError::internal(e).json(json))?;
+            let (id, c2) = (member.id, customer.clone());
+            state
+                .db
+                .write(move |c| -> Result<usize, DbError> {
+                    // The idempotency key made Stripe return the same customer to every racer.
+                    Ok(diesel::update(
+                        members::table
+                            .find(id)
+                            .filter(members::stripe_customer_id.is_null()),
+                    )
+                    .set(members::stripe_customer_id.eq(c2))
+                    .execute(c)?)
+                })
+                .await
+                .map_err(|e| AppError::from(e).json(json))?;
+            customer
+        }
+    };
+    let product_name = match &request.tier {
+        Some(tier) => format!("{} — {}", request.campaign.title, tier.name),
+        None => request.campaign.title.clone(),
+    };
+    let metadata = HashMap::from([
+        (meta::CAMPAIGN.to_owned(), request.campaign.id.to_string()),
+        (meta::MEMBER.to_owned(), member.id.to_string()),
+        (meta::SIGNUP.to_owned(), signup_id.to_string()),
+    ]);
+    let checkout = stripe
+        .create_checkout(&CheckoutRequest {
+            signup_id,
+            customer,
+            interval: request.interval.clone(),
+            amount: request.amount,
+            currency: request.campaign.currency.clone(),
+            product_name,
+            success_url: state.settings.public_url("/account?joined=1"),
+            cancel_url: state
+                .settings
+                .public_url(&format!("/join/{}", request.campaign.slug)),
+            metadata,
+        })
+        .await
+        .map_err(|e| AppError::internal(e).json(json))?;
+    let url = checkout
+        .url
+        .clone()
+        .ok_or_else(|| AppError::internal("Stripe returned a session without a URL").json(json))?;
+    let session_id = checkout.id.to_string();
+    state
+        .db
+        .write(move |c| -> Result<usize, DbError> {
+            Ok(diesel::update(signups::table.find(signup_id))
+                .set(signups::stripe_checkout_session_id.eq(session_id))
+                .execute(c)?)
+        })
+        .await
+        .map_err(|e| AppError::from(e).json(json))?;
+    Ok(see_other(&url))
+}
+
+fn see_other(url: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .finish()
+}
+
+enum Started {
+    AlreadyMember,
+    Signup { member: Member, signup_id: i32 },
+}
+
+fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started> {
+    let member = Member::find_or_create(conn, &r.email, r.lang.code())?;
+    if r.interval != "once" {
+        let standing: i64 = memberships::table
+            .filter(memberships::member_id.eq(member.id))
+            .filter(memberships::campaign_id.eq(r.campaign.id))
+            .filter(memberships::status.eq_any(STANDING_STATUSES))
+            .count()
+            .get_result(conn)?;
+        if standing > 0 {
+            return Ok(Started::AlreadyMember);
+        }
+    }
+    diesel::insert_into(signups::table)
+        .values((
+            signups::member_id.eq(member.id),
+            signups::campaign_id.eq(r.campaign.id),
+            signups::tier_id.eq(r.tier.as_ref().map(|t| t.id)),
+            signups::billing_interval.eq(&r.interval),
+            signups::amount.eq(r.amount),
+            signups::currency.eq(&r.campaign.currency),
+            signups::ref_url.eq(&r.ref_url),
+        ))
+        .execute(conn)?;
+    let signup_id = signups::table
+        .filter(signups::member_id.eq(member.id))
+        .select(diesel::dsl::max(signups::id))
+        .first::<Option<i32>>(conn)?
+        .expect("just inserted");
+    Ok(Started::Signup { member, signup_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_major;
+
+    #[test]
+    fn major_amounts_parse_to_cents() {
+        for (input, cents) in [
+            ("12", Some(1200)),
+            ("12.5", Some(1250)),
+            ("12,50", Some(1250)),
+            (" 7.05 ", Some(705)),
+            ("0.99", Some(99)),
+        ] {
+            assert_eq!(parse_major(input), cents, "{input}");
+        }
+        for input in [
+            "",
+            "abc",
+            "1.234",
+            "-5",
+            "1e3",
+            "12.",
+            ".5",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_major(input), None, "{input}");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! A week before a yearly membership renews, the member is reminded (once per renewal).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::db::DbConnection;
+use crate::db::schema::{members, memberships};
+use crate::email;
+use crate::email::templates::{EmailTemplate, Notice};
+use crate::i18n::Lang;
+
+/// How long before a yearly renewal the reminder goes out.
+pub const AHEAD: Duration = Duration::days(7);
+
+/// Queues the reminders that are due at `now`; returns how many were new. Each is keyed on
+/// the membership and the renewal date, so running this hourly sends each one once.
+pub fn queue_due(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let due: Vec<(i32, NaiveDateTime, i64, String, String, String)> = memberships::table
+        .inner_join(members::table)
+        .filter(memberships::billing_interval.eq("year"))
+        .filter(memberships::status.eq_any(["active", "trialing"]))
+        .filter(memberships::cancel_at_period_end.eq(false))
+        .filter(memberships::current_period_end.gt(now))
+        .filter(memberships::current_period_end.le(now + AHEAD))
+        .select((
+            memberships::id,
+            memberships::current_period_end.assume_not_null(),
+            memberships::amount,
+            memberships::currency,
+            members::email,
+            members::locale,
+        ))
+        .load(conn)?;
+    let account_url = settings.public_url("/account");
+    let mut queued = 0;
+    for (id, renews, amount, currency, to, locale) in due {
+        let lang = Lang::from_code(&locale);
+        let date = renews.date().to_string();
+        let notice =
+            Notice::renewal_reminder(lang, &lang.money(amount, &currency), &date, &account_url);
+        let email = notice.render_email(&to).expect("notice renders");
+        if email::queue(conn, &format!("renewal_reminder:{id}:{date}"), &email)? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}

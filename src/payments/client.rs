@@ -1,0 +1,225 @@
+//! The Stripe API as this service uses it, over async-stripe.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_billing::billing_portal_session::CreateBillingPortalSession;
+use stripe_billing::invoice::RetrieveInvoice;
+use stripe_billing::subscription::{
+    ListSubscription, ListSubscriptionStatus, RetrieveSubscription,
+};
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionLineItemsPriceDataRecurring,
+    CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
+    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
+    RetrieveCheckoutSession,
+};
+use stripe_core::charge::RetrieveCharge;
+use stripe_core::customer::CreateCustomer;
+use stripe_core::dispute::RetrieveDispute;
+use stripe_core::payment_intent::RetrievePaymentIntent;
+use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Dispute, Invoice, Subscription};
+
+use crate::config::Settings;
+use crate::jobs::worker::JobError;
+
+/// Each attempt gets this long; the client does not retry on its own (jobs do).
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A configured Stripe client.
+pub struct StripeApi {
+    client: Client,
+}
+
+/// What a reader is about to pay for.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest {
+    /// Our sign-up row (its id makes the idempotency key).
+    pub signup_id: i32,
+    /// The member's Stripe customer.
+    pub customer: String,
+    /// `month`, `year` or `once`.
+    pub interval: String,
+    /// Minor units.
+    pub amount: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// What the reader sees on Stripe's page.
+    pub product_name: String,
+    /// Where Stripe sends the reader after paying, and after giving up.
+    pub success_url: String,
+    /// See `success_url`.
+    pub cancel_url: String,
+    /// Marks every object Stripe makes from this session as ours.
+    pub metadata: HashMap<String, String>,
+}
+
+fn idempotent(key: String) -> RequestStrategy {
+    RequestStrategy::Idempotent(IdempotencyKey::new(key).expect("our keys are short ASCII"))
+}
+
+impl StripeApi {
+    /// From the settings; `None` when paid membership is switched off.
+    pub fn new(settings: &Settings) -> anyhow::Result<Option<StripeApi>> {
+        let Some(key) = &settings.stripe_secret_key else {
+            return Ok(None);
+        };
+        let client = ClientBuilder::new(key.expose())
+            .url(settings.stripe_api_base.as_str())
+            .timeout(TIMEOUT)
+            .build()
+            .map_err(|e| anyhow::anyhow!("Stripe client: {e}"))?;
+        Ok(Some(StripeApi { client }))
+    }
+
+    /// Creates the member's Stripe customer (once per member, whatever the retries).
+    pub async fn create_customer(
+        &self,
+        member_id: i32,
+        email: &str,
+    ) -> Result<String, StripeError> {
+        let customer = CreateCustomer::new()
+            .email(email)
+            .metadata(HashMap::from([(
+                super::meta::MEMBER.to_owned(),
+                member_id.to_string(),
+            )]))
+            .customize()
+            .request_strategy(idempotent(format!("md-customer-{member_id}")))
+            .send(&self.client)
+            .await?;
+        Ok(customer.id.to_string())
+    }
+
+    /// Creates a Checkout Session: subscription mode for recurring, payment mode for once.
+    pub async fn create_checkout(
+        &self,
+        req: &CheckoutRequest,
+    ) -> Result<CheckoutSession, StripeError> {
+        let currency: stripe_types::Currency = req
+            .currency
+            .parse()
+            .map_err(|_| StripeError::ConfigError(format!("currency {}", req.currency)))?;
+        let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
+        price.unit_amount = Some(req.amount);
+        price.product_data = Some(ProductData::new(req.product_name.clone()));
+        let recurring = match req.interval.as_str() {
+            "month" => Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month),
+            "year" => Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year),
+            _ => None,
+        };
+        price.recurring = recurring
+            .clone()
+            .map(CreateCheckoutSessionLineItemsPriceDataRecurring::new);
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.price_data = Some(price);
+        item.quantity = Some(1);
+        let mut session = CreateCheckoutSession::new()
+            .customer(req.customer.clone())
+            .client_reference_id(format!("signup_{}", req.signup_id))
+            .line_items(vec![item])
+            .metadata(req.metadata.clone())
+            .success_url(req.success_url.clone())
+            .cancel_url(req.cancel_url.clone());
+        session = if recurring.is_some() {
+            let mut data = CreateCheckoutSessionSubscriptionData::new();
+            data.metadata = Some(req.metadata.clone());
+            session
+                .mode(CheckoutSessionMode::Subscription)
+                .subscription_data(data)
+        } else {
+            let mut data = CreateCheckoutSessionPaymentIntentData::new();
+            data.metadata = Some(req.metadata.clone());
+            session
+                .mode(CheckoutSessionMode::Payment)
+                .payment_intent_data(data)
+        };
+        session
+            .customize()
+            .request_strategy(idempotent(format!("md-checkout-{}", req.signup_id)))
+            .send(&self.client)
+            .await
+    }
+
+    /// A billing portal session for a member (cancel, change card, change tier).
+    pub async fn billing_portal(
+        &self,
+        customer: &str,
+        return_url: &str,
+    ) -> Result<String, StripeError> {
+        let session = CreateBillingPortalSession::new()
+            .customer(customer)
+            .return_url(return_url)
+            .send(&self.client)
+            .await?;
+        Ok(session.url)
+    }
+
+    /// The current state of a Checkout Session.
+    pub async fn checkout_session(&self, id: &str) -> Result<CheckoutSession, StripeError> {
+        RetrieveCheckoutSession::new(id).send(&self.client).await
+    }
+
+    /// The current state of a subscription.
+    pub async fn subscription(&self, id: &str) -> Result<Subscription, StripeError> {
+        RetrieveSubscription::new(id).send(&self.client).await
+    }
+
+    /// An invoice with its payments (which name the payment intent).
+    pub async fn invoice(&self, id: &str) -> Result<Invoice, StripeError> {
+        RetrieveInvoice::new(id)
+            .expand(vec!["payments".to_owned()])
+            .send(&self.client)
+            .await
+    }
+
+    /// A charge (refunds, disputes).
+    pub async fn charge(&self, id: &str) -> Result<Charge, StripeError> {
+        RetrieveCharge::new(id).send(&self.client).await
+    }
+
+    /// The charge a payment intent made last (its refund and dispute state), if any.
+    pub async fn latest_charge(&self, payment_intent: &str) -> Result<Option<Charge>, StripeError> {
+        let intent = RetrievePaymentIntent::new(payment_intent)
+            .send(&self.client)
+            .await?;
+        match intent.latest_charge {
+            Some(charge) => self.charge(charge.id().as_str()).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A dispute.
+    pub async fn dispute(&self, id: &str) -> Result<Dispute, StripeError> {
+        RetrieveDispute::new(id).send(&self.client).await
+    }
+
+    /// Every subscription on the account, all statuses, one page at a time.
+    pub async fn subscriptions_page(
+        &self,
+        starting_after: Option<&str>,
+    ) -> Result<(Vec<Subscription>, bool), StripeError> {
+        let mut list = ListSubscription::new()
+            .status(ListSubscriptionStatus::All)
+            .limit(100);
+        if let Some(after) = starting_after {
+            list = list.starting_after(after);
+        }
+        let page = list.send(&self.client).await?;
+        Ok((page.data, page.has_more))
+    }
+}
+
+/// A failed Stripe call as a job outcome: worth retrying unless Stripe said the request
+/// itself is wrong, or we could not read its answer (kept for a staff retry once fixed).
+pub fn job_error(e: StripeError) -> JobError {
+    match &e {
+        StripeError::Stripe(_, status) if *status != 429 && (400..500).contains(status) => {
+            JobError::permanent(e)
+        }
+        StripeError::JSONDeserialize(_) | StripeError::ConfigError(_) => JobError::permanent(e),
+        _ => JobError::temporary(e),
+    }
+}

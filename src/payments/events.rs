@@ -1,0 +1,99 @@
+//! The `stripe_event` job: read a stored event, fetch the current object it names, apply it.
+//! Events of types we do not handle are kept, marked done with a note; an event whose
+//! processing fails permanently is dead-lettered with its raw payload kept, for a retry once
+//! the cause is fixed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use super::sync::Syncer;
+use crate::db::schema::stripe_events;
+use crate::db::{self, DbError};
+use crate::jobs::Job;
+use crate::jobs::worker::{Handler, JobError};
+
+/// The job kind.
+pub const JOB_KIND: &str = "stripe_event";
+
+/// Processes stored Stripe events.
+pub struct StripeEventHandler {
+    /// Applies Stripe's state.
+    pub syncer: Arc<Syncer>,
+}
+
+impl Handler for StripeEventHandler {
+    const KIND: &'static str = JOB_KIND;
+    const LEASE: Duration = Duration::from_secs(120);
+    const CONCURRENCY: usize = 4;
+
+    async fn run(&self, job: &Job) -> Result<String, JobError> {
+        let event_id = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|v| v["event_id"].as_str().map(str::to_owned))
+            .ok_or_else(|| JobError::permanent("payload without event_id"))?;
+        let id = event_id.clone();
+        let payload: String = self
+            .syncer
+            .db
+            .read(move |c| {
+                stripe_events::table
+                    .find(id)
+                    .select(stripe_events::payload)
+                    .first(c)
+            })
+            .await?;
+        let event: serde_json::Value = serde_json::from_str(&payload)
+            .map_err(|e| JobError::permanent(format!("stored event is not JSON: {e}")))?;
+        let kind = event["type"].as_str().unwrap_or_default();
+        let object = event["data"]["object"]["id"].as_str().unwrap_or_default();
+        let s = &self.syncer;
+        let outcome = match kind {
+            "checkout.session.completed"
+            | "checkout.session.async_payment_succeeded"
+            | "checkout.session.async_payment_failed" => Some(s.checkout(object).await),
+            "customer.subscription.created"
+            | "customer.subscription.updated"
+            | "customer.subscription.deleted"
+            | "customer.subscription.paused"
+            | "customer.subscription.resumed" => Some(s.subscription(object).await),
+            "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
+                Some(s.invoice(object).await)
+            }
+            "charge.refunded" => Some(s.charge(object, None).await),
+            "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
+                Some(s.dispute(object).await)
+            }
+            _ => None,
+        };
+        let note = match outcome {
+            Some(Ok(true)) => "applied",
+            Some(Ok(false)) => "not ours",
+            Some(Err(e)) => {
+                let reason = e.reason.clone();
+                let id = event_id.clone();
+                s.db.write(move |c| -> Result<usize, DbError> {
+                    Ok(diesel::update(stripe_events::table.find(id))
+                        .set(stripe_events::last_error.eq(reason))
+                        .execute(c)?)
+                })
+                .await?;
+                return Err(e);
+            }
+            None => "type not handled",
+        };
+        let id = event_id.clone();
+        s.db.write(move |c| -> Result<usize, DbError> {
+            Ok(diesel::update(stripe_events::table.find(id))
+                .set((
+                    stripe_events::processed_at.eq(db::now()),
+                    stripe_events::last_error.eq(None::<String>),
+                ))
+                .execute(c)?)
+        })
+        .await?;
+        tracing::info!(stripe.event_id = %event_id, stripe.event_type = kind, outcome = note, "stripe event processed");
+        Ok(serde_json::json!({ "event_id": event_id, "outcome": note }).to_string())
+    }
+}

@@ -1,0 +1,475 @@
+//! Brings our state in line with Stripe's current objects. Webhook processing and
+//! reconciliation both end here, so they can never disagree about what an object means.
+//! Each function is idempotent: applying the same Stripe state twice changes nothing more.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime};
+use diesel::prelude::*;
+use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Invoice, Subscription};
+
+use super::client::{StripeApi, job_error};
+use super::meta;
+use crate::campaigns::board::ProgressBoard;
+use crate::config::Settings;
+use crate::db::schema::{campaigns, members, memberships, signups};
+use crate::db::{self, Db, DbConnection, DbError};
+use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::{self};
+use crate::i18n::Lang;
+use crate::jobs::worker::JobError;
+use crate::members::{
+    ChargeState, PaymentRecord, SubscriptionState, apply_charge, apply_payment, apply_subscription,
+};
+
+/// What syncing needs: Stripe, the database, and who to tell.
+pub struct Syncer {
+    /// Stripe.
+    pub api: Arc<StripeApi>,
+    /// Our state.
+    pub db: Db,
+    /// Links in emails.
+    pub settings: Arc<Settings>,
+    /// Told when a count may have moved.
+    pub board: Arc<ProgressBoard>,
+    /// Told when emails were queued.
+    pub outbox: Arc<tokio::sync::Notify>,
+}
+
+/// Our ids on a Stripe object, if it is ours.
+#[derive(Debug, Clone, Copy)]
+pub struct Ours {
+    /// Member id.
+    pub member: i32,
+    /// Campaign id.
+    pub campaign: i32,
+    /// Sign-up id, when known.
+    pub signup: Option<i32>,
+}
+
+impl Ours {
+    /// Reads our metadata; `None` for objects of other products on the same account.
+    pub fn from(metadata: Option<&HashMap<String, String>>) -> Option<Ours> {
+        let metadata = metadata?;
+        Some(Ours {
+            member: metadata.get(meta::MEMBER)?.parse().ok()?,
+            campaign: metadata.get(meta::CAMPAIGN)?.parse().ok()?,
+            signup: metadata.get(meta::SIGNUP).and_then(|s| s.parse().ok()),
+        })
+    }
+}
+
+fn time(ts: i64) -> NaiveDateTime {
+    DateTime::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+/// The membership state a Stripe subscription describes.
+pub fn subscription_state(
+    sub: &Subscription,
+    ours: Ours,
+    ref_url: Option<String>,
+    tier_id: Option<i32>,
+) -> SubscriptionState {
+    let item = sub.items.data.first();
+    let price = item.map(|i| &i.price);
+    SubscriptionState {
+        stripe_subscription_id: sub.id.to_string(),
+        member_id: ours.member,
+        campaign_id: ours.campaign,
+        tier_id,
+        interval: price
+            .and_then(|p| p.recurring.as_ref())
+            .map(|r| r.interval.as_str().to_owned())
+            .filter(|i| i == "year")
+            .unwrap_or_else(|| "month".to_owned()),
+        amount: price.and_then(|p| p.unit_amount).unwrap_or(0)
+            * item.and_then(|i| i.quantity).unwrap_or(1) as i64,
+        currency: sub.currency.to_string(),
+        status: sub.status.as_str().to_owned(),
+        cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
+        current_period_end: item.map(|i| time(i.current_period_end)),
+        ref_url,
+    }
+}
+
+/// The sign-up behind a checkout: its article and tier.
+fn signup_details(
+    conn: &mut DbConnection,
+    signup: Option<i32>,
+) -> QueryResult<(Option<String>, Option<i32>)> {
+    let Some(id) = signup else {
+        return Ok((None, None));
+    };
+    Ok(signups::table
+        .find(id)
+        .select((signups::ref_url, signups::tier_id))
+        .first(conn)
+        .optional()?
+        .unwrap_or((None, None)))
+}
+
+/// A reader's language and the campaign's title and currency, for emails.
+fn email_context(conn: &mut DbConnection, ours: Ours) -> QueryResult<(String, Lang, String)> {
+    let (email, locale): (String, String) = members::table
+        .find(ours.member)
+        .select((members::email, members::locale))
+        .first(conn)?;
+    let title: String = campaigns::table
+        .find(ours.campaign)
+        .select(campaigns::title)
+        .first(conn)?;
+    Ok((email, Lang::from_code(&locale), title))
+}
+
+fn queue(conn: &mut DbConnection, key: &str, to: &str, notice: &Notice) -> QueryResult<bool> {
+    email::queue(conn, key, &notice.render_email(to).expect("notice renders"))
+}
+
+impl Syncer {
+    fn account_url(&self) -> String {
+        self.settings.public_url("/account")
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> Result<T, JobError> {
+        let out = self
+            .db
+            .write(move |conn| -> Result<T, DbError> { Ok(f(conn)?) })
+            .await?;
+        self.board.poke();
+        self.outbox.notify_one();
+        Ok(out)
+    }
+
+    /// Applies a subscription's current state; `false` when it is not ours.
+    pub async fn subscription(&self, id: &str) -> Result<bool, JobError> {
+        let sub = self.api.subscription(id).await.map_err(job_error)?;
+        let Some(ours) = Ours::from(Some(&sub.metadata)) else {
+            return Ok(false);
+        };
+        let account_url = self.account_url();
+        let sub_id = sub.id.to_string();
+        self.write(move |conn| {
+            let before: Option<(String, bool)> = memberships::table
+                .filter(memberships::stripe_subscription_id.eq(&sub_id))
+                .select((memberships::status, memberships::cancel_at_period_end))
+                .first(conn)
+                .optional()?;
+            let (ref_url, tier_id) = signup_details(conn, ours.signup)?;
+            let state = subscription_state(&sub, ours, ref_url, tier_id);
+            apply_subscription(conn, &state)?;
+            if let Some(signup) = ours.signup {
+                complete_signup(conn, signup)?;
+            }
+            // Cancelled (at period end, or ended): tell the member once.
+            let cancelled_now = state.cancel_at_period_end || state.status == "canceled";
+            let cancelled_before =
+                before.is_some_and(|(status, at_end)| at_end || status == "canceled");
+            if cancelled_now && !cancelled_before {
+                let (to, lang, _) = email_context(conn, ours)?;
+                let until = (state.status != "canceled")
+                    .then(|| state.current_period_end.map(|t| t.date().to_string()))
+                    .flatten();
+                queue(
+                    conn,
+                    &format!("cancelled:{sub_id}"),
+                    &to,
+                    &Notice::cancelled(lang, until.as_deref(), &account_url),
+                )?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Records an invoice's payment (or tells the member it failed); `false` when it is not a
+    /// subscription invoice of ours.
+    pub async fn invoice(&self, id: &str) -> Result<bool, JobError> {
+        let invoice = self.api.invoice(id).await.map_err(job_error)?;
+        let details = invoice
+            .parent
+            .as_ref()
+            .and_then(|p| p.subscription_details.as_ref());
+        let Some(sub_id) = details.map(|d| d.subscription.id().to_string()) else {
+            return Ok(false);
+        };
+        if Ours::from(details.and_then(|d| d.metadata.as_ref())).is_none() {
+            return Ok(false);
+        }
+        // The membership may not be known yet (events arrive in any order): sync it first.
+        if !self.subscription(&sub_id).await? {
+            return Ok(false);
+        }
+        let charge = match invoice_payment_intent(&invoice) {
+            Some(_)
+                if invoice
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.as_str() == "paid") =>
+            {
+                self.charge_of_invoice(&invoice).await?
+            }
+            _ => None,
+        };
+        let account_url = self.account_url();
+        self.write(move |conn| {
+            record_invoice(conn, &invoice, &sub_id, charge.as_ref(), &account_url)
+        })
+        .await
+    }
+
+    /// The charge an invoice's payment made, for its refund state (a refund may have been
+    /// processed before the invoice was).
+    async fn charge_of_invoice(&self, invoice: &Invoice) -> Result<Option<Charge>, JobError> {
+        let payments = invoice
+            .payments
+            .as_ref()
+            .map(|p| p.data.as_slice())
+            .unwrap_or_default();
+        if let Some(charge) = payments.iter().find_map(|p| p.payment.charge.as_ref()) {
+            return self
+                .api
+                .charge(charge.id().as_str())
+                .await
+                .map(Some)
+                .map_err(job_error);
+        }
+        match invoice_payment_intent(invoice) {
+            Some(intent) => self.api.latest_charge(&intent).await.map_err(job_error),
+            None => Ok(None),
+        }
+    }
+
+    /// Completes a checkout: the subscription it started, or the donation it paid.
+    pub async fn checkout(&self, id: &str) -> Result<bool, JobError> {
+        let session = self.api.checkout_session(id).await.map_err(job_error)?;
+        let Some(ours) = Ours::from(session.metadata.as_ref()) else {
+            return Ok(false);
+        };
+        match session.mode {
+            CheckoutSessionMode::Subscription => match session.subscription.as_ref() {
+                Some(sub) => self.subscription(sub.id().as_str()).await,
+                None => Ok(true), // not paid yet: the subscription events will follow
+            },
+            _ => {
+                let charge = match session.payment_intent.as_ref() {
+                    Some(intent) => self
+                        .api
+                        .latest_charge(intent.id().as_str())
+                        .await
+                        .map_err(job_error)?,
+                    None => None,
+                };
+                let account_url = self.account_url();
+                self.write(move |conn| {
+                    record_donation(conn, &session, charge.as_ref(), ours, &account_url)
+                })
+                .await
+            }
+        }
+    }
+
+    /// Applies a charge's refunds and disputes; `false` when the charge is not ours (yet: a
+    /// later invoice or checkout sync reads the charge again).
+    pub async fn charge(&self, id: &str, dispute_status: Option<String>) -> Result<bool, JobError> {
+        let charge = self.api.charge(id).await.map_err(job_error)?;
+        let state = charge_state(&charge, dispute_status);
+        Ok(self
+            .write(move |conn| apply_charge(conn, &state))
+            .await?
+            .is_some())
+    }
+
+    /// Applies a dispute to its charge.
+    pub async fn dispute(&self, id: &str) -> Result<bool, JobError> {
+        let dispute = self.api.dispute(id).await.map_err(job_error)?;
+        self.charge(
+            dispute.charge.id().as_str(),
+            Some(dispute.status.as_str().to_owned()),
+        )
+        .await
+    }
+}
+
+fn invoice_payment_intent(invoice: &Invoice) -> Option<String> {
+    let payments = invoice.payments.as_ref()?;
+    payments.data.iter().find_map(|p| {
+        p.payment
+            .payment_intent
+            .as_ref()
+            .map(|pi| pi.id().to_string())
+    })
+}
+
+fn charge_state(charge: &Charge, dispute_status: Option<String>) -> ChargeState {
+    ChargeState {
+        charge_id: charge.id.to_string(),
+        payment_intent_id: charge.payment_intent.as_ref().map(|pi| pi.id().to_string()),
+        amount_refunded: charge.amount_refunded,
+        dispute_status,
+    }
+}
+
+fn complete_signup(conn: &mut DbConnection, signup: i32) -> QueryResult<()> {
+    diesel::update(
+        signups::table
+            .find(signup)
+            .filter(signups::status.eq("pending")),
+    )
+    .set((
+        signups::status.eq("completed"),
+        signups::completed_at.eq(db::now()),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+fn record_invoice(
+    conn: &mut DbConnection,
+    invoice: &Invoice,
+    sub_id: &str,
+    charge: Option<&Charge>,
+    account_url: &str,
+) -> QueryResult<bool> {
+    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, String) =
+        memberships::table
+            .filter(memberships::stripe_subscription_id.eq(sub_id))
+            .select((
+                memberships::id,
+                memberships::member_id,
+                memberships::campaign_id,
+                memberships::billing_interval,
+            ))
+            .first(conn)?;
+    let ours = Ours {
+        member: member_id,
+        campaign: campaign_id,
+        signup: None,
+    };
+    let invoice_id = invoice
+        .id
+        .as_ref()
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    let (to, lang, title) = email_context(conn, ours)?;
+    let amount = lang.money(
+        invoice.amount_paid.max(invoice.amount_due),
+        &invoice.currency.to_string(),
+    );
+    if invoice.status.as_ref().is_none_or(|s| s.as_str() != "paid") {
+        // Unpaid: a failed attempt (open, attempted) is worth one email per attempt.
+        if invoice.attempted {
+            let key = format!("payment_failed:{invoice_id}:{}", invoice.attempt_count);
+            queue(
+                conn,
+                &key,
+                &to,
+                &Notice::payment_failed(lang, &amount, account_url),
+            )?;
+        }
+        return Ok(true);
+    }
+    let paid_at = invoice
+        .status_transitions
+        .paid_at
+        .map(time)
+        .unwrap_or_else(db::now);
+    let charge_state = charge.map(|c| charge_state(c, None));
+    let record = PaymentRecord {
+        member_id,
+        campaign_id,
+        membership_id: Some(membership_id),
+        amount: invoice.amount_paid,
+        amount_refunded: charge_state.as_ref().map_or(0, |c| c.amount_refunded),
+        currency: invoice.currency.to_string(),
+        status: "succeeded".into(),
+        dispute_status: None,
+        stripe_invoice_id: Some(invoice_id.clone()),
+        stripe_payment_intent_id: invoice_payment_intent(invoice),
+        stripe_charge_id: charge_state.as_ref().map(|c| c.charge_id.clone()),
+        paid_at,
+        ref_url: None,
+    };
+    apply_payment(conn, &record)?;
+    let date = paid_at.date().to_string();
+    queue(
+        conn,
+        &format!("receipt:{invoice_id}"),
+        &to,
+        &Notice::receipt(lang, &amount, &date, &interval, account_url),
+    )?;
+    queue(
+        conn,
+        &format!("welcome:{member_id}:{campaign_id}"),
+        &to,
+        &Notice::welcome(lang, &title, account_url),
+    )?;
+    Ok(true)
+}
+
+fn record_donation(
+    conn: &mut DbConnection,
+    session: &CheckoutSession,
+    charge: Option<&Charge>,
+    ours: Ours,
+    account_url: &str,
+) -> QueryResult<bool> {
+    if session.payment_status.as_str() != "paid" {
+        return Ok(true); // async payment pending or failed: nothing was received
+    }
+    let Some(intent) = session
+        .payment_intent
+        .as_ref()
+        .map(|pi| pi.id().to_string())
+    else {
+        return Ok(true);
+    };
+    let (ref_url, _) = signup_details(conn, ours.signup)?;
+    let (to, lang, title) = email_context(conn, ours)?;
+    let amount = session.amount_total.unwrap_or(0);
+    let currency = session
+        .currency
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "eur".into());
+    let charge_state = charge.map(|c| charge_state(c, None));
+    let record = PaymentRecord {
+        member_id: ours.member,
+        campaign_id: ours.campaign,
+        membership_id: None,
+        amount,
+        amount_refunded: charge_state.as_ref().map_or(0, |c| c.amount_refunded),
+        currency: currency.clone(),
+        status: "succeeded".into(),
+        dispute_status: None,
+        stripe_invoice_id: None,
+        stripe_payment_intent_id: Some(intent.clone()),
+        stripe_charge_id: charge_state.as_ref().map(|c| c.charge_id.clone()),
+        paid_at: db::now(),
+        ref_url,
+    };
+    apply_payment(conn, &record)?;
+    if let Some(signup) = ours.signup {
+        complete_signup(conn, signup)?;
+    }
+    let date = db::now().date().to_string();
+    let money = lang.money(amount, &currency);
+    queue(
+        conn,
+        &format!("receipt:{intent}"),
+        &to,
+        &Notice::receipt(lang, &money, &date, "once", account_url),
+    )?;
+    queue(
+        conn,
+        &format!("welcome:{}:{}", ours.member, ours.campaign),
+        &to,
+        &Notice::welcome(lang, &title, account_url),
+    )?;
+    Ok(true)
+}

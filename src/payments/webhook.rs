@@ -1,0 +1,205 @@
+//! `POST /webhooks/stripe`: verify the signature ourselves, store the raw event keyed by its
+//! id, queue its processing, acknowledge. A duplicate is acknowledged and ignored; anything
+//! unverified gets 400 and writes nothing.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::events::JOB_KIND;
+use crate::config::Secret;
+use crate::db::schema::stripe_events;
+use crate::db::{DbConnection, DbError};
+use crate::error::AppError;
+use crate::jobs;
+use crate::startup::AppState;
+
+/// Signatures older or newer than this are refused (replay protection).
+pub const TOLERANCE_SECS: i64 = 300;
+
+/// Why a signature was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// No `Stripe-Signature` header.
+    #[error("missing Stripe-Signature header")]
+    Missing,
+    /// No `t=` or no `v1=` in it.
+    #[error("malformed Stripe-Signature header")]
+    Malformed,
+    /// Outside the tolerance.
+    #[error("signature timestamp outside the tolerance")]
+    Stale,
+    /// No `v1` matches any configured secret.
+    #[error("no signature matches")]
+    Mismatch,
+}
+
+/// Checks `header` for `payload` against every secret (rotation), every `v1` signature, in
+/// constant time, with [`TOLERANCE_SECS`] both ways around `now`.
+pub fn verify(
+    payload: &[u8],
+    header: Option<&str>,
+    secrets: &[Secret],
+    now: i64,
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?;
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", sig)) => signatures.extend(hex::decode(sig).ok()),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    if (now - timestamp).abs() > TOLERANCE_SECS {
+        return Err(SignatureError::Stale);
+    }
+    let mut signed = timestamp.to_string().into_bytes();
+    signed.push(b'.');
+    signed.extend_from_slice(payload);
+    let any = secrets.iter().any(|secret| {
+        let expected = hmac_sha256(secret.expose().as_bytes(), &signed);
+        // Check every candidate without stopping early, so timing tells nothing.
+        signatures
+            .iter()
+            .fold(false, |found, sig| found | constant_time_eq(&expected, sig))
+    });
+    if any {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| k.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Stores a verified event and queues its processing, once per event id.
+pub fn store(
+    conn: &mut DbConnection,
+    id: &str,
+    event_type: &str,
+    payload: &str,
+) -> QueryResult<bool> {
+    let row = (
+        stripe_events::id.eq(id),
+        stripe_events::event_type.eq(event_type),
+        stripe_events::payload.eq(payload),
+    );
+    let insert = diesel::insert_into(stripe_events::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    // diesel's upsert does not span both backends; the statement is the same on each.
+    let inserted = match conn {
+        DbConnection::Pg(c) => insert.execute(c)?,
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+    };
+    if inserted == 1 {
+        jobs::enqueue(
+            conn,
+            JOB_KIND,
+            &format!("stripe_event:{id}"),
+            &serde_json::json!({ "event_id": id }).to_string(),
+        )?;
+    }
+    Ok(inserted == 1)
+}
+
+/// The webhook endpoint.
+pub async fn receive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let bad = |message: &str| {
+        AppError::client(StatusCode::BAD_REQUEST, "bad_webhook", message.to_owned()).json(true)
+    };
+    let header = req
+        .headers()
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let now = chrono::Utc::now().timestamp();
+    if let Err(e) = verify(&body, header, &state.settings.stripe_webhook_secrets, now) {
+        tracing::warn!(reason = %e, "refused a webhook");
+        return Err(bad(&e.to_string()));
+    }
+    let event: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| bad("the body is not JSON"))?;
+    let (Some(id), Some(event_type)) = (event["id"].as_str(), event["type"].as_str()) else {
+        return Err(bad("the event has no id or type"));
+    };
+    if !id.starts_with("evt_") || id.len() > 255 {
+        return Err(bad("not a Stripe event id"));
+    }
+    let (id, event_type) = (id.to_owned(), event_type.to_owned());
+    let payload = String::from_utf8_lossy(&body).into_owned();
+    let log_id = id.clone();
+    let fresh = state
+        .db
+        .write(move |conn| -> Result<bool, DbError> {
+            Ok(store(conn, &id, &event_type, &payload)?)
+        })
+        .await
+        .map_err(|e| AppError::from(e).json(true))?;
+    if fresh {
+        state.stripe_wake.notify_one();
+    } else {
+        tracing::info!(stripe.event_id = %log_id, "duplicate webhook acknowledged");
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "received": true })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn long_keys_are_hashed_first() {
+        // RFC 4231 test case 6.
+        let mac = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
+        assert_eq!(
+            hex::encode(mac),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+}
