@@ -670,28 +670,66 @@ async fn without_smtp_every_email_is_written_as_an_eml_file(backend: Backend) {
         if let [file] = files.as_slice() {
             break file.clone();
         }
-        assert!(started.elapsed() < WAIT, "no .eml file in {:?}", app.mail_dir.path());
+        assert!(
+            started.elapsed() < WAIT,
+            "no .eml file in {:?}",
+            app.mail_dir.path()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let eml = std::fs::read_to_string(file).unwrap();
     assert!(eml.contains("To: reader@news.example\r\n"), "{eml}");
-    assert!(eml.contains("Subject: Please confirm your subscription\r\n"), "{eml}");
-    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
+    assert!(
+        eml.contains("Subject: Please confirm your subscription\r\n"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{eml}"
+    );
     assert_eq!(app.smtp.accepted_count(), 0);
 }
 
 async fn dkim_signatures_cover_the_unsubscribe_headers(backend: Backend) {
     // A key made for this test only (tests/fixtures/dkim-test-key.pem).
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dkim-test-key.pem");
-    let app = spawn_app_with(backend, &[("MEMBERDRIVE_DKIM_SELECTOR", "md2026"), ("MEMBERDRIVE_DKIM_KEY_FILE", key)]).await;
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/dkim-test-key.pem"
+    );
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MEMBERDRIVE_DKIM_SELECTOR", "md2026"),
+            ("MEMBERDRIVE_DKIM_KEY_FILE", key),
+        ],
+    )
+    .await;
     subscribe(&app, "reader@news.example").await;
     let mail = app.smtp.wait_for_messages(1, WAIT).await.remove(0);
     let signature = mail.header("DKIM-Signature").expect("signed");
-    let tags: std::collections::HashMap<&str, &str> =
-        signature.split(';').filter_map(|t| t.trim().split_once('=')).map(|(k, v)| (k.trim(), v.trim())).collect();
-    assert_eq!((tags["d"], tags["s"], tags["a"]), ("news.example", "md2026", "rsa-sha256"), "{signature}");
-    let signed: Vec<String> = tags["h"].split(':').map(|h| h.trim().to_ascii_lowercase()).collect();
-    for header in ["from", "subject", "list-unsubscribe", "list-unsubscribe-post"] {
-        assert!(signed.iter().any(|h| h == header), "{header} not signed: {signature}");
+    let tags: std::collections::HashMap<&str, &str> = signature
+        .split(';')
+        .filter_map(|t| t.trim().split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    assert_eq!(
+        (tags["d"], tags["s"], tags["a"]),
+        ("news.example", "md2026", "rsa-sha256"),
+        "{signature}"
+    );
+    let signed: Vec<String> = tags["h"]
+        .split(':')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for header in [
+        "from",
+        "subject",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+    ] {
+        assert!(
+            signed.iter().any(|h| h == header),
+            "{header} not signed: {signature}"
+        );
     }
 }

@@ -1,0 +1,216 @@
+//! `memberdrive export-members [--out FILE]`: every member as CSV in the import's format, so
+//! that an export imports back to no change.
+//!
+//! One row per member, sorted by email (byte order, the same on both databases). A member with
+//! several memberships is written with one of them: one in good standing first, then the most
+//! recently updated. Members without a membership get the status `none`. Rows are read and
+//! written a page at a time; only the sorted (email, id) list is held whole.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::import::{
+    AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
+    NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER, bar,
+};
+use crate::campaigns::progress::STANDING_STATUSES;
+use crate::config::Settings;
+use crate::db::schema::{campaigns, members, memberships, tiers};
+use crate::db::{self, Db, DbConnection};
+
+/// Members read per query.
+const PAGE: usize = 1000;
+
+/// Runs `export-members`: to `out` (written whole, then renamed into place), or to stdout.
+pub fn run(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url)?;
+    let mut conn = db.get()?;
+    db::run_migrations(&mut conn)?;
+    let summary = match out {
+        None => export(&mut conn, std::io::stdout().lock())?,
+        Some(path) => {
+            let name = path.file_name().context("--out names no file")?;
+            let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            let summary = export(&mut conn, file).inspect_err(|_| {
+                let _ = std::fs::remove_file(&partial);
+            })?;
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            summary
+        }
+    };
+    eprintln!("exported {} member(s)", summary.members);
+    if summary.left_out > 0 {
+        eprintln!(
+            "note: {} more membership(s) of members with several are not in the file (one row per member)",
+            summary.left_out
+        );
+    }
+    Ok(())
+}
+
+struct Summary {
+    members: usize,
+    /// Memberships not written because their member had another.
+    left_out: usize,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = members)]
+struct MemberRow {
+    id: i32,
+    email: String,
+    name: Option<String>,
+    stripe_customer_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = memberships)]
+struct MembershipRow {
+    id: i32,
+    member_id: i32,
+    campaign_id: i32,
+    tier_id: Option<i32>,
+    billing_interval: String,
+    amount: i64,
+    status: String,
+    cancel_at_period_end: bool,
+    current_period_end: Option<NaiveDateTime>,
+    stripe_subscription_id: Option<String>,
+    updated_at: NaiveDateTime,
+}
+
+fn export(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary> {
+    // One snapshot: a member changed during the export appears as before or after, whole.
+    conn.transaction(|conn| {
+        if let DbConnection::Pg(pg) = conn {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        write_csv(conn, out)
+    })
+}
+
+fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary> {
+    let campaign_slugs: HashMap<i32, String> = campaigns::table
+        .select((campaigns::id, campaigns::slug))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let tier_slugs: HashMap<i32, String> = tiers::table
+        .select((tiers::id, tiers::slug))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut order: Vec<(String, i32)> = members::table
+        .select((members::email, members::id))
+        .load(conn)?;
+    order.sort_unstable();
+
+    let progress = bar(
+        order.len() as u64,
+        "exporting",
+        "{prefix:>9} [{bar:40}] {human_pos}/{human_len} ({eta})",
+    );
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(out));
+    csv.write_record(COLUMNS)?;
+    let mut summary = Summary {
+        members: 0,
+        left_out: 0,
+    };
+    for page in order.chunks(PAGE) {
+        let ids: Vec<i32> = page.iter().map(|(_, id)| *id).collect();
+        let mut rows: HashMap<i32, MemberRow> = members::table
+            .filter(members::id.eq_any(&ids))
+            .select(MemberRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let mut chosen: HashMap<i32, MembershipRow> = HashMap::new();
+        for m in memberships::table
+            .filter(memberships::member_id.eq_any(&ids))
+            .select(MembershipRow::as_select())
+            .load(conn)?
+        {
+            let rank = |m: &MembershipRow| {
+                (
+                    STANDING_STATUSES.contains(&m.status.as_str()),
+                    m.updated_at,
+                    m.id,
+                )
+            };
+            match chosen.get(&m.member_id) {
+                Some(best) if rank(best) >= rank(&m) => {}
+                _ => {
+                    chosen.insert(m.member_id, m);
+                }
+            }
+            summary.left_out += 1;
+        }
+        summary.left_out -= chosen.len();
+        for id in ids {
+            let Some(member) = rows.remove(&id) else {
+                continue; // deleted since the id list was read: not in this snapshot
+            };
+            let membership = chosen.remove(&id);
+            csv.write_record(&record(
+                &member,
+                membership.as_ref(),
+                &campaign_slugs,
+                &tier_slugs,
+            ))?;
+            summary.members += 1;
+        }
+        progress.inc(page.len() as u64);
+    }
+    csv.flush()?;
+    progress.finish_and_clear();
+    Ok(summary)
+}
+
+fn record(
+    member: &MemberRow,
+    membership: Option<&MembershipRow>,
+    campaign_slugs: &HashMap<i32, String>,
+    tier_slugs: &HashMap<i32, String>,
+) -> [String; COLUMNS.len()] {
+    let mut row: [String; COLUMNS.len()] = Default::default();
+    row[EMAIL] = member.email.clone();
+    row[NAME] = member.name.clone().unwrap_or_default();
+    row[JOINED_AT] = time(member.created_at);
+    row[CUSTOMER] = member.stripe_customer_id.clone().unwrap_or_default();
+    match membership {
+        None => row[STATUS] = NO_MEMBERSHIP.to_owned(),
+        Some(m) => {
+            row[STATUS] = m.status.clone();
+            row[TIER] = m
+                .tier_id
+                .and_then(|t| tier_slugs.get(&t).cloned())
+                .unwrap_or_default();
+            row[SUBSCRIPTION] = m.stripe_subscription_id.clone().unwrap_or_default();
+            row[CAMPAIGN] = campaign_slugs
+                .get(&m.campaign_id)
+                .cloned()
+                .unwrap_or_default();
+            row[INTERVAL] = m.billing_interval.clone();
+            row[AMOUNT] = m.amount.to_string();
+            row[PERIOD_END] = m.current_period_end.map(time).unwrap_or_default();
+            row[CANCEL_AT_PERIOD_END] = m.cancel_at_period_end.to_string();
+        }
+    }
+    row
+}
+
+/// RFC 3339 in UTC, with the stored fraction of a second (so that it imports back equal).
+fn time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
+}

@@ -1,0 +1,337 @@
+//! `memberdrive import-members FILE.csv`: members and their memberships from a CSV file.
+//!
+//! The whole file is checked before anything is written; one bad row and nothing is
+//! imported, and every bad row is reported as `line N: reason` (N is the physical line in the
+//! file, the header is line 1). Then one transaction writes everything: new rows in multi-row
+//! INSERTs, changed rows by id, one recount per touched campaign at the end (a recount is
+//! O(members), so never per row) and one audit entry. What an import would not change is not
+//! written, so importing the same file twice changes nothing the second time.
+//!
+//! Which membership a row is about:
+//! - with a `stripe_subscription_id`: the membership with that id (Stripe's key, as for
+//!   webhooks); if there is none yet, the member's non-Stripe membership of the campaign
+//!   adopts the id (a bank-transfer member who moved to Stripe), else a new one is made;
+//! - without one (bank transfer, another platform, …): the member's one membership of the
+//!   campaign whose `stripe_subscription_id` is NULL. Leaving it NULL, rather than inventing a
+//!   key like `import:EMAIL:CAMPAIGN`, keeps such rows out of `reconcile`, which would report
+//!   every made-up id as "unknown to Stripe". The schema has no unique key on
+//!   (member, campaign), so this module is what keeps imports to one such membership per member
+//!   per campaign: it looks the membership up in memory by (member, campaign) and never
+//!   inserts a second one. A row without an id for a member who already has a Stripe
+//!   membership there is rejected rather than guessed at.
+
+mod parse;
+mod plan;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDateTime;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use self::parse::{Rejection, parse};
+use self::plan::{Context, Owner, Plan, plan};
+use crate::admin::audit::{self, Actor};
+use crate::campaigns::progress;
+use crate::config::Settings;
+use crate::db::schema::{members, memberships};
+use crate::db::{self, Db, DbConnection};
+
+/// The columns of the file format, in the order `export-members` writes them.
+pub const COLUMNS: [&str; 12] = [
+    "email",
+    "name",
+    "status",
+    "tier",
+    "joined_at",
+    "stripe_customer_id",
+    "stripe_subscription_id",
+    "campaign",
+    "interval",
+    "amount",
+    "current_period_end",
+    "cancel_at_period_end",
+];
+pub(super) const EMAIL: usize = 0;
+pub(super) const NAME: usize = 1;
+pub(super) const STATUS: usize = 2;
+pub(super) const TIER: usize = 3;
+pub(super) const JOINED_AT: usize = 4;
+pub(super) const CUSTOMER: usize = 5;
+pub(super) const SUBSCRIPTION: usize = 6;
+pub(super) const CAMPAIGN: usize = 7;
+pub(super) const INTERVAL: usize = 8;
+pub(super) const AMOUNT: usize = 9;
+pub(super) const PERIOD_END: usize = 10;
+pub(super) const CANCEL_AT_PERIOD_END: usize = 11;
+
+/// Membership statuses a file may state: Stripe's, and our `pending`.
+pub const STATUSES: [&str; 9] = [
+    "active",
+    "trialing",
+    "past_due",
+    "canceled",
+    "unpaid",
+    "incomplete",
+    "incomplete_expired",
+    "paused",
+    "pending",
+];
+/// The status of a member without a membership (what the export writes for one).
+pub const NO_MEMBERSHIP: &str = "none";
+/// The campaign of rows that name none.
+const DEFAULT_CAMPAIGN: &str = "members";
+
+/// `import-members --help`: the file format.
+pub const FORMAT_HELP: &str = "\
+The file is CSV with a header row naming its columns, in any order and any case:
+
+  email                   required; one row per member (compared lower-cased)
+  name                    display name
+  status                  active (default), trialing, past_due, canceled, unpaid, incomplete,
+                          incomplete_expired, paused or pending; none for a member without
+                          a membership
+  tier                    a tier slug of the campaign
+  joined_at               RFC 3339 (2024-03-01T09:30:00Z) or YYYY-MM-DD (UTC)
+  stripe_customer_id      cus_...
+  stripe_subscription_id  sub_...; a row without one is the member's one non-Stripe
+                          membership of the campaign (bank transfer, ...)
+  campaign                campaign slug (default: members)
+  interval                month (default) or year
+  amount                  per interval, in minor units (default: the tier's price, else 0)
+  current_period_end      end of the paid period (RFC 3339 or YYYY-MM-DD)
+  cancel_at_period_end    true or false (default: false)
+
+An empty cell keeps what is stored; defaults apply to new rows only. If any row is bad,
+nothing is imported and each bad row is printed as `line N: reason`. Importing the same
+file again changes nothing. `memberdrive export-members` writes this format.";
+
+/// Rows per multi-row INSERT: at most 15 columns a row stays under SQLite's 32,766 bind
+/// parameters (and PostgreSQL's 65,535), while a statement still carries enough rows that
+/// round trips do not dominate.
+const CHUNK: usize = 1000;
+
+/// Runs `import-members`.
+pub fn run(settings: &Settings, path: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let db = Db::connect(&settings.database_url)?;
+    let mut conn = db.get()?;
+    db::run_migrations(&mut conn)?;
+
+    let checking = bar(bytes.len() as u64, "checking", BYTES_TEMPLATE);
+    let mut parsed = parse(&bytes, &checking);
+    checking.finish_and_clear();
+    if parsed.bad_header {
+        report(&parsed.rejected);
+        bail!(
+            "the header row of {} is not valid; nothing was imported",
+            path.display()
+        );
+    }
+
+    let now = db::now();
+    let file = path.display().to_string();
+    let outcome = exclusive_transaction(&mut conn, |conn| {
+        let context = Context::load(conn)?;
+        let plan = plan(&parsed.rows, &context, now, &mut parsed.rejected);
+        if !parsed.rejected.is_empty() {
+            return Ok(None);
+        }
+        if plan.writes() > 0 {
+            let writing = bar(plan.writes() as u64, "importing", ROWS_TEMPLATE);
+            write(conn, &plan, now, &writing)?;
+            writing.finish_and_clear();
+            for campaign in &plan.campaigns {
+                progress::refresh(conn, *campaign, now)?;
+            }
+            let details = serde_json::json!({
+                "file": file,
+                "rows": parsed.rows.len(),
+                "members": plan.members.json(),
+                "memberships": plan.memberships.json(),
+            });
+            audit::record(
+                conn,
+                &Actor::Cli,
+                "import_members",
+                "members",
+                &file,
+                &details,
+            )?;
+        }
+        Ok(Some(plan.summary()))
+    })?;
+    let Some(summary) = outcome else {
+        report(&parsed.rejected);
+        bail!(
+            "{} of {} rows rejected; nothing was imported",
+            parsed.rejected.len(),
+            parsed.records
+        );
+    };
+    println!("{file}: {} rows; {summary}", parsed.records);
+    Ok(())
+}
+
+fn report(rejected: &[Rejection]) {
+    let mut rejected: Vec<&Rejection> = rejected.iter().collect();
+    rejected.sort_by_key(|r| r.line);
+    for r in rejected {
+        eprintln!("line {}: {}", r.line, r.reasons.join("; "));
+    }
+}
+
+const BYTES_TEMPLATE: &str = "{prefix:>9} [{bar:40}] {bytes}/{total_bytes} ({eta})";
+const ROWS_TEMPLATE: &str = "{prefix:>9} [{bar:40}] {human_pos}/{human_len} rows ({eta})";
+
+/// A progress bar on stderr; indicatif draws nothing when stderr is not a terminal.
+pub(super) fn bar(len: u64, label: &'static str, template: &str) -> ProgressBar {
+    let style = ProgressStyle::with_template(template)
+        .expect("a valid template")
+        .progress_chars("=> ");
+    ProgressBar::new(len).with_style(style).with_prefix(label)
+}
+
+/// Runs `f` in a transaction that may write members and memberships from its first statement.
+/// On SQLite it begins `IMMEDIATE`: a deferred transaction that read first could not become a
+/// writer once `serve` had written in between. On PostgreSQL a table lock keeps other writers
+/// from adding a member between our read of the table and our insert (readers go on).
+fn exclusive_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if let DbConnection::Pg(_) = conn {
+        return conn.transaction(|conn| {
+            conn.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
+            f(conn)
+        });
+    }
+    if let DbConnection::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    }
+    let result = f(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("PostgreSQL returned above")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
+/// A multi-row INSERT, run on the concrete connection: diesel's `MultiConnection` cannot
+/// express SQLite's batch insert, though both backends run the same statement.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+        }
+    };
+}
+
+/// Writes the plan: members first (memberships need their ids), in chunks.
+fn write(
+    conn: &mut DbConnection,
+    plan: &Plan,
+    now: NaiveDateTime,
+    bar: &ProgressBar,
+) -> QueryResult<()> {
+    let mut new_ids = Vec::with_capacity(plan.new_members.len());
+    for chunk in plan.new_members.chunks(CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|m| {
+                (
+                    members::email.eq(m.email.as_str()),
+                    members::name.eq(m.name.as_deref()),
+                    members::stripe_customer_id.eq(m.customer.as_deref()),
+                    members::created_at.eq(m.created_at),
+                    members::updated_at.eq(now),
+                )
+            })
+            .collect();
+        insert_rows!(conn, members::table, values)?;
+        // RETURNING does not span both backends in diesel; read the ids back by the unique key.
+        let emails: Vec<&str> = chunk.iter().map(|m| m.email.as_str()).collect();
+        let ids: HashMap<String, i32> = members::table
+            .filter(members::email.eq_any(&emails))
+            .select((members::email, members::id))
+            .load::<(String, i32)>(conn)?
+            .into_iter()
+            .collect();
+        new_ids.extend(chunk.iter().map(|m| ids[&m.email]));
+        bar.inc(chunk.len() as u64);
+    }
+    for m in &plan.member_updates {
+        diesel::update(members::table.find(m.id))
+            .set((
+                members::name.eq(m.name.as_deref()),
+                members::stripe_customer_id.eq(m.customer.as_deref()),
+                members::created_at.eq(m.created_at),
+                members::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        bar.inc(1);
+    }
+    for chunk in plan.new_memberships.chunks(CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|m| {
+                let member_id = match m.owner {
+                    Owner::Stored(id) => id,
+                    Owner::New(i) => new_ids[i],
+                };
+                (
+                    (
+                        memberships::member_id.eq(member_id),
+                        memberships::campaign_id.eq(m.campaign_id),
+                        memberships::tier_id.eq(m.terms.tier_id),
+                        memberships::billing_interval.eq(m.terms.interval.as_str()),
+                        memberships::amount.eq(m.terms.amount),
+                        memberships::currency.eq(m.currency.as_str()),
+                        memberships::status.eq(m.terms.status.as_str()),
+                    ),
+                    (
+                        memberships::cancel_at_period_end.eq(m.terms.cancel_at_period_end),
+                        memberships::current_period_end.eq(m.terms.current_period_end),
+                        memberships::stripe_subscription_id
+                            .eq(m.terms.stripe_subscription_id.as_deref()),
+                        memberships::started_at.eq(m.started_at),
+                        memberships::ended_at.eq(m.ended_at),
+                        memberships::created_at.eq(now),
+                        memberships::updated_at.eq(now),
+                    ),
+                )
+            })
+            .collect();
+        insert_rows!(conn, memberships::table, values)?;
+        bar.inc(chunk.len() as u64);
+    }
+    for m in &plan.membership_updates {
+        diesel::update(memberships::table.find(m.id))
+            .set((
+                memberships::tier_id.eq(m.terms.tier_id),
+                memberships::billing_interval.eq(&m.terms.interval),
+                memberships::amount.eq(m.terms.amount),
+                memberships::status.eq(&m.terms.status),
+                memberships::cancel_at_period_end.eq(m.terms.cancel_at_period_end),
+                memberships::current_period_end.eq(m.terms.current_period_end),
+                memberships::stripe_subscription_id.eq(&m.terms.stripe_subscription_id),
+                memberships::ended_at.eq(m.ended_at),
+                memberships::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        bar.inc(1);
+    }
+    Ok(())
+}
