@@ -13,6 +13,12 @@ use actix_web::{Error, HttpRequest};
 const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
      script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// Our CSP for pages whose forms end at Stripe (Checkout, the billing portal): the browser
+/// must be allowed to follow the redirect to those origins.
+pub fn csp_allowing_forms_to(origins: &[String]) -> String {
+    DEFAULT_CSP.replace("form-action 'self'", &format!("form-action 'self' {}", origins.join(" ")))
+}
+
 /// Adds the security headers every response carries, unless the handler set its own: a
 /// response that sets a CSP with `frame-ancestors` wants to be framed, so it gets no
 /// `X-Frame-Options`.

@@ -55,6 +55,8 @@ pub struct AppState {
     pub syncer: Option<Arc<Syncer>>,
     /// Wakes the Stripe event worker after a webhook was stored here.
     pub stripe_wake: Arc<Notify>,
+    /// The CSP of pages whose forms redirect to Stripe.
+    pub payment_csp: String,
     /// Turns true when the process is stopping; long-lived responses end on it.
     pub stopping: watch::Receiver<bool>,
 }
@@ -87,8 +89,7 @@ impl Application {
             .reload(&db)
             .await
             .context("loading campaign progress")?;
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = listen(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let (stop, stopping) = watch::channel(false);
         let registry = prometheus::Registry::new();
@@ -112,7 +113,14 @@ impl Application {
                 outbox: outbox_wake.clone(),
             })
         });
+        let mut stripe_origins = vec!["https://checkout.stripe.com".to_owned(), "https://billing.stripe.com".to_owned()];
+        // A proxy or test server named by STRIPE_API_BASE serves its pages from its own origin.
+        if settings.stripe_api_base.host_str() != Some("api.stripe.com") {
+            stripe_origins.push(settings.stripe_api_base.origin().ascii_serialization());
+        }
+        let payment_csp = http::csp_allowing_forms_to(&stripe_origins);
         let state = web::Data::new(AppState {
+            payment_csp,
             stripe,
             syncer,
             stripe_wake: Arc::default(),
@@ -362,6 +370,15 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Binds with a deep accept queue: after a restart every open widget's event stream
+/// reconnects at once, and the OS default of 128 would drop most of them for a second.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)?.into_std()
+}
+
 fn build_server(
     listener: TcpListener,
     state: web::Data<AppState>,
@@ -396,6 +413,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(widget::configure)
         .configure(newsletters::routes::configure)
         .configure(members::join::configure)
+        .configure(members::account::configure)
         .configure(admin::configure);
 }
 

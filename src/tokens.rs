@@ -19,6 +19,17 @@ pub enum Purpose {
     Unsubscribe,
     /// Opens a reader's newsletter preferences.
     Manage,
+    /// Signs a member in to their account; single use, 15 minutes.
+    SignIn,
+}
+
+/// Whose a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A newsletter reader.
+    Subscriber(i32),
+    /// A member (account sign-in).
+    Member(i32),
 }
 
 impl Purpose {
@@ -27,6 +38,7 @@ impl Purpose {
             Purpose::Confirm => "confirm",
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::Manage => "manage",
+            Purpose::SignIn => "sign_in",
         }
     }
 }
@@ -39,6 +51,8 @@ pub struct Token {
     pub id: i32,
     /// The reader it belongs to.
     pub subscriber_id: Option<i32>,
+    /// The member it belongs to.
+    pub member_id: Option<i32>,
     /// JSON the issuer attached (e.g. newsletter ids).
     pub payload: String,
     /// When it stops working.
@@ -58,7 +72,15 @@ pub enum Rejected {
     Used,
 }
 
-fn hash(raw: &str) -> String {
+/// 256 random bits, base64url: the secret of a token or a session cookie.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a token (also for keys that must not reveal it).
+pub fn hash_of(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))
 }
 
@@ -66,18 +88,23 @@ fn hash(raw: &str) -> String {
 pub fn issue(
     conn: &mut DbConnection,
     purpose: Purpose,
-    subscriber_id: i32,
+    owner: Owner,
     payload: &str,
     expires_at: Option<NaiveDateTime>,
 ) -> QueryResult<String> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let raw = random_secret();
     diesel::insert_into(tokens::table)
         .values((
-            tokens::token_hash.eq(hash(&raw)),
+            tokens::token_hash.eq(hash_of(&raw)),
             tokens::purpose.eq(purpose.as_str()),
-            tokens::subscriber_id.eq(subscriber_id),
+            tokens::subscriber_id.eq(match owner {
+                Owner::Subscriber(id) => Some(id),
+                Owner::Member(_) => None,
+            }),
+            tokens::member_id.eq(match owner {
+                Owner::Member(id) => Some(id),
+                Owner::Subscriber(_) => None,
+            }),
             tokens::payload.eq(payload),
             tokens::expires_at.eq(expires_at),
         ))
@@ -101,7 +128,7 @@ pub fn check(
         return Ok(Err(Rejected::Invalid));
     }
     let token = tokens::table
-        .filter(tokens::token_hash.eq(hash(raw)))
+        .filter(tokens::token_hash.eq(hash_of(raw)))
         .filter(tokens::purpose.eq(purpose.as_str()))
         .select(Token::as_select())
         .first(conn)
@@ -139,19 +166,17 @@ pub fn consume(
     })
 }
 
-/// How many tokens of `purpose` a reader was sent since `since` (the per-address limit).
-pub fn issued_since(
-    conn: &mut DbConnection,
-    purpose: Purpose,
-    subscriber_id: i32,
-    since: NaiveDateTime,
-) -> QueryResult<i64> {
-    tokens::table
-        .filter(tokens::subscriber_id.eq(subscriber_id))
+/// How many tokens of `purpose` were issued to `owner` since `since` (per-address limits).
+pub fn issued_since(conn: &mut DbConnection, purpose: Purpose, owner: Owner, since: NaiveDateTime) -> QueryResult<i64> {
+    let query = tokens::table
         .filter(tokens::purpose.eq(purpose.as_str()))
         .filter(tokens::created_at.ge(since))
-        .count()
-        .get_result(conn)
+        .into_boxed();
+    let query = match owner {
+        Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
+        Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
+    };
+    query.count().get_result(conn)
 }
 
 /// How many tokens of `purpose` a reader was ever sent.

@@ -4,6 +4,7 @@
 //! ([`progress::refresh`]), so the count moves exactly when the rows do, and a rolled-back
 //! change moves nothing.
 
+pub mod account;
 pub mod export;
 pub mod import;
 pub mod join;

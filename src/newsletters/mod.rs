@@ -18,7 +18,7 @@ use crate::email::templates::{
 };
 use crate::email::{self, OutgoingEmail};
 use crate::i18n::Lang;
-use crate::tokens::{self, Purpose, Rejected};
+use crate::tokens::{self, Owner, Purpose, Rejected};
 
 /// Confirmation emails one address may be sent per day.
 pub const CONFIRMATIONS_PER_DAY: i64 = 3;
@@ -122,10 +122,7 @@ pub fn subscribe(
         .select(newsletter_subscriptions::newsletter_id)
         .load(conn)?;
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
-    let unsubscribe = tokens::issue(
-        conn,
-        Purpose::Unsubscribe,
-        subscriber,
+    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, Owner::Subscriber(subscriber),
         &ids_payload(&ids),
         None,
     )?;
@@ -134,7 +131,7 @@ pub fn subscribe(
     if pending.is_empty() {
         // One "already subscribed" email a day at most, whatever the form is sent.
         let key = format!("already:{subscriber}:{}", now.date());
-        let manage = tokens::issue(conn, Purpose::Manage, subscriber, "{}", None)?;
+        let manage = tokens::issue(conn, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
         let message = AlreadySubscribed {
             lang,
             newsletters: names,
@@ -145,15 +142,12 @@ pub fn subscribe(
         return Ok(Subscribed::AlreadyConfirmed);
     }
     let sent_today =
-        tokens::issued_since(conn, Purpose::Confirm, subscriber, now - Duration::days(1))?;
+        tokens::issued_since(conn, Purpose::Confirm, Owner::Subscriber(subscriber), now - Duration::days(1))?;
     if sent_today >= CONFIRMATIONS_PER_DAY {
         return Ok(Subscribed::Throttled);
     }
     let sent_ever = tokens::issued(conn, Purpose::Confirm, subscriber)?;
-    let confirm = tokens::issue(
-        conn,
-        Purpose::Confirm,
-        subscriber,
+    let confirm = tokens::issue(conn, Purpose::Confirm, Owner::Subscriber(subscriber),
         &ids_payload(&pending),
         Some(now + CONFIRM_TTL),
     )?;
@@ -229,11 +223,8 @@ pub fn confirm(
         .select((subscribers::email, subscribers::locale))
         .first(conn)?;
     let names = names_of(conn, &ids)?;
-    let manage = tokens::issue(conn, Purpose::Manage, subscriber, "{}", None)?;
-    let unsubscribe = tokens::issue(
-        conn,
-        Purpose::Unsubscribe,
-        subscriber,
+    let manage = tokens::issue(conn, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
+    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, Owner::Subscriber(subscriber),
         &ids_payload(&ids),
         None,
     )?;

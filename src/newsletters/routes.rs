@@ -35,25 +35,27 @@ struct IndexPage {
     newsletters: Vec<Newsletter>,
 }
 
+/// A page with a message (and a list): shared by the reader-facing flows.
 #[derive(Template)]
 #[template(path = "newsletters/message.html")]
-struct MessagePage {
-    lang: Lang,
-    title: String,
-    body: String,
-    items: Vec<String>,
+pub(crate) struct MessagePage {
+    pub lang: Lang,
+    pub title: String,
+    pub body: String,
+    pub items: Vec<String>,
 }
 
+/// A page with one button that POSTs (links in emails land here: a GET changes nothing).
 #[derive(Template)]
 #[template(path = "newsletters/action.html")]
-struct ActionPage {
-    lang: Lang,
-    title: String,
-    body: String,
-    items: Vec<String>,
-    action: String,
-    token: Option<String>,
-    button: String,
+pub(crate) struct ActionPage {
+    pub lang: Lang,
+    pub title: String,
+    pub body: String,
+    pub items: Vec<String>,
+    pub action: String,
+    pub token: Option<String>,
+    pub button: String,
 }
 
 #[derive(Template)]
@@ -66,7 +68,7 @@ struct ManagePage {
     saved: bool,
 }
 
-fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+pub(crate) fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     let body = page.render().map_err(AppError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -50,17 +50,30 @@ fn connect(db: &TestDatabase) -> Db {
     Db::connect(&DatabaseUrl::parse(&db.url).unwrap()).unwrap()
 }
 
+type StoredMember = (
+    i32,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+type StoredMembership = (
+    (i32, i32, i32, Option<i32>, String, i64, String, String),
+    (
+        bool,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    ),
+);
+
 /// Every row the import may touch, as text, to show that a run changed nothing.
 fn snapshot(db: &Db) -> String {
     let conn = &mut *db.get().unwrap();
-    let members: Vec<(
-        i32,
-        String,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-        NaiveDateTime,
-    )> = members::table
+    let members: Vec<StoredMember> = members::table
         .order(members::id)
         .select((
             members::id,
@@ -94,17 +107,7 @@ fn snapshot(db: &Db) -> String {
                 memberships::updated_at,
             ),
         ))
-        .load::<(
-            (i32, i32, i32, Option<i32>, String, i64, String, String),
-            (
-                bool,
-                Option<NaiveDateTime>,
-                Option<String>,
-                Option<NaiveDateTime>,
-                Option<NaiveDateTime>,
-                NaiveDateTime,
-            ),
-        )>(conn)
+        .load::<StoredMembership>(conn)
         .unwrap();
     let campaigns: Vec<(String, i64, i64)> = campaigns::table
         .order(campaigns::id)

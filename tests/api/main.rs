@@ -4,6 +4,7 @@ mod support;
 mod helpers;
 
 mod admin_auth;
+mod account;
 mod cli;
 mod health;
 mod import_export;

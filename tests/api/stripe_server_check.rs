@@ -26,6 +26,8 @@ use stripe_checkout::{
 };
 use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{CreateCustomer, RetrieveCustomer, RetrieveCustomerReturned};
+use stripe_core::dispute::RetrieveDispute;
+use stripe_core::payment_intent::RetrievePaymentIntent;
 use stripe_shared::{ApiErrorsCode, ApiErrorsType, DisputeStatus, PaymentIntentStatus};
 use stripe_types::Expandable;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -126,22 +128,6 @@ fn check_events_parse(server: &StripeServer) {
         };
         parsed.unwrap_or_else(|e| panic!("{kind} object does not parse: {e}"));
     }
-}
-
-/// GETs a payment intent or dispute through the real client. The crate does not enable
-/// async-stripe-core's `payment_intent`/`dispute` request features, so a retrieve request of
-/// an enabled type is re-pointed at the path: the response still goes through async-stripe's
-/// own deserializer.
-macro_rules! retrieve_as {
-    ($client:expr, $path:expr, $ty:ty) => {{
-        let mut request = RetrieveCharge::new("ch_placeholder").build();
-        request.path = $path;
-        request
-            .customize::<$ty>()
-            .send($client)
-            .await
-            .expect(stringify!($ty))
-    }};
 }
 
 fn id_of<T: stripe_types::Object>(expandable: &Expandable<T>) -> String {
@@ -402,8 +388,10 @@ async fn paying_a_subscription_checkout() {
     assert_eq!((charge.amount, charge.amount_refunded), (500, 0));
     assert!(charge.paid && !charge.refunded && !charge.disputed);
 
-    let path = format!("/payment_intents/{}", paid.payment_intent);
-    let intent = retrieve_as!(&client, path, stripe_shared::PaymentIntent);
+    let intent = RetrievePaymentIntent::new(paid.payment_intent.as_str())
+        .send(&client)
+        .await
+        .expect("payment intent");
     assert_eq!(intent.status, PaymentIntentStatus::Succeeded);
     assert_eq!(
         intent.latest_charge.as_ref().map(id_of),
@@ -435,8 +423,10 @@ async fn paying_a_donation_checkout() {
         session.payment_intent.as_ref().map(id_of),
         Some(paid.payment_intent.clone())
     );
-    let path = format!("/payment_intents/{}", paid.payment_intent);
-    let intent = retrieve_as!(&client, path, stripe_shared::PaymentIntent);
+    let intent = RetrievePaymentIntent::new(paid.payment_intent.as_str())
+        .send(&client)
+        .await
+        .expect("payment intent");
     assert_eq!(intent.metadata["memberdrive_campaign"], "members");
     assert_eq!(intent.description.as_deref(), Some("Donation"));
     let charge = RetrieveCharge::new(paid.charge.as_str())
@@ -480,8 +470,10 @@ async fn a_failed_first_payment_and_its_retry() {
         .unwrap();
     assert!(!charge.paid);
     assert_eq!(charge.failure_code.as_deref(), Some("card_declined"));
-    let path = format!("/payment_intents/{}", failed.payment_intent);
-    let intent = retrieve_as!(&client, path, stripe_shared::PaymentIntent);
+    let intent = RetrievePaymentIntent::new(failed.payment_intent.as_str())
+        .send(&client)
+        .await
+        .expect("payment intent");
     assert_eq!(intent.status, PaymentIntentStatus::RequiresPaymentMethod);
     let error = intent.last_payment_error.expect("decline recorded");
     assert_eq!(error.code, Some(ApiErrorsCode::CardDeclined));
@@ -672,11 +664,10 @@ async fn refunds_and_disputes() {
             .unwrap()
             .to_owned();
         assert!(dispute_id.starts_with("dp_"));
-        let dispute = retrieve_as!(
-            &client,
-            format!("/disputes/{dispute_id}"),
-            stripe_shared::Dispute
-        );
+        let dispute = RetrieveDispute::new(dispute_id.as_str())
+            .send(&client)
+            .await
+            .expect("dispute");
         let expected = if lost {
             DisputeStatus::Lost
         } else {

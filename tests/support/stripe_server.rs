@@ -1560,21 +1560,26 @@ impl Params<'_> {
         self.0.iter().any(|(k, _)| k.starts_with(prefix))
     }
 
-    /// A hash parameter such as `metadata[...]`, as a JSON object of strings.
-    fn hash(&self, name: &str) -> Result<Value, ApiError> {
+    /// A metadata hash (`metadata[key]=value`, or nested like `subscription_data[metadata]`)
+    /// as a JSON object of strings, with Stripe's limits. An empty value means "no such key".
+    fn metadata(&self, name: &str) -> Result<Value, ApiError> {
         let prefix = format!("{name}[");
         let mut map = Map::new();
         for (key, value) in self.0 {
             let Some(inner) = key.strip_prefix(&prefix).and_then(|k| k.strip_suffix(']')) else {
                 continue;
             };
-            if name.ends_with("metadata") && (inner.len() > 40 || value.chars().count() > 500) {
+            if inner.chars().count() > 40 || value.chars().count() > 500 {
                 return Err(invalid(
                     Some(key),
                     "Metadata keys can be at most 40 characters and values at most 500 characters.",
                 ));
             }
-            map.insert(inner.to_owned(), Value::String(value.clone()));
+            if value.is_empty() {
+                map.remove(inner);
+            } else {
+                map.insert(inner.to_owned(), Value::String(value.clone()));
+            }
         }
         if map.len() > 50 {
             return Err(invalid(Some(name), "Metadata can have at most 50 keys."));
@@ -1685,7 +1690,7 @@ impl Shared {
         };
         let body = match (request.method.as_str(), segments) {
             ("POST", ["customers"]) => {
-                let metadata = form.hash("metadata")?;
+                let metadata = form.metadata("metadata")?;
                 let id = state.new_customer(form.get("email"), form.get("name"), metadata);
                 state.get(&id).clone()
             }
@@ -1845,7 +1850,7 @@ impl Shared {
                 "customer_creation": customer_creation,
                 "customer_details": null,
                 "client_reference_id": form.get("client_reference_id"),
-                "metadata": form.hash("metadata")?,
+                "metadata": form.metadata("metadata")?,
                 "amount_subtotal": amount,
                 "amount_total": amount,
                 "currency": line.currency,
@@ -1888,8 +1893,8 @@ impl Shared {
             id,
             CheckoutExtras {
                 line,
-                subscription_metadata: form.hash("subscription_data[metadata]")?,
-                payment_intent_metadata: form.hash("payment_intent_data[metadata]")?,
+                subscription_metadata: form.metadata("subscription_data[metadata]")?,
+                payment_intent_metadata: form.metadata("payment_intent_data[metadata]")?,
                 payment_intent_description: form
                     .get("payment_intent_data[description]")
                     .map(str::to_owned),

@@ -1,0 +1,372 @@
+//! Member self-service at `/account`: sign in with an emailed link (single use, 15 minutes,
+//! the same answer whether or not the address is a member), see the membership and next
+//! payment, manage newsletters, and open Stripe's billing portal.
+//!
+//! The session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` on https, path `/account`) names a
+//! row in `sessions` by its hash; every form carries the session's CSRF token and must come
+//! from our own pages.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::admin::session::{hash_token, same_origin};
+use crate::config::Settings;
+use crate::db::schema::{campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers};
+use crate::db::{self, DbConnection, DbError};
+use crate::domain::EmailAddress;
+use crate::email::templates::{EmailTemplate, Notice};
+use crate::email;
+use crate::error::AppError;
+use crate::http::client_ip;
+use crate::i18n::Lang;
+use crate::newsletters::routes::{ActionPage, MessagePage, html};
+use crate::startup::AppState;
+use crate::tokens::{self, Owner, Purpose, Rejected};
+
+/// The member session cookie.
+pub const COOKIE: &str = "memberdrive_member";
+/// Sign-in links work this long.
+pub const LINK_TTL: Duration = Duration::minutes(15);
+/// A member session ends after this long without a visit…
+pub const IDLE_TIMEOUT: Duration = Duration::days(7);
+/// …and this long after sign-in in any case.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(30);
+/// Sign-in links one address may be sent per hour.
+const LINKS_PER_HOUR: i64 = 5;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(account))
+        .route("/account/sign-in", web::post().to(request_link))
+        .route("/account/sign-in", web::get().to(link_page))
+        .route("/account/sign-in/confirm", web::post().to(sign_in))
+        .route("/account/billing", web::post().to(billing))
+        .route("/account/newsletters", web::post().to(manage_newsletters))
+        .route("/account/sign-out", web::post().to(sign_out));
+}
+
+#[derive(Template)]
+#[template(path = "account/sign_in.html")]
+struct SignInPage {
+    lang: Lang,
+    notice: Option<String>,
+}
+
+struct MembershipLine {
+    campaign: String,
+    status: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/status.html")]
+struct StatusPage {
+    lang: Lang,
+    notice: Option<String>,
+    email: String,
+    memberships: Vec<MembershipLine>,
+    newsletters: Vec<String>,
+    billing: bool,
+    csrf_token: String,
+}
+
+/// A signed-in member.
+struct MemberSession {
+    session_id: i32,
+    member_id: i32,
+    csrf_token: String,
+}
+
+fn cookie(value: String, settings: &Settings) -> Cookie<'static> {
+    Cookie::build(COOKIE, value)
+        .path("/account")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.base_url.scheme() == "https")
+        .finish()
+}
+
+/// The member session the request's cookie names, if it is still valid (touching it).
+async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSession>, AppError> {
+    let Some(raw) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let session = state
+        .db
+        .write(move |c| -> Result<Option<MemberSession>, DbError> {
+            let now = db::now();
+            let row: Option<(i32, Option<i32>, String)> = sessions::table
+                .filter(sessions::token_hash.eq(hash_token(&raw)))
+                .filter(sessions::member_id.is_not_null())
+                .filter(sessions::expires_at.gt(now))
+                .filter(sessions::last_seen_at.gt(now - IDLE_TIMEOUT))
+                .select((sessions::id, sessions::member_id, sessions::csrf_token))
+                .first(c)
+                .optional()?;
+            let Some((session_id, Some(member_id), csrf_token)) = row else { return Ok(None) };
+            diesel::update(sessions::table.find(session_id)).set(sessions::last_seen_at.eq(now)).execute(c)?;
+            Ok(Some(MemberSession { session_id, member_id, csrf_token }))
+        })
+        .await?;
+    Ok(session)
+}
+
+/// The session for a state-changing request: signed in, from our own page, with its token.
+async fn checked(req: &HttpRequest, state: &AppState, form: &[u8]) -> Result<MemberSession, AppError> {
+    let forbidden = || AppError::client(StatusCode::FORBIDDEN, "forbidden", "This form has expired. Please reload the page and try again.");
+    let session = current(req, state).await?.ok_or_else(|| AppError::client(StatusCode::UNAUTHORIZED, "signed_out", "Please sign in again."))?;
+    let token = url::form_urlencoded::parse(form).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    if !same_origin(req, &state.settings) || !bool::from(token.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
+        return Err(forbidden());
+    }
+    Ok(session)
+}
+
+#[derive(Deserialize)]
+struct AccountQuery {
+    lang: Option<String>,
+    already: Option<String>,
+    joined: Option<String>,
+}
+
+async fn account(req: HttpRequest, state: web::Data<AppState>, query: web::Query<AccountQuery>) -> Result<HttpResponse, AppError> {
+    let lang = query.lang.as_deref().map(Lang::from_code).unwrap_or_default();
+    let notice = if query.already.is_some() {
+        Some(lang.tr("acct-already"))
+    } else if query.joined.is_some() {
+        Some(lang.tr("acct-joined"))
+    } else {
+        None
+    };
+    let Some(session) = current(&req, &state).await? else {
+        return html(StatusCode::OK, &SignInPage { lang, notice });
+    };
+    let member_id = session.member_id;
+    let (email, customer, rows, subscribed) = state
+        .db
+        .read(move |c| {
+            let (email, customer): (String, Option<String>) =
+                members::table.find(member_id).select((members::email, members::stripe_customer_id)).first(c)?;
+            let rows: Vec<(String, String, bool, Option<NaiveDateTime>, i64, String, String)> = memberships::table
+                .inner_join(campaigns::table)
+                .filter(memberships::member_id.eq(member_id))
+                .order(memberships::created_at.desc())
+                .select((
+                    campaigns::title,
+                    memberships::status,
+                    memberships::cancel_at_period_end,
+                    memberships::current_period_end,
+                    memberships::amount,
+                    memberships::currency,
+                    memberships::billing_interval,
+                ))
+                .load(c)?;
+            let subscribed: Vec<String> = newsletter_subscriptions::table
+                .inner_join(subscribers::table)
+                .inner_join(newsletters::table)
+                .filter(subscribers::email.eq(&email))
+                .filter(newsletter_subscriptions::status.eq("confirmed"))
+                .select(newsletters::name)
+                .load(c)?;
+            Ok((email, customer, rows, subscribed))
+        })
+        .await?;
+    let memberships = rows
+        .into_iter()
+        .map(|(campaign, status, at_end, period_end, amount, currency, _interval)| {
+            let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
+            let detail = match (status.as_str(), at_end) {
+                ("active" | "trialing" | "past_due", true) => lang.t("acct-ends", &[("date", date.into())]),
+                ("active" | "trialing" | "past_due", false) if period_end.is_some() => {
+                    lang.t("acct-next-payment", &[("amount", lang.money(amount, &currency).into()), ("date", date.into())])
+                }
+                _ => String::new(),
+            };
+            MembershipLine { campaign, status: lang.tr(&format!("acct-status-{status}")), detail }
+        })
+        .collect();
+    let mut res = html(
+        StatusCode::OK,
+        &StatusPage {
+            lang,
+            notice,
+            email,
+            memberships,
+            newsletters: subscribed,
+            billing: customer.is_some() && state.stripe.is_some(),
+            csrf_token: session.csrf_token,
+        },
+    )?;
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?);
+    Ok(res)
+}
+
+/// Emails a sign-in link to a member; answers the same whatever the address.
+async fn request_link(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
+        && state.subscribe_limiter.check_key(&ip).is_err()
+    {
+        return Err(AppError::client(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts from your network. Please try again in a minute."));
+    }
+    let mut email = String::new();
+    let mut lang = Lang::En;
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match &*key {
+            "email" => email = value.into_owned(),
+            "lang" => lang = Lang::from_code(&value),
+            _ => {}
+        }
+    }
+    let email = EmailAddress::parse(&email).ok_or_else(|| AppError::client(StatusCode::BAD_REQUEST, "invalid_email", "Please enter a valid email address, like name@example.org."))?;
+    let settings = state.settings.clone();
+    state
+        .db
+        .write(move |c| -> Result<(), DbError> { Ok(queue_link(c, &settings, &email, lang, db::now())?) })
+        .await?;
+    state.outbox_wake.notify_one();
+    html(StatusCode::OK, &MessagePage { lang, title: lang.tr("acct-link-sent-title"), body: lang.tr("acct-link-sent-body"), items: Vec::new() })
+}
+
+fn queue_link(c: &mut DbConnection, settings: &Settings, email: &EmailAddress, lang: Lang, now: NaiveDateTime) -> QueryResult<()> {
+    let Some(member) = members::table.filter(members::email.eq(email.as_str())).select(members::id).first::<i32>(c).optional()? else {
+        return Ok(());
+    };
+    if tokens::issued_since(c, Purpose::SignIn, Owner::Member(member), now - Duration::hours(1))? >= LINKS_PER_HOUR {
+        return Ok(());
+    }
+    let raw = tokens::issue(c, Purpose::SignIn, Owner::Member(member), "{}", Some(now + LINK_TTL))?;
+    let url = settings.public_url(&format!("/account/sign-in?token={raw}&lang={}", lang.code()));
+    let notice = Notice::sign_in_link(lang, &url);
+    let key = format!("sign_in:{member}:{}", &tokens::hash_of(&raw)[..16]);
+    email::queue(c, &key, &notice.render_email(email.as_str()).expect("notice renders")).map(drop)
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    token: Option<String>,
+    lang: Option<String>,
+}
+
+/// The page a sign-in link opens: a button; nothing happens until it is pressed.
+async fn link_page(state: web::Data<AppState>, query: web::Query<LinkQuery>) -> Result<HttpResponse, AppError> {
+    let lang = query.lang.as_deref().map(Lang::from_code).unwrap_or_default();
+    let token = query.token.clone().unwrap_or_default();
+    let raw = token.clone();
+    match state.db.read(move |c| tokens::check(c, Purpose::SignIn, &raw, db::now())).await? {
+        Ok(_) => html(
+            StatusCode::OK,
+            &ActionPage {
+                lang,
+                title: lang.tr("acct-link-title"),
+                body: lang.tr("acct-link-body"),
+                items: Vec::new(),
+                action: "/account/sign-in/confirm".into(),
+                token: Some(token),
+                button: lang.tr("acct-link-button"),
+            },
+        ),
+        Err(why) => link_rejected(lang, why),
+    }
+}
+
+fn link_rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
+    let (status, body) = match why {
+        Rejected::Invalid => (StatusCode::BAD_REQUEST, "nl-link-invalid"),
+        Rejected::Expired | Rejected::Used => (StatusCode::GONE, "nl-link-expired"),
+    };
+    html(status, &MessagePage { lang, title: lang.tr("acct-link-title"), body: lang.tr(body), items: Vec::new() })
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    token: String,
+}
+
+/// Uses a sign-in link: a new session (a new id every time), then the account page.
+async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, AppError> {
+    // Another site must not sign a visitor in to an account of its choosing.
+    if !same_origin(&req, &state.settings) {
+        return Err(AppError::client(StatusCode::FORBIDDEN, "forbidden", "Please use the link from your email."));
+    }
+    let raw = form.into_inner().token;
+    let outcome = state
+        .db
+        .write(move |c| -> Result<Result<String, Rejected>, DbError> {
+            let now = db::now();
+            let token = match tokens::consume(c, Purpose::SignIn, &raw, now)? {
+                Ok(token) => token,
+                Err(why) => return Ok(Err(why)),
+            };
+            let Some(member) = token.member_id else { return Ok(Err(Rejected::Invalid)) };
+            let secret = tokens::random_secret();
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::token_hash.eq(hash_token(&secret)),
+                    sessions::member_id.eq(member),
+                    sessions::csrf_token.eq(tokens::random_secret()),
+                    sessions::created_at.eq(now),
+                    sessions::last_seen_at.eq(now),
+                    sessions::expires_at.eq(now + ABSOLUTE_TIMEOUT),
+                ))
+                .execute(c)?;
+            Ok(Ok(secret))
+        })
+        .await?;
+    match outcome {
+        Ok(secret) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/account"))
+            .cookie(cookie(secret, &state.settings))
+            .finish()),
+        Err(why) => link_rejected(Lang::En, why),
+    }
+}
+
+/// Opens Stripe's billing portal for the member's customer.
+async fn billing(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let session = checked(&req, &state, &body).await?;
+    let stripe = state.stripe.clone().ok_or_else(|| AppError::client(StatusCode::SERVICE_UNAVAILABLE, "payments_not_configured", "Paid membership is not configured."))?;
+    let member = session.member_id;
+    let customer: Option<String> = state.db.read(move |c| members::table.find(member).select(members::stripe_customer_id).first(c)).await?;
+    let customer = customer.ok_or_else(|| AppError::client(StatusCode::NOT_FOUND, "no_billing", "There is no payment to manage yet."))?;
+    let url = stripe.billing_portal(&customer, &state.settings.public_url("/account")).await.map_err(AppError::internal)?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, url)).finish())
+}
+
+/// Opens the newsletter preference page for the member's address.
+async fn manage_newsletters(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let session = checked(&req, &state, &body).await?;
+    let member = session.member_id;
+    let url = state
+        .db
+        .write(move |c| -> Result<String, DbError> {
+            let (email, locale): (String, String) = members::table.find(member).select((members::email, members::locale)).first(c)?;
+            let subscriber = match subscribers::table.filter(subscribers::email.eq(&email)).select(subscribers::id).first::<i32>(c).optional()? {
+                Some(id) => id,
+                None => {
+                    diesel::insert_into(subscribers::table).values((subscribers::email.eq(&email), subscribers::locale.eq(&locale))).execute(c)?;
+                    subscribers::table.filter(subscribers::email.eq(&email)).select(subscribers::id).first(c)?
+                }
+            };
+            let raw = tokens::issue(c, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
+            Ok(format!("/newsletters/manage?token={raw}"))
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, url)).finish())
+}
+
+/// Ends the session on the server and forgets the cookie.
+async fn sign_out(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let session = checked(&req, &state, &body).await?;
+    let id = session.session_id;
+    state.db.write(move |c| -> Result<usize, DbError> { Ok(diesel::delete(sessions::table.find(id)).execute(c)?) }).await?;
+    let mut gone = cookie(String::new(), &state.settings);
+    gone.make_removal();
+    let lang = Lang::En;
+    let mut res = html(StatusCode::OK, &MessagePage { lang, title: lang.tr("acct-title"), body: lang.tr("acct-signed-out"), items: Vec::new() })?;
+    res.add_cookie(&gone).map_err(AppError::internal)?;
+    Ok(res)
+}
