@@ -6,29 +6,37 @@ use diesel::prelude::*;
 use memberdrive::db::schema::{sessions, tokens};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app_with};
+use crate::helpers::{Backend, TestApp, spawn_app_with_stripe};
 use crate::support::browser::Browser;
 use crate::support::stripe_server::{Delivery, StripeServer};
 
-both_backends!(sign_in_links_answer_the_same_and_work_once, a_member_signs_in_sees_their_membership_and_opens_billing);
+both_backends!(
+    sign_in_links_answer_the_same_and_work_once,
+    a_member_signs_in_sees_their_membership_and_opens_billing
+);
 
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn member_app(backend: Backend) -> (TestApp, StripeServer) {
-    let stripe = StripeServer::start().await;
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
-            ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
-            ("STRIPE_API_BASE", &stripe.url()),
-        ],
-    )
-    .await;
-    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
-    let res = app.post_form("/join", &[("email", "member@news.example"), ("tier", "sustainer"), ("interval", "month")]).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    let res = app
+        .post_form(
+            "/join",
+            &[
+                ("email", "member@news.example"),
+                ("tier", "sustainer"),
+                ("interval", "month"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let session = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let session = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     stripe.pay_checkout(&session);
     stripe.deliver(Delivery::InOrder).await;
     app.wait_for_count("members", 1, WAIT).await;
@@ -41,16 +49,29 @@ fn sign_in_link(app: &TestApp, n: usize) -> String {
     let mail = &app.smtp.messages()[n];
     assert_eq!(mail.decoded_header("Subject").unwrap(), "Your sign-in link");
     let text = mail.text_part();
-    let start = text.find(&format!("{}/account/sign-in?token=", app.base_url)).expect("a sign-in link to the base URL");
+    let start = text
+        .find(&format!("{}/account/sign-in?token=", app.base_url))
+        .expect("a sign-in link to the base URL");
     text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
     let (app, _stripe) = member_app(backend).await;
-    let member = app.post_form("/account/sign-in", &[("email", "member@news.example")]).await;
-    let stranger = app.post_form("/account/sign-in", &[("email", "stranger@news.example")]).await;
-    assert_eq!((member.status().as_u16(), stranger.status().as_u16()), (200, 200));
-    assert_eq!(member.text().await.unwrap(), stranger.text().await.unwrap(), "no address enumeration");
+    let member = app
+        .post_form("/account/sign-in", &[("email", "member@news.example")])
+        .await;
+    let stranger = app
+        .post_form("/account/sign-in", &[("email", "stranger@news.example")])
+        .await;
+    assert_eq!(
+        (member.status().as_u16(), stranger.status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(
+        member.text().await.unwrap(),
+        stranger.text().await.unwrap(),
+        "no address enumeration"
+    );
     app.smtp.wait_for_messages(3, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.smtp.messages().len(), 3, "only the member gets a link");
@@ -59,58 +80,162 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
 
     // A GET (a mail scanner) shows a button and uses nothing.
     assert_eq!(app.get(path).await.status(), 200);
-    let used: i64 = app.db.read(|c| tokens::table.filter(tokens::used_at.is_not_null()).count().get_result(c)).await.unwrap();
+    let used: i64 = app
+        .db
+        .read(|c| {
+            tokens::table
+                .filter(tokens::used_at.is_not_null())
+                .count()
+                .get_result(c)
+        })
+        .await
+        .unwrap();
     assert_eq!(used, 0);
-    let token = url::Url::parse(&link).unwrap().query_pairs().find(|(k, _)| k == "token").unwrap().1.into_owned();
-    let first = app.post_form("/account/sign-in/confirm", &[("token", &token)]).await;
+    let token = url::Url::parse(&link)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned();
+    let first = app
+        .post_form("/account/sign-in/confirm", &[("token", &token)])
+        .await;
     assert_eq!(first.status(), 303);
     let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/account"] {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
     }
-    let again = app.post_form("/account/sign-in/confirm", &[("token", &token)]).await;
+    let again = app
+        .post_form("/account/sign-in/confirm", &[("token", &token)])
+        .await;
     assert_eq!(again.status(), 410, "a link works once");
     // Expired: 15 minutes.
-    app.post_form("/account/sign-in", &[("email", "member@news.example")]).await;
+    app.post_form("/account/sign-in", &[("email", "member@news.example")])
+        .await;
     app.smtp.wait_for_messages(4, WAIT).await;
     let late = sign_in_link(&app, 3);
     app.db
         .write(|c| -> Result<usize, memberdrive::db::DbError> {
             let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(16);
-            Ok(diesel::update(tokens::table.filter(tokens::purpose.eq("sign_in")).filter(tokens::used_at.is_null())).set(tokens::expires_at.eq(past)).execute(c)?)
+            Ok(diesel::update(
+                tokens::table
+                    .filter(tokens::purpose.eq("sign_in"))
+                    .filter(tokens::used_at.is_null()),
+            )
+            .set(tokens::expires_at.eq(past))
+            .execute(c)?)
         })
         .await
         .unwrap();
-    let token = url::Url::parse(&late).unwrap().query_pairs().find(|(k, _)| k == "token").unwrap().1.into_owned();
-    assert_eq!(app.post_form("/account/sign-in/confirm", &[("token", &token)]).await.status(), 410);
-    let n: i64 = app.db.read(|c| sessions::table.count().get_result(c)).await.unwrap();
+    let token = url::Url::parse(&late)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(
+        app.post_form("/account/sign-in/confirm", &[("token", &token)])
+            .await
+            .status(),
+        410
+    );
+    let n: i64 = app
+        .db
+        .read(|c| sessions::table.count().get_result(c))
+        .await
+        .unwrap();
     assert_eq!(n, 1, "only the first use opened a session");
 }
 
 async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Backend) {
     let (app, stripe) = member_app(backend).await;
     let browser = Browser::start(390, 844).await;
-    browser.client.goto(&format!("{}/account", app.address)).await.unwrap();
-    browser.client.find(fantoccini::Locator::Css("#email")).await.unwrap().send_keys("member@news.example").await.unwrap();
-    browser.client.find(fantoccini::Locator::Css("form button")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/account", app.address))
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys("member@news.example")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(fantoccini::Locator::Css("form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     app.smtp.wait_for_messages(3, WAIT).await;
     let link = sign_in_link(&app, 2);
     browser.client.goto(&link).await.unwrap();
-    browser.client.find(fantoccini::Locator::Css("form button")).await.unwrap().click().await.unwrap();
-    let page = browser.wait_for("return document.querySelector('.memberships') ? document.body.innerText : null;", WAIT).await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = browser
+        .wait_for(
+            "return document.querySelector('.memberships') ? document.body.innerText : null;",
+            WAIT,
+        )
+        .await;
     let text = page.as_str().unwrap();
-    assert!(text.contains("Help us reach 20,000 members") && text.contains("Active"), "{text}");
+    assert!(
+        text.contains("Help us reach 20,000 members") && text.contains("Active"),
+        "{text}"
+    );
     assert!(text.contains("Next payment: €10 on"), "{text}");
-    browser.screenshot(&format!("account-{backend:?}").to_lowercase()).await;
+    browser
+        .screenshot(&format!("account-{backend:?}").to_lowercase())
+        .await;
 
     // CSRF: the same form without its token is refused.
-    let forged = app.post_form("/account/billing", &[("csrf_token", "nope")]).await;
+    let forged = app
+        .post_form("/account/billing", &[("csrf_token", "nope")])
+        .await;
     assert!(matches!(forged.status().as_u16(), 401 | 403));
 
-    browser.client.find(fantoccini::Locator::Css("form[action='/account/billing'] button")).await.unwrap().click().await.unwrap();
-    let url = browser.wait_for("return location.href.includes('/portal/') ? location.href : null;", WAIT).await;
-    assert!(url.as_str().unwrap().starts_with(&format!("{}portal/", stripe.url())), "{url}");
-    let portal = stripe.requests().into_iter().find(|r| r.path == "/v1/billing_portal/sessions").expect("a portal session");
-    assert_eq!(portal.param("return_url"), Some(format!("{}/account", app.base_url).as_str()));
+    browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "form[action='/account/billing'] button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = browser
+        .wait_for(
+            "return location.href.includes('/portal/') ? location.href : null;",
+            WAIT,
+        )
+        .await;
+    assert!(
+        url.as_str()
+            .unwrap()
+            .starts_with(&format!("{}portal/", stripe.url())),
+        "{url}"
+    );
+    let portal = stripe
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/billing_portal/sessions")
+        .expect("a portal session");
+    assert_eq!(
+        portal.param("return_url"),
+        Some(format!("{}/account", app.base_url).as_str())
+    );
     browser.close().await;
 }

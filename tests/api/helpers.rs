@@ -252,3 +252,23 @@ impl TestApp {
         }
     }
 }
+
+/// An application configured for Stripe against a fresh Stripe test server that sends its
+/// webhooks to it.
+pub async fn spawn_app_with_stripe(
+    backend: Backend,
+) -> (TestApp, crate::support::stripe_server::StripeServer) {
+    use crate::support::stripe_server::StripeServer;
+    let stripe = StripeServer::start().await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
+            ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
+            ("STRIPE_API_BASE", &stripe.url()),
+        ],
+    )
+    .await;
+    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
+    (app, stripe)
+}

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use memberdrive::db::schema::{jobs, members, memberships, payments, signups, stripe_events};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, spawn_app_with_stripe};
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, Paid, StripeServer};
 
@@ -22,24 +22,10 @@ both_backends!(
     reconcile_repairs_dropped_webhooks,
     without_stripe_the_join_page_says_so,
     a_member_in_good_standing_is_sent_to_their_account,
+    yearly_members_are_reminded_once_a_week_before_renewal,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
-
-async fn spawn_with_stripe(backend: Backend) -> (TestApp, StripeServer) {
-    let stripe = StripeServer::start().await;
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
-            ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
-            ("STRIPE_API_BASE", &stripe.url()),
-        ],
-    )
-    .await;
-    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
-    (app, stripe)
-}
 
 /// Joins through the form; returns the Checkout Session id the app redirected to.
 async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
@@ -118,7 +104,7 @@ fn subjects(mails: &[ReceivedMail], to: &str) -> Vec<String> {
 }
 
 async fn joining_pays_activates_and_emails_once(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let session = join_monthly(&app, &stripe, "Reader@News.Example").await;
     let sent = stripe.checkout_session(&session);
     assert_eq!(sent["mode"], "subscription");
@@ -207,7 +193,7 @@ async fn joining_pays_activates_and_emails_once(backend: Backend) {
 }
 
 async fn bad_join_input_gets_a_clear_error_and_no_stripe_call(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     type Form<'a> = &'a [(&'a str, &'a str)];
     let cases: [(Form, &str); 11] = [
         (
@@ -435,7 +421,7 @@ async fn spawn_app_with_secrets(backend: Backend, secrets: &str) -> (TestApp, St
 }
 
 async fn every_event_delivered_three_times_has_one_effect(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let session = join_monthly(&app, &stripe, "reader@news.example").await;
     let paid = stripe.pay_checkout(&session);
     let sub = paid.subscription.unwrap();
@@ -544,7 +530,7 @@ async fn lifecycle(
 }
 
 async fn lifecycles_end_in_stripe_state_whatever_the_order(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let scenarios = [
         "paid",
         "fails-then-succeeds",
@@ -579,7 +565,7 @@ async fn lifecycles_end_in_stripe_state_whatever_the_order(backend: Backend) {
 }
 
 async fn subscriptions_of_other_products_never_become_members(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let sub = stripe.foreign_subscription();
     stripe.deliver(Delivery::InOrder).await;
     settle(&app).await;
@@ -629,7 +615,7 @@ async fn reconcile(app: &TestApp, stripe: &StripeServer, apply: bool) -> String 
 }
 
 async fn reconcile_repairs_dropped_webhooks(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let mut subs = Vec::new();
     for n in 0..6 {
         let session = join_monthly(&app, &stripe, &format!("r{n}@news.example")).await;
@@ -703,7 +689,7 @@ async fn without_stripe_the_join_page_says_so(backend: Backend) {
 }
 
 async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
-    let (app, stripe) = spawn_with_stripe(backend).await;
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
     let session = join_monthly(&app, &stripe, "reader@news.example").await;
     stripe.pay_checkout(&session);
     stripe.deliver(Delivery::InOrder).await;
@@ -734,5 +720,68 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
         stripe.objects_created("customer"),
         1,
         "one Stripe customer per member"
+    );
+}
+
+async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
+    use memberdrive::db::DbError;
+    use memberdrive::domain::EmailAddress;
+    use memberdrive::members::{Member, SubscriptionState, apply_subscription};
+
+    let app = spawn_app(backend).await;
+    app.db
+        .write(|c| -> Result<(), DbError> {
+            let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
+                .unwrap()
+                .id;
+            for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
+                let member = Member::find_or_create(
+                    c,
+                    &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
+                    "en",
+                )?;
+                apply_subscription(
+                    c,
+                    &SubscriptionState {
+                        stripe_subscription_id: format!("sub_y{n}"),
+                        member_id: member.id,
+                        campaign_id: campaign,
+                        tier_id: None,
+                        interval: interval.into(),
+                        amount: 5000,
+                        currency: "eur".into(),
+                        status: "active".into(),
+                        cancel_at_period_end: false,
+                        current_period_end: Some(
+                            chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
+                        ),
+                        ref_url: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // The reminder task runs when an instance starts, then hourly; two more instances start.
+    let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
+    let mails = second.smtp.wait_for_messages(1, WAIT).await;
+    let third = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(mails[0].to, ["y1@news.example"]);
+    assert_eq!(
+        mails[0].decoded_header("Subject").unwrap(),
+        "Your yearly membership renews soon"
+    );
+    assert!(
+        mails[0].text_part().contains("€50"),
+        "{}",
+        mails[0].text_part()
+    );
+    let total =
+        second.smtp.messages().len() + third.smtp.messages().len() + app.smtp.messages().len();
+    assert_eq!(
+        total, 1,
+        "one reminder per renewal, however many instances look"
     );
 }
