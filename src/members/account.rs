@@ -17,11 +17,13 @@ use subtle::ConstantTimeEq;
 
 use crate::admin::session::{hash_token, same_origin};
 use crate::config::Settings;
-use crate::db::schema::{campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers};
+use crate::db::schema::{
+    campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers,
+};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::EmailAddress;
-use crate::email::templates::{EmailTemplate, Notice};
 use crate::email;
+use crate::email::templates::{EmailTemplate, Notice};
 use crate::error::AppError;
 use crate::http::client_ip;
 use crate::i18n::Lang;
@@ -76,6 +78,17 @@ struct StatusPage {
     csrf_token: String,
 }
 
+/// Campaign title, status, cancelled at period end, period end, amount, currency, interval.
+type MembershipRow = (
+    String,
+    String,
+    bool,
+    Option<NaiveDateTime>,
+    i64,
+    String,
+    String,
+);
+
 /// A signed-in member.
 struct MemberSession {
     session_id: i32,
@@ -94,7 +107,9 @@ fn cookie(value: String, settings: &Settings) -> Cookie<'static> {
 
 /// The member session the request's cookie names, if it is still valid (touching it).
 async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSession>, AppError> {
-    let Some(raw) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let Some(raw) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
     let session = state
         .db
         .write(move |c| -> Result<Option<MemberSession>, DbError> {
@@ -107,20 +122,49 @@ async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSes
                 .select((sessions::id, sessions::member_id, sessions::csrf_token))
                 .first(c)
                 .optional()?;
-            let Some((session_id, Some(member_id), csrf_token)) = row else { return Ok(None) };
-            diesel::update(sessions::table.find(session_id)).set(sessions::last_seen_at.eq(now)).execute(c)?;
-            Ok(Some(MemberSession { session_id, member_id, csrf_token }))
+            let Some((session_id, Some(member_id), csrf_token)) = row else {
+                return Ok(None);
+            };
+            diesel::update(sessions::table.find(session_id))
+                .set(sessions::last_seen_at.eq(now))
+                .execute(c)?;
+            Ok(Some(MemberSession {
+                session_id,
+                member_id,
+                csrf_token,
+            }))
         })
         .await?;
     Ok(session)
 }
 
 /// The session for a state-changing request: signed in, from our own page, with its token.
-async fn checked(req: &HttpRequest, state: &AppState, form: &[u8]) -> Result<MemberSession, AppError> {
-    let forbidden = || AppError::client(StatusCode::FORBIDDEN, "forbidden", "This form has expired. Please reload the page and try again.");
-    let session = current(req, state).await?.ok_or_else(|| AppError::client(StatusCode::UNAUTHORIZED, "signed_out", "Please sign in again."))?;
-    let token = url::form_urlencoded::parse(form).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    if !same_origin(req, &state.settings) || !bool::from(token.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
+async fn checked(
+    req: &HttpRequest,
+    state: &AppState,
+    form: &[u8],
+) -> Result<MemberSession, AppError> {
+    let forbidden = || {
+        AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This form has expired. Please reload the page and try again.",
+        )
+    };
+    let session = current(req, state).await?.ok_or_else(|| {
+        AppError::client(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "Please sign in again.",
+        )
+    })?;
+    let token = url::form_urlencoded::parse(form)
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !same_origin(req, &state.settings)
+        || !bool::from(token.as_bytes().ct_eq(session.csrf_token.as_bytes()))
+    {
         return Err(forbidden());
     }
     Ok(session)
@@ -133,8 +177,16 @@ struct AccountQuery {
     joined: Option<String>,
 }
 
-async fn account(req: HttpRequest, state: web::Data<AppState>, query: web::Query<AccountQuery>) -> Result<HttpResponse, AppError> {
-    let lang = query.lang.as_deref().map(Lang::from_code).unwrap_or_default();
+async fn account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<AccountQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = query
+        .lang
+        .as_deref()
+        .map(Lang::from_code)
+        .unwrap_or_default();
     let notice = if query.already.is_some() {
         Some(lang.tr("acct-already"))
     } else if query.joined.is_some() {
@@ -149,9 +201,11 @@ async fn account(req: HttpRequest, state: web::Data<AppState>, query: web::Query
     let (email, customer, rows, subscribed) = state
         .db
         .read(move |c| {
-            let (email, customer): (String, Option<String>) =
-                members::table.find(member_id).select((members::email, members::stripe_customer_id)).first(c)?;
-            let rows: Vec<(String, String, bool, Option<NaiveDateTime>, i64, String, String)> = memberships::table
+            let (email, customer): (String, Option<String>) = members::table
+                .find(member_id)
+                .select((members::email, members::stripe_customer_id))
+                .first(c)?;
+            let rows: Vec<MembershipRow> = memberships::table
                 .inner_join(campaigns::table)
                 .filter(memberships::member_id.eq(member_id))
                 .order(memberships::created_at.desc())
@@ -177,17 +231,29 @@ async fn account(req: HttpRequest, state: web::Data<AppState>, query: web::Query
         .await?;
     let memberships = rows
         .into_iter()
-        .map(|(campaign, status, at_end, period_end, amount, currency, _interval)| {
-            let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
-            let detail = match (status.as_str(), at_end) {
-                ("active" | "trialing" | "past_due", true) => lang.t("acct-ends", &[("date", date.into())]),
-                ("active" | "trialing" | "past_due", false) if period_end.is_some() => {
-                    lang.t("acct-next-payment", &[("amount", lang.money(amount, &currency).into()), ("date", date.into())])
+        .map(
+            |(campaign, status, at_end, period_end, amount, currency, _interval)| {
+                let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
+                let detail = match (status.as_str(), at_end) {
+                    ("active" | "trialing" | "past_due", true) => {
+                        lang.t("acct-ends", &[("date", date.into())])
+                    }
+                    ("active" | "trialing" | "past_due", false) if period_end.is_some() => lang.t(
+                        "acct-next-payment",
+                        &[
+                            ("amount", lang.money(amount, &currency).into()),
+                            ("date", date.into()),
+                        ],
+                    ),
+                    _ => String::new(),
+                };
+                MembershipLine {
+                    campaign,
+                    status: lang.tr(&format!("acct-status-{status}")),
+                    detail,
                 }
-                _ => String::new(),
-            };
-            MembershipLine { campaign, status: lang.tr(&format!("acct-status-{status}")), detail }
-        })
+            },
+        )
         .collect();
     let mut res = html(
         StatusCode::OK,
@@ -201,16 +267,27 @@ async fn account(req: HttpRequest, state: web::Data<AppState>, query: web::Query
             csrf_token: session.csrf_token,
         },
     )?;
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?);
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?,
+    );
     Ok(res)
 }
 
 /// Emails a sign-in link to a member; answers the same whatever the address.
-async fn request_link(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn request_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
         && state.subscribe_limiter.check_key(&ip).is_err()
     {
-        return Err(AppError::client(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts from your network. Please try again in a minute."));
+        return Err(AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many attempts from your network. Please try again in a minute.",
+        ));
     }
     let mut email = String::new();
     let mut lang = Lang::En;
@@ -221,28 +298,75 @@ async fn request_link(req: HttpRequest, state: web::Data<AppState>, body: web::B
             _ => {}
         }
     }
-    let email = EmailAddress::parse(&email).ok_or_else(|| AppError::client(StatusCode::BAD_REQUEST, "invalid_email", "Please enter a valid email address, like name@example.org."))?;
+    let email = EmailAddress::parse(&email).ok_or_else(|| {
+        AppError::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_email",
+            "Please enter a valid email address, like name@example.org.",
+        )
+    })?;
     let settings = state.settings.clone();
     state
         .db
-        .write(move |c| -> Result<(), DbError> { Ok(queue_link(c, &settings, &email, lang, db::now())?) })
+        .write(move |c| -> Result<(), DbError> {
+            Ok(queue_link(c, &settings, &email, lang, db::now())?)
+        })
         .await?;
     state.outbox_wake.notify_one();
-    html(StatusCode::OK, &MessagePage { lang, title: lang.tr("acct-link-sent-title"), body: lang.tr("acct-link-sent-body"), items: Vec::new() })
+    html(
+        StatusCode::OK,
+        &MessagePage {
+            lang,
+            title: lang.tr("acct-link-sent-title"),
+            body: lang.tr("acct-link-sent-body"),
+            items: Vec::new(),
+        },
+    )
 }
 
-fn queue_link(c: &mut DbConnection, settings: &Settings, email: &EmailAddress, lang: Lang, now: NaiveDateTime) -> QueryResult<()> {
-    let Some(member) = members::table.filter(members::email.eq(email.as_str())).select(members::id).first::<i32>(c).optional()? else {
+fn queue_link(
+    c: &mut DbConnection,
+    settings: &Settings,
+    email: &EmailAddress,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let Some(member) = members::table
+        .filter(members::email.eq(email.as_str()))
+        .select(members::id)
+        .first::<i32>(c)
+        .optional()?
+    else {
         return Ok(());
     };
-    if tokens::issued_since(c, Purpose::SignIn, Owner::Member(member), now - Duration::hours(1))? >= LINKS_PER_HOUR {
+    if tokens::issued_since(
+        c,
+        Purpose::SignIn,
+        Owner::Member(member),
+        now - Duration::hours(1),
+    )? >= LINKS_PER_HOUR
+    {
         return Ok(());
     }
-    let raw = tokens::issue(c, Purpose::SignIn, Owner::Member(member), "{}", Some(now + LINK_TTL))?;
-    let url = settings.public_url(&format!("/account/sign-in?token={raw}&lang={}", lang.code()));
+    let raw = tokens::issue(
+        c,
+        Purpose::SignIn,
+        Owner::Member(member),
+        "{}",
+        Some(now + LINK_TTL),
+    )?;
+    let url = settings.public_url(&format!(
+        "/account/sign-in?token={raw}&lang={}",
+        lang.code()
+    ));
     let notice = Notice::sign_in_link(lang, &url);
     let key = format!("sign_in:{member}:{}", &tokens::hash_of(&raw)[..16]);
-    email::queue(c, &key, &notice.render_email(email.as_str()).expect("notice renders")).map(drop)
+    email::queue(
+        c,
+        &key,
+        &notice.render_email(email.as_str()).expect("notice renders"),
+    )
+    .map(drop)
 }
 
 #[derive(Deserialize)]
@@ -252,11 +376,22 @@ struct LinkQuery {
 }
 
 /// The page a sign-in link opens: a button; nothing happens until it is pressed.
-async fn link_page(state: web::Data<AppState>, query: web::Query<LinkQuery>) -> Result<HttpResponse, AppError> {
-    let lang = query.lang.as_deref().map(Lang::from_code).unwrap_or_default();
+async fn link_page(
+    state: web::Data<AppState>,
+    query: web::Query<LinkQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = query
+        .lang
+        .as_deref()
+        .map(Lang::from_code)
+        .unwrap_or_default();
     let token = query.token.clone().unwrap_or_default();
     let raw = token.clone();
-    match state.db.read(move |c| tokens::check(c, Purpose::SignIn, &raw, db::now())).await? {
+    match state
+        .db
+        .read(move |c| tokens::check(c, Purpose::SignIn, &raw, db::now()))
+        .await?
+    {
         Ok(_) => html(
             StatusCode::OK,
             &ActionPage {
@@ -278,7 +413,15 @@ fn link_rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
         Rejected::Invalid => (StatusCode::BAD_REQUEST, "nl-link-invalid"),
         Rejected::Expired | Rejected::Used => (StatusCode::GONE, "nl-link-expired"),
     };
-    html(status, &MessagePage { lang, title: lang.tr("acct-link-title"), body: lang.tr(body), items: Vec::new() })
+    html(
+        status,
+        &MessagePage {
+            lang,
+            title: lang.tr("acct-link-title"),
+            body: lang.tr(body),
+            items: Vec::new(),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -287,10 +430,18 @@ struct TokenForm {
 }
 
 /// Uses a sign-in link: a new session (a new id every time), then the account page.
-async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, AppError> {
+async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, AppError> {
     // Another site must not sign a visitor in to an account of its choosing.
     if !same_origin(&req, &state.settings) {
-        return Err(AppError::client(StatusCode::FORBIDDEN, "forbidden", "Please use the link from your email."));
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Please use the link from your email.",
+        ));
     }
     let raw = form.into_inner().token;
     let outcome = state
@@ -301,7 +452,9 @@ async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: web::Form<T
                 Ok(token) => token,
                 Err(why) => return Ok(Err(why)),
             };
-            let Some(member) = token.member_id else { return Ok(Err(Rejected::Invalid)) };
+            let Some(member) = token.member_id else {
+                return Ok(Err(Rejected::Invalid));
+            };
             let secret = tokens::random_secret();
             diesel::insert_into(sessions::table)
                 .values((
@@ -326,47 +479,121 @@ async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: web::Form<T
 }
 
 /// Opens Stripe's billing portal for the member's customer.
-async fn billing(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn billing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let session = checked(&req, &state, &body).await?;
-    let stripe = state.stripe.clone().ok_or_else(|| AppError::client(StatusCode::SERVICE_UNAVAILABLE, "payments_not_configured", "Paid membership is not configured."))?;
+    let stripe = state.stripe.clone().ok_or_else(|| {
+        AppError::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "payments_not_configured",
+            "Paid membership is not configured.",
+        )
+    })?;
     let member = session.member_id;
-    let customer: Option<String> = state.db.read(move |c| members::table.find(member).select(members::stripe_customer_id).first(c)).await?;
-    let customer = customer.ok_or_else(|| AppError::client(StatusCode::NOT_FOUND, "no_billing", "There is no payment to manage yet."))?;
-    let url = stripe.billing_portal(&customer, &state.settings.public_url("/account")).await.map_err(AppError::internal)?;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, url)).finish())
+    let customer: Option<String> = state
+        .db
+        .read(move |c| {
+            members::table
+                .find(member)
+                .select(members::stripe_customer_id)
+                .first(c)
+        })
+        .await?;
+    let customer = customer.ok_or_else(|| {
+        AppError::client(
+            StatusCode::NOT_FOUND,
+            "no_billing",
+            "There is no payment to manage yet.",
+        )
+    })?;
+    let url = stripe
+        .billing_portal(&customer, &state.settings.public_url("/account"))
+        .await
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .finish())
 }
 
 /// Opens the newsletter preference page for the member's address.
-async fn manage_newsletters(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn manage_newsletters(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let session = checked(&req, &state, &body).await?;
     let member = session.member_id;
     let url = state
         .db
         .write(move |c| -> Result<String, DbError> {
-            let (email, locale): (String, String) = members::table.find(member).select((members::email, members::locale)).first(c)?;
-            let subscriber = match subscribers::table.filter(subscribers::email.eq(&email)).select(subscribers::id).first::<i32>(c).optional()? {
+            let (email, locale): (String, String) = members::table
+                .find(member)
+                .select((members::email, members::locale))
+                .first(c)?;
+            let subscriber = match subscribers::table
+                .filter(subscribers::email.eq(&email))
+                .select(subscribers::id)
+                .first::<i32>(c)
+                .optional()?
+            {
                 Some(id) => id,
                 None => {
-                    diesel::insert_into(subscribers::table).values((subscribers::email.eq(&email), subscribers::locale.eq(&locale))).execute(c)?;
-                    subscribers::table.filter(subscribers::email.eq(&email)).select(subscribers::id).first(c)?
+                    diesel::insert_into(subscribers::table)
+                        .values((
+                            subscribers::email.eq(&email),
+                            subscribers::locale.eq(&locale),
+                        ))
+                        .execute(c)?;
+                    subscribers::table
+                        .filter(subscribers::email.eq(&email))
+                        .select(subscribers::id)
+                        .first(c)?
                 }
             };
-            let raw = tokens::issue(c, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
+            let raw = tokens::issue(
+                c,
+                Purpose::Manage,
+                Owner::Subscriber(subscriber),
+                "{}",
+                None,
+            )?;
             Ok(format!("/newsletters/manage?token={raw}"))
         })
         .await?;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, url)).finish())
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .finish())
 }
 
 /// Ends the session on the server and forgets the cookie.
-async fn sign_out(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let session = checked(&req, &state, &body).await?;
     let id = session.session_id;
-    state.db.write(move |c| -> Result<usize, DbError> { Ok(diesel::delete(sessions::table.find(id)).execute(c)?) }).await?;
+    state
+        .db
+        .write(move |c| -> Result<usize, DbError> {
+            Ok(diesel::delete(sessions::table.find(id)).execute(c)?)
+        })
+        .await?;
     let mut gone = cookie(String::new(), &state.settings);
     gone.make_removal();
     let lang = Lang::En;
-    let mut res = html(StatusCode::OK, &MessagePage { lang, title: lang.tr("acct-title"), body: lang.tr("acct-signed-out"), items: Vec::new() })?;
+    let mut res = html(
+        StatusCode::OK,
+        &MessagePage {
+            lang,
+            title: lang.tr("acct-title"),
+            body: lang.tr("acct-signed-out"),
+            items: Vec::new(),
+        },
+    )?;
     res.add_cookie(&gone).map_err(AppError::internal)?;
     Ok(res)
 }

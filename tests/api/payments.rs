@@ -108,10 +108,16 @@ async fn joining_pays_activates_and_emails_once(backend: Backend) {
     let session = join_monthly(&app, &stripe, "Reader@News.Example").await;
     let sent = stripe.checkout_session(&session);
     assert_eq!(sent["mode"], "subscription");
-    assert_eq!(
-        sent["metadata"]["memberdrive_campaign"].as_str().is_some(),
-        true
-    );
+    for key in [
+        "memberdrive_campaign",
+        "memberdrive_member",
+        "memberdrive_signup",
+    ] {
+        assert!(
+            sent["metadata"][key].as_str().is_some(),
+            "{key} missing: {sent}"
+        );
+    }
     let create = stripe
         .requests()
         .into_iter()
