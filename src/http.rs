@@ -16,7 +16,10 @@ const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src '
 /// Our CSP for pages whose forms end at Stripe (Checkout, the billing portal): the browser
 /// must be allowed to follow the redirect to those origins.
 pub fn csp_allowing_forms_to(origins: &[String]) -> String {
-    DEFAULT_CSP.replace("form-action 'self'", &format!("form-action 'self' {}", origins.join(" ")))
+    DEFAULT_CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", origins.join(" ")),
+    )
 }
 
 /// Adds the security headers every response carries, unless the handler set its own: a

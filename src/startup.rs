@@ -89,7 +89,8 @@ impl Application {
             .reload(&db)
             .await
             .context("loading campaign progress")?;
-        let listener = listen(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener =
+            listen(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let (stop, stopping) = watch::channel(false);
         let registry = prometheus::Registry::new();
@@ -113,7 +114,10 @@ impl Application {
                 outbox: outbox_wake.clone(),
             })
         });
-        let mut stripe_origins = vec!["https://checkout.stripe.com".to_owned(), "https://billing.stripe.com".to_owned()];
+        let mut stripe_origins = vec![
+            "https://checkout.stripe.com".to_owned(),
+            "https://billing.stripe.com".to_owned(),
+        ];
         // A proxy or test server named by STRIPE_API_BASE serves its pages from its own origin.
         if settings.stripe_api_base.host_str() != Some("api.stripe.com") {
             stripe_origins.push(settings.stripe_api_base.origin().ascii_serialization());
@@ -373,7 +377,11 @@ async fn shutdown_signal() {
 /// Binds with a deep accept queue: after a restart every open widget's event stream
 /// reconnects at once, and the OS default of 128 would drop most of them for a second.
 fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(4096)?.into_std()

@@ -167,7 +167,12 @@ pub fn consume(
 }
 
 /// How many tokens of `purpose` were issued to `owner` since `since` (per-address limits).
-pub fn issued_since(conn: &mut DbConnection, purpose: Purpose, owner: Owner, since: NaiveDateTime) -> QueryResult<i64> {
+pub fn issued_since(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    owner: Owner,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
     let query = tokens::table
         .filter(tokens::purpose.eq(purpose.as_str()))
         .filter(tokens::created_at.ge(since))

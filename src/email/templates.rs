@@ -217,7 +217,13 @@ impl Notice {
 
     /// A link that signs a member in.
     pub fn sign_in_link(lang: Lang, url: &str) -> Notice {
-        Notice::new(lang, lang.tr("acct-link-subject"), lang.tr("acct-link-email"), "acct-link-button", url)
+        Notice::new(
+            lang,
+            lang.tr("acct-link-subject"),
+            lang.tr("acct-link-email"),
+            "acct-link-button",
+            url,
+        )
     }
 
     /// A week before a yearly renewal.

@@ -122,7 +122,10 @@ pub fn subscribe(
         .select(newsletter_subscriptions::newsletter_id)
         .load(conn)?;
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
-    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, Owner::Subscriber(subscriber),
+    let unsubscribe = tokens::issue(
+        conn,
+        Purpose::Unsubscribe,
+        Owner::Subscriber(subscriber),
         &ids_payload(&ids),
         None,
     )?;
@@ -131,7 +134,13 @@ pub fn subscribe(
     if pending.is_empty() {
         // One "already subscribed" email a day at most, whatever the form is sent.
         let key = format!("already:{subscriber}:{}", now.date());
-        let manage = tokens::issue(conn, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
+        let manage = tokens::issue(
+            conn,
+            Purpose::Manage,
+            Owner::Subscriber(subscriber),
+            "{}",
+            None,
+        )?;
         let message = AlreadySubscribed {
             lang,
             newsletters: names,
@@ -141,13 +150,20 @@ pub fn subscribe(
         email::queue(conn, &key, &render(&message, email.as_str()))?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
-    let sent_today =
-        tokens::issued_since(conn, Purpose::Confirm, Owner::Subscriber(subscriber), now - Duration::days(1))?;
+    let sent_today = tokens::issued_since(
+        conn,
+        Purpose::Confirm,
+        Owner::Subscriber(subscriber),
+        now - Duration::days(1),
+    )?;
     if sent_today >= CONFIRMATIONS_PER_DAY {
         return Ok(Subscribed::Throttled);
     }
     let sent_ever = tokens::issued(conn, Purpose::Confirm, subscriber)?;
-    let confirm = tokens::issue(conn, Purpose::Confirm, Owner::Subscriber(subscriber),
+    let confirm = tokens::issue(
+        conn,
+        Purpose::Confirm,
+        Owner::Subscriber(subscriber),
         &ids_payload(&pending),
         Some(now + CONFIRM_TTL),
     )?;
@@ -223,8 +239,17 @@ pub fn confirm(
         .select((subscribers::email, subscribers::locale))
         .first(conn)?;
     let names = names_of(conn, &ids)?;
-    let manage = tokens::issue(conn, Purpose::Manage, Owner::Subscriber(subscriber), "{}", None)?;
-    let unsubscribe = tokens::issue(conn, Purpose::Unsubscribe, Owner::Subscriber(subscriber),
+    let manage = tokens::issue(
+        conn,
+        Purpose::Manage,
+        Owner::Subscriber(subscriber),
+        "{}",
+        None,
+    )?;
+    let unsubscribe = tokens::issue(
+        conn,
+        Purpose::Unsubscribe,
+        Owner::Subscriber(subscriber),
         &ids_payload(&ids),
         None,
     )?;
