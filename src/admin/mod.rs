@@ -219,6 +219,11 @@ impl Frame {
         }
     }
 
+    /// The session's CSRF token, for the hidden `csrf_token` field of every form that posts.
+    pub fn csrf_token(&self) -> &str {
+        self.staff.as_ref().map_or("", |s| s.csrf_token.as_str())
+    }
+
     /// A translated string (shorthand for templates).
     pub fn tr(&self, id: &str) -> String {
         self.lang.tr(id)

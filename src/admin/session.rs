@@ -584,7 +584,8 @@ mod tests {
     #[test]
     fn only_our_own_pages_may_post() {
         let s = settings("https://members.example.org");
-        let cases: [(&[(&str, &str)], bool, &str); 8] = [
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, bool, &str); 8] = [
             (&[], true, "no browser headers: not a browser"),
             (&[("sec-fetch-site", "same-origin")], true, "same origin"),
             (

@@ -3,8 +3,8 @@ mod support;
 
 mod helpers;
 
-mod admin_auth;
 mod account;
+mod admin_auth;
 mod cli;
 mod health;
 mod import_export;
