@@ -159,10 +159,10 @@ fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary
         summary.left_out -= chosen.len();
         for id in ids {
             let Some(member) = rows.remove(&id) else {
-                continue; // deleted since the id list was read: not in this snapshot
+                continue; // cannot happen within one snapshot
             };
             let membership = chosen.remove(&id);
-            csv.write_record(&record(
+            csv.write_record(record(
                 &member,
                 membership.as_ref(),
                 &campaign_slugs,

@@ -374,6 +374,11 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_line_numbers(backend: 
             vec![r#"line 4: invalid email "bad" (not an email address)"#.into()],
         ),
         (
+            "a bad row in a file saved with CRLF line endings and a blank line",
+            "\u{feff}email,name\r\na@example.com,A\r\n\r\nbad,B\r\n".into(),
+            vec![r#"line 4: invalid email "bad" (not an email address)"#.into()],
+        ),
+        (
             "a Stripe member named without their subscription",
             "email,status\nstripe@example.com,past_due\n".into(),
             vec!["line 2: stripe@example.com has Stripe subscription sub_Seed in campaign members; name it in stripe_subscription_id".into()],

@@ -72,28 +72,29 @@ pub(super) fn parse(bytes: &[u8], bar: &ProgressBar) -> Parsed {
         Ok(columns) => columns,
         Err(reasons) => {
             parsed.bad_header = true;
-            parsed.rejected.push(Rejection { line: 1, reasons });
+            let line = Lines::new(bytes).at(0);
+            parsed.rejected.push(Rejection { line, reasons });
             return parsed;
         }
     };
     let mut first_seen: [HashMap<String, u64>; 3] = Default::default();
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::new(bytes);
     loop {
-        let start = reader.position().clone();
+        let start = reader.position().byte() as usize;
         let read = reader.read_record(&mut record);
         let end = reader.position().byte() as usize;
-        let line = match &read {
-            Ok(false) => break,
-            Ok(true) => record.position().map_or(start.line(), |p| p.line()),
-            Err(e) => e.position().map_or(start.line(), |p| p.line()),
-        };
+        if matches!(read, Ok(false)) {
+            break;
+        }
+        let line = lines.at(start);
         parsed.records += 1;
         if parsed.records % 4096 == 0 {
             bar.set_position(end as u64);
         }
         // An opening quote that is never closed swallows the rest of the file into one field;
         // the csv crate accepts that silently when the field count still fits.
-        let raw = &bytes[(start.byte() as usize).min(end)..end];
+        let raw = &bytes[start.min(end)..end];
         if raw.iter().filter(|b| **b == b'"').count() % 2 == 1 {
             parsed
                 .rejected
@@ -101,15 +102,12 @@ pub(super) fn parse(bytes: &[u8], bar: &ProgressBar) -> Parsed {
             continue;
         }
         if let Err(e) = read {
-            if !matches!(
-                e.kind(),
-                csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-            ) {
-                parsed.rejected.push(Rejection::new(line, csv_error(&e)));
-                break;
-            }
             parsed.rejected.push(Rejection::new(line, csv_error(&e)));
-            continue;
+            // Past a bad record the reader goes on; anything else (I/O) ends the file.
+            match e.kind() {
+                csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => continue,
+                _ => break,
+            }
         }
         match parse_row(&record, &columns, line, &mut first_seen) {
             Ok(row) => parsed.rows.push(row),
@@ -118,6 +116,40 @@ pub(super) fn parse(bytes: &[u8], bar: &ProgressBar) -> Parsed {
     }
     bar.set_position(bytes.len() as u64);
     parsed
+}
+
+/// Physical line numbers of records, from their byte offsets: the csv crate's own count is
+/// one short for every CRLF line ending before the record.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record that the reader starts reading at `byte`: past the previous
+    /// record's line ending and any blank lines. Offsets must not go backwards.
+    fn at(&mut self, byte: usize) -> u64 {
+        let mut start = byte.max(self.offset);
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let newlines = self.bytes[self.offset..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.offset = start;
+        self.line
+    }
 }
 
 fn csv_error(e: &csv::Error) -> String {
@@ -390,5 +422,14 @@ mod tests {
         );
         assert_eq!(parsed.rows.len(), 1);
         assert_eq!(parsed.records, 3);
+    }
+
+    #[test]
+    fn line_numbers_count_crlf_endings_and_blank_lines() {
+        let file = "\u{feff}\r\nemail\r\na@example.com\r\n\r\nb@example.com\r\nbad\r\n";
+        let parsed = parse(file.as_bytes(), &ProgressBar::hidden());
+        let lines: Vec<u64> = parsed.rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [6]);
+        assert_eq!(parsed.rows.len(), 2);
     }
 }

@@ -14,14 +14,21 @@ use crate::db::schema::{campaigns, members, memberships, tiers};
 pub(super) struct Context {
     /// slug → (id, currency)
     campaigns: HashMap<String, (i32, String)>,
-    /// (campaign, slug) → (id, monthly, yearly)
-    tiers: HashMap<(i32, String), (i32, Option<i64>, Option<i64>)>,
+    /// (campaign, slug) → tier
+    tiers: HashMap<(i32, String), Tier>,
     members: HashMap<String, StoredMember>,
     /// Stripe customer → member id
     customers: HashMap<String, i32>,
     memberships: Vec<StoredMembership>,
     by_subscription: HashMap<String, usize>,
     by_member_campaign: HashMap<(i32, i32), Vec<usize>>,
+}
+
+/// A tier's id and prices (minor units).
+struct Tier {
+    id: i32,
+    monthly: Option<i64>,
+    yearly: Option<i64>,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -82,7 +89,14 @@ impl Context {
             ))
             .load::<(i32, String, i32, Option<i64>, Option<i64>)>(conn)?
             .into_iter()
-            .map(|(campaign, slug, id, monthly, yearly)| ((campaign, slug), (id, monthly, yearly)))
+            .map(|(campaign, slug, id, monthly, yearly)| {
+                let tier = Tier {
+                    id,
+                    monthly,
+                    yearly,
+                };
+                ((campaign, slug), tier)
+            })
             .collect();
         let stored = members::table
             .select(StoredMember::as_select())
@@ -388,20 +402,20 @@ fn plan_membership(
 
     let Some(stored) = target else {
         let interval = row.interval.unwrap_or("month");
-        let tier_price = tier.and_then(|(_, monthly, yearly)| {
+        let tier_price = tier.and_then(|t| {
             if interval == "year" {
-                *yearly
+                t.yearly
             } else {
-                *monthly
+                t.monthly
             }
         });
         let status = row.status.unwrap_or("active");
         return Ok(MembershipChange::New(NewMembership {
-            owner: Owner::New(0),
+            owner: Owner::New(0), // set by the caller once the member is in the plan
             campaign_id,
             currency: currency.cloned().unwrap_or_default(),
             terms: Terms {
-                tier_id: tier.map(|t| t.0),
+                tier_id: tier.map(|t| t.id),
                 interval: interval.to_owned(),
                 amount: row.amount.or(tier_price).unwrap_or(0),
                 status: status.to_owned(),
@@ -415,7 +429,7 @@ fn plan_membership(
     };
     let before = stored.terms();
     let after = Terms {
-        tier_id: tier.map(|t| t.0).or(before.tier_id),
+        tier_id: tier.map(|t| t.id).or(before.tier_id),
         interval: row
             .interval
             .map_or_else(|| before.interval.clone(), str::to_owned),
