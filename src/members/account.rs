@@ -533,26 +533,13 @@ async fn manage_newsletters(
                 .find(member)
                 .select((members::email, members::locale))
                 .first(c)?;
-            let subscriber = match subscribers::table
-                .filter(subscribers::email.eq(&email))
-                .select(subscribers::id)
-                .first::<i32>(c)
-                .optional()?
-            {
-                Some(id) => id,
-                None => {
-                    diesel::insert_into(subscribers::table)
-                        .values((
-                            subscribers::email.eq(&email),
-                            subscribers::locale.eq(&locale),
-                        ))
-                        .execute(c)?;
-                    subscribers::table
-                        .filter(subscribers::email.eq(&email))
-                        .select(subscribers::id)
-                        .first(c)?
-                }
-            };
+            // Stored addresses were normalised on the way in, so they parse.
+            let address = EmailAddress::parse(&email).ok_or(diesel::result::Error::NotFound)?;
+            let subscriber = crate::newsletters::find_or_create_subscriber(
+                c,
+                &address,
+                Lang::from_code(&locale),
+            )?;
             let raw = tokens::issue(
                 c,
                 Purpose::Manage,

@@ -187,7 +187,8 @@ fn render(template: &impl EmailTemplate, to: &str) -> OutgoingEmail {
     template.render_email(to).expect("email template renders")
 }
 
-fn find_or_create_subscriber(
+/// The reader with this address, created if new (`subscribers_email_key` keeps it unique).
+pub fn find_or_create_subscriber(
     conn: &mut DbConnection,
     email: &EmailAddress,
     lang: Lang,
