@@ -15,8 +15,12 @@ use memberdrive::domain::EmailAddress;
 use reqwest::header;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, TestDatabase, spawn_app, spawn_app_on, spawn_app_with};
-use crate::support::browser::Browser;
+use crate::helpers::{
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as,
+    request, session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on,
+    spawn_app_with,
+};
+use crate::support::browser::{Browser, cdp, fits_the_screen, unlabelled_inputs};
 
 both_backends!(
     signing_in_sets_a_strict_cookie_and_a_new_session_each_time,
@@ -33,103 +37,6 @@ both_backends!(
     the_audit_log_lists_entries_newest_first_in_pages,
     staff_add_creates_accounts_and_refuses_bad_input_with_one_line,
 );
-
-const COOKIE: &str = memberdrive::admin::session::COOKIE;
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn add_staff(app: &TestApp, email: &str, role: Role) -> i32 {
-    let hash = password::hash(PASSWORD).unwrap();
-    let email = EmailAddress::parse(email).unwrap();
-    app.db
-        .write(move |c| -> anyhow::Result<i32> {
-            Ok(staff::create(c, &email, &hash, role, db::now())?)
-        })
-        .await
-        .unwrap()
-}
-
-async fn sign_in_from(
-    app: &TestApp,
-    email: &str,
-    password: &str,
-    forwarded_for: Option<&str>,
-) -> reqwest::Response {
-    let mut req = app
-        .client
-        .post(format!("{}/admin/login", app.address))
-        .form(&[("email", email), ("password", password), ("next", "/admin")]);
-    if let Some(ip) = forwarded_for {
-        req = req.header("x-forwarded-for", ip);
-    }
-    req.send().await.expect("POST /admin/login")
-}
-
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    sign_in_from(app, email, password, None).await
-}
-
-/// The whole `Set-Cookie` header of the session cookie.
-fn set_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{COOKIE}=")))
-        .map(str::to_owned)
-}
-
-/// Signs in and returns the session cookie's value.
-async fn session_of(app: &TestApp, email: &str) -> String {
-    let res = sign_in(app, email, PASSWORD).await;
-    assert_eq!(res.status(), 303, "sign-in of {email}");
-    let header = set_cookie(&res).expect("a session cookie");
-    header[COOKIE.len() + 1..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn request(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: Option<&str>,
-) -> reqwest::RequestBuilder {
-    let mut req = app.client.request(method, format!("{}{path}", app.address));
-    if let Some(value) = cookie {
-        req = req.header(header::COOKIE, format!("{COOKIE}={value}"));
-    }
-    req
-}
-
-async fn get_as(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    request(app, reqwest::Method::GET, path, Some(cookie))
-        .header(header::ACCEPT, "text/html")
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn post_as(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    request(app, reqwest::Method::POST, path, Some(cookie))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The CSRF token in a page's forms.
-fn csrf_in(html: &str) -> String {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
 
 async fn session_count(app: &TestApp) -> i64 {
     app.db
@@ -1103,51 +1010,4 @@ async fn a_browser_signs_in_sees_the_overview_and_signs_out_on_a_phone() {
     c.goto(&format!("{}/admin", app.address)).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/admin/login");
     browser.close().await;
-}
-
-async fn fits_the_screen(browser: &Browser) -> serde_json::Value {
-    browser
-        .wait_for(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            Duration::from_secs(5),
-        )
-        .await
-}
-
-async fn unlabelled_inputs(browser: &Browser) -> serde_json::Value {
-    browser
-        .wait_for(
-            "return [...document.querySelectorAll('input:not([type=hidden])')] \
-               .filter(i => i.labels.length === 0).map(i => i.name);",
-            Duration::from_secs(5),
-        )
-        .await
-}
-
-/// A Chrome DevTools command through chromedriver.
-#[derive(Debug)]
-struct Cdp(serde_json::Value);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
-        (reqwest::Method::POST, Some(self.0.to_string()))
-    }
-}
-
-async fn cdp(client: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
-    client
-        .issue_cmd(Cdp(serde_json::json!({ "cmd": cmd, "params": params })))
-        .await
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
 }

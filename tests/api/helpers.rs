@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
-use memberdrive::db::Db;
+use memberdrive::db::{self, Db};
+use memberdrive::domain::EmailAddress;
+use reqwest::header;
 use memberdrive::startup::Application;
 
 use crate::support::smtp::SmtpServer;
@@ -271,4 +274,104 @@ pub async fn spawn_app_with_stripe(
     .await;
     stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
     (app, stripe)
+}
+
+/// The session cookie's name.
+pub const COOKIE: &str = memberdrive::admin::session::COOKIE;
+/// The password of every staff account a test creates.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Creates a staff account with [`PASSWORD`]; returns its id.
+pub async fn add_staff(app: &TestApp, email: &str, role: Role) -> i32 {
+    let hash = password::hash(PASSWORD).unwrap();
+    let email = EmailAddress::parse(email).unwrap();
+    app.db
+        .write(move |c| -> anyhow::Result<i32> {
+            Ok(staff::create(c, &email, &hash, role, db::now())?)
+        })
+        .await
+        .unwrap()
+}
+
+pub async fn sign_in_from(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(format!("{}/admin/login", app.address))
+        .form(&[("email", email), ("password", password), ("next", "/admin")]);
+    if let Some(ip) = forwarded_for {
+        req = req.header("x-forwarded-for", ip);
+    }
+    req.send().await.expect("POST /admin/login")
+}
+
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    sign_in_from(app, email, password, None).await
+}
+
+/// The whole `Set-Cookie` header of the session cookie.
+pub fn set_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{COOKIE}=")))
+        .map(str::to_owned)
+}
+
+/// Signs in (password [`PASSWORD`]) and returns the session cookie's value.
+pub async fn session_of(app: &TestApp, email: &str) -> String {
+    let res = sign_in(app, email, PASSWORD).await;
+    assert_eq!(res.status(), 303, "sign-in of {email}");
+    let header = set_cookie(&res).expect("a session cookie");
+    header[COOKIE.len() + 1..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn request(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut req = app.client.request(method, format!("{}{path}", app.address));
+    if let Some(value) = cookie {
+        req = req.header(header::COOKIE, format!("{COOKIE}={value}"));
+    }
+    req
+}
+
+pub async fn get_as(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    request(app, reqwest::Method::GET, path, Some(cookie))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn post_as(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    request(app, reqwest::Method::POST, path, Some(cookie))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
 }

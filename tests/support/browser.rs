@@ -103,3 +103,52 @@ impl Drop for Browser {
         let _ = self.driver.kill();
     }
 }
+
+/// Whether the page is no wider than the viewport (no sideways scrolling).
+pub async fn fits_the_screen(browser: &Browser) -> serde_json::Value {
+    browser
+        .wait_for(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            Duration::from_secs(5),
+        )
+        .await
+}
+
+/// The names of visible inputs without a label.
+pub async fn unlabelled_inputs(browser: &Browser) -> serde_json::Value {
+    browser
+        .wait_for(
+            "return [...document.querySelectorAll('input:not([type=hidden])')] \
+               .filter(i => i.labels.length === 0).map(i => i.name);",
+            Duration::from_secs(5),
+        )
+        .await
+}
+
+/// A Chrome DevTools command through chromedriver.
+#[derive(Debug)]
+struct Cdp(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+pub async fn cdp(client: &fantoccini::Client, cmd: &str, params: serde_json::Value) {
+    client
+        .issue_cmd(Cdp(serde_json::json!({ "cmd": cmd, "params": params })))
+        .await
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+}
