@@ -10,12 +10,15 @@
 //! Every admin response carries `Cache-Control: no-store`.
 
 pub mod audit;
+mod campaigns;
+pub mod charts;
 pub mod cli;
 mod login;
 mod overview;
 pub mod password;
 pub mod session;
 pub mod staff;
+pub mod stats;
 pub mod throttle;
 
 use actix_web::body::MessageBody;
@@ -29,7 +32,7 @@ use askama::Template;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-pub use session::StaffSession;
+pub use session::{StaffForm, StaffSession};
 pub use staff::Role;
 pub use throttle::LoginThrottle;
 
@@ -84,6 +87,72 @@ pub static ROUTES: &[AdminRoute] = &[
     },
     AdminRoute {
         method: Method::GET,
+        path: "/admin/campaigns",
+        access: Access::Staff,
+        handler: |r| r.to(campaigns::list),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/campaigns",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::create),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/campaigns/new",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::new_form),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/campaigns/{slug}",
+        access: Access::Staff,
+        handler: |r| r.to(campaigns::edit_form),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/campaigns/{slug}",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::update),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/campaigns/{slug}/offset",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::set_offset),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/campaigns/{slug}/tiers",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::add_tier),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/campaigns/{slug}/tiers/{id}",
+        access: Access::Admin,
+        handler: |r| r.to(campaigns::update_tier),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/campaigns/{slug}/embed",
+        access: Access::Staff,
+        handler: |r| r.to(campaigns::embed),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/campaigns/{slug}/articles",
+        access: Access::Staff,
+        handler: |r| r.to(overview::articles),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/campaigns/{slug}/charts/{chart}.csv",
+        access: Access::Staff,
+        handler: |r| r.to(overview::chart_csv),
+    },
+    AdminRoute {
+        method: Method::GET,
         path: "/admin/audit",
         access: Access::Staff,
         handler: |r| r.to(audit::page),
@@ -101,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         scope = scope.route(relative, (route.handler)(web::method(route.method.clone())));
     }
     cfg.route("/static/admin.css", web::get().to(stylesheet))
+        .route("/static/admin.js", web::get().to(script))
         .service(scope);
 }
 
@@ -120,6 +190,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/admin.css"))
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/admin.js"))
 }
 
 /// The language of the staff member's browser (`Accept-Language`), English or Ukrainian.

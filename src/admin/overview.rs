@@ -1,20 +1,596 @@
-//! `GET /admin`: the overview page. For now a shell that the dashboard fills in later.
+//! `GET /admin`: a campaign's overview (live count, pace, projection, charts) and the numbers
+//! behind each chart as CSV; `GET /admin/campaigns/{slug}/articles`: the articles that bring
+//! members. Every figure comes from [`super::stats`], computed from the source rows.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
 
-use super::{Frame, Nav, StaffSession, render};
+use super::stats::{self, Projection, Span};
+use super::{Frame, Nav, StaffSession, charts, render};
+use crate::campaigns::Campaign;
+use crate::campaigns::progress::percent;
+use crate::db::DbConnection;
+use crate::db::schema::campaigns;
+use crate::domain::major;
 use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+
+/// Periods (days) the charts and the articles table offer.
+pub const PERIODS: [i64; 4] = [30, 90, 180, 365];
+/// The charts' default period.
+const DEFAULT_DAYS: i64 = 90;
+/// Months of churn shown.
+const CHURN_MONTHS: u32 = 12;
+
+/// `?campaign=slug&days=90`
+#[derive(Debug, Deserialize)]
+pub(super) struct OverviewQuery {
+    campaign: Option<String>,
+    days: Option<i64>,
+}
+
+fn period(days: Option<i64>, default: i64) -> i64 {
+    days.filter(|d| PERIODS.contains(d)).unwrap_or(default)
+}
+
+/// One choice of the period menu.
+struct PeriodOption {
+    days: i64,
+    label: String,
+    selected: bool,
+}
+
+fn period_options(selected: i64, lang: Lang) -> Vec<PeriodOption> {
+    PERIODS
+        .iter()
+        .map(|&days| PeriodOption {
+            days,
+            label: lang.t("admin-last-days", &[("days", days.into())]),
+            selected: days == selected,
+        })
+        .collect()
+}
+
+/// The overview's headline figures.
+pub struct Figures {
+    /// Count shown by the widget: from source rows plus the manual offset.
+    pub count: i64,
+    /// The goal.
+    pub goal: i64,
+    /// Percent of the goal, one decimal.
+    pub percent: f64,
+    /// Sign-ups since midnight.
+    pub gained_today: i64,
+    /// Sign-ups since Monday's midnight.
+    pub gained_week: i64,
+    /// Change per day over the last [`stats::PACE_DAYS`] days.
+    pub pace: f64,
+    /// When the goal is reached at that pace.
+    pub projection: Projection,
+    /// The deadline.
+    pub deadline: Option<NaiveDate>,
+}
+
+impl Figures {
+    fn compute(
+        conn: &mut DbConnection,
+        campaign: &Campaign,
+        spans: &[Span],
+        now: NaiveDateTime,
+    ) -> QueryResult<Figures> {
+        let today = now.date();
+        let monday = today - Duration::days(today.weekday().num_days_from_monday().into());
+        let count = campaign
+            .progress_count
+            .saturating_add(campaign.manual_offset)
+            .max(0);
+        let pace = stats::pace(conn, campaign, spans, now)?;
+        Ok(Figures {
+            count,
+            goal: campaign.goal,
+            percent: percent(count, campaign.goal),
+            gained_today: stats::signups_between(spans, stats::midnight(today), now),
+            gained_week: stats::signups_between(spans, stats::midnight(monday), now),
+            pace,
+            projection: stats::project(count, campaign.goal, pace, today),
+            deadline: campaign.ends_at.map(|t| t.date()),
+        })
+    }
+
+    /// The count in the campaign's unit (money for the amount metric).
+    pub fn amount_text(&self, campaign: &Campaign, lang: Lang, value: i64) -> String {
+        if campaign.metric == "amount" {
+            lang.money(value, &campaign.currency)
+        } else {
+            lang.number(value)
+        }
+    }
+
+    /// The projected date (ISO), if any.
+    pub fn projected_on(&self) -> Option<NaiveDate> {
+        match self.projection {
+            Projection::On(day) => Some(day),
+            Projection::Reached | Projection::NotGrowing => None,
+        }
+    }
+
+    /// Days from `today` to the deadline.
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.deadline.map(|d| (d - today).num_days())
+    }
+}
+
+/// One chart: its picture, and its numbers for the table and the CSV.
+pub struct Chart {
+    /// `signups`, `members`, `mrr`, `churn` or `tiers`.
+    pub id: &'static str,
+    /// Heading.
+    pub title: String,
+    /// The inline SVG.
+    pub svg: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows of plain values (ISO dates, whole numbers, decimal money).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Every chart of a campaign for the `days` days up to today.
+pub fn charts(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    spans: &[Span],
+    figures: &Figures,
+    now: NaiveDateTime,
+    days: i64,
+    lang: Lang,
+) -> QueryResult<Vec<Chart>> {
+    let today = now.date();
+    let first = today - Duration::days(days - 1);
+    let series = stats::daily(spans, &campaign.currency, first, today);
+    let labels: Vec<String> = series.iter().map(|d| d.day.to_string()).collect();
+    let t = |id: &str| lang.tr(id);
+
+    let signups = Chart {
+        id: "signups",
+        title: t("admin-chart-signups"),
+        svg: charts::up_down_bars(
+            &t("admin-chart-signups"),
+            "chart-signups",
+            &labels,
+            &series.iter().map(|d| d.signups).collect::<Vec<_>>(),
+            &series.iter().map(|d| d.cancellations).collect::<Vec<_>>(),
+        ),
+        columns: vec![
+            t("admin-col-day"),
+            t("admin-col-signups"),
+            t("admin-col-cancellations"),
+        ],
+        rows: series
+            .iter()
+            .map(|d| {
+                vec![
+                    d.day.to_string(),
+                    d.signups.to_string(),
+                    d.cancellations.to_string(),
+                ]
+            })
+            .collect(),
+    };
+
+    // The cumulative line includes the manual offset, so that it meets the goal line where
+    // the widget does; the projection runs a quarter of the period past today.
+    let offset = campaign.manual_offset;
+    let cumulative: Vec<i64> = series.iter().map(|d| d.members + offset).collect();
+    let members = Chart {
+        id: "members",
+        title: t("admin-chart-members"),
+        svg: charts::Line {
+            title: &t("admin-chart-members"),
+            id: "chart-members",
+            labels: &labels,
+            values: &cumulative,
+            goal: (campaign.metric != "amount").then_some(campaign.goal),
+            projection: (campaign.metric != "amount" && figures.pace > 0.0)
+                .then(|| ((days / 4) as usize, figures.pace)),
+            format: &|v| lang.number(v),
+        }
+        .render(),
+        columns: vec![t("admin-col-day"), t("admin-col-members")],
+        rows: series
+            .iter()
+            .zip(&cumulative)
+            .map(|(d, m)| vec![d.day.to_string(), m.to_string()])
+            .collect(),
+    };
+
+    let mrr_values: Vec<i64> = series.iter().map(|d| d.mrr).collect();
+    let mrr = Chart {
+        id: "mrr",
+        title: t("admin-chart-mrr"),
+        svg: charts::Line {
+            title: &t("admin-chart-mrr"),
+            id: "chart-mrr",
+            labels: &labels,
+            values: &mrr_values,
+            goal: None,
+            projection: None,
+            format: &|v| lang.money(v, &campaign.currency),
+        }
+        .render(),
+        columns: vec![
+            t("admin-col-day"),
+            format!("{} ({})", t("admin-col-mrr"), campaign.currency.to_uppercase()),
+        ],
+        rows: series
+            .iter()
+            .map(|d| vec![d.day.to_string(), major(d.mrr)])
+            .collect(),
+    };
+
+    let months = stats::churn(spans, today, CHURN_MONTHS);
+    let month_labels: Vec<String> = months
+        .iter()
+        .map(|m| m.month.format("%Y-%m").to_string())
+        .collect();
+    let churn = Chart {
+        id: "churn",
+        title: t("admin-chart-churn"),
+        svg: charts::bars(
+            &t("admin-chart-churn"),
+            "chart-churn",
+            &month_labels,
+            &months.iter().map(|m| m.rate()).collect::<Vec<_>>(),
+            &|v| format!("{v:.1} %"),
+        ),
+        columns: vec![
+            t("admin-col-month"),
+            t("admin-col-active-at-start"),
+            t("admin-col-ended"),
+            t("admin-col-churn"),
+        ],
+        rows: months
+            .iter()
+            .zip(&month_labels)
+            .map(|(m, label)| {
+                vec![
+                    label.clone(),
+                    m.active_at_start.to_string(),
+                    m.ended.to_string(),
+                    m.rate().map(|r| format!("{r:.1}")).unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    };
+
+    let names = stats::tier_names(conn, campaign.id)?;
+    let no_tier = t("admin-no-tier");
+    let mix: Vec<(String, i64)> = stats::tier_mix(spans, now)
+        .into_iter()
+        .map(|(tier, n)| {
+            let name = tier.and_then(|id| names.get(&id).cloned());
+            (name.unwrap_or_else(|| no_tier.clone()), n)
+        })
+        .collect();
+    let tiers = Chart {
+        id: "tiers",
+        title: t("admin-chart-tiers"),
+        svg: charts::horizontal_bars(&t("admin-chart-tiers"), "chart-tiers", &mix),
+        columns: vec![t("admin-col-tier"), t("admin-col-memberships")],
+        rows: mix
+            .iter()
+            .map(|(name, n)| vec![name.clone(), n.to_string()])
+            .collect(),
+    };
+    Ok(vec![signups, members, mrr, churn, tiers])
+}
+
+/// A campaign picked by slug, else `members`, else the first one.
+fn pick_campaign(conn: &mut DbConnection, slug: Option<&str>) -> QueryResult<Option<Campaign>> {
+    if let Some(slug) = slug {
+        return Campaign::by_slug(conn, slug);
+    }
+    if let Some(c) = Campaign::by_slug(conn, "members")? {
+        return Ok(Some(c));
+    }
+    campaigns::table
+        .order(campaigns::id)
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The headline figures as the page shows them.
+struct Headline {
+    count: String,
+    goal: String,
+    gained_today: String,
+    gained_week: String,
+    pace: String,
+    projection: String,
+    deadline: String,
+}
+
+impl Headline {
+    fn new(f: &Figures, campaign: &Campaign, lang: Lang, today: NaiveDate) -> Headline {
+        let unit = |v: i64| f.amount_text(campaign, lang, v);
+        let per_week = (f.pace * 7.0).round() as i64;
+        Headline {
+            count: unit(f.count),
+            goal: unit(f.goal),
+            gained_today: lang.number(f.gained_today),
+            gained_week: lang.number(f.gained_week),
+            pace: lang.t("admin-pace", &[("amount", unit(per_week).into())]),
+            projection: match f.projection {
+                Projection::Reached => lang.tr("admin-projection-reached"),
+                Projection::NotGrowing => lang.tr("admin-projection-none"),
+                Projection::On(day) => day.to_string(),
+            },
+            deadline: match f.days_left(today) {
+                None => lang.tr("admin-deadline-none"),
+                Some(left) => lang.t(
+                    "admin-deadline",
+                    &[
+                        ("date", f.deadline.unwrap_or(today).to_string().into()),
+                        ("days", left.into()),
+                    ],
+                ),
+            },
+        }
+    }
+}
 
 #[derive(Template)]
 #[template(path = "admin/overview.html")]
 struct OverviewPage {
     frame: Frame,
+    campaigns: Vec<(String, String)>,
+    campaign: Campaign,
+    figures: Figures,
+    text: Headline,
+    charts: Vec<Chart>,
+    days: i64,
+    periods: Vec<PeriodOption>,
 }
 
 /// `GET /admin`
-pub(super) async fn page(req: HttpRequest, staff: StaffSession) -> Result<HttpResponse, AppError> {
+pub(super) async fn page(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    query: web::Query<OverviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let frame = staff.frame(&req, Nav::Overview);
+    let lang = frame.lang;
+    let days = period(query.days, DEFAULT_DAYS);
+    let slug = query.campaign.clone();
+    let loaded = state
+        .db
+        .read(move |conn| {
+            let Some(campaign) = pick_campaign(conn, slug.as_deref())? else {
+                return Ok(None);
+            };
+            let now = crate::db::now();
+            let spans = stats::spans(conn, campaign.id)?;
+            let figures = Figures::compute(conn, &campaign, &spans, now)?;
+            let charts = charts(conn, &campaign, &spans, &figures, now, days, lang)?;
+            let all = campaigns::table
+                .order((campaigns::archived, campaigns::id))
+                .select((campaigns::slug, campaigns::title))
+                .load(conn)?;
+            Ok(Some((campaign, figures, charts, all, now.date())))
+        })
+        .await?;
+    let (campaign, figures, charts, campaigns, today) =
+        loaded.ok_or_else(|| AppError::not_found("campaign"))?;
     render(&OverviewPage {
-        frame: staff.frame(&req, Nav::Overview),
+        text: Headline::new(&figures, &campaign, lang, today),
+        frame,
+        campaigns,
+        campaign,
+        figures,
+        charts,
+        days,
+        periods: period_options(days, lang),
+    })
+}
+
+/// `?days=90`
+#[derive(Debug, Deserialize)]
+pub(super) struct DaysQuery {
+    days: Option<i64>,
+}
+
+/// `GET /admin/campaigns/{slug}/charts/{chart}.csv`: one chart's numbers.
+pub(super) async fn chart_csv(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<DaysQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = staff.frame(&req, Nav::Overview).lang;
+    let (slug, chart) = path.into_inner();
+    let days = period(query.days, DEFAULT_DAYS);
+    let lookup = slug.clone();
+    let all = state
+        .db
+        .read(move |conn| {
+            let Some(campaign) = Campaign::by_slug(conn, &lookup)? else {
+                return Ok(None);
+            };
+            let now = crate::db::now();
+            let spans = stats::spans(conn, campaign.id)?;
+            let figures = Figures::compute(conn, &campaign, &spans, now)?;
+            charts(conn, &campaign, &spans, &figures, now, days, lang).map(Some)
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("campaign"))?;
+    let chart = all
+        .into_iter()
+        .find(|c| c.id == chart)
+        .ok_or_else(|| AppError::not_found("chart"))?;
+    csv_download(
+        &format!("{slug}-{}-{days}d.csv", chart.id),
+        &chart.columns,
+        &chart.rows,
+    )
+}
+
+/// A CSV attachment.
+pub fn csv_download(
+    filename: &str,
+    columns: &[String],
+    rows: &[Vec<String>],
+) -> Result<HttpResponse, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(columns).map_err(AppError::internal)?;
+    for row in rows {
+        out.write_record(row).map_err(AppError::internal)?;
+    }
+    let body = out.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body))
+}
+
+/// `?days=30&sort=members&dir=desc`
+#[derive(Debug, Deserialize)]
+pub(super) struct ArticlesQuery {
+    days: Option<i64>,
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+/// One row of the articles table, formatted.
+struct ArticleLine {
+    url: String,
+    views: String,
+    clicks: String,
+    members: String,
+    conversion: String,
+}
+
+impl ArticleLine {
+    fn new(row: stats::ArticleRow, lang: Lang) -> ArticleLine {
+        ArticleLine {
+            views: lang.number(row.views),
+            clicks: lang.number(row.clicks),
+            members: lang.number(row.members),
+            conversion: row
+                .conversion()
+                .map_or_else(|| "—".to_owned(), |c| format!("{c:.2} %")),
+            url: row.url,
+        }
+    }
+}
+
+/// The columns the articles table sorts by.
+const ARTICLE_SORTS: [&str; 5] = ["url", "views", "clicks", "members", "conversion"];
+
+#[derive(Template)]
+#[template(path = "admin/articles.html")]
+struct ArticlesPage {
+    frame: Frame,
+    campaign: Campaign,
+    rows: Vec<ArticleLine>,
+    days: i64,
+    periods: Vec<PeriodOption>,
+    sort: String,
+    descending: bool,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl ArticlesPage {
+    /// The link that sorts by `column`: descending first, flipping when already sorted by it.
+    fn sort_href(&self, column: &str) -> String {
+        let dir = if self.sort == column && self.descending {
+            "asc"
+        } else {
+            "desc"
+        };
+        format!(
+            "/admin/campaigns/{}/articles?days={}&sort={column}&dir={dir}",
+            self.campaign.slug, self.days
+        )
+    }
+
+    /// `aria-sort` of a column heading.
+    fn aria_sort(&self, column: &str) -> &'static str {
+        match (self.sort == column, self.descending) {
+            (false, _) => "none",
+            (true, true) => "descending",
+            (true, false) => "ascending",
+        }
+    }
+
+}
+
+/// `GET /admin/campaigns/{slug}/articles`
+pub(super) async fn articles(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ArticlesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let frame = staff.frame(&req, Nav::Overview);
+    let days = period(query.days, 30);
+    let sort = query
+        .sort
+        .as_deref()
+        .filter(|s| ARTICLE_SORTS.contains(s))
+        .unwrap_or("members")
+        .to_owned();
+    let descending = query.dir.as_deref() != Some("asc");
+    let last = crate::db::now().date();
+    let first = last - Duration::days(days - 1);
+    let slug = slug.into_inner();
+    let (campaign, mut rows) = state
+        .db
+        .read(move |conn| {
+            let Some(campaign) = Campaign::by_slug(conn, &slug)? else {
+                return Ok(None);
+            };
+            let spans = stats::spans(conn, campaign.id)?;
+            let rows = stats::articles(conn, campaign.id, &spans, first, last)?;
+            Ok(Some((campaign, rows)))
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("campaign"))?;
+    rows.sort_by(|a, b| {
+        let order = match sort.as_str() {
+            "url" => a.url.cmp(&b.url),
+            "views" => a.views.cmp(&b.views),
+            "clicks" => a.clicks.cmp(&b.clicks),
+            "conversion" => a
+                .conversion()
+                .unwrap_or(-1.0)
+                .total_cmp(&b.conversion().unwrap_or(-1.0)),
+            _ => a.members.cmp(&b.members),
+        };
+        let order = if descending { order.reverse() } else { order };
+        order.then_with(|| a.url.cmp(&b.url))
+    });
+    let lang = frame.lang;
+    render(&ArticlesPage {
+        frame,
+        campaign,
+        rows: rows.into_iter().map(|r| ArticleLine::new(r, lang)).collect(),
+        days,
+        periods: period_options(days, lang),
+        sort,
+        descending,
+        first,
+        last,
     })
 }

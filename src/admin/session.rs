@@ -570,6 +570,50 @@ impl FromRequest for StaffSession {
     }
 }
 
+/// A signed-in staff member and the urlencoded form they posted. The session is checked first
+/// (sign-in, origin, CSRF token, role), so an anonymous or forged post is refused before its
+/// body is parsed; a body that does not parse is then a 400.
+pub struct StaffForm<T> {
+    /// Who posted.
+    pub staff: StaffSession,
+    /// What they posted.
+    pub form: T,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for StaffForm<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = StaffSession::from_request(req, payload);
+        // After the session's extractor, this is the body it relays once the token matched.
+        let mut body = payload.take();
+        Box::pin(async move {
+            let staff = session.await?;
+            let mut bytes = BytesMut::new();
+            while let Some(chunk) = body.next().await {
+                bytes.extend_from_slice(&chunk?);
+                if bytes.len() > MAX_FORM_BYTES {
+                    return Err(AppError::client(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_large",
+                        "The form is too large.",
+                    )
+                    .into());
+                }
+            }
+            let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+                AppError::client(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_form",
+                    format!("The form could not be read: {e}."),
+                )
+            })?;
+            Ok(StaffForm { staff, form })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

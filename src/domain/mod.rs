@@ -2,6 +2,8 @@
 
 mod email;
 mod metric;
+mod money;
 
 pub use email::EmailAddress;
 pub use metric::Metric;
+pub use money::{major, parse_major};

@@ -16,7 +16,7 @@ use crate::campaigns::board::Progress;
 use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, parse_major};
 use crate::error::AppError;
 use crate::http::client_ip;
 use crate::i18n::Lang;
@@ -222,25 +222,6 @@ struct JoinRequest {
 
 fn bad(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::client(StatusCode::BAD_REQUEST, code, message)
-}
-
-/// "12.50" or "12,50" in major units → minor units (for currencies with cents).
-fn parse_major(input: &str) -> Option<i64> {
-    let normalized = input.trim().replace(',', ".");
-    let (whole, cents) = normalized.split_once('.').unwrap_or((&normalized, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || cents.len() > 2
-        || !cents.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let cents = format!("{cents:0<2}");
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(cents.parse::<i64>().ok()?)
 }
 
 fn validate(
@@ -508,34 +489,4 @@ fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started
         .first::<Option<i32>>(conn)?
         .expect("just inserted");
     Ok(Started::Signup { member, signup_id })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_major;
-
-    #[test]
-    fn major_amounts_parse_to_cents() {
-        for (input, cents) in [
-            ("12", Some(1200)),
-            ("12.5", Some(1250)),
-            ("12,50", Some(1250)),
-            (" 7.05 ", Some(705)),
-            ("0.99", Some(99)),
-            ("12.", Some(1200)),
-        ] {
-            assert_eq!(parse_major(input), cents, "{input}");
-        }
-        for input in [
-            "",
-            "abc",
-            "1.234",
-            "-5",
-            "1e3",
-            ".5",
-            "99999999999999999999",
-        ] {
-            assert_eq!(parse_major(input), None, "{input}");
-        }
-    }
 }

@@ -107,6 +107,8 @@ pub struct Membership {
     pub current_period_end: Option<NaiveDateTime>,
     /// Stripe's id.
     pub stripe_subscription_id: Option<String>,
+    /// When it ended (the first time Stripe reported an ended status).
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 /// Records a subscription's current state (insert or update by Stripe id) and recounts its
@@ -116,11 +118,10 @@ pub fn apply_subscription(
     state: &SubscriptionState,
 ) -> QueryResult<Membership> {
     let now = db::now();
-    let ended_at = matches!(
+    let ended = matches!(
         state.status.as_str(),
         "canceled" | "incomplete_expired" | "unpaid"
-    )
-    .then_some(now);
+    );
     let by_id = memberships::table
         .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
         .select(Membership::as_select());
@@ -134,7 +135,8 @@ pub fn apply_subscription(
                 memberships::status.eq(&state.status),
                 memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
                 memberships::current_period_end.eq(state.current_period_end),
-                memberships::ended_at.eq(ended_at),
+                // The end is when Stripe first reported it, not every later update.
+                memberships::ended_at.eq(ended.then(|| row.ended_at.unwrap_or(now))),
                 memberships::updated_at.eq(now),
             ))
             .execute(conn)?,
@@ -152,7 +154,7 @@ pub fn apply_subscription(
                 memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
                 memberships::ref_url.eq(&state.ref_url),
                 memberships::started_at.eq(now),
-                memberships::ended_at.eq(ended_at),
+                memberships::ended_at.eq(ended.then_some(now)),
             ))
             .execute(conn)?,
     };
