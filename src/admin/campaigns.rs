@@ -132,7 +132,10 @@ impl CampaignForm {
             metric: c.metric.clone(),
             goal: goal_text(c.goal, metric),
             currency: c.currency.clone(),
-            starts_on: c.starts_at.map(|t| t.date().to_string()).unwrap_or_default(),
+            starts_on: c
+                .starts_at
+                .map(|t| t.date().to_string())
+                .unwrap_or_default(),
             ends_on: c.ends_at.map(|t| t.date().to_string()).unwrap_or_default(),
             milestones: list(&c.milestones, &|m| goal_text(m, metric)),
             donation_member_days: c.donation_member_days.to_string(),
@@ -332,9 +335,15 @@ impl CampaignPage {
 
     /// The first error of the tier forms.
     fn tier_error(&self) -> Option<String> {
-        ["tier_slug", "tier_name", "tier_monthly", "tier_yearly", "tier_position"]
-            .into_iter()
-            .find_map(|field| self.error(field))
+        [
+            "tier_slug",
+            "tier_name",
+            "tier_monthly",
+            "tier_yearly",
+            "tier_position",
+        ]
+        .into_iter()
+        .find_map(|field| self.error(field))
     }
 }
 
@@ -349,8 +358,20 @@ struct TierLine {
     archived: bool,
 }
 
+/// A tier row as stored.
+#[derive(Queryable)]
+struct TierRow {
+    id: i32,
+    slug: String,
+    name: String,
+    monthly: Option<i64>,
+    yearly: Option<i64>,
+    position: i32,
+    archived: bool,
+}
+
 fn tier_lines(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<TierLine>> {
-    let rows: Vec<(i32, String, String, Option<i64>, Option<i64>, i32, bool)> = tiers::table
+    let rows: Vec<TierRow> = tiers::table
         .filter(tiers::campaign_id.eq(campaign_id))
         .order((tiers::archived, tiers::position, tiers::id))
         .select((
@@ -365,17 +386,15 @@ fn tier_lines(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<Tier
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, slug, name, monthly, yearly, position, archived)| TierLine {
-                id,
-                slug,
-                name,
-                monthly: monthly.map(major).unwrap_or_default(),
-                yearly: yearly.map(major).unwrap_or_default(),
-                position,
-                archived,
-            },
-        )
+        .map(|t| TierLine {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            monthly: t.monthly.map(major).unwrap_or_default(),
+            yearly: t.yearly.map(major).unwrap_or_default(),
+            position: t.position,
+            archived: t.archived,
+        })
         .collect())
 }
 
@@ -854,7 +873,11 @@ pub(super) async fn update_tier(
 ) -> Result<HttpResponse, AppError> {
     let (slug, tier_id) = path.into_inner();
     let (campaign, tiers) = load(&state, slug).await?;
-    let Some(tier_slug) = tiers.iter().find(|t| t.id == tier_id).map(|t| t.slug.clone()) else {
+    let Some(tier_slug) = tiers
+        .iter()
+        .find(|t| t.id == tier_id)
+        .map(|t| t.slug.clone())
+    else {
         return Err(AppError::not_found("tier"));
     };
     let fields = match form.validate(&campaign) {
@@ -944,7 +967,12 @@ pub(super) async fn embed(
     render(&EmbedPage {
         frame: staff.frame(&req, Nav::Campaigns),
         campaign,
-        base_url: state.settings.base_url.as_str().trim_end_matches('/').to_owned(),
+        base_url: state
+            .settings
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
     })
 }
 
@@ -986,15 +1014,70 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases: [(&str, CampaignForm); 9] = [
-            ("title", CampaignForm { title: " ".into(), ..form() }),
-            ("metric", CampaignForm { metric: "likes".into(), ..form() }),
-            ("goal", CampaignForm { goal: "0".into(), ..form() }),
-            ("goal", CampaignForm { goal: "12.5".into(), ..form() }),
-            ("currency", CampaignForm { currency: "euro".into(), ..form() }),
-            ("ends_on", CampaignForm { starts_on: "2026-12-01".into(), ends_on: "2026-11-01".into(), ..form() }),
-            ("milestones", CampaignForm { milestones: "250, 100".into(), ..form() }),
-            ("max_amount", CampaignForm { max_amount: "0.50".into(), ..form() }),
-            ("donation_presets", CampaignForm { donation_presets: "5000".into(), ..form() }),
+            (
+                "title",
+                CampaignForm {
+                    title: " ".into(),
+                    ..form()
+                },
+            ),
+            (
+                "metric",
+                CampaignForm {
+                    metric: "likes".into(),
+                    ..form()
+                },
+            ),
+            (
+                "goal",
+                CampaignForm {
+                    goal: "0".into(),
+                    ..form()
+                },
+            ),
+            (
+                "goal",
+                CampaignForm {
+                    goal: "12.5".into(),
+                    ..form()
+                },
+            ),
+            (
+                "currency",
+                CampaignForm {
+                    currency: "euro".into(),
+                    ..form()
+                },
+            ),
+            (
+                "ends_on",
+                CampaignForm {
+                    starts_on: "2026-12-01".into(),
+                    ends_on: "2026-11-01".into(),
+                    ..form()
+                },
+            ),
+            (
+                "milestones",
+                CampaignForm {
+                    milestones: "250, 100".into(),
+                    ..form()
+                },
+            ),
+            (
+                "max_amount",
+                CampaignForm {
+                    max_amount: "0.50".into(),
+                    ..form()
+                },
+            ),
+            (
+                "donation_presets",
+                CampaignForm {
+                    donation_presets: "5000".into(),
+                    ..form()
+                },
+            ),
         ];
         for (field, form) in cases {
             let errors = form.validate().unwrap_err();
@@ -1007,7 +1090,15 @@ mod tests {
         for good in ["members", "spring-2027", "a"] {
             assert!(valid_slug(good), "{good}");
         }
-        for bad in ["", "New Campaign", "new", "embed", "-x", "über", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "New Campaign",
+            "new",
+            "embed",
+            "-x",
+            "über",
+            &"a".repeat(41),
+        ] {
             assert!(!valid_slug(bad), "{bad}");
         }
     }

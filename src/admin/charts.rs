@@ -111,13 +111,7 @@ impl Frame {
 }
 
 /// Daily bars: `up` above the zero line, `down` below it (sign-ups and cancellations).
-pub fn up_down_bars(
-    title: &str,
-    id: &str,
-    labels: &[String],
-    up: &[i64],
-    down: &[i64],
-) -> String {
+pub fn up_down_bars(title: &str, id: &str, labels: &[String], up: &[i64], down: &[i64]) -> String {
     let high = nice_ceiling(up.iter().copied().max().unwrap_or(0) as f64);
     let low = nice_ceiling(down.iter().copied().max().unwrap_or(0) as f64);
     let mut f = Frame::new(title, id, -low, high);

@@ -147,6 +147,12 @@ pub static ROUTES: &[AdminRoute] = &[
     },
     AdminRoute {
         method: Method::GET,
+        path: "/admin/campaigns/{slug}/articles.csv",
+        access: Access::Staff,
+        handler: |r| r.to(overview::articles_csv),
+    },
+    AdminRoute {
+        method: Method::GET,
         path: "/admin/campaigns/{slug}/charts/{chart}.csv",
         access: Access::Staff,
         handler: |r| r.to(overview::chart_csv),

@@ -196,7 +196,7 @@ pub fn charts(
             values: &cumulative,
             goal: (campaign.metric != "amount").then_some(campaign.goal),
             projection: (campaign.metric != "amount" && figures.pace > 0.0)
-                .then(|| ((days / 4) as usize, figures.pace)),
+                .then_some(((days / 4) as usize, figures.pace)),
             format: &|v| lang.number(v),
         }
         .render(),
@@ -224,7 +224,11 @@ pub fn charts(
         .render(),
         columns: vec![
             t("admin-col-day"),
-            format!("{} ({})", t("admin-col-mrr"), campaign.currency.to_uppercase()),
+            format!(
+                "{} ({})",
+                t("admin-col-mrr"),
+                campaign.currency.to_uppercase()
+            ),
         ],
         rows: series
             .iter()
@@ -532,7 +536,67 @@ impl ArticlesPage {
             (true, false) => "ascending",
         }
     }
+}
 
+/// The articles table of a request: its campaign, period and sorted rows.
+struct ArticlesTable {
+    campaign: Campaign,
+    rows: Vec<stats::ArticleRow>,
+    days: i64,
+    sort: String,
+    descending: bool,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl ArticlesTable {
+    async fn load(state: &AppState, slug: String, query: &ArticlesQuery) -> Result<Self, AppError> {
+        let days = period(query.days, 30);
+        let sort = query
+            .sort
+            .as_deref()
+            .filter(|s| ARTICLE_SORTS.contains(s))
+            .unwrap_or("members")
+            .to_owned();
+        let descending = query.dir.as_deref() != Some("asc");
+        let last = crate::db::now().date();
+        let first = last - Duration::days(days - 1);
+        let (campaign, mut rows) = state
+            .db
+            .read(move |conn| {
+                let Some(campaign) = Campaign::by_slug(conn, &slug)? else {
+                    return Ok(None);
+                };
+                let spans = stats::spans(conn, campaign.id)?;
+                let rows = stats::articles(conn, campaign.id, &spans, first, last)?;
+                Ok(Some((campaign, rows)))
+            })
+            .await?
+            .ok_or_else(|| AppError::not_found("campaign"))?;
+        rows.sort_by(|a, b| {
+            let order = match sort.as_str() {
+                "url" => a.url.cmp(&b.url),
+                "views" => a.views.cmp(&b.views),
+                "clicks" => a.clicks.cmp(&b.clicks),
+                "conversion" => a
+                    .conversion()
+                    .unwrap_or(-1.0)
+                    .total_cmp(&b.conversion().unwrap_or(-1.0)),
+                _ => a.members.cmp(&b.members),
+            };
+            let order = if descending { order.reverse() } else { order };
+            order.then_with(|| a.url.cmp(&b.url))
+        });
+        Ok(ArticlesTable {
+            campaign,
+            rows,
+            days,
+            sort,
+            descending,
+            first,
+            last,
+        })
+    }
 }
 
 /// `GET /admin/campaigns/{slug}/articles`
@@ -544,53 +608,61 @@ pub(super) async fn articles(
     query: web::Query<ArticlesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let frame = staff.frame(&req, Nav::Overview);
-    let days = period(query.days, 30);
-    let sort = query
-        .sort
-        .as_deref()
-        .filter(|s| ARTICLE_SORTS.contains(s))
-        .unwrap_or("members")
-        .to_owned();
-    let descending = query.dir.as_deref() != Some("asc");
-    let last = crate::db::now().date();
-    let first = last - Duration::days(days - 1);
-    let slug = slug.into_inner();
-    let (campaign, mut rows) = state
-        .db
-        .read(move |conn| {
-            let Some(campaign) = Campaign::by_slug(conn, &slug)? else {
-                return Ok(None);
-            };
-            let spans = stats::spans(conn, campaign.id)?;
-            let rows = stats::articles(conn, campaign.id, &spans, first, last)?;
-            Ok(Some((campaign, rows)))
-        })
-        .await?
-        .ok_or_else(|| AppError::not_found("campaign"))?;
-    rows.sort_by(|a, b| {
-        let order = match sort.as_str() {
-            "url" => a.url.cmp(&b.url),
-            "views" => a.views.cmp(&b.views),
-            "clicks" => a.clicks.cmp(&b.clicks),
-            "conversion" => a
-                .conversion()
-                .unwrap_or(-1.0)
-                .total_cmp(&b.conversion().unwrap_or(-1.0)),
-            _ => a.members.cmp(&b.members),
-        };
-        let order = if descending { order.reverse() } else { order };
-        order.then_with(|| a.url.cmp(&b.url))
-    });
     let lang = frame.lang;
+    let t = ArticlesTable::load(&state, slug.into_inner(), &query).await?;
     render(&ArticlesPage {
         frame,
-        campaign,
-        rows: rows.into_iter().map(|r| ArticleLine::new(r, lang)).collect(),
-        days,
-        periods: period_options(days, lang),
-        sort,
-        descending,
-        first,
-        last,
+        campaign: t.campaign,
+        rows: t
+            .rows
+            .into_iter()
+            .map(|r| ArticleLine::new(r, lang))
+            .collect(),
+        days: t.days,
+        periods: period_options(t.days, lang),
+        sort: t.sort,
+        descending: t.descending,
+        first: t.first,
+        last: t.last,
     })
+}
+
+/// `GET /admin/campaigns/{slug}/articles.csv`: the same table, in the same order.
+pub(super) async fn articles_csv(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ArticlesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let t = ArticlesTable::load(&state, slug.into_inner(), &query).await?;
+    let tr = |id: &str| staff.frame(&req, Nav::Overview).tr(id);
+    let columns = [
+        "admin-col-article",
+        "admin-col-views",
+        "admin-col-clicks",
+        "admin-col-members-gained",
+        "admin-col-conversion",
+    ]
+    .map(tr);
+    let rows: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.url.clone(),
+                r.views.to_string(),
+                r.clicks.to_string(),
+                r.members.to_string(),
+                r.conversion()
+                    .map(|c| format!("{c:.2}"))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_download(
+        &format!("{}-articles-{}d.csv", t.campaign.slug, t.days),
+        &columns,
+        &rows,
+    )
 }

@@ -140,7 +140,11 @@ pub fn daily(spans: &[Span], currency: &str, first: NaiveDate, last: NaiveDate) 
             if kind > 0 {
                 signups += i64::from(in_day);
                 *active_per_member.entry(span.member_id).or_default() += 1;
-                mrr += if same_currency { span.monthly_amount() } else { 0 };
+                mrr += if same_currency {
+                    span.monthly_amount()
+                } else {
+                    0
+                };
             } else {
                 cancellations += i64::from(in_day);
                 if let Some(n) = active_per_member.get_mut(&span.member_id) {
@@ -149,7 +153,11 @@ pub fn daily(spans: &[Span], currency: &str, first: NaiveDate, last: NaiveDate) 
                         active_per_member.remove(&span.member_id);
                     }
                 }
-                mrr -= if same_currency { span.monthly_amount() } else { 0 };
+                mrr -= if same_currency {
+                    span.monthly_amount()
+                } else {
+                    0
+                };
             }
             next += 1;
         }
@@ -308,9 +316,7 @@ pub fn pace(
     let since = now - Duration::days(PACE_DAYS);
     let change = match campaign.metric() {
         Metric::Amount => net_received(conn, campaign, since, now)?,
-        Metric::Members | Metric::Supporters => {
-            members_at(spans, now) - members_at(spans, since)
-        }
+        Metric::Members | Metric::Supporters => members_at(spans, now) - members_at(spans, since),
     };
     Ok(change as f64 / PACE_DAYS as f64)
 }
@@ -347,7 +353,8 @@ pub struct ArticleRow {
 impl ArticleRow {
     /// Members per 100 views, two decimals; `None` without views.
     pub fn conversion(&self) -> Option<f64> {
-        (self.views > 0).then(|| (self.members as f64 * 10_000.0 / self.views as f64).round() / 100.0)
+        (self.views > 0)
+            .then(|| (self.members as f64 * 10_000.0 / self.views as f64).round() / 100.0)
     }
 }
 
@@ -433,7 +440,10 @@ mod tests {
         let days = daily(&spans, "eur", first, first + Duration::days(3));
         for d in &days {
             let end = midnight(d.day + Duration::days(1));
-            assert_eq!(d.members, members_at(&spans, end - Duration::nanoseconds(1)));
+            assert_eq!(
+                d.members,
+                members_at(&spans, end - Duration::nanoseconds(1))
+            );
             assert_eq!(d.signups, signups_between(&spans, midnight(d.day), end));
         }
         assert_eq!(
@@ -449,9 +459,16 @@ mod tests {
         assert_eq!(month_start(day, 0).to_string(), "2026-02-01");
         assert_eq!(month_start(day, 2).to_string(), "2025-12-01");
         assert_eq!(month_start(day, 14).to_string(), "2024-12-01");
-        let churned = churn(&[span(1, at("2025-12-05", 0), Some(at("2026-01-31", 23)))], day, 3);
+        let churned = churn(
+            &[span(1, at("2025-12-05", 0), Some(at("2026-01-31", 23)))],
+            day,
+            3,
+        );
         assert_eq!(
-            churned.iter().map(|m| (m.active_at_start, m.ended)).collect::<Vec<_>>(),
+            churned
+                .iter()
+                .map(|m| (m.active_at_start, m.ended))
+                .collect::<Vec<_>>(),
             [(0, 0), (1, 1), (0, 0)]
         );
         assert_eq!(churned[1].rate(), Some(100.0));

@@ -15,9 +15,8 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as,
-    request, session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on,
-    spawn_app_with,
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as, request,
+    session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on, spawn_app_with,
 };
 use crate::support::browser::{Browser, cdp, fits_the_screen, unlabelled_inputs};
 
@@ -82,7 +81,10 @@ async fn signing_in_sets_a_strict_cookie_and_a_new_session_each_time(backend: Ba
     assert_eq!(overview.status(), 200);
     assert_eq!(overview.headers()[header::CACHE_CONTROL], "no-store");
     let html = overview.text().await.unwrap();
-    assert!(html.contains("<h1>Help us reach 20,000 members</h1>"), "{html}");
+    assert!(
+        html.contains("<h1>Help us reach 20,000 members</h1>"),
+        "{html}"
+    );
     assert!(html.contains(r#"<span class="email">editor@news.example</span>"#));
     assert!(
         html.contains(r#"<span class="role">admin</span>"#),
