@@ -31,3 +31,11 @@
     meter.firstElementChild.style.width = p.percent + "%";
   };
 })();
+
+// Charts wider than a phone scroll sideways: start at the most recent end.
+(function () {
+  "use strict";
+  document.querySelectorAll(".chart-scroll").forEach(function (box) {
+    box.scrollLeft = box.scrollWidth;
+  });
+})();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 96.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
@@ -19,17 +19,26 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The smallest of 1, 2, 5 × 10ⁿ at or above `v` (at least 1).
+/// The top of a scale for values up to `v`: the smallest of 4, 8, 20, 40, 80, 200, … at or
+/// above it, so that the four grid steps fall on round numbers.
 fn nice_ceiling(v: f64) -> f64 {
-    if v <= 1.0 {
-        return 1.0;
+    if v <= 4.0 {
+        return 4.0;
     }
-    let power = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|c| *c >= v)
-        .unwrap_or(10.0 * power)
+    if v <= 8.0 {
+        return 8.0;
+    }
+    let mut power = 10f64.powf(v.log10().floor());
+    loop {
+        if let Some(c) = [2.0, 4.0, 8.0]
+            .into_iter()
+            .map(|m| m * power)
+            .find(|c| *c >= v)
+        {
+            return c;
+        }
+        power *= 10.0;
+    }
 }
 
 /// The plot area and its vertical scale from `min` to `max`.
@@ -93,11 +102,18 @@ impl Frame {
         } else {
             vec![0, labels.len() / 2, labels.len() - 1]
         };
+        let last = labels.len() - 1;
         for i in picks {
             let x = LEFT + self.plot_width() * (i as f64 + 0.5) / slots.max(1) as f64;
+            // The outer labels align with the plot's edges so that they are never cut off.
+            let (x, anchor) = match i {
+                0 if last > 0 => (LEFT, "start"),
+                i if i == last && last > 0 => (WIDTH - RIGHT, "end"),
+                _ => (x, "middle"),
+            };
             let _ = write!(
                 self.svg,
-                r#"<text class="tick" x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                r#"<text class="tick" x="{x:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 HEIGHT - 8.0,
                 escape(&labels[i])
             );
@@ -112,9 +128,11 @@ impl Frame {
 
 /// Daily bars: `up` above the zero line, `down` below it (sign-ups and cancellations).
 pub fn up_down_bars(title: &str, id: &str, labels: &[String], up: &[i64], down: &[i64]) -> String {
-    let high = nice_ceiling(up.iter().copied().max().unwrap_or(0) as f64);
-    let low = nice_ceiling(down.iter().copied().max().unwrap_or(0) as f64);
-    let mut f = Frame::new(title, id, -low, high);
+    let highest_down = down.iter().copied().max().unwrap_or(0);
+    let top = nice_ceiling(up.iter().copied().max().unwrap_or(0).max(highest_down) as f64);
+    // The same scale both ways; no room below zero when nothing was cancelled.
+    let bottom = if highest_down > 0 { -top } else { 0.0 };
+    let mut f = Frame::new(title, id, bottom, top);
     f.grid(&|v| format!("{}", v.abs().round()));
     let n = up.len().max(1);
     let slot = f.plot_width() / n as f64;
@@ -255,8 +273,8 @@ pub fn bars(
 
 /// Horizontal bars with their label and value (the tier mix).
 pub fn horizontal_bars(title: &str, id: &str, items: &[(String, i64)]) -> String {
-    let row = 28.0;
-    let height = (items.len().max(1) as f64) * row + 8.0;
+    let row = 36.0;
+    let height = (items.len().max(1) as f64) * row + 16.0;
     let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
@@ -265,7 +283,7 @@ pub fn horizontal_bars(title: &str, id: &str, items: &[(String, i64)]) -> String
     let label_width = 200.0;
     let room = WIDTH - label_width - 80.0;
     for (i, (label, value)) in items.iter().enumerate() {
-        let y = 4.0 + row * i as f64;
+        let y = 8.0 + row * i as f64;
         let w = room * (*value as f64) / max;
         let _ = write!(
             svg,
@@ -289,11 +307,19 @@ mod tests {
 
     #[test]
     fn scales_end_on_round_numbers() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(3.0), 5.0);
-        assert_eq!(nice_ceiling(20_000.0), 20_000.0);
-        assert_eq!(nice_ceiling(20_001.0), 50_000.0);
-        assert_eq!(nice_ceiling(7_300.0), 10_000.0);
+        for (v, top) in [
+            (0.0, 4.0),
+            (3.0, 4.0),
+            (5.0, 8.0),
+            (9.0, 20.0),
+            (20_000.0, 20_000.0),
+            (20_001.0, 40_000.0),
+            (7_300.0, 8_000.0),
+            (81.0, 200.0),
+        ] {
+            assert_eq!(nice_ceiling(v), top, "{v}");
+            assert_eq!((top / 4.0).fract(), 0.0, "whole grid steps for {v}");
+        }
     }
 
     #[test]

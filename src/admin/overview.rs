@@ -219,7 +219,14 @@ pub fn charts(
             values: &mrr_values,
             goal: None,
             projection: None,
-            format: &|v| lang.money(v, &campaign.currency),
+            // Whole currency units on the axis; the table has the cents.
+            format: &|v| {
+                format!(
+                    "{} {}",
+                    lang.number(v / 100),
+                    campaign.currency.to_uppercase()
+                )
+            },
         }
         .render(),
         columns: vec![

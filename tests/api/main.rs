@@ -5,6 +5,7 @@ mod helpers;
 
 mod account;
 mod admin_auth;
+mod admin_browser;
 mod admin_dashboard;
 mod cli;
 mod health;

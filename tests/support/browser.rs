@@ -62,6 +62,19 @@ impl Browser {
         Browser { client, driver }
     }
 
+    /// A browser with a phone's viewport (390 × 844 CSS pixels, touch): headless Chromium
+    /// keeps windows at least 500 px wide, so the viewport is emulated.
+    pub async fn phone() -> Browser {
+        let browser = Browser::start(390, 844).await;
+        cdp(
+            &browser.client,
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+        )
+        .await;
+        browser
+    }
+
     /// Saves a screenshot as `target/screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -114,12 +127,12 @@ pub async fn fits_the_screen(browser: &Browser) -> serde_json::Value {
         .await
 }
 
-/// The names of visible inputs without a label.
+/// The names of form controls (inputs, menus, text areas) without a label.
 pub async fn unlabelled_inputs(browser: &Browser) -> serde_json::Value {
     browser
         .wait_for(
-            "return [...document.querySelectorAll('input:not([type=hidden])')] \
-               .filter(i => i.labels.length === 0).map(i => i.name);",
+            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')] \
+               .filter(i => i.labels.length === 0).map(i => i.name || i.id);",
             Duration::from_secs(5),
         )
         .await
