@@ -182,11 +182,14 @@ impl Mailer {
     }
 }
 
+/// SMTP connections kept open at most (and emails sent at once).
+pub const SMTP_CONNECTIONS: u32 = 24;
+
 fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .context("SMTP_URL")?
         .timeout(Some(Duration::from_secs(10)))
-        .pool_config(PoolConfig::new().max_size(8))
+        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
         .build())
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use prometheus::{IntGaugeVec, Opts, Registry};
 use tokio::sync::watch;
 
-use super::transport::{Mailer, SEND_TIMEOUT};
+use super::transport::{Mailer, SEND_TIMEOUT, SMTP_CONNECTIONS};
 use super::{JOB_KIND, OutgoingEmail};
 use crate::db::{Db, DbError};
 use crate::jobs::worker::{Handler, JobError};
@@ -22,7 +22,10 @@ impl Handler for EmailHandler {
     const KIND: &'static str = JOB_KIND;
     // Longer than a send may take, so a healthy worker never loses its lease.
     const LEASE: Duration = Duration::from_secs(SEND_TIMEOUT.as_secs() * 3);
-    const CONCURRENCY: usize = 8;
+    // One SMTP connection each: a server's answer to the end of a message takes a round
+    // trip plus its delayed ACK (lettre cannot turn Nagle off), so the rate comes from
+    // sending on many connections at once.
+    const CONCURRENCY: usize = SMTP_CONNECTIONS as usize;
 
     async fn run(&self, job: &Job) -> Result<String, JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)

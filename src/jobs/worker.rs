@@ -11,8 +11,9 @@ use tokio::sync::{Notify, watch};
 use super::{Failure, Job};
 use crate::db::{self, Db, DbError};
 
-/// Rows claimed at once.
-const BATCH: i64 = 32;
+/// Rows claimed at once, in units of the handler's concurrency: enough that a slow job at
+/// the end of a batch does not idle the others for long.
+const BATCHES_PER_CLAIM: usize = 4;
 /// How often to look for due retries when nothing wakes the worker.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -70,10 +71,11 @@ pub async fn run<H: Handler>(
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let limit = (H::CONCURRENCY * BATCHES_PER_CLAIM) as i64;
     loop {
         let claimed = db
-            .write(|conn| -> Result<Vec<Job>, DbError> {
-                Ok(super::claim(conn, H::KIND, BATCH, H::LEASE, db::now())?)
+            .write(move |conn| -> Result<Vec<Job>, DbError> {
+                Ok(super::claim(conn, H::KIND, limit, H::LEASE, db::now())?)
             })
             .await;
         let full = match claimed {
@@ -82,7 +84,7 @@ pub async fn run<H: Handler>(
                 futures_util::stream::iter(batch)
                     .for_each_concurrent(H::CONCURRENCY, |job| run_one(&db, &*handler, job))
                     .await;
-                n as i64 == BATCH
+                n as i64 == limit
             }
             Err(e) => {
                 tracing::warn!(job.kind = H::KIND, error = %e, "cannot claim jobs");
