@@ -17,11 +17,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use indicatif::ProgressBar;
 
+use super::Member;
 use super::import::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
     NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER, bar,
 };
-use super::Member;
 use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, tiers};
