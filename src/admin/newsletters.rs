@@ -8,9 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDateTime};
+use diesel::dsl::{case_when, count_star, sum};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Integer;
 use fluent_bundle::FluentValue;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::reply::{message, see_other};
@@ -56,14 +59,18 @@ struct Figures {
     left: i64,
 }
 
+/// Newsletter, status, subscriptions, of them confirmed and unsubscribed within [`RECENT`].
+type StatusFigures = (i32, String, i64, Option<i64>, Option<i64>);
+
 /// Every newsletter in display order, with its figures as of `now`.
 fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<(Stored, Figures)>> {
     let list: Vec<Stored> = newsletters::table
         .order((newsletters::position, newsletters::id))
         .select(Stored::as_select())
         .load(conn)?;
-    let mut figures: HashMap<i32, Figures> = HashMap::new();
-    let by_status: Vec<(i32, String, i64)> = newsletter_subscriptions::table
+    let since = now - RECENT;
+    let one = || 1.into_sql::<Integer>();
+    let rows: Vec<StatusFigures> = newsletter_subscriptions::table
         .group_by((
             newsletter_subscriptions::newsletter_id,
             newsletter_subscriptions::status,
@@ -71,39 +78,22 @@ fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<(Sto
         .select((
             newsletter_subscriptions::newsletter_id,
             newsletter_subscriptions::status,
-            diesel::dsl::count_star(),
+            count_star(),
+            // Flows: a reader who confirmed and left within the period counts in both.
+            sum(case_when(newsletter_subscriptions::confirmed_at.ge(since), one()).otherwise(0)),
+            sum(case_when(newsletter_subscriptions::unsubscribed_at.ge(since), one()).otherwise(0)),
         ))
         .load(conn)?;
-    for (id, status, n) in by_status {
+    let mut figures: HashMap<i32, Figures> = HashMap::new();
+    for (id, status, n, gained, left) in rows {
         let f = figures.entry(id).or_default();
         match status.as_str() {
             "confirmed" => f.confirmed = n,
             "pending" => f.pending = n,
             _ => {}
         }
-    }
-    let since = now - RECENT;
-    let gained: Vec<(i32, i64)> = newsletter_subscriptions::table
-        .filter(newsletter_subscriptions::confirmed_at.ge(since))
-        .group_by(newsletter_subscriptions::newsletter_id)
-        .select((
-            newsletter_subscriptions::newsletter_id,
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)?;
-    for (id, n) in gained {
-        figures.entry(id).or_default().gained = n;
-    }
-    let left: Vec<(i32, i64)> = newsletter_subscriptions::table
-        .filter(newsletter_subscriptions::unsubscribed_at.ge(since))
-        .group_by(newsletter_subscriptions::newsletter_id)
-        .select((
-            newsletter_subscriptions::newsletter_id,
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)?;
-    for (id, n) in left {
-        figures.entry(id).or_default().left = n;
+        f.gained += gained.unwrap_or_default();
+        f.left += left.unwrap_or_default();
     }
     Ok(list
         .into_iter()
@@ -373,6 +363,19 @@ fn form_page(
     )
 }
 
+/// A urlencoded form body. Taken as bytes rather than through `web::Form`, whose refusal of
+/// a body that is not a form would come before [`StaffSession`]'s answer to an anonymous
+/// request (the session check has read the body by the time this runs).
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        AppError::client(
+            StatusCode::BAD_REQUEST,
+            "bad_form",
+            format!("Unreadable form: {e}"),
+        )
+    })
+}
+
 fn unknown(staff: &StaffSession, req: &HttpRequest) -> Result<HttpResponse, AppError> {
     let frame = staff.frame(req, Nav::Newsletters);
     let lang = frame.lang;
@@ -400,9 +403,9 @@ pub(super) async fn create(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
-    form: web::Form<NewsletterForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
+    let form: NewsletterForm = parse(&body)?;
     let lang = super::lang_of(&req);
     let fields = match form.check(lang, true) {
         Ok(fields) => fields,
@@ -488,8 +491,9 @@ pub(super) async fn save(
     staff: StaffSession,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<NewsletterForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    let form: NewsletterForm = parse(&body)?;
     let slug = path.into_inner();
     let lookup = slug.clone();
     let Some(stored) = state.db.read(move |c| by_slug(c, &lookup)).await? else {
@@ -497,7 +501,7 @@ pub(super) async fn save(
     };
     let form = NewsletterForm {
         slug: stored.slug.clone(),
-        ..form.into_inner()
+        ..form
     };
     let fields = match form.check(super::lang_of(&req), false) {
         Ok(fields) => fields,
@@ -568,10 +572,10 @@ pub(super) async fn archive(
     staff: StaffSession,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<ArchiveForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    let ArchiveForm { archived } = parse(&body)?;
     let slug = path.into_inner();
-    let archived = form.archived;
     let actor = staff.actor();
     let lookup = slug.clone();
     let found = state
