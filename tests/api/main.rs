@@ -5,6 +5,7 @@ mod helpers;
 
 mod account;
 mod admin_auth;
+mod admin_manage;
 mod cli;
 mod health;
 mod import_export;
