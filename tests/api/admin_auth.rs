@@ -8,17 +8,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use memberdrive::admin::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 use memberdrive::admin::throttle::{ACCOUNT_FAILURES, ADDRESS_FAILURES};
-use memberdrive::admin::{Access, ROUTES, Role, password, staff};
+use memberdrive::admin::{Access, ROUTES, Role};
 use memberdrive::db::schema::{audit_log, sessions, staff_users};
 use memberdrive::db::{self, DbError};
-use memberdrive::domain::EmailAddress;
 use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as,
-    request, session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on,
-    spawn_app_with,
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as, request,
+    session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on, spawn_app_with,
 };
 use crate::support::browser::{Browser, cdp, fits_the_screen, unlabelled_inputs};
 

@@ -12,8 +12,8 @@ use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
 use memberdrive::db::{self, Db};
 use memberdrive::domain::EmailAddress;
-use reqwest::header;
 use memberdrive::startup::Application;
+use reqwest::header;
 
 use crate::support::smtp::SmtpServer;
 

@@ -341,7 +341,11 @@ async fn expired_reused_and_forged_links_change_nothing(backend: Backend) {
         .await
         .unwrap();
     // Same length and alphabet as b's token, one character different.
-    let flipped = if token_b.as_bytes()[20] == b'x' { 'y' } else { 'x' };
+    let flipped = if token_b.as_bytes()[20] == b'x' {
+        'y'
+    } else {
+        'x'
+    };
     let forged = format!("{}{flipped}{}", &token_b[..20], &token_b[21..]);
     assert_ne!(forged, token_b);
     let cases = [
