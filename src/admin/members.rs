@@ -177,6 +177,33 @@ struct Found {
     memberships: HashMap<i32, MembershipRow>,
 }
 
+impl Found {
+    /// The members as the list shows them, each with the membership that stands for them.
+    fn lines(self, names: &Names, lang: Lang) -> Vec<Line> {
+        let mut memberships = self.memberships;
+        self.members
+            .into_iter()
+            .map(|m| {
+                let membership = memberships.remove(&m.id);
+                let membership = membership.as_ref();
+                Line {
+                    status: status_label(lang, membership.map_or(NO_MEMBERSHIP, |s| &s.status)),
+                    tier: names.tier(membership.and_then(|s| s.tier_id)).into(),
+                    campaign: membership
+                        .map_or("", |s| names.campaign(s.campaign_id))
+                        .into(),
+                    joined: membership
+                        .and_then(|s| s.started_at)
+                        .unwrap_or(m.created_at),
+                    id: m.id,
+                    email: m.email,
+                    name: m.name.unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+}
+
 fn find(conn: &mut DbConnection, filter: &MemberFilter, page: i64) -> QueryResult<Found> {
     let total = search::count(conn, filter)?;
     let members = search::page(conn, filter, page)?;
@@ -256,37 +283,8 @@ pub(super) async fn list(
                     ("count_text", FluentValue::from(lang.number(found.total))),
                 ],
             );
-            let mut memberships = found.memberships;
-            let lines = found
-                .members
-                .into_iter()
-                .map(|m| {
-                    let membership = memberships.remove(&m.id);
-                    let status = membership.as_ref().map_or(NO_MEMBERSHIP, |s| &s.status);
-                    Line {
-                        status: status_label(lang, status),
-                        tier: names
-                            .tier(membership.as_ref().and_then(|s| s.tier_id))
-                            .into(),
-                        campaign: membership
-                            .as_ref()
-                            .map_or("", |s| names.campaign(s.campaign_id))
-                            .into(),
-                        joined: membership
-                            .as_ref()
-                            .and_then(|s| s.started_at)
-                            .unwrap_or(m.created_at),
-                        id: m.id,
-                        email: m.email,
-                        name: m.name.unwrap_or_default(),
-                    }
-                })
-                .collect();
-            (
-                Some(summary),
-                lines,
-                (found.total + PER_PAGE - 1) / PER_PAGE,
-            )
+            let pages = (found.total + PER_PAGE - 1) / PER_PAGE;
+            (Some(summary), found.lines(&names, lang), pages)
         }
     };
     let errors = filter.err().unwrap_or_default();
