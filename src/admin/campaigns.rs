@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::audit;
+use super::reply::see_other;
 use super::{Frame, Nav, StaffForm, StaffSession, render, render_status};
 use crate::campaigns::Campaign;
 use crate::campaigns::progress;
@@ -416,12 +416,6 @@ impl Notice {
     }
 }
 
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
-
 async fn load(state: &AppState, slug: String) -> Result<(Campaign, Vec<TierLine>), AppError> {
     state
         .db
@@ -580,7 +574,9 @@ pub(super) async fn create(
         return form_error(&req, &staff, None, form, errors, Vec::new());
     }
     state.board.poke();
-    Ok(see_other(format!("/admin/campaigns/{slug}?saved=campaign")))
+    Ok(see_other(&format!(
+        "/admin/campaigns/{slug}?saved=campaign"
+    )))
 }
 
 fn form_error(
@@ -671,7 +667,9 @@ pub(super) async fn update(
             .await?;
         state.board.poke();
     }
-    Ok(see_other(format!("/admin/campaigns/{slug}?saved=campaign")))
+    Ok(see_other(&format!(
+        "/admin/campaigns/{slug}?saved=campaign"
+    )))
 }
 
 /// What the offset form posts.
@@ -737,7 +735,7 @@ pub(super) async fn set_offset(
         })
         .await?;
     state.board.poke();
-    Ok(see_other(format!("/admin/campaigns/{slug}?saved=offset")))
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=offset")))
 }
 
 /// What a tier form posts.
@@ -861,7 +859,7 @@ pub(super) async fn add_tier(
             Ok(())
         })
         .await?;
-    Ok(see_other(format!("/admin/campaigns/{slug}?saved=tier")))
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
 }
 
 /// `POST /admin/campaigns/{slug}/tiers/{id}`: edits or archives a tier.
@@ -914,7 +912,7 @@ pub(super) async fn update_tier(
             Ok(())
         })
         .await?;
-    Ok(see_other(format!("/admin/campaigns/{slug}?saved=tier")))
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
 }
 
 #[derive(Template)]

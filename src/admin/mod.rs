@@ -14,8 +14,12 @@ mod campaigns;
 pub mod charts;
 pub mod cli;
 mod login;
+mod members;
+mod newsletters;
+mod outbox;
 mod overview;
 pub mod password;
+mod reply;
 pub mod session;
 pub mod staff;
 pub mod stats;
@@ -162,6 +166,72 @@ pub static ROUTES: &[AdminRoute] = &[
         path: "/admin/audit",
         access: Access::Staff,
         handler: |r| r.to(audit::page),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/members",
+        access: Access::Staff,
+        handler: |r| r.to(members::list),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/members.csv",
+        access: Access::Staff,
+        handler: |r| r.to(members::csv),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/members/{id}",
+        access: Access::Staff,
+        handler: |r| r.to(members::show),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/outbox",
+        access: Access::Staff,
+        handler: |r| r.to(outbox::page),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/outbox/{id}/retry",
+        access: Access::Admin,
+        handler: |r| r.to(outbox::retry),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/newsletters",
+        access: Access::Staff,
+        handler: |r| r.to(newsletters::list),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/newsletters/new",
+        access: Access::Admin,
+        handler: |r| r.to(newsletters::new),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/newsletters",
+        access: Access::Admin,
+        handler: |r| r.to(newsletters::create),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/admin/newsletters/{slug}",
+        access: Access::Staff,
+        handler: |r| r.to(newsletters::edit),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/newsletters/{slug}",
+        access: Access::Admin,
+        handler: |r| r.to(newsletters::save),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/admin/newsletters/{slug}/archive",
+        access: Access::Admin,
+        handler: |r| r.to(newsletters::archive),
     },
 ];
 

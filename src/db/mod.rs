@@ -66,6 +66,11 @@ impl ConnectionManager {
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                // SQLite's own lower() folds ASCII only; PostgreSQL's folds every script.
+                lower_utils::register_impl(&mut conn, |s: Option<String>| {
+                    s.map(|s| s.to_lowercase())
+                })
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -208,7 +213,40 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(applied.len())
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, which folds every script on both backends: on SQLite, whose own folds
+    /// ASCII only, each connection replaces it with Rust's Unicode lower-casing.
+    fn lower(s: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// A `LIKE` pattern matching values that contain `needle`, with `%`, `_` and `\` taken
+/// literally; use it with `.escape('\\')` (SQLite has no default escape character).
+pub fn like_containing(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Today's UTC time, the only clock the database layer uses (timestamps are naive UTC).
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_containing;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_containing("ann"), "%ann%");
+        assert_eq!(like_containing("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_containing(""), "%%");
+    }
 }

@@ -2,6 +2,7 @@
 //! `templates/emails/`, with `subject.txt`, `body.txt` and `body.html`), queued in the outbox
 //! in the caller's transaction, and delivered by [`worker`].
 
+pub mod outbox;
 pub mod templates;
 pub mod transport;
 pub mod worker;

@@ -188,6 +188,31 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs_f64(base * jitter)
 }
 
+/// Where a job stands, as the metrics and the dashboard tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for its first attempt.
+    Queued,
+    /// Failed before and waiting for another attempt.
+    Retrying,
+    /// Done (for an email: sent).
+    Done,
+    /// Dead-lettered: no worker will try it again unless staff retry it.
+    Dead,
+}
+
+impl State {
+    /// The state of a row with this `status` and `attempts`.
+    pub fn of(status: &str, attempts: i32) -> State {
+        match (status, attempts > 0) {
+            ("queued", false) => State::Queued,
+            ("queued", true) => State::Retrying,
+            ("done", _) => State::Done,
+            _ => State::Dead,
+        }
+    }
+}
+
 /// Counts per state of the jobs of `kind`: (queued, retrying, done, dead).
 pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64, i64)> {
     let rows: Vec<(String, i32, i64)> = jobs::table
@@ -197,11 +222,11 @@ pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64
         .load(conn)?;
     let mut out = (0, 0, 0, 0);
     for (status, attempts, n) in rows {
-        match (status.as_str(), attempts > 0) {
-            ("queued", false) => out.0 += n,
-            ("queued", true) => out.1 += n,
-            ("done", _) => out.2 += n,
-            _ => out.3 += n,
+        match State::of(&status, attempts) {
+            State::Queued => out.0 += n,
+            State::Retrying => out.1 += n,
+            State::Done => out.2 += n,
+            State::Dead => out.3 += n,
         }
     }
     Ok(out)

@@ -1,5 +1,6 @@
 //! `memberdrive export-members [--out FILE]`: every member as CSV in the import's format, so
-//! that an export imports back to no change.
+//! that an export imports back to no change. The dashboard's `/admin/members.csv` writes the
+//! members of its current filter the same way ([`export`]).
 //!
 //! One row per member, sorted by email (byte order, the same on both databases). A member with
 //! several memberships is written with one of them: one in good standing first, then the most
@@ -14,14 +15,16 @@ use anyhow::Context as _;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use indicatif::ProgressBar;
 
+use super::Member;
 use super::import::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
     NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER, bar,
 };
-use crate::campaigns::progress::STANDING_STATUSES;
+use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
-use crate::db::schema::{campaigns, members, memberships, tiers};
+use crate::db::schema::{campaigns, members, tiers};
 use crate::db::{self, Db, DbConnection};
 
 /// Members read per query.
@@ -32,14 +35,20 @@ pub fn run(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url)?;
     let mut conn = db.get()?;
     db::run_migrations(&mut conn)?;
+    let all = MemberFilter::default();
+    let progress = bar(
+        0,
+        "exporting",
+        "{prefix:>9} [{bar:40}] {human_pos}/{human_len} ({eta})",
+    );
     let summary = match out {
-        None => export(&mut conn, std::io::stdout().lock())?,
+        None => export(&mut conn, &all, std::io::stdout().lock(), &progress)?,
         Some(path) => {
             let name = path.file_name().context("--out names no file")?;
             let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
             let file = std::fs::File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
-            let summary = export(&mut conn, file).inspect_err(|_| {
+            let summary = export(&mut conn, &all, file, &progress).inspect_err(|_| {
                 let _ = std::fs::remove_file(&partial);
             })?;
             std::fs::rename(&partial, path)
@@ -57,49 +66,38 @@ pub fn run(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Summary {
-    members: usize,
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Members written, one row each.
+    pub members: usize,
     /// Memberships not written because their member had another.
-    left_out: usize,
+    pub left_out: usize,
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = members)]
-struct MemberRow {
-    id: i32,
-    email: String,
-    name: Option<String>,
-    stripe_customer_id: Option<String>,
-    created_at: NaiveDateTime,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = memberships)]
-struct MembershipRow {
-    id: i32,
-    member_id: i32,
-    campaign_id: i32,
-    tier_id: Option<i32>,
-    billing_interval: String,
-    amount: i64,
-    status: String,
-    cancel_at_period_end: bool,
-    current_period_end: Option<NaiveDateTime>,
-    stripe_subscription_id: Option<String>,
-    updated_at: NaiveDateTime,
-}
-
-fn export(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary> {
-    // One snapshot: a member changed during the export appears as before or after, whole.
+/// Writes the members `filter` selects to `out` as CSV in the import's format, from one
+/// snapshot of the database (a member changed meanwhile appears as before or after, whole),
+/// counting rows on `progress`.
+pub fn export(
+    conn: &mut DbConnection,
+    filter: &MemberFilter,
+    out: impl Write,
+    progress: &ProgressBar,
+) -> anyhow::Result<Summary> {
     conn.transaction(|conn| {
         if let DbConnection::Pg(pg) = conn {
             pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         }
-        write_csv(conn, out)
+        write_csv(conn, filter, out, progress)
     })
 }
 
-fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary> {
+fn write_csv(
+    conn: &mut DbConnection,
+    filter: &MemberFilter,
+    out: impl Write,
+    progress: &ProgressBar,
+) -> anyhow::Result<Summary> {
     let campaign_slugs: HashMap<i32, String> = campaigns::table
         .select((campaigns::id, campaigns::slug))
         .load(conn)?
@@ -110,16 +108,9 @@ fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary
         .load(conn)?
         .into_iter()
         .collect();
-    let mut order: Vec<(String, i32)> = members::table
-        .select((members::email, members::id))
-        .load(conn)?;
-    order.sort_unstable();
+    let order = search::by_email(conn, filter)?;
 
-    let progress = bar(
-        order.len() as u64,
-        "exporting",
-        "{prefix:>9} [{bar:40}] {human_pos}/{human_len} ({eta})",
-    );
+    progress.set_length(order.len() as u64);
     let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(out));
     csv.write_record(COLUMNS)?;
     let mut summary = Summary {
@@ -128,35 +119,15 @@ fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary
     };
     for page in order.chunks(PAGE) {
         let ids: Vec<i32> = page.iter().map(|(_, id)| *id).collect();
-        let mut rows: HashMap<i32, MemberRow> = members::table
+        let mut rows: HashMap<i32, Member> = members::table
             .filter(members::id.eq_any(&ids))
-            .select(MemberRow::as_select())
+            .select(Member::as_select())
             .load(conn)?
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let mut chosen: HashMap<i32, MembershipRow> = HashMap::new();
-        for m in memberships::table
-            .filter(memberships::member_id.eq_any(&ids))
-            .select(MembershipRow::as_select())
-            .load(conn)?
-        {
-            let rank = |m: &MembershipRow| {
-                (
-                    STANDING_STATUSES.contains(&m.status.as_str()),
-                    m.updated_at,
-                    m.id,
-                )
-            };
-            match chosen.get(&m.member_id) {
-                Some(best) if rank(best) >= rank(&m) => {}
-                _ => {
-                    chosen.insert(m.member_id, m);
-                }
-            }
-            summary.left_out += 1;
-        }
-        summary.left_out -= chosen.len();
+        let (mut chosen, left_out) = search::representatives(conn, &ids)?;
+        summary.left_out += left_out;
         for id in ids {
             let Some(member) = rows.remove(&id) else {
                 continue; // cannot happen within one snapshot
@@ -178,7 +149,7 @@ fn write_csv(conn: &mut DbConnection, out: impl Write) -> anyhow::Result<Summary
 }
 
 fn record(
-    member: &MemberRow,
+    member: &Member,
     membership: Option<&MembershipRow>,
     campaign_slugs: &HashMap<i32, String>,
     tier_slugs: &HashMap<i32, String>,

@@ -9,6 +9,7 @@ pub mod export;
 pub mod import;
 pub mod join;
 pub mod reminders;
+pub mod search;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

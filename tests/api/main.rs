@@ -7,6 +7,7 @@ mod account;
 mod admin_auth;
 mod admin_browser;
 mod admin_dashboard;
+mod admin_manage;
 mod cli;
 mod health;
 mod import_export;
