@@ -14,7 +14,7 @@ use memberdrive::db::{self, DbError};
 
 use crate::both_backends;
 use crate::helpers::{Backend, PASSWORD, TestApp, add_staff, spawn_app};
-use crate::support::browser::{Browser, cdp, fits_the_screen, unlabelled_inputs};
+use crate::support::browser::{Browser, cdp, check_page};
 
 both_backends!(a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal);
 
@@ -45,24 +45,6 @@ async fn seed_members(app: &TestApp) {
         })
         .await
         .unwrap();
-}
-
-/// Every page must fit the phone and label its form controls.
-async fn check_page(browser: &Browser, name: &str) {
-    assert_eq!(fits_the_screen(browser).await, true, "{name} fits 390 px");
-    assert_eq!(
-        unlabelled_inputs(browser).await,
-        serde_json::json!([]),
-        "{name}"
-    );
-    let unnamed_images = browser
-        .wait_for(
-            "return [...document.querySelectorAll('img:not([alt]), svg:not([role=img]):not([aria-hidden])')].length;",
-            WAIT,
-        )
-        .await;
-    assert_eq!(unnamed_images, 0, "{name}: images have text alternatives");
-    browser.screenshot(name).await;
 }
 
 async fn wait_for_path(browser: &Browser, path: &str) {
@@ -115,12 +97,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     check_page(&browser, "admin-campaigns-390").await;
 
     // The overview: the count, the figures and five charts drawn on the page.
-    c.find(Locator::LinkText("Overview"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Overview").await;
     wait_for_path(&browser, "/admin").await;
     let heading = browser
         .wait_for("return document.querySelector('h1').textContent;", WAIT)
@@ -234,12 +211,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     .await;
 
     // Search a member by name and open their page.
-    c.find(Locator::LinkText("Members"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Members").await;
     wait_for_path(&browser, "/admin/members").await;
     check_page(&browser, "admin-members-390").await;
     c.find(Locator::Css("#q"))
@@ -261,12 +233,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
         )
         .await;
     assert_eq!(found, serde_json::json!(["ada.lovelace@members.example"]));
-    c.find(Locator::LinkText("ada.lovelace@members.example"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("ada.lovelace@members.example").await;
     let heading = browser
         .wait_for(
             "return location.pathname.startsWith('/admin/members/') ? document.querySelector('h1').textContent : null;",
@@ -304,12 +271,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
             WAIT,
         )
         .await;
-    c.find(Locator::LinkText("Embed codes"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Embed codes").await;
     wait_for_path(&browser, "/admin/campaigns/members/embed").await;
     let shown = browser
         .wait_for(

@@ -219,30 +219,31 @@ fn active_members_at(c: &mut DbConnection, id: i32, t: NaiveDateTime) -> QueryRe
         .get_result(c)
 }
 
-fn count_started(
-    c: &mut DbConnection,
-    id: i32,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<i64> {
-    started(id)
-        .filter(memberships::started_at.ge(from))
-        .filter(memberships::started_at.lt(to))
-        .select(count_star())
-        .get_result(c)
+/// Which instant of a membership [`count_between`] looks at.
+#[derive(Clone, Copy)]
+enum Edge {
+    Started,
+    Ended,
 }
 
-fn count_ended(
+/// Started memberships whose start (or end) lies in `[from, to)`.
+fn count_between(
     c: &mut DbConnection,
     id: i32,
+    edge: Edge,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<i64> {
-    started(id)
-        .filter(memberships::ended_at.ge(from))
-        .filter(memberships::ended_at.lt(to))
-        .select(count_star())
-        .get_result(c)
+    let query = started(id);
+    let query = match edge {
+        Edge::Started => query
+            .filter(memberships::started_at.ge(from))
+            .filter(memberships::started_at.lt(to)),
+        Edge::Ended => query
+            .filter(memberships::ended_at.ge(from))
+            .filter(memberships::ended_at.lt(to)),
+    };
+    query.select(count_star()).get_result(c)
 }
 
 fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
@@ -256,10 +257,11 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
         mrr: Vec::new(),
         churn: Vec::new(),
         tiers: BTreeMap::new(),
-        gained_today: count_started(c, id, midnight(today), now)?,
-        gained_week: count_started(
+        gained_today: count_between(c, id, Edge::Started, midnight(today), now)?,
+        gained_week: count_between(
             c,
             id,
+            Edge::Started,
             midnight(today - Duration::days(today.weekday().num_days_from_monday().into())),
             now,
         )?,
@@ -271,8 +273,8 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
         let (start, end) = (midnight(day), midnight(day + Duration::days(1)));
         e.signups.push((
             day.to_string(),
-            count_started(c, id, start, end)?,
-            count_ended(c, id, start, end)?,
+            count_between(c, id, Edge::Started, start, end)?,
+            count_between(c, id, Edge::Ended, start, end)?,
         ));
         // Active at the end of the day: started before midnight, not ended by it.
         let members: i64 = started(id)
@@ -321,7 +323,7 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
         e.churn.push((
             month.format("%Y-%m").to_string(),
             active,
-            count_ended(c, id, start, end)?,
+            count_between(c, id, Edge::Ended, start, end)?,
         ));
     }
     let mix: Vec<(Option<i32>, i64)> = memberships::table
@@ -520,6 +522,17 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
     .unwrap();
     assert!(page.contains(r#"aria-sort="descending""#));
     assert!(page.contains(&articles[1][0]));
+}
+
+/// A fresh app with a signed-in admin: the app, the session cookie, and the CSRF token of
+/// the page at `path`.
+async fn signed_in_admin(backend: Backend, path: &str) -> (TestApp, String, String) {
+    let app = spawn_app(backend).await;
+    add_staff(&app, "editor@news.example", Role::Admin).await;
+    let cookie = session_of(&app, "editor@news.example").await;
+    let html = get_as(&app, path, &cookie).await.text().await.unwrap();
+    let token = csrf_in(&html);
+    (app, cookie, token)
 }
 
 /// The edit form's fields as posted back, with some replaced.
@@ -727,15 +740,7 @@ async fn bad_campaign_input_is_refused_and_changes_nothing(backend: Backend) {
 }
 
 async fn the_offset_needs_a_reason_and_both_are_audited(backend: Backend) {
-    let app = spawn_app(backend).await;
-    add_staff(&app, "editor@news.example", Role::Admin).await;
-    let cookie = session_of(&app, "editor@news.example").await;
-    let html = get_as(&app, "/admin/campaigns/members", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_in(&html);
+    let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/members").await;
     let post = |offset: &'static str, reason: &'static str| {
         let token = token.clone();
         let app = &app;
@@ -790,15 +795,7 @@ async fn the_offset_needs_a_reason_and_both_are_audited(backend: Backend) {
 }
 
 async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
-    let app = spawn_app(backend).await;
-    add_staff(&app, "editor@news.example", Role::Admin).await;
-    let cookie = session_of(&app, "editor@news.example").await;
-    let html = get_as(&app, "/admin/campaigns/new", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_in(&html);
+    let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/new").await;
     let form = [
         ("csrf_token", token.as_str()),
         ("slug", "spring-2027"),

@@ -20,7 +20,7 @@ use crate::both_backends;
 use crate::helpers::{
     Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, post_as, request, session_of, spawn_app,
 };
-use crate::support::browser::{Browser, cdp, fits_the_screen, unlabelled_inputs};
+use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
 
 both_backends!(
@@ -1232,12 +1232,8 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
 
 /// A phone-sized browser on `/admin/members`, signed in with staff session `session`.
 async fn phone(app: &TestApp, session: &str) -> Browser {
-    let browser = Browser::start(390, 844).await;
+    let browser = Browser::phone().await;
     let c = &browser.client;
-    // Headless Chromium keeps windows at least 500 px wide: emulate the phone's viewport.
-    let metrics =
-        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true});
-    cdp(c, "Emulation.setDeviceMetricsOverride", metrics).await;
     let cookie = serde_json::json!({
         "name": COOKIE,
         "value": session,
@@ -1255,29 +1251,6 @@ async fn phone(app: &TestApp, session: &str) -> Browser {
     browser
 }
 
-/// Asserts that the current page fits the phone and labels every input; saves a screenshot.
-async fn looks_right(browser: &Browser, name: &str) {
-    assert_eq!(
-        fits_the_screen(browser).await,
-        serde_json::json!(true),
-        "{name}"
-    );
-    assert_eq!(
-        unlabelled_inputs(browser).await,
-        serde_json::json!([]),
-        "{name}"
-    );
-    let unlabelled_selects = browser
-        .wait_for(
-            "return [...document.querySelectorAll('select, textarea')] \
-               .filter(i => i.labels.length === 0).map(i => i.name);",
-            WAIT,
-        )
-        .await;
-    assert_eq!(unlabelled_selects, serde_json::json!([]), "{name}");
-    browser.screenshot(name).await;
-}
-
 async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
     use fantoccini::Locator;
     let app = spawn_app(backend).await;
@@ -1285,7 +1258,7 @@ async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
     seed_members(&app).await;
     let browser = phone(&app, &session).await;
     let c = &browser.client;
-    looks_right(&browser, "admin-members-390").await;
+    check_page(&browser, "admin-members-390").await;
 
     // Search with the keyboard.
     c.find(Locator::Css("#q"))
@@ -1301,20 +1274,15 @@ async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
         )
         .await;
     assert_eq!(rows, 1);
-    looks_right(&browser, "admin-members-search-390").await;
-    c.find(Locator::LinkText("olena@news.example"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    check_page(&browser, "admin-members-search-390").await;
+    browser.click_link("olena@news.example").await;
     browser
         .wait_for(
             "return location.pathname.startsWith('/admin/members/') ? true : null;",
             WAIT,
         )
         .await;
-    looks_right(&browser, "admin-member-390").await;
+    check_page(&browser, "admin-member-390").await;
 
     for (path, name) in [
         ("/admin/outbox", "admin-outbox-390"),
@@ -1326,7 +1294,7 @@ async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
         browser
             .wait_for("return document.querySelector('h1') ? true : null;", WAIT)
             .await;
-        looks_right(&browser, name).await;
+        check_page(&browser, name).await;
     }
     browser.close().await;
 }

@@ -75,6 +75,17 @@ impl Browser {
         browser
     }
 
+    /// Clicks the link whose text is `text`.
+    pub async fn click_link(&self, text: &str) {
+        self.client
+            .find(fantoccini::Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("link {text}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {text}: {e}"));
+    }
+
     /// Saves a screenshot as `target/screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -164,4 +175,28 @@ pub async fn cdp(client: &fantoccini::Client, cmd: &str, params: serde_json::Val
         .issue_cmd(Cdp(serde_json::json!({ "cmd": cmd, "params": params })))
         .await
         .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+}
+
+/// Asserts what every dashboard page must do on any screen: fit it without sideways
+/// scrolling, label every form control, give every image a text alternative; then saves a
+/// screenshot `name`.
+pub async fn check_page(browser: &Browser, name: &str) {
+    assert_eq!(
+        fits_the_screen(browser).await,
+        true,
+        "{name} fits the screen"
+    );
+    assert_eq!(
+        unlabelled_inputs(browser).await,
+        serde_json::json!([]),
+        "{name}"
+    );
+    let unnamed_images = browser
+        .wait_for(
+            "return [...document.querySelectorAll('img:not([alt]), svg:not([role=img]):not([aria-hidden])')].length;",
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(unnamed_images, 0, "{name}: images have text alternatives");
+    browser.screenshot(name).await;
 }
