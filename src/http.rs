@@ -22,6 +22,14 @@ pub fn csp_allowing_forms_to(origins: &[String]) -> String {
     )
 }
 
+/// 303 to `location`: after a form that changed something, the browser shows a page that
+/// reloading does not post again.
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
 /// Adds the security headers every response carries, unless the handler set its own: a
 /// response that sets a CSP with `frame-ancestors` wants to be framed, so it gets no
 /// `X-Frame-Options`.

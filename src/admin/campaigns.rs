@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::audit;
-use super::reply::see_other;
 use super::{Frame, Nav, StaffForm, StaffSession, render, render_status};
 use crate::campaigns::Campaign;
 use crate::campaigns::progress;
@@ -22,6 +21,7 @@ use crate::db::schema::{campaigns, tiers};
 use crate::db::{self, DbConnection};
 use crate::domain::{Metric, major, parse_major};
 use crate::error::AppError;
+use crate::http::see_other;
 use crate::i18n::Lang;
 use crate::startup::AppState;
 
@@ -601,6 +601,19 @@ fn form_error(
     )
 }
 
+/// The edit page again, showing what is wrong with a form of one of its sections (offset,
+/// tiers) and the campaign's stored settings.
+fn section_error(
+    req: &HttpRequest,
+    staff: &StaffSession,
+    campaign: Campaign,
+    errors: Errors,
+    tiers: Vec<TierLine>,
+) -> Result<HttpResponse, AppError> {
+    let form = CampaignForm::of(&campaign);
+    form_error(req, staff, Some(campaign), form, errors, tiers)
+}
+
 /// `GET /admin/campaigns/{slug}`
 pub(super) async fn edit_form(
     req: HttpRequest,
@@ -707,8 +720,7 @@ pub(super) async fn set_offset(
         errors.insert("reason", "admin-error-reason");
     }
     let Some(offset) = offset.filter(|_| errors.is_empty()) else {
-        let form = CampaignForm::of(&campaign);
-        return form_error(&req, &staff, Some(campaign), form, errors, tiers);
+        return section_error(&req, &staff, campaign, errors, tiers);
     };
     let actor = staff.actor();
     let slug = campaign.slug.clone();
@@ -823,10 +835,7 @@ pub(super) async fn add_tier(
     }
     let fields = match checked {
         Ok(fields) => fields,
-        Err(errors) => {
-            let form = CampaignForm::of(&campaign);
-            return form_error(&req, &staff, Some(campaign), form, errors, tiers);
-        }
+        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
     };
     let actor = staff.actor();
     let description = form.description.trim().to_owned();
@@ -880,10 +889,7 @@ pub(super) async fn update_tier(
     };
     let fields = match form.validate(&campaign) {
         Ok(fields) => fields,
-        Err(errors) => {
-            let form = CampaignForm::of(&campaign);
-            return form_error(&req, &staff, Some(campaign), form, errors, tiers);
-        }
+        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
     };
     let actor = staff.actor();
     let slug = campaign.slug.clone();

@@ -15,11 +15,12 @@ use diesel::sql_types::Integer;
 use fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 
-use super::reply::{message, see_other};
+use super::reply::message;
 use super::{Frame, Nav, Role, StaffForm, StaffSession, audit, render, render_status};
 use crate::db::schema::{newsletter_subscriptions, newsletters};
 use crate::db::{self, DbConnection, DbError};
 use crate::error::AppError;
+use crate::http::see_other;
 use crate::i18n::Lang;
 use crate::startup::AppState;
 

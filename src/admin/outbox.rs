@@ -8,12 +8,13 @@ use chrono::NaiveDateTime;
 use fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use super::reply::{message, see_other};
+use super::reply::message;
 use super::{Frame, Nav, Role, StaffSession, audit, render};
 use crate::db::{self, DbError};
 use crate::email::JOB_KIND;
 use crate::email::outbox::{self, OutboxEntry, Retry};
 use crate::error::AppError;
+use crate::http::see_other;
 use crate::i18n::Lang;
 use crate::jobs::{self, State};
 use crate::startup::AppState;

@@ -1,8 +1,8 @@
-//! Answers the dashboard's pages share: a page that says one thing (an unknown member, an
-//! email that cannot be retried), and the redirect that follows a change.
+//! The page the dashboard shows to say one thing (an unknown member, an email that cannot be
+//! retried).
 
 use actix_web::HttpResponse;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::{Frame, render_status};
@@ -34,12 +34,4 @@ pub(super) fn message(
             back,
         },
     )
-}
-
-/// 303 to `location`: after a form that changed something, the browser shows a page that
-/// reloading does not post again.
-pub(super) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }

@@ -25,7 +25,7 @@ use crate::domain::EmailAddress;
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::error::AppError;
-use crate::http::client_ip;
+use crate::http::{client_ip, see_other};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::startup::AppState;
@@ -513,9 +513,7 @@ async fn billing(
         .billing_portal(&customer, &state.settings.public_url("/account"))
         .await
         .map_err(AppError::internal)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, url))
-        .finish())
+    Ok(see_other(&url))
 }
 
 /// Opens the newsletter preference page for the member's address.
@@ -550,9 +548,7 @@ async fn manage_newsletters(
             Ok(format!("/newsletters/manage?token={raw}"))
         })
         .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, url))
-        .finish())
+    Ok(see_other(&url))
 }
 
 /// Ends the session on the server and forgets the cookie.

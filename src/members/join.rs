@@ -18,7 +18,7 @@ use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{EmailAddress, parse_major};
 use crate::error::AppError;
-use crate::http::client_ip;
+use crate::http::{client_ip, see_other};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
@@ -446,12 +446,6 @@ async fn join(
         .await
         .map_err(|e| AppError::from(e).json(json))?;
     Ok(see_other(&url))
-}
-
-fn see_other(url: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, url))
-        .finish()
 }
 
 enum Started {

@@ -18,7 +18,7 @@ use crate::email::templates::{
 };
 use crate::email::{self, OutgoingEmail};
 use crate::i18n::Lang;
-use crate::tokens::{self, Owner, Purpose, Rejected};
+use crate::tokens::{self, Owner, Purpose, Rejected, Token};
 
 /// Confirmation emails one address may be sent per day.
 pub const CONFIRMATIONS_PER_DAY: i64 = 3;
@@ -215,13 +215,11 @@ pub fn confirm(
     raw: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<Vec<String>, Rejected>> {
-    let token = match tokens::consume(conn, Purpose::Confirm, raw, now)? {
-        Ok(token) => token,
-        Err(rejected) => return Ok(Err(rejected)),
-    };
-    let Some(subscriber) = token.subscriber_id else {
-        return Ok(Err(Rejected::Invalid));
-    };
+    let (token, subscriber) =
+        match of_subscriber(tokens::consume(conn, Purpose::Confirm, raw, now)?) {
+            Ok(found) => found,
+            Err(rejected) => return Ok(Err(rejected)),
+        };
     let ids = ids_from(&token.payload);
     diesel::update(
         newsletter_subscriptions::table
@@ -268,6 +266,13 @@ pub fn confirm(
     Ok(Ok(names))
 }
 
+/// A link's token and the subscriber it belongs to (a link of a member is not valid here).
+fn of_subscriber(checked: Result<Token, Rejected>) -> Result<(Token, i32), Rejected> {
+    let token = checked?;
+    let subscriber = token.subscriber_id.ok_or(Rejected::Invalid)?;
+    Ok((token, subscriber))
+}
+
 fn names_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<String>> {
     newsletters::table
         .filter(newsletters::id.eq_any(ids))
@@ -296,13 +301,11 @@ pub fn unsubscribe(
     raw: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<Vec<String>, Rejected>> {
-    let token = match tokens::check(conn, Purpose::Unsubscribe, raw, now)? {
-        Ok(token) => token,
-        Err(rejected) => return Ok(Err(rejected)),
-    };
-    let Some(subscriber) = token.subscriber_id else {
-        return Ok(Err(Rejected::Invalid));
-    };
+    let (token, subscriber) =
+        match of_subscriber(tokens::check(conn, Purpose::Unsubscribe, raw, now)?) {
+            Ok(found) => found,
+            Err(rejected) => return Ok(Err(rejected)),
+        };
     let ids = ids_from(&token.payload);
     set_status(conn, subscriber, &ids, "unsubscribed", now)?;
     names_of(conn, &ids).map(Ok)
@@ -352,12 +355,9 @@ pub fn preferences(
     raw: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<(String, Vec<Preference>), Rejected>> {
-    let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
-        Ok(token) => token,
+    let (_, subscriber) = match of_subscriber(tokens::check(conn, Purpose::Manage, raw, now)?) {
+        Ok(found) => found,
         Err(rejected) => return Ok(Err(rejected)),
-    };
-    let Some(subscriber) = token.subscriber_id else {
-        return Ok(Err(Rejected::Invalid));
     };
     let address: String = subscribers::table
         .find(subscriber)
@@ -386,12 +386,9 @@ pub fn save_preferences(
     chosen: &[String],
     now: NaiveDateTime,
 ) -> QueryResult<Result<(), Rejected>> {
-    let token = match tokens::check(conn, Purpose::Manage, raw, now)? {
-        Ok(token) => token,
+    let (_, subscriber) = match of_subscriber(tokens::check(conn, Purpose::Manage, raw, now)?) {
+        Ok(found) => found,
         Err(rejected) => return Ok(Err(rejected)),
-    };
-    let Some(subscriber) = token.subscriber_id else {
-        return Ok(Err(Rejected::Invalid));
     };
     let all = public(conn)?;
     let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) =

@@ -288,31 +288,42 @@ impl TokenQuery {
     }
 }
 
-async fn confirm_page(
-    state: web::Data<AppState>,
-    query: web::Query<TokenQuery>,
+/// The page a link from an email opens: what the token is for, and a button that posts it.
+/// Showing it changes nothing (mail scanners follow links).
+async fn token_page(
+    state: &AppState,
+    query: &TokenQuery,
+    purpose: Purpose,
+    page: impl FnOnce(Lang, String, Vec<String>) -> ActionPage,
 ) -> Result<HttpResponse, AppError> {
     let (lang, token) = (query.lang(), query.token());
     let raw = token.clone();
     match state
         .db
-        .read(move |c| super::preview(c, Purpose::Confirm, &raw, db::now()))
+        .read(move |c| super::preview(c, purpose, &raw, db::now()))
         .await?
     {
-        Ok(items) => html(
-            StatusCode::OK,
-            &ActionPage {
-                lang,
-                title: lang.tr("nl-confirm-title"),
-                body: lang.tr("nl-confirm-body"),
-                items,
-                action: "/newsletters/confirm".into(),
-                token: Some(token),
-                button: lang.tr("nl-confirm-button"),
-            },
-        ),
+        Ok(items) => html(StatusCode::OK, &page(lang, token, items)),
         Err(why) => rejected(lang, why),
     }
+}
+
+async fn confirm_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    token_page(&state, &query, Purpose::Confirm, |lang, token, items| {
+        ActionPage {
+            lang,
+            title: lang.tr("nl-confirm-title"),
+            body: lang.tr("nl-confirm-body"),
+            items,
+            action: "/newsletters/confirm".into(),
+            token: Some(token),
+            button: lang.tr("nl-confirm-button"),
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -352,16 +363,12 @@ async fn unsubscribe_page(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (lang, token) = (query.lang(), query.token());
-    let raw = token.clone();
-    match state
-        .db
-        .read(move |c| super::preview(c, Purpose::Unsubscribe, &raw, db::now()))
-        .await?
-    {
-        Ok(items) => html(
-            StatusCode::OK,
-            &ActionPage {
+    token_page(
+        &state,
+        &query,
+        Purpose::Unsubscribe,
+        |lang, token, items| {
+            ActionPage {
                 lang,
                 title: lang.tr("nl-unsubscribe-title"),
                 body: lang.tr("nl-unsubscribe-body"),
@@ -373,10 +380,10 @@ async fn unsubscribe_page(
                 ),
                 token: None,
                 button: lang.tr("nl-unsubscribe-button"),
-            },
-        ),
-        Err(why) => rejected(lang, why),
-    }
+            }
+        },
+    )
+    .await
 }
 
 /// RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and our own page's button alike;
