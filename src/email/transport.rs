@@ -182,14 +182,16 @@ impl Mailer {
     }
 }
 
-/// SMTP connections kept open at most (and emails sent at once).
+/// Emails sent at once, each on its own SMTP connection.
 pub const SMTP_CONNECTIONS: u32 = 24;
 
 fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .context("SMTP_URL")?
         .timeout(Some(Duration::from_secs(10)))
-        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
+        // lettre returns a connection to its pool from a task of its own, a moment after the
+        // send: idle room beyond the senders keeps the next send from opening a new one.
+        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS + SMTP_CONNECTIONS / 2))
         .build())
 }
 
