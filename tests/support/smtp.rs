@@ -129,16 +129,27 @@ impl SmtpServer {
     /// Waits until at least `n` messages were accepted and returns all of
     /// them; panics after `timeout`, saying how many did arrive.
     pub async fn wait_for_messages(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        self.wait_until(&format!("at least {n} mail(s)"), timeout, |m| m.len() >= n)
+            .await
+    }
+
+    /// Waits until the mail received so far satisfies `done` (described by `what`), failing
+    /// after `timeout`; returns all of it.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&[ReceivedMail]) -> bool,
+    ) -> Vec<ReceivedMail> {
         let mut rx = self.shared.messages.subscribe();
         let waited = tokio::time::timeout(timeout, async {
-            rx.wait_for(|m| m.len() >= n).await.map(|m| m.clone())
+            rx.wait_for(|m| done(m)).await.map(|m| m.clone())
         })
         .await;
         match waited {
             Ok(Ok(messages)) => messages,
             _ => panic!(
-                "expected at least {n} mail(s) on the test SMTP server within {timeout:?}, \
-                 but {} arrived",
+                "expected {what} on the test SMTP server within {timeout:?}, but {} arrived",
                 self.accepted_count()
             ),
         }
