@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
+use crate::domain::Metric;
+
 /// A language we speak to readers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +60,14 @@ impl Lang {
     /// Message `id` without arguments (for templates).
     pub fn tr(self, id: &str) -> String {
         self.t(id, &[])
+    }
+
+    /// A value in a campaign metric's unit: money for `amount`, a number of people otherwise.
+    pub fn in_metric(self, metric: Metric, value: i64, currency: &str) -> String {
+        match metric {
+            Metric::Amount => self.money(value, currency),
+            Metric::Members | Metric::Supporters => self.number(value),
+        }
     }
 
     /// An integer with this language's digit grouping: `12,345` or `12 345` (no-break space).

@@ -467,13 +467,9 @@ pub(super) async fn list(
     let campaigns = rows
         .into_iter()
         .map(|c| {
-            let count = c.progress_count.saturating_add(c.manual_offset).max(0);
-            let unit = |v| match c.metric() {
-                Metric::Amount => lang.money(v, &c.currency),
-                Metric::Members | Metric::Supporters => lang.number(v),
-            };
+            let unit = |v| lang.in_metric(c.metric(), v, &c.currency);
             CampaignLine {
-                progress: format!("{} / {}", unit(count), unit(c.goal)),
+                progress: format!("{} / {}", unit(c.shown_count()), unit(c.goal)),
                 metric: lang.tr(&format!("admin-metric-{}", c.metric)),
                 slug: c.slug,
                 title: c.title,

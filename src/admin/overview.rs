@@ -15,7 +15,7 @@ use crate::campaigns::Campaign;
 use crate::campaigns::progress::percent;
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
-use crate::domain::major;
+use crate::domain::{Metric, major};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::startup::AppState;
@@ -85,10 +85,7 @@ impl Figures {
     ) -> QueryResult<Figures> {
         let today = now.date();
         let monday = today - Duration::days(today.weekday().num_days_from_monday().into());
-        let count = campaign
-            .progress_count
-            .saturating_add(campaign.manual_offset)
-            .max(0);
+        let count = campaign.shown_count();
         let pace = stats::pace(conn, campaign, spans, now)?;
         Ok(Figures {
             count,
@@ -100,15 +97,6 @@ impl Figures {
             projection: stats::project(count, campaign.goal, pace, today),
             deadline: campaign.ends_at.map(|t| t.date()),
         })
-    }
-
-    /// The count in the campaign's unit (money for the amount metric).
-    pub fn amount_text(&self, campaign: &Campaign, lang: Lang, value: i64) -> String {
-        if campaign.metric == "amount" {
-            lang.money(value, &campaign.currency)
-        } else {
-            lang.number(value)
-        }
     }
 
     /// The projected date (ISO), if any.
@@ -185,6 +173,7 @@ pub fn charts(
     // The cumulative line includes the manual offset, so that it meets the goal line where
     // the widget does; the projection runs a quarter of the period past today.
     let offset = campaign.manual_offset;
+    let counts_people = campaign.metric() != Metric::Amount;
     let cumulative: Vec<i64> = series.iter().map(|d| d.members + offset).collect();
     let members = Chart {
         id: "members",
@@ -194,8 +183,8 @@ pub fn charts(
             id: "chart-members",
             labels: &labels,
             values: &cumulative,
-            goal: (campaign.metric != "amount").then_some(campaign.goal),
-            projection: (campaign.metric != "amount" && figures.pace > 0.0)
+            goal: counts_people.then_some(campaign.goal),
+            projection: (counts_people && figures.pace > 0.0)
                 .then_some(((days / 4) as usize, figures.pace)),
             format: &|v| lang.number(v),
         }
@@ -328,7 +317,7 @@ struct Headline {
 
 impl Headline {
     fn new(f: &Figures, campaign: &Campaign, lang: Lang, today: NaiveDate) -> Headline {
-        let unit = |v: i64| f.amount_text(campaign, lang, v);
+        let unit = |v: i64| lang.in_metric(campaign.metric(), v, &campaign.currency);
         let per_week = (f.pace * 7.0).round() as i64;
         Headline {
             count: unit(f.count),

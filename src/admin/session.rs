@@ -447,7 +447,8 @@ impl CsrfSource {
     }
 }
 
-fn tokens_match(submitted: &str, expected: &str) -> bool {
+/// Whether a submitted CSRF token is the session's (constant time; an empty one never is).
+pub fn tokens_match(submitted: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
 }
 

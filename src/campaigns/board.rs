@@ -55,10 +55,7 @@ pub struct Progress {
 
 impl Progress {
     fn new(campaign: &Campaign, join_url: String) -> Progress {
-        let count = campaign
-            .progress_count
-            .saturating_add(campaign.manual_offset)
-            .max(0);
+        let count = campaign.shown_count();
         Progress {
             campaign: campaign.slug.clone(),
             title: campaign.title.clone(),

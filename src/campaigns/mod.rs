@@ -74,6 +74,13 @@ impl Campaign {
             .collect()
     }
 
+    /// The count the widget shows: from the source rows plus the manual offset, never below 0.
+    pub fn shown_count(&self) -> i64 {
+        self.progress_count
+            .saturating_add(self.manual_offset)
+            .max(0)
+    }
+
     /// Loads one campaign by slug.
     pub fn by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Campaign>> {
         campaigns::table

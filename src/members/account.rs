@@ -13,9 +13,8 @@ use askama::Template;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
-use crate::admin::session::{hash_token, same_origin};
+use crate::admin::session::{hash_token, same_origin, tokens_match};
 use crate::config::Settings;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers,
@@ -162,9 +161,7 @@ async fn checked(
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    if !same_origin(req, &state.settings)
-        || !bool::from(token.as_bytes().ct_eq(session.csrf_token.as_bytes()))
-    {
+    if !same_origin(req, &state.settings) || !tokens_match(&token, &session.csrf_token) {
         return Err(forbidden());
     }
     Ok(session)

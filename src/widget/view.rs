@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::Options;
 use crate::campaigns::attribution::normalize_article;
 use crate::campaigns::board::Progress;
+use crate::domain::Metric;
 use crate::i18n::Lang;
 
 /// The widget's content for one request.
@@ -110,13 +111,8 @@ impl WidgetView {
 
 /// "12,345 of 20,000 members", in the reader's language and the metric's unit.
 pub fn count_text(progress: &Progress, lang: Lang) -> String {
-    let fmt = |n: i64| {
-        if progress.metric == "amount" {
-            lang.money(n, &progress.currency)
-        } else {
-            lang.number(n)
-        }
-    };
+    let metric = progress.metric.parse().unwrap_or(Metric::Members);
+    let fmt = |n: i64| lang.in_metric(metric, n, &progress.currency);
     lang.t(
         "widget-count",
         &[
