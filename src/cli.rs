@@ -107,8 +107,7 @@ fn reconcile(settings: Settings, apply: bool) -> anyhow::Result<()> {
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url)?;
-    let applied = db::run_migrations(&mut *db.get()?)?;
+    let applied = db::run_migrations(&mut db::connect_one(&settings.database_url)?)?;
     println!("applied {applied} migration(s)");
     Ok(())
 }

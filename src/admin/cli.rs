@@ -10,7 +10,7 @@ use super::audit::{self, Actor};
 use super::password;
 use super::staff::{self, CreateError, Role};
 use crate::config::Settings;
-use crate::db::{self, Db};
+use crate::db;
 use crate::domain::EmailAddress;
 
 /// The `staff` subcommands.
@@ -49,8 +49,7 @@ fn add(
     let Some(email) = EmailAddress::parse(raw_email) else {
         bail!("{raw_email:?} is not a valid email address");
     };
-    let db = Db::connect(&settings.database_url)?;
-    let mut conn = db.get()?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     // A fresh install creates its first account before the first `serve`.
     db::run_migrations(&mut conn)?;
     // Before asking for a password that could not be used.

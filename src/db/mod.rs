@@ -125,21 +125,30 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// One connection and no pool, for the CLI's commands: nothing keeps connecting in the
+/// background while the process exits (a pool's thread still inside libpq or OpenSSL when
+/// their exit handlers run can corrupt the heap).
+pub fn connect_one(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
+    ConnectionManager { url: url.clone() }
+        .connect()
+        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", url.redacted()))
+}
+
 impl Db {
     /// Connects (failing with the driver's own message when the first connection fails).
     pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
-        let manager = ConnectionManager { url: url.clone() };
         // Fail fast with the real reason instead of r2d2's "timed out waiting for connection".
-        manager
-            .connect()
-            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", url.redacted()))?;
+        connect_one(url)?;
+        let manager = ConnectionManager { url: url.clone() };
         let max_size = match url.backend() {
             Backend::Postgres => 10,
             Backend::Sqlite => 8,
         };
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            // Connections are made when asked for, never in the background: a pool thread
+            // inside libpq or OpenSSL when the process exits can corrupt the heap.
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(2))
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(manager);

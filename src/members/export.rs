@@ -25,15 +25,14 @@ use super::import::{
 use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, tiers};
-use crate::db::{self, Db, DbConnection};
+use crate::db::{self, DbConnection};
 
 /// Members read per query.
 const PAGE: usize = 1000;
 
 /// Runs `export-members`: to `out` (written whole, then renamed into place), or to stdout.
 pub fn run(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url)?;
-    let mut conn = db.get()?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     db::run_migrations(&mut conn)?;
     let all = MemberFilter::default();
     let progress = bar(

@@ -39,7 +39,7 @@ use crate::admin::audit::{self, Actor};
 use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{members, memberships};
-use crate::db::{self, Db, DbConnection};
+use crate::db::{self, DbConnection};
 
 /// The columns of the file format, in the order `export-members` writes them.
 pub const COLUMNS: [&str; 12] = [
@@ -118,8 +118,7 @@ const CHUNK: usize = 1000;
 /// Runs `import-members`.
 pub fn run(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let db = Db::connect(&settings.database_url)?;
-    let mut conn = db.get()?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     db::run_migrations(&mut conn)?;
 
     let checking = bar(bytes.len() as u64, "checking", BYTES_TEMPLATE);
