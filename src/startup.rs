@@ -19,7 +19,7 @@ use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::email::transport::Mailer;
-use crate::email::worker::{EmailHandler, OutboxMetrics};
+use crate::email::worker::{EmailHandler, OutboxMetrics, close_idle_connections};
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
@@ -240,6 +240,7 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
                 .clone()
                 .run(s.db.clone(), s.stopping.clone()),
         ),
+        tokio::spawn(close_idle_connections(s.mailer.clone(), s.stopping.clone())),
         // Forget rate-limit state of addresses that went quiet.
         tokio::spawn(async move {
             loop {

@@ -3,6 +3,7 @@
 //! in the caller's transaction, and delivered by [`worker`].
 
 pub mod outbox;
+pub mod smtp;
 pub mod templates;
 pub mod transport;
 pub mod worker;

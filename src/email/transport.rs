@@ -1,36 +1,31 @@
-//! Delivery: lettre's pooled async SMTP transport, or `.eml` files when no SMTP server is
-//! configured, so a newcomer sees every email that would have gone out.
+//! Delivery: over SMTP ([`Relay`]), or to `.eml` files when no SMTP server is configured,
+//! so a newcomer sees every email that would have gone out.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use lettre::Message;
 use lettre::message::dkim::{
     DkimCanonicalization, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
 };
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
-use tokio::sync::RwLock;
 
 use super::OutgoingEmail;
+use super::smtp::Relay;
 use crate::config::Settings;
 use crate::jobs::Failure;
 use crate::jobs::worker::JobError;
 
-/// lettre's own timeout covers connecting and each reply; a whole send gets this at most.
+/// A whole send (waiting for a connection, connecting, the SMTP exchange) gets this at most.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
 const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 
 enum Transport {
-    Smtp {
-        url: String,
-        transport: RwLock<AsyncSmtpTransport<Tokio1Executor>>,
-    },
+    Smtp(Relay),
     Files(PathBuf),
 }
 
@@ -48,10 +43,7 @@ impl Mailer {
     /// From the settings: SMTP when `SMTP_URL` is set, files otherwise.
     pub fn new(settings: &Settings) -> anyhow::Result<Mailer> {
         let transport = match &settings.smtp_url {
-            Some(url) => Transport::Smtp {
-                url: url.expose().to_owned(),
-                transport: RwLock::new(smtp_transport(url.expose())?),
-            },
+            Some(url) => Transport::Smtp(Relay::from_url(url.expose(), SMTP_CONNECTIONS)?),
             None => Transport::Files(settings.mail_dir.clone()),
         };
         let dkim = settings.dkim.as_ref().map(|dkim| {
@@ -145,55 +137,30 @@ impl Mailer {
         match &self.transport {
             Transport::Files(dir) => write_eml(dir, file_stem, &message.formatted())
                 .await
-                .map_err(|e| SendError {
-                    failure: Failure::Temporary,
-                    reason: format!("cannot write the .eml file: {e:#}"),
+                .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}"))),
+            Transport::Smtp(relay) => tokio::time::timeout(SEND_TIMEOUT, relay.send(message))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SendError::temporary(format!(
+                        "no answer within {SEND_TIMEOUT:?}"
+                    )))
                 }),
-            Transport::Smtp { url, transport } => {
-                let sent = tokio::time::timeout(SEND_TIMEOUT, async {
-                    transport.read().await.send(message.clone()).await
-                })
-                .await;
-                match sent {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) if e.is_permanent() => Err(SendError {
-                        failure: Failure::Permanent,
-                        reason: e.to_string(),
-                    }),
-                    // 4xx, refused or dropped connections: the server may recover.
-                    Ok(Err(e)) => Err(SendError {
-                        failure: Failure::Temporary,
-                        reason: e.to_string(),
-                    }),
-                    Err(_) => {
-                        // A cancelled send can leave a half-used connection in lettre's pool;
-                        // start over with a fresh pool.
-                        if let Ok(fresh) = smtp_transport(url) {
-                            *transport.write().await = fresh;
-                        }
-                        Err(SendError {
-                            failure: Failure::Temporary,
-                            reason: format!("no answer within {SEND_TIMEOUT:?}"),
-                        })
-                    }
-                }
-            }
+        }
+    }
+}
+
+impl Mailer {
+    /// Closes the SMTP connections idle for `idle` or longer (all of them with
+    /// `Duration::ZERO`), saying `QUIT` first.
+    pub async fn close_idle(&self, idle: Duration) {
+        if let Transport::Smtp(relay) = &self.transport {
+            relay.close_idle(idle).await;
         }
     }
 }
 
 /// Emails sent at once, each on its own SMTP connection.
-pub const SMTP_CONNECTIONS: u32 = 24;
-
-fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .context("SMTP_URL")?
-        .timeout(Some(Duration::from_secs(10)))
-        // lettre returns a connection to its pool from a task of its own, a moment after the
-        // send: idle room beyond the senders keeps the next send from opening a new one.
-        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS + SMTP_CONNECTIONS / 2))
-        .build())
-}
+pub const SMTP_CONNECTIONS: usize = 8;
 
 /// Writes atomically (temporary file, then rename), so a crash never leaves half a message.
 async fn write_eml(dir: &std::path::Path, stem: &str, bytes: &[u8]) -> anyhow::Result<()> {

@@ -22,10 +22,8 @@ impl Handler for EmailHandler {
     const KIND: &'static str = JOB_KIND;
     // Longer than a send may take, so a healthy worker never loses its lease.
     const LEASE: Duration = Duration::from_secs(SEND_TIMEOUT.as_secs() * 3);
-    // One SMTP connection each: a server's answer to the end of a message takes a round
-    // trip plus its delayed ACK (lettre cannot turn Nagle off), so the rate comes from
-    // sending on many connections at once.
-    const CONCURRENCY: usize = SMTP_CONNECTIONS as usize;
+    // One SMTP connection each.
+    const CONCURRENCY: usize = SMTP_CONNECTIONS;
 
     async fn run(&self, job: &Job) -> Result<String, JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)
@@ -35,6 +33,24 @@ impl Handler for EmailHandler {
             .send(&message, &format!("{:08}", job.id))
             .await?;
         Ok(email.receipt())
+    }
+}
+
+/// An SMTP connection unused for this long is closed (servers drop idle clients after a few
+/// minutes, RFC 5321 4.5.3.2.7, and an idle connection holds one of their slots).
+const SMTP_IDLE: Duration = Duration::from_secs(60);
+
+/// Closes SMTP connections idle for [`SMTP_IDLE`], and all of them once `stop` turns true.
+pub async fn close_idle_connections(mailer: Arc<Mailer>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(SMTP_IDLE / 2) => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if stopping {
+            return mailer.close_idle(Duration::ZERO).await;
+        }
+        mailer.close_idle(SMTP_IDLE).await;
     }
 }
 

@@ -51,6 +51,12 @@ impl JobError {
     }
 }
 
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
 impl From<DbError> for JobError {
     fn from(e: DbError) -> Self {
         JobError::temporary(e)

@@ -130,6 +130,13 @@ pub struct TestApp {
     stopper: memberdrive::startup::Stopper,
 }
 
+impl TestApp {
+    /// Stops the application as SIGTERM would; returns at once.
+    pub fn stop(&self) {
+        self.stopper.stop();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // The server's workers run on threads of their own and would outlive the test,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use memberdrive::db::DbError;
 use memberdrive::db::schema::{jobs, newsletter_subscriptions, subscribers, tokens};
 use memberdrive::domain::EmailAddress;
+use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::members::Member;
 
 use crate::both_backends;
@@ -22,6 +23,7 @@ both_backends!(
     an_address_gets_a_few_confirmations_a_day_at_most,
     a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles,
     a_crashed_worker_loses_no_email,
+    smtp_connections_are_reused_and_closed_with_quit_on_stop,
     permanent_failures_are_dead_lettered_and_counted,
     readers_change_their_newsletters_on_the_preference_page,
     without_smtp_every_email_is_written_as_an_eml_file,
@@ -539,6 +541,30 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
         assert_eq!(mails_to(&mails, address).len(), 1, "{address}");
     }
     assert_eq!(mails.len(), 10);
+}
+
+async fn smtp_connections_are_reused_and_closed_with_quit_on_stop(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let addresses: Vec<String> = (0..3 * SMTP_CONNECTIONS)
+        .map(|n| format!("pooled{n}@news.example"))
+        .collect();
+    for address in &addresses {
+        assert_eq!(subscribe(&app, address).await.status(), 200);
+    }
+    app.smtp.wait_for_messages(addresses.len(), WAIT).await;
+    let sessions = app.smtp.sessions();
+    assert!(
+        (1..=SMTP_CONNECTIONS).contains(&sessions.opened),
+        "{} emails on {sessions:?}",
+        addresses.len()
+    );
+    assert_eq!(
+        sessions.quit, 0,
+        "pooled connections stay open while in use"
+    );
+    app.stop();
+    let sessions = app.smtp.wait_for_every_session_to_quit(WAIT).await;
+    assert_eq!(app.smtp.messages().len(), addresses.len(), "{sessions:?}");
 }
 
 async fn a_crashed_worker_loses_no_email(backend: Backend) {

@@ -1,6 +1,6 @@
-//! In-process SMTP server for integration tests, so mail goes through
-//! lettre's real SMTP transport (envelope, encoding, pooling, error mapping)
-//! and relay failures can be simulated on demand.
+//! In-process SMTP server for integration tests, so mail goes through the real SMTP client
+//! (lettre's protocol on the app's connection pool: envelope, encoding, pooling, error
+//! mapping) and relay failures can be simulated on demand.
 
 // Each test binary compiles this module separately and uses only part of it.
 #![allow(dead_code)]
@@ -62,6 +62,14 @@ struct Shared {
     mode: watch::Sender<SmtpMode>,
     // A watch channel lets `wait_for_messages` wait without missed wakeups.
     messages: watch::Sender<Vec<ReceivedMail>>,
+    sessions: watch::Sender<Sessions>,
+}
+
+/// How many SMTP sessions were opened, and how many of them ended with QUIT.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sessions {
+    pub opened: usize,
+    pub quit: usize,
 }
 
 fn bind(port: u16) -> std::io::Result<TcpListener> {
@@ -82,6 +90,7 @@ impl SmtpServer {
             listener: Mutex::new(Some(listener)),
             mode: watch::Sender::new(SmtpMode::Accept),
             messages: watch::Sender::new(Vec::new()),
+            sessions: watch::Sender::new(Sessions::default()),
         });
         let accept_task = tokio::spawn(accept_loop(Arc::clone(&shared)));
         SmtpServer {
@@ -97,8 +106,8 @@ impl SmtpServer {
         self.port
     }
 
-    /// Connection URL for `AsyncSmtpTransport::from_url`; `smtp://` without
-    /// a `tls` parameter means plain TCP in lettre.
+    /// The `SMTP_URL` for the app; `smtp://` without
+    /// a `tls` parameter means plain TCP.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
@@ -151,6 +160,27 @@ impl SmtpServer {
             _ => panic!(
                 "expected {what} on the test SMTP server within {timeout:?}, but {} arrived",
                 self.accepted_count()
+            ),
+        }
+    }
+
+    /// Sessions opened and quit so far.
+    pub fn sessions(&self) -> Sessions {
+        *self.shared.sessions.borrow()
+    }
+
+    /// Waits until every session opened so far has said QUIT; panics after `timeout`.
+    pub async fn wait_for_every_session_to_quit(&self, timeout: Duration) -> Sessions {
+        let mut rx = self.shared.sessions.subscribe();
+        let waited = tokio::time::timeout(timeout, async {
+            rx.wait_for(|s| s.quit == s.opened).await.map(|s| *s)
+        })
+        .await;
+        match waited {
+            Ok(Ok(sessions)) => sessions,
+            _ => panic!(
+                "expected every SMTP session to end with QUIT within {timeout:?}: {:?}",
+                self.sessions()
             ),
         }
     }
@@ -231,6 +261,7 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     if current_mode(&mut mode_rx).await.is_none() {
         return Ok(());
     }
+    shared.sessions.send_modify(|s| s.opened += 1);
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     writer
@@ -290,6 +321,7 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 b"250 2.0.0 OK queued\r\n"
             }
             ("QUIT", _) => {
+                shared.sessions.send_modify(|s| s.quit += 1);
                 writer.write_all(b"221 2.0.0 Bye\r\n").await?;
                 return Ok(());
             }
