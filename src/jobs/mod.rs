@@ -14,8 +14,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::db::DbConnection;
 use crate::db::schema::jobs;
+use crate::db::{DbConnection, on_backend};
 
 /// After this many failed attempts a job is dead-lettered.
 pub const MAX_ATTEMPTS: i32 = 10;
@@ -48,11 +48,7 @@ pub fn enqueue(conn: &mut DbConnection, kind: &str, key: &str, payload: &str) ->
     let query = diesel::insert_into(jobs::table)
         .values(row)
         .on_conflict_do_nothing();
-    // diesel's upsert does not span both backends; the statement is the same on each.
-    let inserted = match conn {
-        DbConnection::Pg(c) => query.execute(c)?,
-        DbConnection::Sqlite(c) => query.execute(c)?,
-    };
+    let inserted = on_backend!(conn, |c| query.execute(c)?);
     Ok(inserted == 1)
 }
 

@@ -530,7 +530,7 @@ async fn manage_newsletters(
                 .first(c)?;
             // Stored addresses were normalised on the way in, so they parse.
             let address = EmailAddress::parse(&email).ok_or(diesel::result::Error::NotFound)?;
-            let subscriber = crate::newsletters::find_or_create_subscriber(
+            let (subscriber, _) = crate::newsletters::find_or_create_subscriber(
                 c,
                 &address,
                 Lang::from_code(&locale),

@@ -10,8 +10,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::config::Settings;
-use crate::db::DbConnection;
 use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
+use crate::db::{DbConnection, on_backend};
 use crate::domain::EmailAddress;
 use crate::email::templates::{
     AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
@@ -81,46 +81,59 @@ pub fn subscribe(
     lang: Lang,
     now: NaiveDateTime,
 ) -> QueryResult<Subscribed> {
-    let subscriber = find_or_create_subscriber(conn, email, lang)?;
-    for newsletter in requested {
-        let existing = newsletter_subscriptions::table
-            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-            .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id))
-            .select(newsletter_subscriptions::status)
-            .first::<String>(conn)
-            .optional()?;
-        match existing.as_deref() {
-            None => {
-                diesel::insert_into(newsletter_subscriptions::table)
-                    .values((
-                        newsletter_subscriptions::subscriber_id.eq(subscriber),
-                        newsletter_subscriptions::newsletter_id.eq(newsletter.id),
-                        newsletter_subscriptions::status.eq("pending"),
-                    ))
-                    .execute(conn)?;
-            }
-            Some("unsubscribed") => {
-                diesel::update(
-                    newsletter_subscriptions::table
-                        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-                        .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id)),
-                )
-                .set((
-                    newsletter_subscriptions::status.eq("pending"),
-                    newsletter_subscriptions::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            }
-            Some(_) => {}
-        }
-    }
+    let (subscriber, new) = find_or_create_subscriber(conn, email, lang)?;
     let ids: Vec<i32> = requested.iter().map(|n| n.id).collect();
-    let pending: Vec<i32> = newsletter_subscriptions::table
-        .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-        .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
-        .filter(newsletter_subscriptions::status.eq("pending"))
-        .select(newsletter_subscriptions::newsletter_id)
-        .load(conn)?;
+    // A reader created just now has no subscriptions and no tokens: no need to look.
+    let existing: Vec<(i32, String)> = if new {
+        Vec::new()
+    } else {
+        newsletter_subscriptions::table
+            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+            .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
+            .select((
+                newsletter_subscriptions::newsletter_id,
+                newsletter_subscriptions::status,
+            ))
+            .load(conn)?
+    };
+    let status_of = |id: i32| {
+        existing
+            .iter()
+            .find(|(newsletter, _)| *newsletter == id)
+            .map(|(_, status)| status.as_str())
+    };
+    for id in ids.iter().filter(|id| status_of(**id).is_none()) {
+        diesel::insert_into(newsletter_subscriptions::table)
+            .values((
+                newsletter_subscriptions::subscriber_id.eq(subscriber),
+                newsletter_subscriptions::newsletter_id.eq(*id),
+                newsletter_subscriptions::status.eq("pending"),
+            ))
+            .execute(conn)?;
+    }
+    let resumed: Vec<i32> = ids
+        .iter()
+        .copied()
+        .filter(|id| status_of(*id) == Some("unsubscribed"))
+        .collect();
+    if !resumed.is_empty() {
+        diesel::update(
+            newsletter_subscriptions::table
+                .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
+                .filter(newsletter_subscriptions::newsletter_id.eq_any(&resumed)),
+        )
+        .set((
+            newsletter_subscriptions::status.eq("pending"),
+            newsletter_subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    // Now pending: the new, the resumed, and those still waiting for their confirmation.
+    let pending: Vec<i32> = ids
+        .iter()
+        .copied()
+        .filter(|id| matches!(status_of(*id), None | Some("unsubscribed" | "pending")))
+        .collect();
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
     let unsubscribe = tokens::issue(
         conn,
@@ -150,16 +163,20 @@ pub fn subscribe(
         email::queue(conn, &key, &render(&message, email.as_str()))?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
-    let sent_today = tokens::issued_since(
-        conn,
-        Purpose::Confirm,
-        Owner::Subscriber(subscriber),
-        now - Duration::days(1),
-    )?;
-    if sent_today >= CONFIRMATIONS_PER_DAY {
-        return Ok(Subscribed::Throttled);
-    }
-    let sent_ever = tokens::issued(conn, Purpose::Confirm, subscriber)?;
+    let sent_ever = if new {
+        0
+    } else {
+        let sent_today = tokens::issued_since(
+            conn,
+            Purpose::Confirm,
+            Owner::Subscriber(subscriber),
+            now - Duration::days(1),
+        )?;
+        if sent_today >= CONFIRMATIONS_PER_DAY {
+            return Ok(Subscribed::Throttled);
+        }
+        tokens::issued(conn, Purpose::Confirm, subscriber)?
+    };
     let confirm = tokens::issue(
         conn,
         Purpose::Confirm,
@@ -187,25 +204,30 @@ fn render(template: &impl EmailTemplate, to: &str) -> OutgoingEmail {
     template.render_email(to).expect("email template renders")
 }
 
-/// The reader with this address, created if new (`subscribers_email_key` keeps it unique).
+/// The reader with this address, and whether it was created just now
+/// (`subscribers_email_key` keeps addresses unique; a concurrent sign-up of the same new
+/// address waits for the first to commit, then finds its row).
 pub fn find_or_create_subscriber(
     conn: &mut DbConnection,
     email: &EmailAddress,
     lang: Lang,
-) -> QueryResult<i32> {
-    let by_email = subscribers::table
-        .filter(subscribers::email.eq(email.as_str()))
-        .select(subscribers::id);
-    if let Some(id) = by_email.first(conn).optional()? {
-        return Ok(id);
-    }
-    diesel::insert_into(subscribers::table)
+) -> QueryResult<(i32, bool)> {
+    let insert = diesel::insert_into(subscribers::table)
         .values((
             subscribers::email.eq(email.as_str()),
             subscribers::locale.eq(lang.code()),
         ))
-        .execute(conn)?;
-    by_email.first(conn)
+        .on_conflict_do_nothing()
+        .returning(subscribers::id);
+    let created: Option<i32> = on_backend!(conn, |c| insert.get_result(c).optional()?);
+    match created {
+        Some(id) => Ok((id, true)),
+        None => subscribers::table
+            .filter(subscribers::email.eq(email.as_str()))
+            .select(subscribers::id)
+            .first(conn)
+            .map(|id| (id, false)),
+    }
 }
 
 /// Confirms the subscriptions a confirmation link names, and welcomes the reader.

@@ -164,6 +164,36 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
+/// The newsletters a form names (the first public one when it names none), or the error
+/// for a name that is not one of them.
+fn pick(all: &[Newsletter], slugs: &[String]) -> Result<Vec<Newsletter>, AppError> {
+    let mut picked: Vec<Newsletter> = Vec::new();
+    if slugs.is_empty() {
+        picked.extend(all.first().cloned());
+    }
+    for slug in slugs {
+        match all.iter().find(|n| &n.slug == slug) {
+            Some(n) if !picked.iter().any(|p| p.id == n.id) => picked.push(n.clone()),
+            Some(_) => {}
+            None => {
+                return Err(AppError::client(
+                    StatusCode::BAD_REQUEST,
+                    "unknown_newsletter",
+                    format!("There is no newsletter called {slug:?}."),
+                ));
+            }
+        }
+    }
+    if picked.is_empty() {
+        return Err(AppError::client(
+            StatusCode::BAD_REQUEST,
+            "unknown_newsletter",
+            "There are no newsletters yet.",
+        ));
+    }
+    Ok(picked)
+}
+
 /// The one answer every well-formed address gets.
 fn subscribed(json: bool, lang: Lang) -> Result<HttpResponse, AppError> {
     if json {
@@ -218,53 +248,31 @@ async fn subscribe(
         // A bot filled the hidden field: it gets the usual answer, and nothing happens.
         return subscribed(json, form.lang);
     }
-    let all = state.db.read(super::public).await?;
-    let requested: Vec<Newsletter> = if form.newsletters.is_empty() {
-        all.into_iter().take(1).collect()
-    } else {
-        let mut picked = Vec::new();
-        for slug in &form.newsletters {
-            match all.iter().find(|n| &n.slug == slug) {
-                Some(n) if !picked.iter().any(|p: &Newsletter| p.id == n.id) => {
-                    picked.push(n.clone())
-                }
-                Some(_) => {}
-                None => {
-                    return Err(AppError::client(
-                        StatusCode::BAD_REQUEST,
-                        "unknown_newsletter",
-                        format!("There is no newsletter called {slug:?}."),
-                    )
-                    .json(json));
-                }
-            }
-        }
-        picked
-    };
-    if requested.is_empty() {
-        return Err(AppError::client(
-            StatusCode::BAD_REQUEST,
-            "unknown_newsletter",
-            "There are no newsletters yet.",
-        )
-        .json(json));
-    }
+    let slugs = form.newsletters;
     let settings = state.clone();
     let lang = form.lang;
+    // One transaction, newsletter lookup included: the sign-up is the hot write path.
     state
         .db
         .write(move |conn| -> Result<_, DbError> {
-            Ok(super::subscribe(
+            let requested = match pick(&super::public(conn)?, &slugs) {
+                Ok(requested) => requested,
+                Err(unknown) => return Ok(Err(unknown)),
+            };
+            super::subscribe(
                 conn,
                 &settings.settings,
                 &email,
                 &requested,
                 lang,
                 db::now(),
-            )?)
+            )?;
+            Ok(Ok(()))
         })
         .await
-        .map_err(|e| AppError::from(e).json(json))?;
+        .map_err(AppError::from)
+        .and_then(|picked| picked)
+        .map_err(|e| e.json(json))?;
     state.outbox_wake.notify_one();
     subscribed(json, form.lang)
 }

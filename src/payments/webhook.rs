@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::events::JOB_KIND;
 use crate::config::Secret;
 use crate::db::schema::stripe_events;
-use crate::db::{DbConnection, DbError};
+use crate::db::{DbConnection, DbError, on_backend};
 use crate::error::AppError;
 use crate::jobs;
 use crate::startup::AppState;
@@ -117,11 +117,7 @@ pub fn store(
     let insert = diesel::insert_into(stripe_events::table)
         .values(row)
         .on_conflict_do_nothing();
-    // diesel's upsert does not span both backends; the statement is the same on each.
-    let inserted = match conn {
-        DbConnection::Pg(c) => insert.execute(c)?,
-        DbConnection::Sqlite(c) => insert.execute(c)?,
-    };
+    let inserted = on_backend!(conn, |c| insert.execute(c)?);
     if inserted == 1 {
         jobs::enqueue(
             conn,
