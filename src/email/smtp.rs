@@ -20,7 +20,9 @@ use anyhow::{Context, bail};
 use deadpool::managed::{Manager, Metrics, Object, Pool, PoolError, RecycleError, RecycleResult};
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -86,6 +88,11 @@ impl Relay {
     /// Reads `url` (`smtp://user:pass@host:587?tls=required`, `smtps://…`, `smtp://host:2525`)
     /// into a pool of at most `connections` connections; nothing is connected yet.
     pub fn from_url(url: &str, connections: usize) -> anyhow::Result<Relay> {
+        Relay::trusting(url, connections, None)
+    }
+
+    /// [`Relay::from_url`] that also trusts the certificate `extra_root` (DER) as a root.
+    fn trusting(url: &str, connections: usize, extra_root: Option<&[u8]>) -> anyhow::Result<Relay> {
         let parsed = url::Url::parse(url).context("SMTP_URL is not a URL")?;
         let host = parsed
             .host_str()
@@ -101,15 +108,14 @@ impl Relay {
             ("smtp", None) => (Encryption::None, 25),
             ("smtp", Some(mode @ ("required" | "opportunistic"))) => (
                 Encryption::StartTls {
-                    parameters: TlsParameters::new(host.clone())
-                        .context("SMTP_URL: TLS parameters")?,
+                    parameters: starttls_parameters(&host, extra_root)?,
                     required: mode == "required",
                 },
                 587,
             ),
             ("smtps", _) => (
                 Encryption::Implicit {
-                    connector: TlsConnector::from(Arc::new(tls_config()?)),
+                    connector: TlsConnector::from(Arc::new(tls_config(extra_root)?)),
                     name: ServerName::try_from(host.clone())
                         .context("SMTP_URL: the host is not a TLS server name")?,
                 },
@@ -263,11 +269,25 @@ fn percent_decode(s: &str) -> anyhow::Result<String> {
         .into_owned())
 }
 
-/// rustls with the Mozilla roots (the same trust lettre's STARTTLS uses).
-fn tls_config() -> anyhow::Result<rustls::ClientConfig> {
-    let roots = RootCertStore {
+/// lettre's STARTTLS: the Mozilla roots, and `extra_root`.
+fn starttls_parameters(host: &str, extra_root: Option<&[u8]>) -> anyhow::Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if let Some(der) = extra_root {
+        builder = builder.add_root_certificate(Certificate::from_der(der.to_vec())?);
+    }
+    builder.build().context("SMTP_URL: TLS parameters")
+}
+
+/// rustls for implicit TLS: the Mozilla roots (as lettre's STARTTLS), and `extra_root`.
+fn tls_config(extra_root: Option<&[u8]>) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(der) = extra_root {
+        roots
+            .add(der.to_vec().into())
+            .context("SMTP: an extra root certificate")?;
+    }
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -317,7 +337,141 @@ impl AsyncWrite for TlsStream {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use base64::Engine as _;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+    use tokio_rustls::TlsAcceptor;
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
     use super::*;
+
+    /// What the TLS test server saw.
+    #[derive(Debug, Default)]
+    struct Seen {
+        sessions: usize,
+        encrypted_auth: Vec<String>,
+        messages: Vec<String>,
+        quits: usize,
+    }
+
+    /// An SMTP server on 127.0.0.1 with a certificate for `localhost`: TLS from the first
+    /// byte (`implicit`), or plain with STARTTLS offered when `starttls`. It accepts AUTH
+    /// PLAIN only once encrypted.
+    struct TlsServer {
+        port: u16,
+        root: Vec<u8>,
+        seen: Arc<Mutex<Seen>>,
+    }
+
+    impl TlsServer {
+        async fn start(implicit: bool, starttls: bool) -> TlsServer {
+            let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+            let root = key.cert.der().to_vec();
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![key.cert.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der())),
+            )
+            .unwrap();
+            let acceptor = TlsAcceptor::from(Arc::new(config));
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let seen = Arc::new(Mutex::new(Seen::default()));
+            let shared = seen.clone();
+            tokio::spawn(async move {
+                while let Ok((tcp, _)) = listener.accept().await {
+                    let (acceptor, seen) = (acceptor.clone(), shared.clone());
+                    tokio::spawn(async move {
+                        seen.lock().unwrap().sessions += 1;
+                        if implicit {
+                            let tls = acceptor.accept(tcp).await?;
+                            converse(BufReader::new(tls), true, true, false, &seen).await?;
+                        } else if let Some(tcp) =
+                            converse(BufReader::new(tcp), true, false, starttls, &seen).await?
+                        {
+                            // After STARTTLS the client speaks first, without a new greeting.
+                            let tls = acceptor.accept(tcp).await?;
+                            converse(BufReader::new(tls), false, true, false, &seen).await?;
+                        }
+                        std::io::Result::Ok(())
+                    });
+                }
+            });
+            TlsServer { port, root, seen }
+        }
+    }
+
+    /// One SMTP conversation (opened with a greeting when `greet`); returns the stream when
+    /// the client asked for STARTTLS.
+    async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+        mut stream: BufReader<S>,
+        greet: bool,
+        encrypted: bool,
+        offer_starttls: bool,
+        seen: &Mutex<Seen>,
+    ) -> io::Result<Option<S>> {
+        if greet {
+            stream.write_all(b"220 localhost ESMTP\r\n").await?;
+        }
+        let mut line = String::new();
+        let mut data: Option<String> = None;
+        loop {
+            line.clear();
+            if stream.read_line(&mut line).await? == 0 {
+                return Ok(None);
+            }
+            if let Some(body) = data.as_mut() {
+                if line == ".\r\n" {
+                    seen.lock()
+                        .unwrap()
+                        .messages
+                        .push(data.take().unwrap_or_default());
+                    stream.write_all(b"250 2.0.0 queued\r\n").await?;
+                } else {
+                    body.push_str(&line);
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" if offer_starttls => b"250-localhost\r\n250 STARTTLS\r\n",
+                "EHLO" if encrypted => b"250-localhost\r\n250 AUTH PLAIN\r\n",
+                "EHLO" => b"250 localhost\r\n",
+                "STAR" if offer_starttls => {
+                    stream.write_all(b"220 2.0.0 go ahead\r\n").await?;
+                    return Ok(Some(stream.into_inner()));
+                }
+                "AUTH" if encrypted => {
+                    let plain = line.trim_end().rsplit(' ').next().unwrap_or_default();
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(plain)
+                        .unwrap_or_default();
+                    let text = String::from_utf8_lossy(&decoded).replace('\0', "|");
+                    seen.lock().unwrap().encrypted_auth.push(text);
+                    b"235 2.7.0 accepted\r\n"
+                }
+                "MAIL" | "RCPT" | "NOOP" | "RSET" => b"250 2.0.0 OK\r\n",
+                "DATA" => {
+                    data = Some(String::new());
+                    b"354 go on\r\n"
+                }
+                "QUIT" => {
+                    seen.lock().unwrap().quits += 1;
+                    stream.write_all(b"221 2.0.0 bye\r\n").await?;
+                    return Ok(None);
+                }
+                _ => b"502 5.5.2 no\r\n",
+            };
+            stream.write_all(reply).await?;
+        }
+    }
 
     fn connector(url: &str) -> anyhow::Result<Relay> {
         Relay::from_url(url, 1)
@@ -372,5 +526,66 @@ mod tests {
         }
         let relay = connector("smtp://user:hunter2@smtp.example.org:25").unwrap();
         assert!(!format!("{relay:?}").contains("hunter2"));
+    }
+
+    fn message(n: usize) -> Message {
+        Message::builder()
+            .from("Outlet <news@outlet.example>".parse().unwrap())
+            .to(format!("reader{n}@example.org").parse().unwrap())
+            .subject(format!("Message {n}"))
+            .body(format!("Hello {n}"))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sends_over_implicit_tls_and_starttls_signed_in_and_quits() {
+        for (implicit, scheme) in [(true, "smtps"), (false, "smtp")] {
+            let server = TlsServer::start(implicit, !implicit).await;
+            let tls = if implicit { "" } else { "?tls=required" };
+            let url = format!("{scheme}://user:s3cret@localhost:{}{tls}", server.port);
+            let relay = Relay::trusting(&url, 2, Some(&server.root)).unwrap();
+            for n in 0..3 {
+                relay.send(&message(n)).await.unwrap();
+            }
+            relay.close_idle(Duration::ZERO).await;
+            let seen = server.seen.lock().unwrap();
+            assert_eq!(
+                seen.sessions, 1,
+                "{scheme}: one pooled connection: {seen:?}"
+            );
+            assert_eq!(seen.encrypted_auth, ["|user|s3cret"], "{scheme}");
+            assert_eq!(seen.messages.len(), 3, "{scheme}");
+            assert!(seen.messages[2].contains("Hello 2"), "{scheme}");
+            assert_eq!(seen.quits, 1, "{scheme}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_without_starttls_or_with_an_unknown_certificate_gets_nothing() {
+        let plain = TlsServer::start(false, false).await;
+        let url = format!("smtp://user:s3cret@localhost:{}?tls=required", plain.port);
+        let relay = Relay::trusting(&url, 1, Some(&plain.root)).unwrap();
+        let refused = relay.send(&message(0)).await.unwrap_err();
+        assert!(refused.reason.contains("STARTTLS"), "{refused}");
+
+        let stranger = TlsServer::start(true, false).await;
+        let url = format!("smtps://user:s3cret@localhost:{}", stranger.port);
+        let refused = Relay::from_url(&url, 1)
+            .unwrap()
+            .send(&message(0))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused.failure, crate::jobs::Failure::Temporary),
+            "{refused}"
+        );
+
+        for server in [plain, stranger] {
+            let seen = server.seen.lock().unwrap();
+            assert!(
+                seen.encrypted_auth.is_empty() && seen.messages.is_empty(),
+                "{seen:?}"
+            );
+        }
     }
 }
