@@ -63,6 +63,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        recipient -> Nullable<Text>,
     }
 }
 

@@ -47,5 +47,5 @@ impl OutgoingEmail {
 /// Returns whether it was queued.
 pub fn queue(conn: &mut DbConnection, key: &str, email: &OutgoingEmail) -> QueryResult<bool> {
     let payload = serde_json::to_string(email).expect("email serialises");
-    jobs::enqueue(conn, JOB_KIND, key, &payload)
+    jobs::enqueue(conn, JOB_KIND, key, &payload, Some(&email.to))
 }

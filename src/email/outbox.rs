@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::JOB_KIND;
+use crate::db::DbConnection;
 use crate::db::schema::jobs;
-use crate::db::{self, DbConnection};
 use crate::jobs::{self as queue, State};
 
 /// Unsent emails per page of the outbox.
@@ -92,23 +92,13 @@ pub fn unsent(conn: &mut DbConnection, page: i64) -> QueryResult<(Vec<OutboxEntr
 
 /// Every email queued for or sent to `address`, newest first.
 pub fn addressed_to(conn: &mut DbConnection, address: &str) -> QueryResult<Vec<OutboxEntry>> {
-    // Narrowed in SQL to payloads naming the address as `"to"` (both backends store the JSON
-    // as text), then checked exactly.
-    let key = format!(
-        "\"to\":{}",
-        serde_json::to_string(address).expect("a string serialises")
-    );
     let rows = jobs::table
+        .filter(jobs::recipient.eq(address))
         .filter(jobs::kind.eq(JOB_KIND))
-        .filter(jobs::payload.like(db::like_containing(&key)).escape('\\'))
         .order((jobs::created_at.desc(), jobs::id.desc()))
         .select(Row::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(OutboxEntry::from)
-        .filter(|e| e.to == address)
-        .collect())
+    Ok(rows.into_iter().map(OutboxEntry::from).collect())
 }
 
 /// What a retry did.

@@ -39,11 +39,19 @@ pub struct Job {
 }
 
 /// Queues a job unless one with the same key exists; returns whether it was queued.
-pub fn enqueue(conn: &mut DbConnection, kind: &str, key: &str, payload: &str) -> QueryResult<bool> {
+/// `recipient` is the address an email job goes to.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    recipient: Option<&str>,
+) -> QueryResult<bool> {
     let row = (
         jobs::kind.eq(kind),
         jobs::dedupe_key.eq(key),
         jobs::payload.eq(payload),
+        jobs::recipient.eq(recipient),
     );
     let query = diesel::insert_into(jobs::table)
         .values(row)

@@ -124,6 +124,7 @@ pub fn store(
             JOB_KIND,
             &format!("stripe_event:{id}"),
             &serde_json::json!({ "event_id": id }).to_string(),
+            None,
         )?;
     }
     Ok(inserted == 1)

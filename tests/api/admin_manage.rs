@@ -503,10 +503,13 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
                 "2025-03-02",
             ),
         ] {
+            // As `email::queue` files it: under its recipient.
+            let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
             diesel::insert_into(jobs::table)
                 .values((
                     jobs::kind.eq(email::JOB_KIND),
                     jobs::dedupe_key.eq(key),
+                    jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
                     jobs::payload.eq(payload),
                     jobs::status.eq(status),
                     jobs::attempts.eq(1),

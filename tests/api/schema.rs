@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
+use memberdrive::db::DbConnection;
+
+use crate::both_backends;
 use crate::helpers::{Backend, TestDatabase};
 
 #[derive(QueryableByName, Debug)]
@@ -102,4 +105,62 @@ fn both_migration_trees_have_the_same_steps() {
         v
     };
     assert_eq!(names("sqlite"), names("postgres"));
+}
+
+both_backends!(outbox_recipients_of_existing_emails_are_filled_in);
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Recipient {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    recipient: Option<String>,
+}
+
+/// A database upgraded from before `jobs.recipient` finds the address of every email it
+/// already had, queued (the whole email) or sent (its receipt), and of nothing else.
+async fn outbox_recipients_of_existing_emails_are_filled_in(backend: Backend) {
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+
+    let db = TestDatabase::new(backend);
+    let url = memberdrive::config::DatabaseUrl::parse(&db.url).unwrap();
+    let mut conn = memberdrive::db::connect_one(&url).unwrap();
+    let dir = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let tree =
+        FileBasedMigrations::from_path(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    for _ in 0..2 {
+        match &mut conn {
+            DbConnection::Pg(c) => c.run_next_migration(tree.clone()).map(drop),
+            DbConnection::Sqlite(c) => c.run_next_migration(tree.clone()).map(drop),
+        }
+        .unwrap();
+    }
+    diesel::sql_query(
+        "INSERT INTO jobs (kind, dedupe_key, payload) VALUES \
+         ('email', 'confirm:1:1', '{\"to\":\"ann@example.org\",\"subject\":\"Confirm\",\"text\":\"t\",\"html\":\"h\"}'), \
+         ('email', 'receipt:in_1', '{\"to\":\"bob@example.org\",\"subject\":\"Thank you\"}'), \
+         ('stripe_event', 'stripe_event:evt_1', '{\"event_id\":\"evt_1\"}')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(memberdrive::db::run_migrations(&mut conn).unwrap() >= 1);
+    let rows = diesel::sql_query("SELECT kind, recipient FROM jobs ORDER BY id")
+        .load::<Recipient>(&mut conn)
+        .unwrap();
+    let row = |kind: &str, recipient: Option<&str>| Recipient {
+        kind: kind.into(),
+        recipient: recipient.map(Into::into),
+    };
+    assert_eq!(
+        rows,
+        [
+            row("email", Some("ann@example.org")),
+            row("email", Some("bob@example.org")),
+            row("stripe_event", None),
+        ]
+    );
 }
