@@ -24,6 +24,7 @@ both_backends!(
     a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles,
     a_crashed_worker_loses_no_email,
     smtp_connections_are_reused_and_closed_with_quit_on_stop,
+    a_connection_the_server_closed_while_idle_is_not_used,
     permanent_failures_are_dead_lettered_and_counted,
     readers_change_their_newsletters_on_the_preference_page,
     without_smtp_every_email_is_written_as_an_eml_file,
@@ -565,6 +566,37 @@ async fn smtp_connections_are_reused_and_closed_with_quit_on_stop(backend: Backe
     app.stop();
     let sessions = app.smtp.wait_for_every_session_to_quit(WAIT).await;
     assert_eq!(app.smtp.messages().len(), addresses.len(), "{sessions:?}");
+}
+
+async fn a_connection_the_server_closed_while_idle_is_not_used(backend: Backend) {
+    let app = spawn_app(backend).await;
+    subscribe(&app, "first@news.example").await;
+    app.smtp.wait_for_messages(1, WAIT).await;
+    // The relay drops its idle clients (as Postfix does under stress after 10 s), then
+    // takes new ones again; the app's pooled connection is gone without a word.
+    app.smtp.set_mode(SmtpMode::RefuseConnections);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.smtp.set_mode(SmtpMode::Accept);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    subscribe(&app, "second@news.example").await;
+    let mails = app.smtp.wait_for_messages(2, WAIT).await;
+    assert_eq!(mails_to(&mails, "second@news.example").len(), 1);
+    let attempts: Vec<(i32, Option<String>)> = app
+        .db
+        .read(|c| {
+            jobs::table
+                .order(jobs::id)
+                .select((jobs::attempts, jobs::last_error))
+                .load(c)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        attempts,
+        [(1, None), (1, None)],
+        "the idle check found the closed connection before a send did"
+    );
+    assert_eq!(app.smtp.sessions().opened, 2);
 }
 
 async fn a_crashed_worker_loses_no_email(backend: Backend) {
