@@ -170,11 +170,21 @@ pub fn charts(
             .collect(),
     };
 
-    // The cumulative line includes the manual offset, so that it meets the goal line where
-    // the widget does; the projection runs a quarter of the period past today.
-    let offset = campaign.manual_offset;
+    // For a campaign that counts people, the line includes the manual offset in force each
+    // day, so that it meets the goal line where the widget did (an amount campaign's offset
+    // is money, not members); the projection runs a quarter of the period past today.
     let counts_people = campaign.metric() != Metric::Amount;
-    let cumulative: Vec<i64> = series.iter().map(|d| d.members + offset).collect();
+    let offsets = if counts_people {
+        let days_shown: Vec<NaiveDate> = series.iter().map(|d| d.day).collect();
+        stats::offsets_at_end_of(conn, campaign, &days_shown)?
+    } else {
+        vec![0; series.len()]
+    };
+    let cumulative: Vec<i64> = series
+        .iter()
+        .zip(&offsets)
+        .map(|(d, offset)| d.members + offset)
+        .collect();
     let members = Chart {
         id: "members",
         title: t("admin-chart-members"),

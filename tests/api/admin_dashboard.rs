@@ -27,6 +27,7 @@ both_backends!(
     a_goal_change_reaches_the_widget_at_once,
     bad_campaign_input_is_refused_and_changes_nothing,
     the_offset_needs_a_reason_and_both_are_audited,
+    the_members_chart_shows_the_offset_in_force_each_day,
     new_campaigns_and_tiers_are_saved_and_audited,
     viewers_read_everything_and_change_nothing,
 );
@@ -792,6 +793,57 @@ async fn the_offset_needs_a_reason_and_both_are_audited(backend: Backend) {
         .await
         .unwrap();
     assert!(audit.contains("campaign.offset") && audit.contains("Correction after an audit"));
+}
+
+async fn the_members_chart_shows_the_offset_in_force_each_day(backend: Backend) {
+    let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/members").await;
+    let set = |offset: &'static str| {
+        let (app, cookie, token) = (&app, cookie.clone(), token.clone());
+        async move {
+            let form = [
+                ("csrf_token", token.as_str()),
+                ("offset", offset),
+                ("reason", "Cheques"),
+            ];
+            let res = post_as(app, "/admin/campaigns/members/offset", &cookie, &form).await;
+            assert_eq!(res.status(), 303);
+        }
+    };
+    // 40 five days ago (the change is dated back), then 100 today; no memberships at all.
+    set("40").await;
+    let five_days_ago = db::now() - Duration::days(5);
+    app.db
+        .write(move |c| -> Result<usize, DbError> {
+            Ok(diesel::update(audit_log::table)
+                .set(audit_log::created_at.eq(five_days_ago))
+                .execute(c)?)
+        })
+        .await
+        .unwrap();
+    set("100").await;
+
+    let today = db::now().date();
+    let rows = csv_of(
+        &app,
+        &cookie,
+        "/admin/campaigns/members/charts/members.csv?days=90",
+    )
+    .await;
+    assert_eq!(rows.len(), 1 + 90);
+    let expected: Vec<Vec<String>> = (0..8)
+        .rev()
+        .map(|back| {
+            let day = today - Duration::days(back);
+            let shown = match back {
+                0 => 100,
+                1..=5 => 40,
+                _ => 0,
+            };
+            vec![day.to_string(), shown.to_string()]
+        })
+        .collect();
+    assert_eq!(rows[rows.len() - 8..], expected);
+    assert!(rows[1..rows.len() - 8].iter().all(|r| r[1] == "0"));
 }
 
 async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
