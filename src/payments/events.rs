@@ -17,6 +17,21 @@ use crate::jobs::worker::{Handler, JobError};
 /// The job kind.
 pub const JOB_KIND: &str = "stripe_event";
 
+/// Attempts a refund or dispute waits for the payment it concerns (1 + 2 + 4 s of backoff).
+pub const PAYMENT_WAIT_ATTEMPTS: i32 = 4;
+
+/// Stripe does not order its events: a refund or dispute can arrive before the invoice or
+/// checkout that records its payment. Until [`PAYMENT_WAIT_ATTEMPTS`], a charge with no
+/// payment here is retried; after that it is taken to be another product's.
+fn once_paid(applied: Result<bool, JobError>, job: &Job) -> Result<bool, JobError> {
+    match applied {
+        Ok(false) if job.attempts < PAYMENT_WAIT_ATTEMPTS => Err(JobError::temporary(
+            "no payment recorded for this charge yet",
+        )),
+        other => other,
+    }
+}
+
 /// Processes stored Stripe events.
 pub struct StripeEventHandler {
     /// Applies Stripe's state.
@@ -61,9 +76,9 @@ impl Handler for StripeEventHandler {
             "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
                 Some(s.invoice(object).await)
             }
-            "charge.refunded" => Some(s.charge(object, None).await),
+            "charge.refunded" => Some(once_paid(s.charge(object, None).await, job)),
             "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
-                Some(s.dispute(object).await)
+                Some(once_paid(s.dispute(object).await, job))
             }
             _ => None,
         };

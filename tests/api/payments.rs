@@ -18,6 +18,7 @@ both_backends!(
     webhook_signatures_are_checked_and_rejections_write_nothing,
     every_event_delivered_three_times_has_one_effect,
     lifecycles_end_in_stripe_state_whatever_the_order,
+    refunds_and_disputes_reported_before_their_payment_still_apply,
     subscriptions_of_other_products_never_become_members,
     reconcile_repairs_dropped_webhooks,
     without_stripe_the_join_page_says_so,
@@ -585,6 +586,45 @@ async fn lifecycles_end_in_stripe_state_whatever_the_order(backend: Backend) {
         }
         app.wait_for_count("members", expected_count, WAIT).await;
     }
+}
+
+async fn refunds_and_disputes_reported_before_their_payment_still_apply(backend: Backend) {
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    let session = join_monthly(&app, &stripe, "disputed@news.example").await;
+    let disputed = stripe.pay_checkout(&session).charge;
+    stripe.dispute(&disputed, true);
+    let session = join_monthly(&app, &stripe, "refunded@news.example").await;
+    let refunded = stripe.pay_checkout(&session).charge;
+    stripe.refund(&refunded);
+    // Newest first: each dispute and refund arrives before the invoice that records its payment.
+    let statuses = stripe.deliver(Delivery::Reversed).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    settle(&app).await;
+    let charges = [disputed.clone(), refunded.clone()];
+    let rows: Vec<(Option<String>, Option<String>, i64, i64)> = app
+        .db
+        .read(move |c| {
+            payments::table
+                .filter(payments::stripe_charge_id.eq_any(charges))
+                .select((
+                    payments::stripe_charge_id,
+                    payments::dispute_status,
+                    payments::amount,
+                    payments::amount_refunded,
+                ))
+                .load(c)
+        })
+        .await
+        .unwrap();
+    let amount = rows.first().map_or(0, |r| r.2);
+    let mut expected = vec![
+        (Some(disputed), Some("lost".to_owned()), amount, 0),
+        (Some(refunded), None, amount, amount),
+    ];
+    expected.sort();
+    let mut rows = rows;
+    rows.sort();
+    assert_eq!(rows, expected);
 }
 
 async fn subscriptions_of_other_products_never_become_members(backend: Backend) {

@@ -94,6 +94,8 @@ pub enum Delivery {
     InOrder,
     /// Each event once, in an order shuffled by the seed (Stripe does not guarantee order).
     Shuffled(u64),
+    /// Each event once, newest first.
+    Reversed,
     /// Each event `times` times, with the same id, body and signature scheme (Stripe retries
     /// and sometimes delivers twice); with `concurrently`, the copies of one event race.
     Repeated {
@@ -305,6 +307,7 @@ impl StripeServer {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
                 events.retain(|_| rng.random_range(0..keep_one_in) == 0);
             }
+            Delivery::Reversed => events.reverse(),
             Delivery::InOrder | Delivery::Repeated { .. } => {}
         }
         let (times, concurrently) = match how {
