@@ -15,7 +15,7 @@ use crate::campaigns::Campaign;
 use crate::campaigns::progress::percent;
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
-use crate::domain::{Metric, major};
+use crate::domain::{Metric, major, spreadsheet};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::startup::AppState;
@@ -451,7 +451,7 @@ pub(super) async fn chart_csv(
     )
 }
 
-/// A CSV attachment.
+/// A CSV attachment (its cells defused for spreadsheets).
 pub fn csv_download(
     filename: &str,
     columns: &[String],
@@ -460,7 +460,11 @@ pub fn csv_download(
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(columns).map_err(AppError::internal)?;
     for row in rows {
-        out.write_record(row).map_err(AppError::internal)?;
+        out.write_record(
+            row.iter()
+                .map(|cell| spreadsheet::defuse(cell).into_owned()),
+        )
+        .map_err(AppError::internal)?;
     }
     let body = out.into_inner().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()

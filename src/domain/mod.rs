@@ -3,6 +3,7 @@
 mod email;
 mod metric;
 mod money;
+pub mod spreadsheet;
 
 pub use email::EmailAddress;
 pub use metric::Metric;

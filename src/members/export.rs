@@ -26,6 +26,7 @@ use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, tiers};
 use crate::db::{self, DbConnection};
+use crate::domain::spreadsheet;
 
 /// Members read per query.
 const PAGE: usize = 1000;
@@ -132,12 +133,11 @@ fn write_csv(
                 continue; // cannot happen within one snapshot
             };
             let membership = chosen.remove(&id);
-            csv.write_record(record(
-                &member,
-                membership.as_ref(),
-                &campaign_slugs,
-                &tier_slugs,
-            ))?;
+            let row = record(&member, membership.as_ref(), &campaign_slugs, &tier_slugs);
+            csv.write_record(
+                row.iter()
+                    .map(|cell| spreadsheet::defuse(cell).into_owned()),
+            )?;
             summary.members += 1;
         }
         progress.inc(page.len() as u64);

@@ -134,26 +134,28 @@ fn checked_count(db: &Db, slug: &str) -> i64 {
     recount
 }
 
-/// Columns in an unusual order and case; a quoted name with a comma and quotes; an address
-/// with spaces and capitals; an RFC 3339 time with an offset; a member who exists already.
+/// Columns in an unusual order and case; a quoted name with a comma and quotes; a name that a
+/// spreadsheet would run as a formula; an address with spaces and capitals; an RFC 3339 time
+/// with an offset; a member who exists already.
 const GOOD_FILE: &str = "\
 Name,EMAIL,status,tier,interval,amount,joined_at,stripe_customer_id,stripe_subscription_id,current_period_end,cancel_at_period_end,Campaign
 Ana Kovalenko,ana@example.com,active,supporter,month,,2024-01-05,cus_Ana1,sub_Ana1,2030-01-01T00:00:00Z,false,
 \"Bohdan \"\"Bo\"\" Shevchenko, Jr.\",  Bohdan@Example.COM ,trialing,Patron,year,,2024-02-01T10:00:00+02:00,,,,,members
 Chloé Martin,chloe@example.com,past_due,,month,750,2023-05-05,cus_Chloe,sub_Chloe,2030-02-01T00:00:00Z,true,
 Dmytro,dmytro@example.com,canceled,sustainer,,,2022-09-10,,,,,
-Emma Lee,emma@example.com,none,,,,2025-03-01,,,,,
+\"=HYPERLINK(\"\"http://evil.example\"\",\"\"Emma\"\")\",emma@example.com,none,,,,2025-03-01,,,,,
 Existing Reader,EXISTING@example.com,,,,,,,,,,
 ";
 
-/// What `export-members` writes for [`GOOD_FILE`]: sorted by address, every column filled in.
+/// What `export-members` writes for [`GOOD_FILE`]: sorted by address, every column filled in,
+/// the formula defused (a leading `'`, which the import takes off again).
 const GOOD_EXPORT: &str = "\
 email,name,status,tier,joined_at,stripe_customer_id,stripe_subscription_id,campaign,interval,amount,current_period_end,cancel_at_period_end
 ana@example.com,Ana Kovalenko,active,supporter,2024-01-05T00:00:00Z,cus_Ana1,sub_Ana1,members,month,500,2030-01-01T00:00:00Z,false
 bohdan@example.com,\"Bohdan \"\"Bo\"\" Shevchenko, Jr.\",trialing,patron,2024-02-01T08:00:00Z,,,members,year,25000,,false
 chloe@example.com,Chloé Martin,past_due,,2023-05-05T00:00:00Z,cus_Chloe,sub_Chloe,members,month,750,2030-02-01T00:00:00Z,true
 dmytro@example.com,Dmytro,canceled,sustainer,2022-09-10T00:00:00Z,,,members,month,1000,,false
-emma@example.com,Emma Lee,none,,2025-03-01T00:00:00Z,,,,,,,
+emma@example.com,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Emma\"\")\",none,,2025-03-01T00:00:00Z,,,,,,,
 existing@example.com,Existing Reader,active,,2020-01-01T00:00:00Z,,,members,month,0,,false
 ";
 

@@ -9,7 +9,7 @@ use super::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
     NO_MEMBERSHIP, PERIOD_END, STATUS, STATUSES, SUBSCRIPTION, TIER,
 };
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, spreadsheet};
 
 /// A bad row: its physical line and what is wrong with it.
 #[derive(Debug)]
@@ -208,6 +208,7 @@ fn parse_row(
     let cell = |c: usize| {
         columns[c]
             .and_then(|field| record.get(field))
+            .map(spreadsheet::restore)
             .filter(|v| !v.is_empty())
     };
     // A cell's value, `None` when empty; a bad value adds its reason.
