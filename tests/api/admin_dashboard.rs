@@ -45,11 +45,13 @@ fn midnight(day: NaiveDate) -> NaiveDateTime {
 }
 
 /// Generates `members` members over the last `days` days on campaign `members`: memberships
-/// that run, end, rejoin, never start; tiers, intervals, articles; and article counters. Every
-/// instant lies half an hour off a whole hour before `base`, so that figures measured from a
-/// slightly later "now" (28 days back, midnights) cannot flip while the test runs.
+/// that run, end, rejoin, never start; tiers, intervals, articles; and article counters. Apart
+/// from a few sign-ups since midnight (today's, at any hour), every instant lies half an hour
+/// off a whole hour before `base`, so that figures measured from a slightly later "now" (28
+/// days back, midnights) cannot flip while the test runs.
 async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
-    let base = db::now() - Duration::minutes(10);
+    let now = db::now();
+    let base = now - Duration::minutes(10);
     app.db
         .write(move |c| -> Result<(), DbError> {
             let mut rng = StdRng::seed_from_u64(seed);
@@ -81,17 +83,20 @@ async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
             let mut rows = Vec::new();
             // One membership each, a second for one in ten (a rejoin or a second tier).
             for (n, id) in ids.iter().chain(ids.iter().step_by(10)).enumerate() {
-                let start_h = if n % 97 == 0 {
-                    rng.random_range(0..3) // a few in the last hours: "today"
+                let (started, ended) = if n % 97 == 0 {
+                    // A few since midnight: "today", whatever the hour the test runs at.
+                    let since = (now - midnight(now.date())).num_seconds().max(2);
+                    (now - Duration::seconds(rng.random_range(1..since)), None)
                 } else {
-                    rng.random_range(0..hours)
+                    let start_h = rng.random_range(0..hours);
+                    let ended_h = rng
+                        .random_bool(0.3)
+                        .then(|| start_h - rng.random_range(0..=start_h));
+                    (at(start_h), ended_h.map(at))
                 };
-                let ended_h = rng
-                    .random_bool(0.3)
-                    .then(|| start_h - rng.random_range(0..=start_h));
                 let status = if n % 50 == 0 {
                     NEVER_STARTED[n % 3]
-                } else if ended_h.is_some() {
+                } else if ended.is_some() {
                     "canceled"
                 } else {
                     ["active", "active", "active", "trialing", "past_due"][rng.random_range(0..5)]
@@ -113,8 +118,8 @@ async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
                     "({id}, {}, {tier_id}, '{}', {amount}, 'eur', '{status}', {}, {}, {ref_url}, {now}, {now})",
                     campaign.id,
                     if yearly { "year" } else { "month" },
-                    stamp(at(start_h)),
-                    ended_h.map_or("NULL".into(), |h| stamp(at(h))),
+                    stamp(started),
+                    ended.map_or("NULL".into(), stamp),
                     now = stamp(base),
                 ));
             }

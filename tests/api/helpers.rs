@@ -93,10 +93,22 @@ impl TestDatabase {
             .pg_name
             .as_ref()
             .expect("an embedded SQLite file has no server to stop");
-        admin_sql(&format!(
-            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
-        ));
+        admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false;"));
+        // A connection that was starting up when the database closed can still finish: end
+        // sessions until none is left.
+        let mut admin = PgConnection::establish(&pg_admin_url()).expect("admin connection");
+        for _ in 0..50 {
+            let ended = diesel::sql_query(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ))
+            .execute(&mut admin)
+            .expect("terminate sessions");
+            if ended == 0 {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("sessions of {name} kept coming back after it stopped accepting connections");
     }
 
     /// Lets the application back in.
