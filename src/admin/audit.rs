@@ -8,13 +8,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::{Frame, Nav, StaffSession};
-use crate::db::DbConnection;
 use crate::db::schema::audit_log;
+use crate::db::{DbConnection, PER_PAGE, Page};
 use crate::error::AppError;
 use crate::startup::AppState;
-
-/// Entries per page of `/admin/audit`.
-pub const PER_PAGE: i64 = 50;
 
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,17 +80,15 @@ pub struct Entry {
     pub created_at: NaiveDateTime,
 }
 
-/// Page `page` (from 1) of entries, newest first, and whether older ones follow.
-pub fn recent(conn: &mut DbConnection, page: i64) -> QueryResult<(Vec<Entry>, bool)> {
-    let mut entries = audit_log::table
+/// A page of entries, newest first, and whether older ones follow.
+pub fn recent(conn: &mut DbConnection, page: Page) -> QueryResult<(Vec<Entry>, bool)> {
+    let entries = audit_log::table
         .order((audit_log::created_at.desc(), audit_log::id.desc()))
-        .offset((page.max(1) - 1) * PER_PAGE)
+        .offset(page.offset())
         .limit(PER_PAGE + 1)
         .select(Entry::as_select())
         .load(conn)?;
-    let more = entries.len() as i64 > PER_PAGE;
-    entries.truncate(PER_PAGE as usize);
-    Ok((entries, more))
+    Ok(Page::and_more(entries))
 }
 
 #[derive(Template)]
@@ -117,13 +112,12 @@ pub(super) async fn page(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    // Past this, OFFSET scans get slow; nobody pages that far by hand.
-    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let page = Page::asked(query.page);
     let (entries, more) = state.db.read(move |c| recent(c, page)).await?;
     super::render(&AuditPage {
         frame: staff.frame(&req, Nav::Audit),
         entries,
-        page,
+        page: page.number(),
         more,
     })
 }

@@ -20,14 +20,14 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, payments, subscribers,
     tiers,
 };
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, PER_PAGE, Page};
 use crate::email::outbox::{self, OutboxEntry};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::members::Member;
 use crate::members::export;
 use crate::members::import::{NO_MEMBERSHIP, STATUSES};
-use crate::members::search::{self, MemberFilter, MembershipRow, PER_PAGE};
+use crate::members::search::{self, MemberFilter, MembershipRow};
 use crate::startup::AppState;
 
 /// The filters as the form sends them (every field may be empty).
@@ -204,7 +204,7 @@ impl Found {
     }
 }
 
-fn find(conn: &mut DbConnection, filter: &MemberFilter, page: i64) -> QueryResult<Found> {
+fn find(conn: &mut DbConnection, filter: &MemberFilter, page: Page) -> QueryResult<Found> {
     let total = search::count(conn, filter)?;
     let members = search::page(conn, filter, page)?;
     let ids: Vec<i32> = members.iter().map(|m| m.id).collect();
@@ -245,7 +245,7 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let frame = staff.frame(&req, Nav::Members);
     let lang = frame.lang;
-    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let page = Page::asked(query.page);
     let filter = query.filter(lang);
     let valid = filter.clone().ok();
     let (names, found) = state
@@ -306,7 +306,7 @@ pub(super) async fn list(
             errors,
             summary,
             lines,
-            page,
+            page: page.number(),
             pages,
             query: query.query_string(),
         },

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::reply::message;
 use super::{Frame, Nav, Role, StaffSession, audit, render};
-use crate::db::{self, DbError};
+use crate::db::{self, DbError, Page};
 use crate::email::JOB_KIND;
 use crate::email::outbox::{self, OutboxEntry, Retry};
 use crate::error::AppError;
@@ -65,7 +65,7 @@ pub(super) async fn page(
     state: web::Data<AppState>,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let page = Page::asked(query.page);
     let ((queued, retrying, sent, dead), (entries, more)) = state
         .db
         .read(move |c| Ok((jobs::counts(c, JOB_KIND)?, outbox::unsent(c, page)?)))
@@ -97,7 +97,7 @@ pub(super) async fn page(
         frame,
         counts,
         lines,
-        page,
+        page: page.number(),
         more,
         notice,
         can_retry: staff.role == Role::Admin,

@@ -110,6 +110,39 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+/// Rows per page of every staff listing.
+pub const PER_PAGE: i64 = 50;
+
+/// A page of a listing, from 1. At most 10,000: past that, OFFSET scans get slow, and nobody
+/// pages that far by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page(i64);
+
+impl Page {
+    /// The page a request asks for (`?page=N`, the first when absent), within bounds.
+    pub fn asked(number: Option<i64>) -> Page {
+        Page(number.unwrap_or(1).clamp(1, 10_000))
+    }
+
+    /// Its number, from 1.
+    pub fn number(self) -> i64 {
+        self.0
+    }
+
+    /// The `OFFSET` of its first row.
+    pub fn offset(self) -> i64 {
+        (self.0 - 1) * PER_PAGE
+    }
+
+    /// Rows read with [`Page::offset`] and `LIMIT PER_PAGE + 1`: the page, and whether more
+    /// follow it.
+    pub fn and_more<T>(mut rows: Vec<T>) -> (Vec<T>, bool) {
+        let more = rows.len() as i64 > PER_PAGE;
+        rows.truncate(PER_PAGE as usize);
+        (rows, more)
+    }
+}
+
 /// Why a database call failed, as far as callers need to distinguish.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -6,12 +6,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::JOB_KIND;
-use crate::db::DbConnection;
 use crate::db::schema::jobs;
+use crate::db::{DbConnection, PER_PAGE, Page};
 use crate::jobs::{self as queue, State};
-
-/// Unsent emails per page of the outbox.
-pub const PER_PAGE: i64 = 50;
 
 /// One email of the outbox.
 #[derive(Debug, Clone)]
@@ -74,19 +71,18 @@ impl From<Row> for OutboxEntry {
     }
 }
 
-/// Page `page` (from 1) of the emails not sent yet (queued, retrying, dead-lettered), most
-/// recently changed first, and whether more follow.
-pub fn unsent(conn: &mut DbConnection, page: i64) -> QueryResult<(Vec<OutboxEntry>, bool)> {
-    let mut rows = jobs::table
+/// A page of the emails not sent yet (queued, retrying, dead-lettered), most recently changed
+/// first, and whether more follow.
+pub fn unsent(conn: &mut DbConnection, page: Page) -> QueryResult<(Vec<OutboxEntry>, bool)> {
+    let rows = jobs::table
         .filter(jobs::kind.eq(JOB_KIND))
         .filter(jobs::status.ne("done"))
         .order((jobs::updated_at.desc(), jobs::id.desc()))
-        .offset((page.max(1) - 1) * PER_PAGE)
+        .offset(page.offset())
         .limit(PER_PAGE + 1)
         .select(Row::as_select())
         .load(conn)?;
-    let more = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
+    let (rows, more) = Page::and_more(rows);
     Ok((rows.into_iter().map(OutboxEntry::from).collect(), more))
 }
 

@@ -11,10 +11,7 @@ use super::Member;
 use super::import::NO_MEMBERSHIP;
 use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::schema::{members, memberships};
-use crate::db::{self, DbConnection, MultiBackend};
-
-/// Members per page of the list.
-pub const PER_PAGE: i64 = 50;
+use crate::db::{self, DbConnection, MultiBackend, PER_PAGE, Page};
 
 /// What the list is narrowed to; the default selects every member.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,12 +120,16 @@ pub fn count(conn: &mut DbConnection, filter: &MemberFilter) -> QueryResult<i64>
     filter.query().count().get_result(conn)
 }
 
-/// Page `page` (from 1) of the members `filter` selects, most recently added first.
-pub fn page(conn: &mut DbConnection, filter: &MemberFilter, page: i64) -> QueryResult<Vec<Member>> {
+/// A page of the members `filter` selects, most recently added first.
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &MemberFilter,
+    page: Page,
+) -> QueryResult<Vec<Member>> {
     filter
         .query()
         .order((members::created_at.desc(), members::id.desc()))
-        .offset((page.max(1) - 1) * PER_PAGE)
+        .offset(page.offset())
         .limit(PER_PAGE)
         .select(Member::as_select())
         .load(conn)

@@ -150,18 +150,14 @@ impl SmtpServer {
         timeout: Duration,
         done: impl Fn(&[ReceivedMail]) -> bool,
     ) -> Vec<ReceivedMail> {
-        let mut rx = self.shared.messages.subscribe();
-        let waited = tokio::time::timeout(timeout, async {
-            rx.wait_for(|m| done(m)).await.map(|m| m.clone())
-        })
-        .await;
-        match waited {
-            Ok(Ok(messages)) => messages,
-            _ => panic!(
-                "expected {what} on the test SMTP server within {timeout:?}, but {} arrived",
-                self.accepted_count()
-            ),
-        }
+        watch_until(&self.shared.messages, timeout, |m| done(m))
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected {what} on the test SMTP server within {timeout:?}, but {} arrived",
+                    self.accepted_count()
+                )
+            })
     }
 
     /// Sessions opened and quit so far.
@@ -171,24 +167,33 @@ impl SmtpServer {
 
     /// Waits until every session opened so far has said QUIT; panics after `timeout`.
     pub async fn wait_for_every_session_to_quit(&self, timeout: Duration) -> Sessions {
-        let mut rx = self.shared.sessions.subscribe();
-        let waited = tokio::time::timeout(timeout, async {
-            rx.wait_for(|s| s.quit == s.opened).await.map(|s| *s)
-        })
-        .await;
-        match waited {
-            Ok(Ok(sessions)) => sessions,
-            _ => panic!(
-                "expected every SMTP session to end with QUIT within {timeout:?}: {:?}",
-                self.sessions()
-            ),
-        }
+        watch_until(&self.shared.sessions, timeout, |s| s.quit == s.opened)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected every SMTP session to end with QUIT within {timeout:?}: {:?}",
+                    self.sessions()
+                )
+            })
     }
 
     /// Number of messages accepted so far.
     pub fn accepted_count(&self) -> usize {
         self.shared.messages.borrow().len()
     }
+}
+
+/// The value of `channel` once it satisfies `done`; `None` if it does not within `timeout`.
+async fn watch_until<T: Clone>(
+    channel: &watch::Sender<T>,
+    timeout: Duration,
+    done: impl Fn(&T) -> bool,
+) -> Option<T> {
+    let mut rx = channel.subscribe();
+    let waited = tokio::time::timeout(timeout, async move {
+        rx.wait_for(|v| done(v)).await.map(|v| v.clone())
+    });
+    waited.await.ok()?.ok()
 }
 
 impl Drop for SmtpServer {
