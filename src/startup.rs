@@ -1,6 +1,6 @@
 //! Builds the application: state, background tasks, and the one route table.
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,10 +10,9 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{Quota, RateLimiter};
 use tokio::sync::{Notify, watch};
 
-use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
 use crate::config::Settings;
@@ -23,43 +22,8 @@ use crate::email::worker::{EmailHandler, OutboxMetrics, close_idle_connections};
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
-use crate::{admin, http, jobs, members, newsletters, payments, widget};
-
-/// Sign-up attempts one client address may make per minute (a newsroom's office or a
-/// campus shares one address, so this is generous; the per-address limit stops floods).
-pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
-
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    /// Settings as parsed at start-up.
-    pub settings: Arc<Settings>,
-    /// The database.
-    pub db: Db,
-    /// Every campaign's progress, in memory.
-    pub board: Arc<ProgressBoard>,
-    /// Widget views and clicks waiting to be flushed.
-    pub stats: Arc<ArticleStats>,
-    /// Delivers the outbox's emails.
-    pub mailer: Arc<Mailer>,
-    /// Wakes the email worker after a request queued mail.
-    pub outbox_wake: Arc<Notify>,
-    /// Limits sign-ups per client address.
-    pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Failed staff sign-ins per account and per client address.
-    pub staff_logins: admin::LoginThrottle,
-    /// Outbox gauges for `/metrics`.
-    pub outbox_metrics: OutboxMetrics,
-    /// Stripe, when paid membership is configured.
-    pub stripe: Option<Arc<StripeApi>>,
-    /// Applies Stripe's state (webhook jobs, reconciliation), when Stripe is configured.
-    pub syncer: Option<Arc<Syncer>>,
-    /// Wakes the Stripe event worker after a webhook was stored here.
-    pub stripe_wake: Arc<Notify>,
-    /// The CSP of pages whose forms redirect to Stripe.
-    pub payment_csp: String,
-    /// Turns true when the process is stopping; long-lived responses end on it.
-    pub stopping: watch::Receiver<bool>,
-}
+use crate::state::{AppState, SUBSCRIBES_PER_MINUTE};
+use crate::{admin, jobs, members, newsletters, payments, widget};
 
 /// A built, listening application.
 pub struct Application {
@@ -122,7 +86,7 @@ impl Application {
         if settings.stripe_api_base.host_str() != Some("api.stripe.com") {
             stripe_origins.push(settings.stripe_api_base.origin().ascii_serialization());
         }
-        let payment_csp = http::csp_allowing_forms_to(&stripe_origins);
+        let payment_csp = crate::web::csp_allowing_forms_to(&stripe_origins);
         let state = web::Data::new(AppState {
             payment_csp,
             stripe,
@@ -395,9 +359,9 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(http::security_headers))
+            .wrap(from_fn(crate::web::security_headers))
             .wrap(metrics.clone())
-            .wrap(from_fn(http::log_requests))
+            .wrap(from_fn(crate::web::log_requests))
             .wrap(Compress::default())
             .app_data(state.clone())
             .configure(routes)

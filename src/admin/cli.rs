@@ -6,9 +6,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use diesel::Connection;
 
-use super::audit::{self, Actor};
 use super::password;
 use super::staff::{self, CreateError, Role};
+use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db;
 use crate::domain::EmailAddress;

@@ -15,15 +15,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::audit::{self, Actor};
 use super::session::{self, StaffSession};
 use super::throttle::Throttled;
 use super::{Frame, lang_of, password, render_status, staff};
+use crate::audit::{self, Actor};
 use crate::db::{self, DbError};
-use crate::error::AppError;
-use crate::http::client_ip;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::client_ip;
+use crate::web::error::AppError;
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]

@@ -10,19 +10,12 @@
 //! Every admin response carries `Cache-Control: no-store`.
 
 pub mod audit;
-mod campaigns;
-pub mod charts;
 pub mod cli;
 mod login;
-mod members;
-mod newsletters;
-mod outbox;
-mod overview;
 pub mod password;
-mod reply;
+pub mod reply;
 pub mod session;
 pub mod staff;
-pub mod stats;
 pub mod throttle;
 
 use actix_web::body::MessageBody;
@@ -33,8 +26,8 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 use askama::Template;
 
-use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::web::error::AppError;
 
 pub use session::{StaffForm, StaffSession};
 pub use staff::Role;
@@ -69,7 +62,7 @@ pub static ROUTES: &[AdminRoute] = &[
         method: Method::GET,
         path: "/admin",
         access: Access::Staff,
-        handler: |r| r.to(overview::page),
+        handler: |r| r.to(crate::campaigns::overview::page),
     },
     AdminRoute {
         method: Method::GET,
@@ -93,73 +86,73 @@ pub static ROUTES: &[AdminRoute] = &[
         method: Method::GET,
         path: "/admin/campaigns",
         access: Access::Staff,
-        handler: |r| r.to(campaigns::list),
+        handler: |r| r.to(crate::campaigns::staff::list),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/campaigns",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::create),
+        handler: |r| r.to(crate::campaigns::staff::create),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/new",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::new_form),
+        handler: |r| r.to(crate::campaigns::staff::new_form),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/{slug}",
         access: Access::Staff,
-        handler: |r| r.to(campaigns::edit_form),
+        handler: |r| r.to(crate::campaigns::staff::edit_form),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/campaigns/{slug}",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::update),
+        handler: |r| r.to(crate::campaigns::staff::update),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/campaigns/{slug}/offset",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::set_offset),
+        handler: |r| r.to(crate::campaigns::staff::set_offset),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/campaigns/{slug}/tiers",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::add_tier),
+        handler: |r| r.to(crate::campaigns::staff::add_tier),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/campaigns/{slug}/tiers/{id}",
         access: Access::Admin,
-        handler: |r| r.to(campaigns::update_tier),
+        handler: |r| r.to(crate::campaigns::staff::update_tier),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/{slug}/embed",
         access: Access::Staff,
-        handler: |r| r.to(campaigns::embed),
+        handler: |r| r.to(crate::campaigns::staff::embed),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/{slug}/articles",
         access: Access::Staff,
-        handler: |r| r.to(overview::articles),
+        handler: |r| r.to(crate::campaigns::overview::articles),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/{slug}/articles.csv",
         access: Access::Staff,
-        handler: |r| r.to(overview::articles_csv),
+        handler: |r| r.to(crate::campaigns::overview::articles_csv),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/campaigns/{slug}/charts/{chart}.csv",
         access: Access::Staff,
-        handler: |r| r.to(overview::chart_csv),
+        handler: |r| r.to(crate::campaigns::overview::chart_csv),
     },
     AdminRoute {
         method: Method::GET,
@@ -171,67 +164,67 @@ pub static ROUTES: &[AdminRoute] = &[
         method: Method::GET,
         path: "/admin/members",
         access: Access::Staff,
-        handler: |r| r.to(members::list),
+        handler: |r| r.to(crate::members::staff::list),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/members.csv",
         access: Access::Staff,
-        handler: |r| r.to(members::csv),
+        handler: |r| r.to(crate::members::staff::csv),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/members/{id}",
         access: Access::Staff,
-        handler: |r| r.to(members::show),
+        handler: |r| r.to(crate::members::staff::show),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/outbox",
         access: Access::Staff,
-        handler: |r| r.to(outbox::page),
+        handler: |r| r.to(crate::email::staff::page),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/outbox/{id}/retry",
         access: Access::Admin,
-        handler: |r| r.to(outbox::retry),
+        handler: |r| r.to(crate::email::staff::retry),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/newsletters",
         access: Access::Staff,
-        handler: |r| r.to(newsletters::list),
+        handler: |r| r.to(crate::newsletters::staff::list),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/newsletters/new",
         access: Access::Admin,
-        handler: |r| r.to(newsletters::new),
+        handler: |r| r.to(crate::newsletters::staff::new),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/newsletters",
         access: Access::Admin,
-        handler: |r| r.to(newsletters::create),
+        handler: |r| r.to(crate::newsletters::staff::create),
     },
     AdminRoute {
         method: Method::GET,
         path: "/admin/newsletters/{slug}",
         access: Access::Staff,
-        handler: |r| r.to(newsletters::edit),
+        handler: |r| r.to(crate::newsletters::staff::edit),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/newsletters/{slug}",
         access: Access::Admin,
-        handler: |r| r.to(newsletters::save),
+        handler: |r| r.to(crate::newsletters::staff::save),
     },
     AdminRoute {
         method: Method::POST,
         path: "/admin/newsletters/{slug}/archive",
         access: Access::Admin,
-        handler: |r| r.to(newsletters::archive),
+        handler: |r| r.to(crate::newsletters::staff::archive),
     },
 ];
 

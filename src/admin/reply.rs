@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::{Frame, render_status};
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 #[derive(Template)]
 #[template(path = "admin/message.html")]
@@ -18,7 +18,7 @@ struct MessagePage<'a> {
 }
 
 /// A page with `status` that says `message` under `title`, with a link back to `back`.
-pub(super) fn message(
+pub fn message(
     frame: Frame,
     status: StatusCode,
     title: &str,

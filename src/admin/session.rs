@@ -35,15 +35,15 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::audit::Actor;
 use super::staff::Role;
 use super::{Access, Frame, FrameStaff, Nav, lang_of};
+use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, staff_users};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// The session cookie's name (path `/admin`).
 pub const COOKIE: &str = "memberdrive_staff";

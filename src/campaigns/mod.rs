@@ -1,8 +1,12 @@
-//! Campaigns: the model, the progress rule, and the in-memory progress board.
+//! Campaigns: the model, the progress rule, the in-memory progress board, and the staff
+//! pages (editing, tiers, embed codes, the overview and its figures).
 
 pub mod attribution;
 pub mod board;
+pub mod overview;
 pub mod progress;
+pub mod staff;
+pub mod stats;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -3,7 +3,6 @@
 mod email;
 mod metric;
 mod money;
-pub mod spreadsheet;
 
 pub use email::EmailAddress;
 pub use metric::Metric;

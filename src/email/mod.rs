@@ -4,6 +4,7 @@
 
 pub mod outbox;
 pub mod smtp;
+pub mod staff;
 pub mod templates;
 pub mod transport;
 pub mod worker;

@@ -23,12 +23,12 @@ use crate::db::{self, DbConnection, DbError};
 use crate::domain::EmailAddress;
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
-use crate::error::AppError;
-use crate::http::{client_ip, see_other};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Rejected};
+use crate::web::error::AppError;
+use crate::web::{client_ip, see_other};
 
 /// The member session cookie.
 pub const COOKIE: &str = "memberdrive_member";

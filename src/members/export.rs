@@ -26,7 +26,7 @@ use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, tiers};
 use crate::db::{self, DbConnection};
-use crate::domain::spreadsheet;
+use crate::web::spreadsheet;
 
 /// Members read per query.
 const PAGE: usize = 1000;

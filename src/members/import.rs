@@ -35,7 +35,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use self::parse::{Rejection, parse};
 use self::plan::{Context, Owner, Plan, plan};
-use crate::admin::audit::{self, Actor};
+use crate::audit::{self, Actor};
 use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{members, memberships};

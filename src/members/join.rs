@@ -17,12 +17,12 @@ use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{EmailAddress, parse_major};
-use crate::error::AppError;
-use crate::http::{client_ip, see_other};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::{client_ip, see_other};
 
 /// Mounts the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

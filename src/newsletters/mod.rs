@@ -5,6 +5,7 @@
 //! gets the same answer whatever its state, so the form reveals nothing about who reads us.
 
 pub mod routes;
+pub mod staff;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

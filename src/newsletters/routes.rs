@@ -10,11 +10,11 @@ use serde::Deserialize;
 use super::{Newsletter, Preference};
 use crate::db::{self, DbError};
 use crate::domain::EmailAddress;
-use crate::error::AppError;
-use crate::http::client_ip;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tokens::{Purpose, Rejected};
+use crate::web::client_ip;
+use crate::web::error::AppError;
 
 /// Mounts the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

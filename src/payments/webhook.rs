@@ -11,9 +11,9 @@ use super::events::JOB_KIND;
 use crate::config::Secret;
 use crate::db::schema::stripe_events;
 use crate::db::{DbConnection, DbError, on_backend};
-use crate::error::AppError;
 use crate::jobs;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// Signatures older or newer than this are refused (replay protection).
 pub const TOLERANCE_SECS: i64 = 300;

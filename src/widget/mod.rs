@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 
 use crate::campaigns::attribution::{Hit, normalize_article};
 use crate::campaigns::board::Snapshot;
-use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
 pub use view::count_text;
 use view::{FramePage, SvgImage, WidgetView};
 

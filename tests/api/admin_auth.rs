@@ -534,7 +534,7 @@ async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
 }
 
 async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
-    use memberdrive::admin::audit::{self, Actor};
+    use memberdrive::audit::{self, Actor};
     use memberdrive::db::PER_PAGE;
     let app = spawn_app(backend).await;
     add_staff(&app, "viewer@news.example", Role::Viewer).await;

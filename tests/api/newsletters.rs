@@ -480,7 +480,7 @@ async fn bad_input_is_rejected_and_stores_nothing(backend: Backend) {
                 .status()
         }
     };
-    let limit = memberdrive::startup::SUBSCRIBES_PER_MINUTE as usize;
+    let limit = memberdrive::state::SUBSCRIBES_PER_MINUTE as usize;
     for n in 0..limit {
         assert_eq!(from("203.0.113.7", n).await, 200);
     }

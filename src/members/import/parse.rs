@@ -9,7 +9,8 @@ use super::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
     NO_MEMBERSHIP, PERIOD_END, STATUS, STATUSES, SUBSCRIPTION, TIER,
 };
-use crate::domain::{EmailAddress, spreadsheet};
+use crate::domain::EmailAddress;
+use crate::web::spreadsheet;
 
 /// A bad row: its physical line and what is wrong with it.
 #[derive(Debug)]

@@ -13,27 +13,27 @@ use fluent_bundle::FluentValue;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use super::outbox::state_label;
-use super::reply::message;
-use super::{Frame, Nav, StaffSession, render, render_status};
+use crate::admin::reply::message;
+use crate::admin::{Frame, Nav, StaffSession, render, render_status};
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, payments, subscribers,
     tiers,
 };
 use crate::db::{self, DbConnection, PER_PAGE, Page};
 use crate::email::outbox::{self, OutboxEntry};
-use crate::error::AppError;
+use crate::email::staff::state_label;
 use crate::i18n::Lang;
 use crate::members::Member;
 use crate::members::export;
 use crate::members::import::{NO_MEMBERSHIP, STATUSES};
 use crate::members::search::{self, MemberFilter, MembershipRow};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// The filters as the form sends them (every field may be empty).
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
-pub(super) struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(skip_serializing_if = "String::is_empty")]
     q: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -237,7 +237,7 @@ struct ListPage {
 }
 
 /// `GET /admin/members?q=&status=&tier=&campaign=&from=&to=&page=`
-pub(super) async fn list(
+pub(crate) async fn list(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -315,15 +315,17 @@ pub(super) async fn list(
 
 /// `GET /admin/members.csv?…`: the members of the current filter, in the file format of
 /// `export-members` and `import-members`.
-pub(super) async fn csv(
+pub(crate) async fn csv(
     req: HttpRequest,
     _staff: StaffSession,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = query.filter(super::lang_of(&req)).map_err(|errors| {
-        AppError::client(StatusCode::BAD_REQUEST, "bad_filter", errors.join(" "))
-    })?;
+    let filter = query
+        .filter(crate::admin::lang_of(&req))
+        .map_err(|errors| {
+            AppError::client(StatusCode::BAD_REQUEST, "bad_filter", errors.join(" "))
+        })?;
     let body = state
         .db
         .read(move |c| {
@@ -555,7 +557,7 @@ struct MemberPage {
 }
 
 /// `GET /admin/members/{id}`
-pub(super) async fn show(
+pub(crate) async fn show(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,

@@ -8,19 +8,20 @@ use chrono::NaiveDateTime;
 use fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use super::reply::message;
-use super::{Frame, Nav, Role, StaffSession, audit, render};
+use crate::admin::reply::message;
+use crate::admin::{Frame, Nav, Role, StaffSession, render};
+use crate::audit;
 use crate::db::{self, DbError, Page};
 use crate::email::JOB_KIND;
 use crate::email::outbox::{self, OutboxEntry, Retry};
-use crate::error::AppError;
-use crate::http::see_other;
 use crate::i18n::Lang;
 use crate::jobs::{self, State};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::see_other;
 
 /// The ftl id of an email's state.
-pub(super) fn state_label(state: State) -> &'static str {
+pub(crate) fn state_label(state: State) -> &'static str {
     match state {
         State::Queued => "admin-outbox-queued",
         State::Retrying => "admin-outbox-retrying",
@@ -52,14 +53,14 @@ struct OutboxPage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct OutboxQuery {
+pub(crate) struct OutboxQuery {
     page: Option<i64>,
     /// The email just queued again.
     retried: Option<i32>,
 }
 
 /// `GET /admin/outbox?page=N`
-pub(super) async fn page(
+pub(crate) async fn page(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -106,7 +107,7 @@ pub(super) async fn page(
 
 /// `POST /admin/outbox/{id}/retry` (admins): queues a dead-lettered email again and wakes the
 /// email worker; anything else is refused and changes nothing.
-pub(super) async fn retry(
+pub(crate) async fn retry(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,

@@ -15,14 +15,15 @@ use diesel::sql_types::Integer;
 use fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 
-use super::reply::message;
-use super::{Frame, Nav, Role, StaffForm, StaffSession, audit, render, render_status};
+use crate::admin::reply::message;
+use crate::admin::{Frame, Nav, Role, StaffForm, StaffSession, render, render_status};
+use crate::audit;
 use crate::db::schema::{newsletter_subscriptions, newsletters};
 use crate::db::{self, DbConnection, DbError};
-use crate::error::AppError;
-use crate::http::see_other;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::see_other;
 
 /// "Gained" and "unsubscribes" count this far back.
 const RECENT: Duration = Duration::days(30);
@@ -168,13 +169,13 @@ struct ListPage {
 
 /// The notice after a change.
 #[derive(Deserialize, Serialize)]
-pub(super) struct ListQuery {
+pub(crate) struct ListQuery {
     done: Option<Done>,
     slug: Option<String>,
 }
 
 /// `GET /admin/newsletters`
-pub(super) async fn list(
+pub(crate) async fn list(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -219,7 +220,7 @@ fn language_name(lang: Lang, code: &str) -> String {
 /// The newsletter form as posted (and as shown again with its errors).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
-pub(super) struct NewsletterForm {
+pub(crate) struct NewsletterForm {
     slug: String,
     name: String,
     description: String,
@@ -376,9 +377,9 @@ fn unknown(staff: &StaffSession, req: &HttpRequest) -> Result<HttpResponse, AppE
 }
 
 /// `GET /admin/newsletters/new` (admins)
-pub(super) async fn new(req: HttpRequest, staff: StaffSession) -> Result<HttpResponse, AppError> {
+pub(crate) async fn new(req: HttpRequest, staff: StaffSession) -> Result<HttpResponse, AppError> {
     let form = NewsletterForm {
-        language: super::lang_of(&req).code().to_owned(),
+        language: crate::admin::lang_of(&req).code().to_owned(),
         position: "0".to_owned(),
         ..NewsletterForm::default()
     };
@@ -386,12 +387,12 @@ pub(super) async fn new(req: HttpRequest, staff: StaffSession) -> Result<HttpRes
 }
 
 /// `POST /admin/newsletters` (admins)
-pub(super) async fn create(
+pub(crate) async fn create(
     req: HttpRequest,
     StaffForm { staff, form }: StaffForm<NewsletterForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = super::lang_of(&req);
+    let lang = crate::admin::lang_of(&req);
     let fields = match form.check(lang, true) {
         Ok(fields) => fields,
         Err(errors) => {
@@ -449,7 +450,7 @@ pub(super) async fn create(
 }
 
 /// `GET /admin/newsletters/{slug}`: the edit form (read-only for viewers).
-pub(super) async fn edit(
+pub(crate) async fn edit(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -471,7 +472,7 @@ pub(super) async fn edit(
 }
 
 /// `POST /admin/newsletters/{slug}` (admins): saves name, description, language and position.
-pub(super) async fn save(
+pub(crate) async fn save(
     req: HttpRequest,
     StaffForm { staff, form }: StaffForm<NewsletterForm>,
     state: web::Data<AppState>,
@@ -486,7 +487,7 @@ pub(super) async fn save(
         slug: stored.slug.clone(),
         ..form
     };
-    let fields = match form.check(super::lang_of(&req), false) {
+    let fields = match form.check(crate::admin::lang_of(&req), false) {
         Ok(fields) => fields,
         Err(errors) => {
             return form_page(
@@ -544,13 +545,13 @@ pub(super) async fn save(
 }
 
 #[derive(Deserialize)]
-pub(super) struct ArchiveForm {
+pub(crate) struct ArchiveForm {
     /// Archive (`true`) or bring back (`false`).
     archived: bool,
 }
 
 /// `POST /admin/newsletters/{slug}/archive` (admins): archives or brings back a newsletter.
-pub(super) async fn archive(
+pub(crate) async fn archive(
     req: HttpRequest,
     StaffForm {
         staff,

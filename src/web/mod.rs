@@ -1,4 +1,9 @@
-//! Cross-cutting HTTP concerns: security headers, request logs, the client's address.
+//! What every handler shares below the capabilities: the one error type, security headers,
+//! request logs, the client's address, CSV and chart rendering.
+
+pub mod charts;
+pub mod error;
+pub mod spreadsheet;
 
 use std::net::IpAddr;
 use std::time::Instant;

@@ -10,15 +10,17 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::stats::{self, Projection, Span};
-use super::{Frame, Nav, StaffSession, charts, render};
+use crate::admin::{Frame, Nav, StaffSession, render};
 use crate::campaigns::Campaign;
 use crate::campaigns::progress::percent;
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
-use crate::domain::{Metric, major, spreadsheet};
-use crate::error::AppError;
+use crate::domain::{Metric, major};
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::charts;
+use crate::web::error::AppError;
+use crate::web::spreadsheet;
 
 /// Periods (days) the charts and the articles table offer.
 pub const PERIODS: [i64; 4] = [30, 90, 180, 365];
@@ -29,7 +31,7 @@ const CHURN_MONTHS: u32 = 12;
 
 /// `?campaign=slug&days=90`
 #[derive(Debug, Deserialize)]
-pub(super) struct OverviewQuery {
+pub(crate) struct OverviewQuery {
     campaign: Option<String>,
     days: Option<i64>,
 }
@@ -368,7 +370,7 @@ struct OverviewPage {
 }
 
 /// `GET /admin`
-pub(super) async fn page(
+pub(crate) async fn page(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -411,12 +413,12 @@ pub(super) async fn page(
 
 /// `?days=90`
 #[derive(Debug, Deserialize)]
-pub(super) struct DaysQuery {
+pub(crate) struct DaysQuery {
     days: Option<i64>,
 }
 
 /// `GET /admin/campaigns/{slug}/charts/{chart}.csv`: one chart's numbers.
-pub(super) async fn chart_csv(
+pub(crate) async fn chart_csv(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -478,7 +480,7 @@ pub fn csv_download(
 
 /// `?days=30&sort=members&dir=desc`
 #[derive(Debug, Deserialize)]
-pub(super) struct ArticlesQuery {
+pub(crate) struct ArticlesQuery {
     days: Option<i64>,
     sort: Option<String>,
     dir: Option<String>,
@@ -610,7 +612,7 @@ impl ArticlesTable {
 }
 
 /// `GET /admin/campaigns/{slug}/articles`
-pub(super) async fn articles(
+pub(crate) async fn articles(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,
@@ -638,7 +640,7 @@ pub(super) async fn articles(
 }
 
 /// `GET /admin/campaigns/{slug}/articles.csv`: the same table, in the same order.
-pub(super) async fn articles_csv(
+pub(crate) async fn articles_csv(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,

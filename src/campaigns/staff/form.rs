@@ -1,0 +1,424 @@
+//! The campaign form: what it posts, and its validation into fields a campaign row takes.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::campaigns::Campaign;
+use crate::campaigns::progress;
+use crate::db::DbConnection;
+use crate::db::schema::campaigns;
+use crate::domain::{Metric, major, parse_major};
+
+/// The most milestones or donation presets a campaign may have.
+const MAX_LIST: usize = 12;
+
+/// What a campaign form posts (all text, validated by [`CampaignForm::validate`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CampaignForm {
+    pub(super) slug: String,
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) metric: String,
+    pub(super) goal: String,
+    pub(super) currency: String,
+    pub(super) starts_on: String,
+    pub(super) ends_on: String,
+    pub(super) milestones: String,
+    pub(super) donation_member_days: String,
+    pub(super) min_amount: String,
+    pub(super) max_amount: String,
+    pub(super) donation_presets: String,
+    pub(super) archived: Option<String>,
+}
+
+/// A validated campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct CampaignFields {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) metric: Metric,
+    pub(super) goal: i64,
+    pub(super) currency: String,
+    pub(super) starts_at: Option<NaiveDateTime>,
+    pub(super) ends_at: Option<NaiveDateTime>,
+    pub(super) milestones: Vec<i64>,
+    pub(super) donation_member_days: i32,
+    pub(super) min_amount: i64,
+    pub(super) max_amount: i64,
+    pub(super) donation_presets: Vec<i64>,
+    pub(super) archived: bool,
+}
+
+/// Field name → message id of what is wrong with it.
+pub(super) type Errors = BTreeMap<&'static str, &'static str>;
+
+/// A goal in the metric's unit: whole people, or money typed in major units.
+fn parse_goal(input: &str, metric: Metric) -> Option<i64> {
+    match metric {
+        Metric::Amount => parse_major(input),
+        Metric::Members | Metric::Supporters => input.trim().parse().ok(),
+    }
+    .filter(|g| *g > 0)
+}
+
+fn goal_text(goal: i64, metric: Metric) -> String {
+    match metric {
+        Metric::Amount => major(goal),
+        Metric::Members | Metric::Supporters => goal.to_string(),
+    }
+}
+
+/// "5000, 10000" → numbers, each parsed by `one`; `None` if any is not.
+fn parse_list(input: &str, one: impl Fn(&str) -> Option<i64>) -> Option<Vec<i64>> {
+    input
+        .split([',', ';', ' '])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| one(s.trim()).filter(|v| *v > 0))
+        .collect()
+}
+
+fn parse_day(input: &str) -> Result<Option<NaiveDateTime>, ()> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .map(|d| Some(d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .map_err(drop)
+}
+
+/// A URL name: lower-case letters, digits and dashes, not a word our routes use.
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=40).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !["new", "embed", "demo"].contains(&slug)
+}
+
+impl CampaignForm {
+    pub(super) fn of(c: &Campaign) -> CampaignForm {
+        let list = |json: &str, fmt: &dyn Fn(i64) -> String| {
+            serde_json::from_str::<Vec<i64>>(json)
+                .unwrap_or_default()
+                .into_iter()
+                .map(fmt)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let metric = c.metric();
+        CampaignForm {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            description: c.description.clone(),
+            metric: c.metric.clone(),
+            goal: goal_text(c.goal, metric),
+            currency: c.currency.clone(),
+            starts_on: c
+                .starts_at
+                .map(|t| t.date().to_string())
+                .unwrap_or_default(),
+            ends_on: c.ends_at.map(|t| t.date().to_string()).unwrap_or_default(),
+            milestones: list(&c.milestones, &|m| goal_text(m, metric)),
+            donation_member_days: c.donation_member_days.to_string(),
+            min_amount: major(c.min_amount),
+            max_amount: major(c.max_amount),
+            donation_presets: list(&c.donation_presets, &major),
+            archived: c.archived.then(|| "on".to_owned()),
+        }
+    }
+
+    pub(super) fn validate(&self) -> Result<CampaignFields, Errors> {
+        let mut errors = Errors::new();
+        let title = self.title.trim().to_owned();
+        if title.is_empty() || title.chars().count() > 200 {
+            errors.insert("title", "admin-error-title");
+        }
+        let description = self.description.trim().to_owned();
+        if description.chars().count() > 5000 {
+            errors.insert("description", "admin-error-description");
+        }
+        let metric = self.metric.parse::<Metric>().unwrap_or_else(|_| {
+            errors.insert("metric", "admin-error-metric");
+            Metric::Members
+        });
+        let goal = parse_goal(&self.goal, metric).unwrap_or_else(|| {
+            errors.insert("goal", "admin-error-goal");
+            0
+        });
+        let currency = self.currency.trim().to_ascii_lowercase();
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+            errors.insert("currency", "admin-error-currency");
+        }
+        let starts_at = parse_day(&self.starts_on).unwrap_or_else(|()| {
+            errors.insert("starts_on", "admin-error-date");
+            None
+        });
+        let ends_at = parse_day(&self.ends_on).unwrap_or_else(|()| {
+            errors.insert("ends_on", "admin-error-date");
+            None
+        });
+        if let (Some(s), Some(e)) = (starts_at, ends_at)
+            && e <= s
+        {
+            errors.insert("ends_on", "admin-error-ends-before");
+        }
+        let milestones = parse_list(&self.milestones, |v| parse_goal(v, metric))
+            .filter(|m| m.len() <= MAX_LIST && m.is_sorted() && m.iter().all(|v| *v <= goal))
+            .unwrap_or_else(|| {
+                errors.insert("milestones", "admin-error-milestones");
+                Vec::new()
+            });
+        let donation_member_days = self
+            .donation_member_days
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|d| (0..=3650).contains(d))
+            .unwrap_or_else(|| {
+                errors.insert("donation_member_days", "admin-error-days");
+                0
+            });
+        let min_amount = parse_major(&self.min_amount)
+            .filter(|v| *v >= 100)
+            .unwrap_or_else(|| {
+                errors.insert("min_amount", "admin-error-min-amount");
+                0
+            });
+        let max_amount = parse_major(&self.max_amount)
+            .filter(|v| *v >= min_amount)
+            .unwrap_or_else(|| {
+                errors.insert("max_amount", "admin-error-max-amount");
+                0
+            });
+        let donation_presets = parse_list(&self.donation_presets, parse_major)
+            .filter(|p| {
+                p.len() <= MAX_LIST && p.iter().all(|v| (min_amount..=max_amount).contains(v))
+            })
+            .unwrap_or_else(|| {
+                errors.insert("donation_presets", "admin-error-presets");
+                Vec::new()
+            });
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CampaignFields {
+            title,
+            description,
+            metric,
+            goal,
+            currency,
+            starts_at,
+            ends_at,
+            milestones,
+            donation_member_days,
+            min_amount,
+            max_amount,
+            donation_presets,
+            archived: self.archived.is_some(),
+        })
+    }
+}
+
+impl CampaignFields {
+    /// The audit entry's view of the fields.
+    pub(super) fn to_json(&self) -> serde_json::Value {
+        json!({
+            "title": self.title,
+            "description": self.description,
+            "metric": self.metric.as_str(),
+            "goal": self.goal,
+            "currency": self.currency,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "milestones": self.milestones,
+            "donation_member_days": self.donation_member_days,
+            "min_amount": self.min_amount,
+            "max_amount": self.max_amount,
+            "donation_presets": self.donation_presets,
+            "archived": self.archived,
+        })
+    }
+
+    pub(super) fn of(c: &Campaign) -> CampaignFields {
+        CampaignFields {
+            title: c.title.clone(),
+            description: c.description.clone(),
+            metric: c.metric(),
+            goal: c.goal,
+            currency: c.currency.clone(),
+            starts_at: c.starts_at,
+            ends_at: c.ends_at,
+            milestones: c.milestones(),
+            donation_member_days: c.donation_member_days,
+            min_amount: c.min_amount,
+            max_amount: c.max_amount,
+            donation_presets: serde_json::from_str(&c.donation_presets).unwrap_or_default(),
+            archived: c.archived,
+        }
+    }
+
+    /// Writes the fields to campaign `id`, recounts it (the metric or window may have
+    /// changed) and marks it changed for the widget.
+    pub(super) fn save(
+        &self,
+        conn: &mut DbConnection,
+        id: i32,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(campaigns::table.find(id))
+            .set((
+                campaigns::title.eq(&self.title),
+                campaigns::description.eq(&self.description),
+                campaigns::metric.eq(self.metric.as_str()),
+                campaigns::goal.eq(self.goal),
+                campaigns::currency.eq(&self.currency),
+                campaigns::starts_at.eq(self.starts_at),
+                campaigns::ends_at.eq(self.ends_at),
+                campaigns::milestones.eq(json!(self.milestones).to_string()),
+                campaigns::donation_member_days.eq(self.donation_member_days),
+                campaigns::min_amount.eq(self.min_amount),
+                campaigns::max_amount.eq(self.max_amount),
+                campaigns::donation_presets.eq(json!(self.donation_presets).to_string()),
+                campaigns::archived.eq(self.archived),
+                campaigns::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        progress::refresh(conn, id, now)?;
+        progress::touch(conn, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> CampaignForm {
+        CampaignForm {
+            title: "Help us reach 500 members".into(),
+            metric: "members".into(),
+            goal: "500".into(),
+            currency: "EUR".into(),
+            milestones: "100, 250".into(),
+            donation_member_days: "0".into(),
+            min_amount: "1".into(),
+            max_amount: "1000".into(),
+            donation_presets: "10, 25".into(),
+            ..CampaignForm::default()
+        }
+    }
+
+    #[test]
+    fn a_good_form_becomes_fields() {
+        let fields = form().validate().unwrap();
+        assert_eq!(fields.goal, 500);
+        assert_eq!(fields.currency, "eur");
+        assert_eq!(fields.milestones, [100, 250]);
+        assert_eq!(fields.donation_presets, [1000, 2500]);
+        let amount = CampaignForm {
+            metric: "amount".into(),
+            goal: "20000.50".into(),
+            milestones: "5000".into(),
+            ..form()
+        };
+        assert_eq!(amount.validate().unwrap().goal, 2_000_050);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: [(&str, CampaignForm); 9] = [
+            (
+                "title",
+                CampaignForm {
+                    title: " ".into(),
+                    ..form()
+                },
+            ),
+            (
+                "metric",
+                CampaignForm {
+                    metric: "likes".into(),
+                    ..form()
+                },
+            ),
+            (
+                "goal",
+                CampaignForm {
+                    goal: "0".into(),
+                    ..form()
+                },
+            ),
+            (
+                "goal",
+                CampaignForm {
+                    goal: "12.5".into(),
+                    ..form()
+                },
+            ),
+            (
+                "currency",
+                CampaignForm {
+                    currency: "euro".into(),
+                    ..form()
+                },
+            ),
+            (
+                "ends_on",
+                CampaignForm {
+                    starts_on: "2026-12-01".into(),
+                    ends_on: "2026-11-01".into(),
+                    ..form()
+                },
+            ),
+            (
+                "milestones",
+                CampaignForm {
+                    milestones: "250, 100".into(),
+                    ..form()
+                },
+            ),
+            (
+                "max_amount",
+                CampaignForm {
+                    max_amount: "0.50".into(),
+                    ..form()
+                },
+            ),
+            (
+                "donation_presets",
+                CampaignForm {
+                    donation_presets: "5000".into(),
+                    ..form()
+                },
+            ),
+        ];
+        for (field, form) in cases {
+            let errors = form.validate().unwrap_err();
+            assert!(errors.contains_key(field), "{field}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn slugs_are_url_names_that_routes_do_not_use() {
+        for good in ["members", "spring-2027", "a"] {
+            assert!(valid_slug(good), "{good}");
+        }
+        for bad in [
+            "",
+            "New Campaign",
+            "new",
+            "embed",
+            "-x",
+            "über",
+            &"a".repeat(41),
+        ] {
+            assert!(!valid_slug(bad), "{bad}");
+        }
+    }
+}

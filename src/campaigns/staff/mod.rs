@@ -1,0 +1,425 @@
+//! Managing campaigns: the list, create and edit (title, copy, metric, goal, currency, window,
+//! milestones, donation settings), tiers, the manual offset with its required reason, and the
+//! embed codes. Every change commits with its audit entry and a recount, then pokes the
+//! progress board so the widget shows it at once.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::admin::{Frame, Nav, StaffForm, StaffSession, render, render_status};
+use crate::audit;
+use crate::campaigns::Campaign;
+use crate::campaigns::progress;
+use crate::db::schema::campaigns;
+use crate::db::{self};
+use crate::domain::{Metric, major, parse_major};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::see_other;
+
+mod embed;
+mod form;
+mod tier;
+
+pub(crate) use embed::embed;
+use form::{CampaignFields, CampaignForm, Errors, valid_slug};
+use tier::{TierLine, tier_lines};
+pub(crate) use tier::{add_tier, update_tier};
+
+/// The campaign form page (new or edit).
+#[derive(Template)]
+#[template(path = "admin/campaign.html")]
+struct CampaignPage {
+    frame: Frame,
+    /// `None` when creating.
+    campaign: Option<Campaign>,
+    form: CampaignForm,
+    errors: Errors,
+    tiers: Vec<TierLine>,
+    notice: Option<String>,
+    can_edit: bool,
+}
+
+impl CampaignPage {
+    /// The translated error of a field, if any.
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|id| self.frame.tr(id))
+    }
+
+    /// The metric menu: value, label, selected.
+    fn metrics(&self) -> Vec<(&'static str, String, bool)> {
+        ["members", "supporters", "amount"]
+            .into_iter()
+            .map(|m| {
+                let label = self.frame.tr(&format!("admin-metric-{m}"));
+                (m, label, self.form.metric == m)
+            })
+            .collect()
+    }
+
+    /// The first error of the tier forms.
+    fn tier_error(&self) -> Option<String> {
+        [
+            "tier_slug",
+            "tier_name",
+            "tier_monthly",
+            "tier_yearly",
+            "tier_position",
+        ]
+        .into_iter()
+        .find_map(|field| self.error(field))
+    }
+}
+
+/// `?saved=…`: what the last action did, shown once after its redirect.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Notice {
+    saved: Option<String>,
+}
+
+impl Notice {
+    fn text(&self, lang: Lang) -> Option<String> {
+        let id = match self.saved.as_deref()? {
+            "campaign" => "admin-saved-campaign",
+            "offset" => "admin-saved-offset",
+            "tier" => "admin-saved-tier",
+            _ => return None,
+        };
+        Some(lang.tr(id))
+    }
+}
+
+async fn load(state: &AppState, slug: String) -> Result<(Campaign, Vec<TierLine>), AppError> {
+    state
+        .db
+        .read(move |conn| {
+            let Some(campaign) = Campaign::by_slug(conn, &slug)? else {
+                return Ok(None);
+            };
+            let tiers = tier_lines(conn, campaign.id)?;
+            Ok(Some((campaign, tiers)))
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("campaign"))
+}
+
+/// One row of the campaigns list.
+struct CampaignLine {
+    slug: String,
+    title: String,
+    metric: String,
+    progress: String,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/campaigns.html")]
+struct CampaignsPage {
+    frame: Frame,
+    campaigns: Vec<CampaignLine>,
+    can_edit: bool,
+}
+
+/// `GET /admin/campaigns`
+pub(crate) async fn list(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let frame = staff.frame(&req, Nav::Campaigns);
+    let lang = frame.lang;
+    let rows = state
+        .db
+        .read(|conn| {
+            campaigns::table
+                .order((campaigns::archived, campaigns::id))
+                .select(Campaign::as_select())
+                .load(conn)
+        })
+        .await?;
+    let campaigns = rows
+        .into_iter()
+        .map(|c| {
+            let unit = |v| lang.in_metric(c.metric(), v, &c.currency);
+            CampaignLine {
+                progress: format!("{} / {}", unit(c.shown_count()), unit(c.goal)),
+                metric: lang.tr(&format!("admin-metric-{}", c.metric)),
+                slug: c.slug,
+                title: c.title,
+                archived: c.archived,
+            }
+        })
+        .collect();
+    render(&CampaignsPage {
+        frame,
+        campaigns,
+        can_edit: staff.require_admin().is_ok(),
+    })
+}
+
+/// `GET /admin/campaigns/new`
+pub(crate) async fn new_form(
+    req: HttpRequest,
+    staff: StaffSession,
+) -> Result<HttpResponse, AppError> {
+    render(&CampaignPage {
+        frame: staff.frame(&req, Nav::Campaigns),
+        campaign: None,
+        form: CampaignForm {
+            metric: "members".into(),
+            currency: "eur".into(),
+            donation_member_days: "0".into(),
+            min_amount: major(100),
+            max_amount: major(1_000_000),
+            ..CampaignForm::default()
+        },
+        errors: Errors::new(),
+        tiers: Vec::new(),
+        notice: None,
+        can_edit: true,
+    })
+}
+
+/// `POST /admin/campaigns`
+pub(crate) async fn create(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<CampaignForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let slug = form.slug.trim().to_owned();
+    let mut checked = form.validate();
+    if !valid_slug(&slug) {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.insert("slug", "admin-error-slug");
+        checked = Err(errors);
+    }
+    let fields = match checked {
+        Ok(fields) => fields,
+        Err(errors) => return form_error(&req, &staff, None, form, errors, Vec::new()),
+    };
+    let actor = staff.actor();
+    let key = slug.clone();
+    let created = state
+        .db
+        .write(move |conn| -> Result<bool, AppError> {
+            let now = db::now();
+            let taken = campaigns::table
+                .filter(campaigns::slug.eq(&key))
+                .count()
+                .get_result::<i64>(conn)?;
+            if taken > 0 {
+                return Ok(false);
+            }
+            diesel::insert_into(campaigns::table)
+                .values((
+                    campaigns::slug.eq(&key),
+                    campaigns::title.eq(&fields.title),
+                    campaigns::metric.eq(fields.metric.as_str()),
+                    campaigns::goal.eq(fields.goal),
+                    campaigns::currency.eq(&fields.currency),
+                    campaigns::progress_updated_at.eq(now),
+                    campaigns::created_at.eq(now),
+                    campaigns::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            let id = campaigns::table
+                .filter(campaigns::slug.eq(&key))
+                .select(campaigns::id)
+                .first::<i32>(conn)?;
+            fields.save(conn, id, now)?;
+            audit::record(
+                conn,
+                &actor,
+                "campaign.create",
+                "campaign",
+                &key,
+                &fields.to_json(),
+            )?;
+            Ok(true)
+        })
+        .await?;
+    if !created {
+        let errors = Errors::from([("slug", "admin-error-slug-taken")]);
+        return form_error(&req, &staff, None, form, errors, Vec::new());
+    }
+    state.board.poke();
+    Ok(see_other(&format!(
+        "/admin/campaigns/{slug}?saved=campaign"
+    )))
+}
+
+fn form_error(
+    req: &HttpRequest,
+    staff: &StaffSession,
+    campaign: Option<Campaign>,
+    form: CampaignForm,
+    errors: Errors,
+    tiers: Vec<TierLine>,
+) -> Result<HttpResponse, AppError> {
+    render_status(
+        StatusCode::BAD_REQUEST,
+        &CampaignPage {
+            frame: staff.frame(req, Nav::Campaigns),
+            campaign,
+            form,
+            errors,
+            tiers,
+            notice: None,
+            can_edit: true,
+        },
+    )
+}
+
+/// The edit page again, showing what is wrong with a form of one of its sections (offset,
+/// tiers) and the campaign's stored settings.
+fn section_error(
+    req: &HttpRequest,
+    staff: &StaffSession,
+    campaign: Campaign,
+    errors: Errors,
+    tiers: Vec<TierLine>,
+) -> Result<HttpResponse, AppError> {
+    let form = CampaignForm::of(&campaign);
+    form_error(req, staff, Some(campaign), form, errors, tiers)
+}
+
+/// `GET /admin/campaigns/{slug}`
+pub(crate) async fn edit_form(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, AppError> {
+    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let frame = staff.frame(&req, Nav::Campaigns);
+    render(&CampaignPage {
+        notice: notice.text(frame.lang),
+        frame,
+        form: CampaignForm::of(&campaign),
+        campaign: Some(campaign),
+        errors: Errors::new(),
+        tiers,
+        can_edit: staff.require_admin().is_ok(),
+    })
+}
+
+/// `POST /admin/campaigns/{slug}`
+pub(crate) async fn update(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<CampaignForm>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let form = CampaignForm {
+        slug: campaign.slug.clone(),
+        ..form
+    };
+    let fields = match form.validate() {
+        Ok(fields) => fields,
+        Err(errors) => return form_error(&req, &staff, Some(campaign), form, errors, tiers),
+    };
+    let actor = staff.actor();
+    let before = CampaignFields::of(&campaign);
+    let slug = campaign.slug.clone();
+    if before != fields {
+        state
+            .db
+            .write(move |conn| -> Result<(), AppError> {
+                fields.save(conn, campaign.id, db::now())?;
+                let (old, new) = (before.to_json(), fields.to_json());
+                let changed: serde_json::Map<String, serde_json::Value> = new
+                    .as_object()
+                    .expect("an object")
+                    .iter()
+                    .filter(|(k, v)| old.get(k.as_str()) != Some(v))
+                    .map(|(k, v)| (k.clone(), json!({"from": old[k.as_str()], "to": v})))
+                    .collect();
+                audit::record(
+                    conn,
+                    &actor,
+                    "campaign.update",
+                    "campaign",
+                    &campaign.slug,
+                    &serde_json::Value::Object(changed),
+                )?;
+                Ok(())
+            })
+            .await?;
+        state.board.poke();
+    }
+    Ok(see_other(&format!(
+        "/admin/campaigns/{slug}?saved=campaign"
+    )))
+}
+
+/// What the offset form posts.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OffsetForm {
+    #[serde(default)]
+    offset: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/campaigns/{slug}/offset`: the manual offset, with a required reason.
+pub(crate) async fn set_offset(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<OffsetForm>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let offset = match campaign.metric() {
+        Metric::Amount => {
+            let raw = form.offset.trim();
+            let (negative, digits) = raw.strip_prefix('-').map_or((false, raw), |d| (true, d));
+            parse_major(digits).map(|v| if negative { -v } else { v })
+        }
+        Metric::Members | Metric::Supporters => form.offset.trim().parse::<i64>().ok(),
+    }
+    .filter(|v| v.unsigned_abs() <= 1_000_000_000_000);
+    let reason = form.reason.trim().to_owned();
+    let mut errors = Errors::new();
+    if offset.is_none() {
+        errors.insert("offset", "admin-error-offset");
+    }
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.insert("reason", "admin-error-reason");
+    }
+    let Some(offset) = offset.filter(|_| errors.is_empty()) else {
+        return section_error(&req, &staff, campaign, errors, tiers);
+    };
+    let actor = staff.actor();
+    let slug = campaign.slug.clone();
+    state
+        .db
+        .write(move |conn| -> Result<(), AppError> {
+            let now = db::now();
+            diesel::update(campaigns::table.find(campaign.id))
+                .set((
+                    campaigns::manual_offset.eq(offset),
+                    campaigns::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            progress::touch(conn, campaign.id)?;
+            audit::record(
+                conn,
+                &actor,
+                "campaign.offset",
+                "campaign",
+                &campaign.slug,
+                &json!({"from": campaign.manual_offset, "to": offset, "reason": reason}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    state.board.poke();
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=offset")))
+}

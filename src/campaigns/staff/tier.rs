@@ -1,0 +1,241 @@
+//! A campaign's tiers: the lines its edit page shows, and adding, editing and archiving one.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::admin::StaffForm;
+use crate::audit;
+use crate::campaigns::Campaign;
+use crate::db::schema::tiers;
+use crate::db::{self, DbConnection};
+use crate::domain::{major, parse_major};
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::see_other;
+
+use super::form::{Errors, valid_slug};
+use super::{load, section_error};
+
+/// A tier as its edit form shows it.
+pub(super) struct TierLine {
+    pub(super) id: i32,
+    pub(super) slug: String,
+    pub(super) name: String,
+    pub(super) monthly: String,
+    pub(super) yearly: String,
+    pub(super) position: i32,
+    pub(super) archived: bool,
+}
+
+/// A tier row as stored.
+#[derive(Queryable)]
+struct TierRow {
+    id: i32,
+    slug: String,
+    name: String,
+    monthly: Option<i64>,
+    yearly: Option<i64>,
+    position: i32,
+    archived: bool,
+}
+
+pub(super) fn tier_lines(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<TierLine>> {
+    let rows: Vec<TierRow> = tiers::table
+        .filter(tiers::campaign_id.eq(campaign_id))
+        .order((tiers::archived, tiers::position, tiers::id))
+        .select((
+            tiers::id,
+            tiers::slug,
+            tiers::name,
+            tiers::monthly_amount,
+            tiers::yearly_amount,
+            tiers::position,
+            tiers::archived,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TierLine {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            monthly: t.monthly.map(major).unwrap_or_default(),
+            yearly: t.yearly.map(major).unwrap_or_default(),
+            position: t.position,
+            archived: t.archived,
+        })
+        .collect())
+}
+
+/// What a tier form posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TierForm {
+    slug: String,
+    name: String,
+    description: String,
+    monthly: String,
+    yearly: String,
+    position: String,
+    archived: Option<String>,
+}
+
+/// A validated tier.
+#[derive(Debug)]
+struct TierFields {
+    name: String,
+    monthly: Option<i64>,
+    yearly: Option<i64>,
+    position: i32,
+    archived: bool,
+}
+
+impl TierForm {
+    fn validate(&self, campaign: &Campaign) -> Result<TierFields, Errors> {
+        let mut errors = Errors::new();
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.insert("tier_name", "admin-error-tier-name");
+        }
+        let mut amount = |raw: &str, field: &'static str| {
+            if raw.trim().is_empty() {
+                return None;
+            }
+            let parsed = parse_major(raw)
+                .filter(|v| (campaign.min_amount..=campaign.max_amount).contains(v));
+            if parsed.is_none() {
+                errors.insert(field, "admin-error-tier-amount");
+            }
+            parsed
+        };
+        let monthly = amount(&self.monthly, "tier_monthly");
+        let yearly = amount(&self.yearly, "tier_yearly");
+        if monthly.is_none() && yearly.is_none() && !errors.contains_key("tier_monthly") {
+            errors.insert("tier_monthly", "admin-error-tier-amounts");
+        }
+        let position = self.position.trim();
+        let position = if position.is_empty() {
+            0
+        } else {
+            position.parse::<i32>().unwrap_or_else(|_| {
+                errors.insert("tier_position", "admin-error-tier-position");
+                0
+            })
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(TierFields {
+            name,
+            monthly,
+            yearly,
+            position,
+            archived: self.archived.is_some(),
+        })
+    }
+}
+
+/// `POST /admin/campaigns/{slug}/tiers`: adds a tier.
+pub(crate) async fn add_tier(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<TierForm>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let tier_slug = form.slug.trim().to_owned();
+    let mut checked = form.validate(&campaign);
+    if !valid_slug(&tier_slug) || tiers.iter().any(|t| t.slug == tier_slug) {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.insert("tier_slug", "admin-error-slug");
+        checked = Err(errors);
+    }
+    let fields = match checked {
+        Ok(fields) => fields,
+        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
+    };
+    let actor = staff.actor();
+    let description = form.description.trim().to_owned();
+    let slug = campaign.slug.clone();
+    state
+        .db
+        .write(move |conn| -> Result<(), AppError> {
+            diesel::insert_into(tiers::table)
+                .values((
+                    tiers::campaign_id.eq(campaign.id),
+                    tiers::slug.eq(&tier_slug),
+                    tiers::name.eq(&fields.name),
+                    tiers::description.eq(&description),
+                    tiers::monthly_amount.eq(fields.monthly),
+                    tiers::yearly_amount.eq(fields.yearly),
+                    tiers::position.eq(fields.position),
+                    tiers::archived.eq(fields.archived),
+                    tiers::created_at.eq(db::now()),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &actor,
+                "tier.create",
+                "campaign",
+                &campaign.slug,
+                &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
+                        "yearly": fields.yearly, "position": fields.position}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
+}
+
+/// `POST /admin/campaigns/{slug}/tiers/{id}`: edits or archives a tier.
+pub(crate) async fn update_tier(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<TierForm>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, tier_id) = path.into_inner();
+    let (campaign, tiers) = load(&state, slug).await?;
+    let Some(tier_slug) = tiers
+        .iter()
+        .find(|t| t.id == tier_id)
+        .map(|t| t.slug.clone())
+    else {
+        return Err(AppError::not_found("tier"));
+    };
+    let fields = match form.validate(&campaign) {
+        Ok(fields) => fields,
+        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
+    };
+    let actor = staff.actor();
+    let slug = campaign.slug.clone();
+    state
+        .db
+        .write(move |conn| -> Result<(), AppError> {
+            diesel::update(tiers::table.find(tier_id))
+                .set((
+                    tiers::name.eq(&fields.name),
+                    tiers::monthly_amount.eq(fields.monthly),
+                    tiers::yearly_amount.eq(fields.yearly),
+                    tiers::position.eq(fields.position),
+                    tiers::archived.eq(fields.archived),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &actor,
+                "tier.update",
+                "campaign",
+                &campaign.slug,
+                &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
+                        "yearly": fields.yearly, "position": fields.position,
+                        "archived": fields.archived}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
+}

@@ -1,0 +1,53 @@
+//! The state every handler and background task shares: one object in `web::Data`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use governor::DefaultKeyedRateLimiter;
+use tokio::sync::{Notify, watch};
+
+use crate::admin;
+use crate::campaigns::attribution::ArticleStats;
+use crate::campaigns::board::ProgressBoard;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::email::transport::Mailer;
+use crate::email::worker::OutboxMetrics;
+use crate::payments::client::StripeApi;
+use crate::payments::sync::Syncer;
+
+/// Sign-up attempts one client address may make per minute (a newsroom's office or a
+/// campus shares one address, so this is generous; the per-address limit stops floods).
+pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    /// Settings as parsed at start-up.
+    pub settings: Arc<Settings>,
+    /// The database.
+    pub db: Db,
+    /// Every campaign's progress, in memory.
+    pub board: Arc<ProgressBoard>,
+    /// Widget views and clicks waiting to be flushed.
+    pub stats: Arc<ArticleStats>,
+    /// Delivers the outbox's emails.
+    pub mailer: Arc<Mailer>,
+    /// Wakes the email worker after a request queued mail.
+    pub outbox_wake: Arc<Notify>,
+    /// Limits sign-ups per client address.
+    pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Failed staff sign-ins per account and per client address.
+    pub staff_logins: admin::LoginThrottle,
+    /// Outbox gauges for `/metrics`.
+    pub outbox_metrics: OutboxMetrics,
+    /// Stripe, when paid membership is configured.
+    pub stripe: Option<Arc<StripeApi>>,
+    /// Applies Stripe's state (webhook jobs, reconciliation), when Stripe is configured.
+    pub syncer: Option<Arc<Syncer>>,
+    /// Wakes the Stripe event worker after a webhook was stored here.
+    pub stripe_wake: Arc<Notify>,
+    /// The CSP of pages whose forms redirect to Stripe.
+    pub payment_csp: String,
+    /// Turns true when the process is stopping; long-lived responses end on it.
+    pub stopping: watch::Receiver<bool>,
+}
