@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth;
 pub mod campaigns;
 pub mod cli;
 pub mod config;

@@ -6,7 +6,7 @@
 //!
 //! The sign-in form has no CSRF token (there is no session to tie one to yet). Login CSRF —
 //! another site signing a visitor in to an account of the attacker's — is stopped by
-//! [`session::same_origin`]: every current browser labels a cross-site POST with
+//! [`crate::web::csrf::same_origin`]: every current browser labels a cross-site POST with
 //! `Sec-Fetch-Site` or `Origin`, so checking them needs no key, no extra cookie and no
 //! per-request value in the page, which also keeps the two failure answers byte-identical.
 
@@ -15,10 +15,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, StaffSession};
 use super::throttle::Throttled;
 use super::{Frame, lang_of, password, render_status, staff};
 use crate::audit::{self, Actor};
+use crate::auth::staff::{self as session, StaffSession};
 use crate::db::{self, DbError};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -119,7 +119,7 @@ pub(super) async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = lang_of(&req);
-    if !session::same_origin(&req, &state.settings) {
+    if !crate::web::csrf::same_origin(&req, &state.settings) {
         return Err(AppError::client(
             StatusCode::FORBIDDEN,
             "cross_site",

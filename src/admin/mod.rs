@@ -14,7 +14,6 @@ pub mod cli;
 mod login;
 pub mod password;
 pub mod reply;
-pub mod session;
 pub mod staff;
 pub mod throttle;
 
@@ -29,7 +28,7 @@ use askama::Template;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
 
-pub use session::{StaffForm, StaffSession};
+pub use crate::auth::{StaffForm, StaffSession};
 pub use staff::Role;
 pub use throttle::LoginThrottle;
 

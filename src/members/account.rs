@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::session::{hash_token, same_origin, tokens_match};
+use crate::auth::staff::hash_token;
 use crate::config::Settings;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers,
@@ -27,6 +27,7 @@ use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Rejected};
+use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 use crate::web::{client_ip, see_other};
 

@@ -2,6 +2,7 @@
 //! request logs, the client's address, CSV and chart rendering.
 
 pub mod charts;
+pub mod csrf;
 pub mod error;
 pub mod spreadsheet;
 

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use memberdrive::admin::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 use memberdrive::admin::throttle::{ACCOUNT_FAILURES, ADDRESS_FAILURES};
 use memberdrive::admin::{Access, ROUTES, Role};
+use memberdrive::auth::staff::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 use memberdrive::db::schema::{audit_log, sessions, staff_users};
 use memberdrive::db::{self, DbError};
 use reqwest::header;
@@ -111,7 +111,7 @@ async fn signing_in_sets_a_strict_cookie_and_a_new_session_each_time(backend: Ba
         .await
         .unwrap();
     assert!(!stored.iter().any(|h| h == second || h == &first));
-    assert!(stored.contains(&memberdrive::admin::session::hash_token(second)));
+    assert!(stored.contains(&memberdrive::auth::staff::hash_token(second)));
 }
 
 async fn the_session_cookie_is_secure_when_the_base_url_is_https(backend: Backend) {

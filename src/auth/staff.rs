@@ -10,7 +10,7 @@
 //! 2. any other method than GET/HEAD must come from our own pages (`Sec-Fetch-Site`/`Origin`)
 //!    and carry the session's CSRF token — form field [`CSRF_FIELD`] of a urlencoded body, or
 //!    header [`CSRF_HEADER`] — compared in constant time; otherwise 403;
-//! 3. a route whose row in [`super::ROUTES`] says [`Access::Admin`] refuses viewers (403).
+//! 3. a route whose row in [`crate::admin::ROUTES`] says [`Access::Admin`] refuses viewers (403).
 //!
 //! To read the token from a form body without taking the body from the handler, the extractor
 //! swaps the request's payload for a channel, reads the real body, and passes it on once the
@@ -33,16 +33,16 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
-use super::staff::Role;
-use super::{Access, Frame, FrameStaff, Nav, lang_of};
+use crate::admin::staff::Role;
+use crate::admin::{Access, Frame, FrameStaff, Nav, lang_of};
 use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, staff_users};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 
 /// The session cookie's name (path `/admin`).
@@ -192,39 +192,6 @@ pub fn removal_cookie(settings: &Settings) -> Cookie<'static> {
     cookie
 }
 
-/// Whether a state-changing request comes from one of our own pages.
-///
-/// Browsers mark every request with `Sec-Fetch-Site` (all current ones) or at least `Origin`
-/// (every POST, for years): only `same-origin` passes, so another site — even a sibling
-/// subdomain — cannot submit our forms. A request with neither header does not come from a
-/// browser, so no other site can have made a visitor's browser send it; it passes, and must
-/// still carry whatever credentials the route asks for.
-pub fn same_origin(req: &HttpRequest, settings: &Settings) -> bool {
-    if let Some(site) = req.headers().get("sec-fetch-site") {
-        return site.as_bytes() == b"same-origin";
-    }
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return true;
-    };
-    let Some(origin) = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok()) else {
-        return false; // `null` (sandboxed frames, some redirects) or garbage
-    };
-    if origin.origin() == settings.base_url.origin() {
-        return true;
-    }
-    // Reached under another name than the public URL (an internal address): the browser sent
-    // the page's own host as `Host`.
-    let authority = match (origin.host_str(), origin.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => return false,
-    };
-    req.headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|host| host.eq_ignore_ascii_case(&authority))
-}
-
 /// A request refused by the extractor.
 #[derive(Debug)]
 pub struct Refusal {
@@ -361,11 +328,11 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The access the request's route needs, from its row in [`super::ROUTES`]; a route missing
+/// The access the request's route needs, from its row in [`crate::admin::ROUTES`]; a route missing
 /// from the table is treated as admin-only.
 fn access_of(req: &HttpRequest) -> Access {
     let pattern = req.match_pattern();
-    super::ROUTES
+    crate::admin::ROUTES
         .iter()
         .find(|r| Some(r.path) == pattern.as_deref() && r.method == *req.method())
         .map_or(Access::Admin, |r| r.access)
@@ -445,11 +412,6 @@ impl CsrfSource {
         let _ = pass_on.send(Ok(bytes));
         Ok(token)
     }
-}
-
-/// Whether a submitted CSRF token is the session's (constant time; an empty one never is).
-pub fn tokens_match(submitted: &str, expected: &str) -> bool {
-    !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 #[derive(Queryable)]
@@ -618,65 +580,11 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for StaffForm<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
 
     fn settings(base: &str) -> Settings {
         let values =
             std::collections::HashMap::from([("MEMBERDRIVE_BASE_URL".to_owned(), base.to_owned())]);
         Settings::from_map(&values).unwrap()
-    }
-
-    #[test]
-    fn only_our_own_pages_may_post() {
-        let s = settings("https://members.example.org");
-        type Headers = &'static [(&'static str, &'static str)];
-        let cases: [(Headers, bool, &str); 8] = [
-            (&[], true, "no browser headers: not a browser"),
-            (&[("sec-fetch-site", "same-origin")], true, "same origin"),
-            (
-                &[("sec-fetch-site", "same-site")],
-                false,
-                "a sibling subdomain",
-            ),
-            (&[("sec-fetch-site", "cross-site")], false, "another site"),
-            (
-                &[("origin", "https://members.example.org")],
-                true,
-                "public origin",
-            ),
-            (
-                &[("origin", "https://evil.example")],
-                false,
-                "another origin",
-            ),
-            (&[("origin", "null")], false, "opaque origin"),
-            (
-                &[
-                    ("origin", "http://10.0.0.5:8080"),
-                    ("host", "10.0.0.5:8080"),
-                ],
-                true,
-                "internal name, matching Host",
-            ),
-        ];
-        for (headers, expected, why) in cases {
-            let mut req = TestRequest::post().uri("/admin/login");
-            for h in headers {
-                req = req.insert_header(*h);
-            }
-            assert_eq!(same_origin(&req.to_http_request(), &s), expected, "{why}");
-        }
-    }
-
-    #[test]
-    fn csrf_tokens_compare_whole() {
-        assert!(tokens_match("abc", "abc"));
-        assert!(!tokens_match("abd", "abc"));
-        assert!(!tokens_match("ab", "abc"));
-        assert!(
-            !tokens_match("", ""),
-            "an empty expected token matches nothing"
-        );
     }
 
     #[test]
