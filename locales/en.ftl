@@ -424,3 +424,8 @@ admin-newsletters-saved = Newsletter “{ $slug }” saved.
 admin-newsletters-unchanged = Nothing to save: newsletter “{ $slug }” is unchanged.
 admin-newsletters-archived-notice = Newsletter “{ $slug }” archived.
 admin-newsletters-restored = Newsletter “{ $slug }” is public again.
+
+error-not-found = Not found
+error-ours = Something went wrong
+error-refused = That didn't work
+error-home = Back to the start page

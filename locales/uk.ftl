@@ -428,3 +428,8 @@ admin-newsletters-saved = Розсилку «{ $slug }» збережено.
 admin-newsletters-unchanged = Зберігати нічого: розсилка «{ $slug }» не змінилася.
 admin-newsletters-archived-notice = Розсилку «{ $slug }» перенесено в архів.
 admin-newsletters-restored = Розсилка «{ $slug }» знову публічна.
+
+error-not-found = Не знайдено
+error-ours = Щось пішло не так
+error-refused = Не вдалося
+error-home = Повернутися на початкову сторінку

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
 use governor::{Quota, RateLimiter};
@@ -23,7 +23,7 @@ use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
 use crate::state::{AppState, SUBSCRIBES_PER_MINUTE};
-use crate::{admin, jobs, members, newsletters, payments, widget};
+use crate::{admin, jobs, members};
 
 /// A built, listening application.
 pub struct Application {
@@ -99,7 +99,7 @@ impl Application {
             mailer,
             outbox_wake,
             subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
-            staff_logins: admin::LoginThrottle::default(),
+            staff_logins: admin::throttle::LoginThrottle::default(),
             outbox_metrics,
             stopping,
         });
@@ -364,49 +364,11 @@ fn build_server(
             .wrap(from_fn(crate::web::log_requests))
             .wrap(Compress::default())
             .app_data(state.clone())
-            .configure(routes)
+            .configure(crate::routes::configure)
     })
     .disable_signals()
     .shutdown_timeout(10)
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// The route table.
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/static/site.css", web::get().to(site_css))
-        .service(
-            web::resource("/webhooks/stripe")
-                .app_data(web::PayloadConfig::new(1 << 20))
-                .route(web::post().to(payments::webhook::receive)),
-        )
-        .configure(widget::configure)
-        .configure(newsletters::routes::configure)
-        .configure(members::join::configure)
-        .configure(members::account::configure)
-        .configure(admin::configure);
-}
-
-async fn site_css() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("cache-control", "public, max-age=3600"))
-        .body(include_str!("../static/site.css"))
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok")
-}
-
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    // Bounded so that a hung database answers 503 quickly instead of stalling the probe.
-    match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
-        Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        _ => HttpResponse::ServiceUnavailable()
-            .content_type("text/plain")
-            .body("database unavailable"),
-    }
 }

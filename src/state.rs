@@ -6,7 +6,7 @@ use std::sync::Arc;
 use governor::DefaultKeyedRateLimiter;
 use tokio::sync::{Notify, watch};
 
-use crate::admin;
+use crate::admin::throttle::LoginThrottle;
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
@@ -37,7 +37,7 @@ pub struct AppState {
     /// Limits sign-ups per client address.
     pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Failed staff sign-ins per account and per client address.
-    pub staff_logins: admin::LoginThrottle,
+    pub staff_logins: LoginThrottle,
     /// Outbox gauges for `/metrics`.
     pub outbox_metrics: OutboxMetrics,
     /// Stripe, when paid membership is configured.

@@ -4,8 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Nav, StaffSession};
+use super::{Frame, Nav};
 use crate::audit::{Entry, recent};
+use crate::auth::StaffSession;
 use crate::db::Page;
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -20,12 +21,12 @@ struct AuditPage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct PageQuery {
+pub(crate) struct PageQuery {
     page: Option<i64>,
 }
 
 /// `GET /admin/audit?page=N`
-pub(super) async fn page(
+pub(crate) async fn page(
     req: HttpRequest,
     staff: StaffSession,
     state: web::Data<AppState>,

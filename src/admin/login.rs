@@ -18,7 +18,8 @@ use serde::Deserialize;
 use super::throttle::Throttled;
 use super::{Frame, lang_of, password, render_status, staff};
 use crate::audit::{self, Actor};
-use crate::auth::staff::{self as session, StaffSession};
+use crate::auth::StaffSession;
+use crate::auth::session::{self, Holder, STAFF};
 use crate::db::{self, DbError};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -68,12 +69,12 @@ fn page(
 }
 
 #[derive(Deserialize)]
-pub(super) struct NextQuery {
+pub(crate) struct NextQuery {
     next: Option<String>,
 }
 
 /// `GET /admin/login?next=…`
-pub(super) async fn form(
+pub(crate) async fn form(
     req: HttpRequest,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -82,7 +83,7 @@ pub(super) async fn form(
 }
 
 #[derive(Deserialize)]
-pub(super) struct LoginForm {
+pub(crate) struct LoginForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -113,7 +114,7 @@ fn throttled(
 }
 
 /// `POST /admin/login`
-pub(super) async fn submit(
+pub(crate) async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
@@ -159,17 +160,17 @@ pub(super) async fn submit(
     state.staff_logins.succeeded(attempt);
 
     // A new session id at every sign-in; the one the browser held (if any) ends.
-    let previous = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
+    let previous = req.cookie(STAFF.cookie).map(|c| c.value().to_owned());
     let address = ip.map(|ip| ip.to_string());
     let raw = state
         .db
         .write(move |c| -> Result<String, DbError> {
             let now = db::now();
             if let Some(previous) = previous {
-                session::end_by_token(c, &previous)?;
+                session::end_staff_by_token(c, &previous)?;
             }
             session::purge_expired(c, now)?;
-            let raw = session::start(c, account.id, now)?;
+            let raw = session::start(c, Holder::Staff(account.id), now)?;
             staff::touch_login(c, account.id, now)?;
             let actor = Actor::Staff {
                 email: account.email.clone(),
@@ -188,12 +189,12 @@ pub(super) async fn submit(
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
-        .cookie(session::cookie(raw, &state.settings))
+        .cookie(session::cookie(STAFF, raw, &state.settings))
         .finish())
 }
 
 /// `POST /admin/logout`: ends the session on the server and in the browser.
-pub(super) async fn logout(
+pub(crate) async fn logout(
     staff: StaffSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
@@ -215,7 +216,7 @@ pub(super) async fn logout(
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login"))
-        .cookie(session::removal_cookie(&state.settings))
+        .cookie(session::removal_cookie(STAFF, &state.settings))
         .finish())
 }
 

@@ -11,7 +11,7 @@
 
 pub mod audit;
 pub mod cli;
-mod login;
+pub mod login;
 pub mod password;
 pub mod reply;
 pub mod staff;
@@ -19,231 +19,20 @@ pub mod throttle;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpRequest, HttpResponse, Route, web};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::i18n::Lang;
 use crate::web::error::AppError;
 
-pub use crate::auth::{StaffForm, StaffSession};
 pub use staff::Role;
 pub use throttle::LoginThrottle;
 
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (the sign-in form).
-    Public,
-    /// Any signed-in staff member, viewers included.
-    Staff,
-    /// Admins only: everything that changes data.
-    Admin,
-}
-
-/// One row of the route table.
-pub struct AdminRoute {
-    /// The HTTP method.
-    pub method: Method,
-    /// The full path pattern, starting with `/admin` (`/admin/members/{id}`).
-    pub path: &'static str,
-    /// Who may use it.
-    pub access: Access,
-    /// Attaches the handler: `|r| r.to(handler)`.
-    handler: fn(Route) -> Route,
-}
-
-/// Every `/admin` route. Add a row here to add a route: it is mounted, guarded and tested.
-pub static ROUTES: &[AdminRoute] = &[
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::overview::page),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/login",
-        access: Access::Public,
-        handler: |r| r.to(login::form),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/login",
-        access: Access::Public,
-        handler: |r| r.to(login::submit),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/logout",
-        access: Access::Staff,
-        handler: |r| r.to(login::logout),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::staff::list),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/campaigns",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::create),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/new",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::new_form),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/{slug}",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::staff::edit_form),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/campaigns/{slug}",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::update),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/campaigns/{slug}/offset",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::set_offset),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/campaigns/{slug}/tiers",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::add_tier),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/campaigns/{slug}/tiers/{id}",
-        access: Access::Admin,
-        handler: |r| r.to(crate::campaigns::staff::update_tier),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/{slug}/embed",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::staff::embed),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/{slug}/articles",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::overview::articles),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/{slug}/articles.csv",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::overview::articles_csv),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/campaigns/{slug}/charts/{chart}.csv",
-        access: Access::Staff,
-        handler: |r| r.to(crate::campaigns::overview::chart_csv),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/audit",
-        access: Access::Staff,
-        handler: |r| r.to(audit::page),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/members",
-        access: Access::Staff,
-        handler: |r| r.to(crate::members::staff::list),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/members.csv",
-        access: Access::Staff,
-        handler: |r| r.to(crate::members::staff::csv),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/members/{id}",
-        access: Access::Staff,
-        handler: |r| r.to(crate::members::staff::show),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/outbox",
-        access: Access::Staff,
-        handler: |r| r.to(crate::email::staff::page),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/outbox/{id}/retry",
-        access: Access::Admin,
-        handler: |r| r.to(crate::email::staff::retry),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/newsletters",
-        access: Access::Staff,
-        handler: |r| r.to(crate::newsletters::staff::list),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/newsletters/new",
-        access: Access::Admin,
-        handler: |r| r.to(crate::newsletters::staff::new),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/newsletters",
-        access: Access::Admin,
-        handler: |r| r.to(crate::newsletters::staff::create),
-    },
-    AdminRoute {
-        method: Method::GET,
-        path: "/admin/newsletters/{slug}",
-        access: Access::Staff,
-        handler: |r| r.to(crate::newsletters::staff::edit),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/newsletters/{slug}",
-        access: Access::Admin,
-        handler: |r| r.to(crate::newsletters::staff::save),
-    },
-    AdminRoute {
-        method: Method::POST,
-        path: "/admin/newsletters/{slug}/archive",
-        access: Access::Admin,
-        handler: |r| r.to(crate::newsletters::staff::archive),
-    },
-];
-
-/// Mounts [`ROUTES`] under one `/admin` scope, and the dashboard's stylesheet.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let mut scope = web::scope("/admin").wrap(from_fn(no_store));
-    for route in ROUTES {
-        let relative = route
-            .path
-            .strip_prefix("/admin")
-            .expect("admin routes start with /admin");
-        scope = scope.route(relative, (route.handler)(web::method(route.method.clone())));
-    }
-    cfg.route("/static/admin.css", web::get().to(stylesheet))
-        .route("/static/admin.js", web::get().to(script))
-        .service(scope);
-}
-
 /// Staff pages show members' personal data: no browser or proxy may keep a copy.
-async fn no_store(
+pub async fn no_store(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -253,14 +42,16 @@ async fn no_store(
     Ok(res)
 }
 
-async fn stylesheet() -> HttpResponse {
+/// `GET /static/admin.css`
+pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/admin.css"))
 }
 
-async fn script() -> HttpResponse {
+/// `GET /static/admin.js`
+pub async fn script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))

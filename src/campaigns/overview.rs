@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::stats::{self, Projection, Span};
-use crate::admin::{Frame, Nav, StaffSession, render};
+use crate::admin::{Frame, Nav, render};
+use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
 use crate::campaigns::progress::percent;
 use crate::db::DbConnection;

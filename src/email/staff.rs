@@ -9,8 +9,9 @@ use fluent_bundle::FluentValue;
 use serde::Deserialize;
 
 use crate::admin::reply::message;
-use crate::admin::{Frame, Nav, Role, StaffSession, render};
+use crate::admin::{Frame, Nav, Role, render};
 use crate::audit;
+use crate::auth::StaffSession;
 use crate::db::{self, DbError, Page};
 use crate::email::JOB_KIND;
 use crate::email::outbox::{self, OutboxEntry, Retry};

@@ -6,7 +6,6 @@
 //! row in `sessions` by its hash; every form carries the session's CSRF token and must come
 //! from our own pages.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -14,10 +13,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::staff::hash_token;
+use crate::auth::session::{self, Holder, MEMBER};
 use crate::config::Settings;
 use crate::db::schema::{
-    campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers,
+    campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::EmailAddress;
@@ -31,27 +30,10 @@ use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 use crate::web::{client_ip, see_other};
 
-/// The member session cookie.
-pub const COOKIE: &str = "memberdrive_member";
 /// Sign-in links work this long.
 pub const LINK_TTL: Duration = Duration::minutes(15);
-/// A member session ends after this long without a visit…
-pub const IDLE_TIMEOUT: Duration = Duration::days(7);
-/// …and this long after sign-in in any case.
-pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(30);
 /// Sign-in links one address may be sent per hour.
 const LINKS_PER_HOUR: i64 = 5;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(account))
-        .route("/account/sign-in", web::post().to(request_link))
-        .route("/account/sign-in", web::get().to(link_page))
-        .route("/account/sign-in/confirm", web::post().to(sign_in))
-        .route("/account/billing", web::post().to(billing))
-        .route("/account/newsletters", web::post().to(manage_newsletters))
-        .route("/account/sign-out", web::post().to(sign_out));
-}
 
 #[derive(Template)]
 #[template(path = "account/sign_in.html")]
@@ -96,46 +78,20 @@ struct MemberSession {
     csrf_token: String,
 }
 
-fn cookie(value: String, settings: &Settings) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path("/account")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(settings.base_url.scheme() == "https")
-        .finish()
-}
-
 /// The member session the request's cookie names, if it is still valid (touching it).
 async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSession>, AppError> {
-    let Some(raw) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
+    let Some(raw) = req.cookie(MEMBER.cookie).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
-    let session = state
-        .db
-        .write(move |c| -> Result<Option<MemberSession>, DbError> {
-            let now = db::now();
-            let row: Option<(i32, Option<i32>, String)> = sessions::table
-                .filter(sessions::token_hash.eq(hash_token(&raw)))
-                .filter(sessions::member_id.is_not_null())
-                .filter(sessions::expires_at.gt(now))
-                .filter(sessions::last_seen_at.gt(now - IDLE_TIMEOUT))
-                .select((sessions::id, sessions::member_id, sessions::csrf_token))
-                .first(c)
-                .optional()?;
-            let Some((session_id, Some(member_id), csrf_token)) = row else {
-                return Ok(None);
-            };
-            diesel::update(sessions::table.find(session_id))
-                .set(sessions::last_seen_at.eq(now))
-                .execute(c)?;
-            Ok(Some(MemberSession {
-                session_id,
-                member_id,
-                csrf_token,
-            }))
-        })
-        .await?;
-    Ok(session)
+    let session = session::resume(&state.db, MEMBER, raw, db::now()).await?;
+    Ok(session.and_then(|s| match s.holder {
+        Holder::Member(member_id) => Some(MemberSession {
+            session_id: s.id,
+            member_id,
+            csrf_token: s.csrf_token,
+        }),
+        Holder::Staff(_) => None,
+    }))
 }
 
 /// The session for a state-changing request: signed in, from our own page, with its token.
@@ -169,13 +125,13 @@ async fn checked(
 }
 
 #[derive(Deserialize)]
-struct AccountQuery {
+pub(crate) struct AccountQuery {
     lang: Option<String>,
     already: Option<String>,
     joined: Option<String>,
 }
 
-async fn account(
+pub(crate) async fn account(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<AccountQuery>,
@@ -273,7 +229,7 @@ async fn account(
 }
 
 /// Emails a sign-in link to a member; answers the same whatever the address.
-async fn request_link(
+pub(crate) async fn request_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -368,13 +324,13 @@ fn queue_link(
 }
 
 #[derive(Deserialize)]
-struct LinkQuery {
+pub(crate) struct LinkQuery {
     token: Option<String>,
     lang: Option<String>,
 }
 
 /// The page a sign-in link opens: a button; nothing happens until it is pressed.
-async fn link_page(
+pub(crate) async fn link_page(
     state: web::Data<AppState>,
     query: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -423,12 +379,12 @@ fn link_rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
 }
 
 #[derive(Deserialize)]
-struct TokenForm {
+pub(crate) struct TokenForm {
     token: String,
 }
 
 /// Uses a sign-in link: a new session (a new id every time), then the account page.
-async fn sign_in(
+pub(crate) async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<TokenForm>,
@@ -453,31 +409,20 @@ async fn sign_in(
             let Some(member) = token.member_id else {
                 return Ok(Err(Rejected::Invalid));
             };
-            let secret = tokens::random_secret();
-            diesel::insert_into(sessions::table)
-                .values((
-                    sessions::token_hash.eq(hash_token(&secret)),
-                    sessions::member_id.eq(member),
-                    sessions::csrf_token.eq(tokens::random_secret()),
-                    sessions::created_at.eq(now),
-                    sessions::last_seen_at.eq(now),
-                    sessions::expires_at.eq(now + ABSOLUTE_TIMEOUT),
-                ))
-                .execute(c)?;
-            Ok(Ok(secret))
+            Ok(Ok(session::start(c, Holder::Member(member), now)?))
         })
         .await?;
     match outcome {
         Ok(secret) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/account"))
-            .cookie(cookie(secret, &state.settings))
+            .cookie(session::cookie(MEMBER, secret, &state.settings))
             .finish()),
         Err(why) => link_rejected(Lang::En, why),
     }
 }
 
 /// Opens Stripe's billing portal for the member's customer.
-async fn billing(
+pub(crate) async fn billing(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -515,7 +460,7 @@ async fn billing(
 }
 
 /// Opens the newsletter preference page for the member's address.
-async fn manage_newsletters(
+pub(crate) async fn manage_newsletters(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -550,7 +495,7 @@ async fn manage_newsletters(
 }
 
 /// Ends the session on the server and forgets the cookie.
-async fn sign_out(
+pub(crate) async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -559,12 +504,9 @@ async fn sign_out(
     let id = session.session_id;
     state
         .db
-        .write(move |c| -> Result<usize, DbError> {
-            Ok(diesel::delete(sessions::table.find(id)).execute(c)?)
-        })
+        .write(move |c| -> Result<usize, DbError> { Ok(session::end(c, id)?) })
         .await?;
-    let mut gone = cookie(String::new(), &state.settings);
-    gone.make_removal();
+    let gone = session::removal_cookie(MEMBER, &state.settings);
     let lang = Lang::En;
     let mut res = html(
         StatusCode::OK,

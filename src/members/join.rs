@@ -24,13 +24,6 @@ use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::{client_ip, see_other};
 
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/join", web::get().to(default_page))
-        .route("/join", web::post().to(join))
-        .route("/join/{campaign}", web::get().to(page));
-}
-
 /// The campaign `/join` shows.
 pub const DEFAULT_CAMPAIGN: &str = "members";
 
@@ -85,19 +78,19 @@ struct JoinPage {
 }
 
 #[derive(Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     lang: Option<String>,
     r#ref: Option<String>,
 }
 
-async fn default_page(
+pub(crate) async fn default_page(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     render_page(&state, DEFAULT_CAMPAIGN, &query).await
 }
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -318,7 +311,7 @@ fn validate(
     })
 }
 
-async fn join(
+pub(crate) async fn join(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,

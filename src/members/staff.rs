@@ -14,7 +14,8 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::reply::message;
-use crate::admin::{Frame, Nav, StaffSession, render, render_status};
+use crate::admin::{Frame, Nav, render, render_status};
+use crate::auth::StaffSession;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, payments, subscribers,
     tiers,

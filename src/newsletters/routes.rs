@@ -16,18 +16,6 @@ use crate::tokens::{Purpose, Rejected};
 use crate::web::client_ip;
 use crate::web::error::AppError;
 
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/newsletters", web::get().to(index))
-        .route("/newsletters/subscribe", web::post().to(subscribe))
-        .route("/newsletters/confirm", web::get().to(confirm_page))
-        .route("/newsletters/confirm", web::post().to(confirm))
-        .route("/newsletters/manage", web::get().to(manage_page))
-        .route("/newsletters/manage", web::post().to(save_manage))
-        .route("/unsubscribe", web::get().to(unsubscribe_page))
-        .route("/unsubscribe", web::post().to(unsubscribe));
-}
-
 #[derive(Template)]
 #[template(path = "newsletters/index.html")]
 struct IndexPage {
@@ -105,7 +93,7 @@ fn rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
 }
 
 #[derive(Deserialize)]
-struct LangQuery {
+pub(crate) struct LangQuery {
     lang: Option<String>,
 }
 
@@ -118,7 +106,7 @@ impl LangQuery {
     }
 }
 
-async fn index(
+pub(crate) async fn index(
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -219,7 +207,7 @@ fn subscribed(json: bool, lang: Lang) -> Result<HttpResponse, AppError> {
     Ok(res)
 }
 
-async fn subscribe(
+pub(crate) async fn subscribe(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -278,7 +266,7 @@ async fn subscribe(
 }
 
 #[derive(Deserialize)]
-struct TokenQuery {
+pub(crate) struct TokenQuery {
     token: Option<String>,
     lang: Option<String>,
 }
@@ -316,7 +304,7 @@ async fn token_page(
     }
 }
 
-async fn confirm_page(
+pub(crate) async fn confirm_page(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -335,11 +323,11 @@ async fn confirm_page(
 }
 
 #[derive(Deserialize)]
-struct TokenForm {
+pub(crate) struct TokenForm {
     token: String,
 }
 
-async fn confirm(
+pub(crate) async fn confirm(
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
     form: web::Form<TokenForm>,
@@ -367,7 +355,7 @@ async fn confirm(
     }
 }
 
-async fn unsubscribe_page(
+pub(crate) async fn unsubscribe_page(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -396,7 +384,7 @@ async fn unsubscribe_page(
 
 /// RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and our own page's button alike;
 /// no cookie is needed.
-async fn unsubscribe(
+pub(crate) async fn unsubscribe(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -417,7 +405,7 @@ async fn unsubscribe(
     }
 }
 
-async fn manage_page(
+pub(crate) async fn manage_page(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -453,7 +441,7 @@ fn manage(
     }
 }
 
-async fn save_manage(
+pub(crate) async fn save_manage(
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
     body: web::Bytes,

@@ -16,8 +16,9 @@ use fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::reply::message;
-use crate::admin::{Frame, Nav, Role, StaffForm, StaffSession, render, render_status};
+use crate::admin::{Frame, Nav, Role, render, render_status};
 use crate::audit;
+use crate::auth::{StaffForm, StaffSession};
 use crate::db::schema::{newsletter_subscriptions, newsletters};
 use crate::db::{self, DbConnection, DbError};
 use crate::i18n::Lang;

@@ -3,16 +3,30 @@
 //! - Start-up and background workers use `anyhow` and log a failure once, where it is handled,
 //!   with its cause chain.
 //! - Model code returns diesel's `QueryResult`; `db::DbError` adds pool and task failures.
-//! - Handlers return [`AppError`]: a status, a stable snake_case code and a message meant for
-//!   the reader. Faults of ours (5xx) are logged here and shown to the client only as a generic
-//!   message; bad input (4xx) is explained.
-//! - HTML callers get a readable page, JSON callers `{"error": code, "message": …}`.
+//! - Handlers and extractors return [`AppError`], the one type that answers clients: a status,
+//!   a stable snake_case code and a message meant for the reader. Faults of ours (5xx) are
+//!   logged here and shown to the client only as a generic message; bad input (4xx) is
+//!   explained.
+//! - HTML callers get a readable page in their language, whose link leads somewhere that
+//!   exists; JSON callers `{"error": code, "message": …}`. A refusal may instead redirect (an
+//!   anonymous staff page goes to the sign-in form) and drop a session cookie that ended.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::cookie::Cookie;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::db::DbError;
+use crate::i18n::Lang;
+
+/// Where an error page's link leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Back {
+    /// The readers' start page.
+    Home,
+    /// The dashboard's sign-in form.
+    StaffSignIn,
+}
 
 /// An error a handler shows to its caller.
 #[derive(Debug)]
@@ -21,6 +35,12 @@ pub struct AppError {
     code: &'static str,
     message: String,
     json: bool,
+    lang: Lang,
+    back: Back,
+    /// Where a page request should go instead (the sign-in form).
+    location: Option<String>,
+    /// A session cookie that named a session that ended: the browser should drop it.
+    clear_cookie: Option<Box<Cookie<'static>>>,
 }
 
 impl AppError {
@@ -31,6 +51,10 @@ impl AppError {
             code,
             message: message.into(),
             json: false,
+            lang: Lang::En,
+            back: Back::Home,
+            location: None,
+            clear_cookie: None,
         }
     }
 
@@ -46,12 +70,50 @@ impl AppError {
     /// A fault of ours: logged with its cause, shown as a generic message.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "request failed");
-        AppError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal_error",
-            message: "Something went wrong on our side. Please try again in a moment.".into(),
-            json: false,
-        }
+        AppError::client(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. Please try again in a moment.",
+        )
+    }
+
+    /// A refusal worded in the request's language (`message` is a message id of
+    /// `locales/*.ftl`), answered as JSON when the caller asked for it.
+    pub fn refused(
+        req: &HttpRequest,
+        lang: Lang,
+        status: StatusCode,
+        code: &'static str,
+        message: &str,
+    ) -> Self {
+        let mut error = AppError::client(status, code, lang.tr(message));
+        error.lang = lang;
+        error.json = accepts_json(req);
+        error
+    }
+
+    /// The error page's link leads to `back` instead of the start page.
+    pub fn back_to(mut self, back: Back) -> Self {
+        self.back = back;
+        self
+    }
+
+    /// Answer pages with a redirect to `location` (303) instead.
+    pub fn redirect(mut self, location: String) -> Self {
+        self.status = StatusCode::SEE_OTHER;
+        self.location = Some(location);
+        self
+    }
+
+    /// Make the browser drop `cookie` with the answer.
+    pub fn clearing(mut self, cookie: Cookie<'static>) -> Self {
+        self.clear_cookie = Some(Box::new(cookie));
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// Answer as JSON instead of an HTML page.
@@ -71,13 +133,11 @@ impl From<DbError> for AppError {
         match e {
             DbError::Unavailable(_) => {
                 tracing::warn!(error = %e, "database unavailable");
-                AppError {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    code: "unavailable",
-                    message: "The service is briefly unavailable. Please try again in a moment."
-                        .into(),
-                    json: false,
-                }
+                AppError::client(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The service is briefly unavailable. Please try again in a moment.",
+                )
             }
             other => AppError::internal(other),
         }
@@ -100,8 +160,37 @@ impl std::fmt::Display for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    lang: Lang,
     status: u16,
     message: &'a str,
+    back: Back,
+}
+
+impl ErrorPage<'_> {
+    fn heading(&self) -> String {
+        self.lang.tr(match (self.back, self.status) {
+            (_, 404) => "error-not-found",
+            (_, 500..) => "error-ours",
+            (Back::StaffSignIn, 401) => "admin-refused-sign-in",
+            (Back::StaffSignIn, _) => "admin-refused-title",
+            (Back::Home, _) => "error-refused",
+        })
+    }
+
+    fn link(&self) -> (&'static str, String) {
+        match self.back {
+            Back::Home => ("/", self.lang.tr("error-home")),
+            Back::StaffSignIn => ("/admin/login", self.lang.tr("admin-refused-link")),
+        }
+    }
+}
+
+/// Whether the caller asked for JSON rather than a page.
+pub fn accepts_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
 impl ResponseError for AppError {
@@ -111,12 +200,22 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
+        if let Some(cookie) = &self.clear_cookie {
+            response.cookie((**cookie).clone());
+        }
+        if let Some(location) = &self.location {
+            return response
+                .insert_header((header::LOCATION, location.as_str()))
+                .finish();
+        }
         if self.json {
             return response.json(serde_json::json!({"error": self.code, "message": self.message}));
         }
         let page = ErrorPage {
+            lang: self.lang,
             status: self.status.as_u16(),
             message: &self.message,
+            back: self.back,
         };
         match page.render() {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),

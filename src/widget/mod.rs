@@ -28,20 +28,6 @@ const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=60";
 /// Live streams send a comment this often so that proxies keep them open.
 const KEEPALIVE: Duration = Duration::from_secs(25);
 
-/// Mounts the widget routes (fixed paths before the `{campaign}` patterns they would match).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // No regex on `{campaign}`: the board lookup rejects unknown slugs, and the metrics
-    // middleware labels by the plain pattern.
-    const SLUG: &str = "{campaign}";
-    cfg.route("/widget/embed.js", web::get().to(embed_js))
-        .route("/widget/demo", web::get().to(demo))
-        .route(&format!("/widget/{SLUG}.json"), web::get().to(json))
-        .route(&format!("/widget/{SLUG}.svg"), web::get().to(svg))
-        .route(&format!("/widget/{SLUG}/events"), web::get().to(events))
-        .route(&format!("/widget/{SLUG}/hit"), web::post().to(hit))
-        .route(&format!("/widget/{SLUG}"), web::get().to(frame));
-}
-
 /// Display options shared by the iframe page and the SVG.
 #[derive(Debug, Deserialize, Default)]
 pub struct Options {
@@ -87,7 +73,7 @@ fn cached(
     Ok(builder)
 }
 
-async fn json(
+pub(crate) async fn json(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -99,7 +85,7 @@ async fn json(
     })
 }
 
-async fn svg(
+pub(crate) async fn svg(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -118,7 +104,7 @@ async fn svg(
     })
 }
 
-async fn frame(
+pub(crate) async fn frame(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     options: web::Query<Options>,
@@ -147,7 +133,7 @@ static EMBED_JS: &str = include_str!("../../static/embed.js");
 static EMBED_JS_ETAG: LazyLock<String> =
     LazyLock::new(|| format!("\"{}\"", hex::encode(&Sha256::digest(EMBED_JS)[..12])));
 
-async fn embed_js(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn embed_js(req: HttpRequest) -> HttpResponse {
     match cached(&req, &EMBED_JS_ETAG, "text/javascript; charset=utf-8") {
         Ok(mut ok) => ok
             .insert_header((
@@ -159,7 +145,7 @@ async fn embed_js(req: HttpRequest) -> HttpResponse {
     }
 }
 
-async fn demo(state: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn demo(state: web::Data<AppState>) -> HttpResponse {
     let base = state.settings.base_url.as_str().trim_end_matches('/');
     let page = include_str!("../../static/demo.html").replace("{{BASE_URL}}", base);
     HttpResponse::Ok()
@@ -167,7 +153,7 @@ async fn demo(state: web::Data<AppState>) -> HttpResponse {
         .body(page)
 }
 
-async fn events(
+pub(crate) async fn events(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -223,7 +209,7 @@ struct HitForm {
 
 /// Counts a view or a join click for an article. Answers 204 whatever happens to the hit,
 /// so it tells a caller nothing; malformed hits are dropped.
-async fn hit(
+pub(crate) async fn hit(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Bytes,

@@ -296,7 +296,7 @@ pub async fn spawn_app_with_stripe(
 }
 
 /// The session cookie's name.
-pub const COOKIE: &str = memberdrive::auth::staff::COOKIE;
+pub const COOKIE: &str = memberdrive::auth::session::STAFF.cookie;
 /// The password of every staff account a test creates.
 pub const PASSWORD: &str = "correct horse battery staple";
 

@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::admin::{Frame, Nav, StaffSession, render};
+use crate::admin::{Frame, Nav, render};
+use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
 use crate::state::AppState;
 use crate::web::error::AppError;

@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::admin::{Frame, Nav, StaffForm, StaffSession, render, render_status};
+use crate::admin::{Frame, Nav, render, render_status};
 use crate::audit;
+use crate::auth::{StaffForm, StaffSession};
 use crate::campaigns::Campaign;
 use crate::campaigns::progress;
 use crate::db::schema::campaigns;

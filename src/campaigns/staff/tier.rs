@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::admin::StaffForm;
 use crate::audit;
+use crate::auth::StaffForm;
 use crate::campaigns::Campaign;
 use crate::db::schema::tiers;
 use crate::db::{self, DbConnection};

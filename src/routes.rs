@@ -1,0 +1,244 @@
+//! The one route table: every route of the service, with who may use it. Add a row here to
+//! add a route: it is mounted, its access is checked by the extractors that read this table,
+//! and the tests walk the same table.
+//!
+//! Every `/admin` response carries `Cache-Control: no-store` (staff pages show members'
+//! personal data).
+
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+use crate::auth::Access::{Admin, Member, Public, Staff};
+use crate::auth::{Access, AccessTable, Route};
+use crate::{admin, campaigns, email, members, newsletters, ops, payments, widget};
+
+/// Stripe's events can be large (an invoice with many lines).
+const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
+
+const fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: fn(actix_web::Route) -> actix_web::Route,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body_limit: None,
+        handler,
+    }
+}
+
+/// Every route.
+pub static ROUTES: &[Route] = &[
+    route(Method::GET, "/healthz", Public, |r| r.to(ops::healthz)),
+    route(Method::GET, "/readyz", Public, |r| r.to(ops::readyz)),
+    route(Method::GET, "/static/site.css", Public, |r| {
+        r.to(ops::site_css)
+    }),
+    route(Method::GET, "/static/admin.css", Public, |r| {
+        r.to(admin::stylesheet)
+    }),
+    route(Method::GET, "/static/admin.js", Public, |r| {
+        r.to(admin::script)
+    }),
+    Route {
+        method: Method::POST,
+        path: "/webhooks/stripe",
+        access: Public,
+        body_limit: Some(WEBHOOK_BODY_LIMIT),
+        handler: |r| r.to(payments::webhook::receive),
+    },
+    route(Method::GET, "/widget/embed.js", Public, |r| {
+        r.to(widget::embed_js)
+    }),
+    route(Method::GET, "/widget/demo", Public, |r| r.to(widget::demo)),
+    route(Method::GET, "/widget/{campaign}.json", Public, |r| {
+        r.to(widget::json)
+    }),
+    route(Method::GET, "/widget/{campaign}.svg", Public, |r| {
+        r.to(widget::svg)
+    }),
+    route(Method::GET, "/widget/{campaign}/events", Public, |r| {
+        r.to(widget::events)
+    }),
+    route(Method::POST, "/widget/{campaign}/hit", Public, |r| {
+        r.to(widget::hit)
+    }),
+    route(Method::GET, "/widget/{campaign}", Public, |r| {
+        r.to(widget::frame)
+    }),
+    route(Method::GET, "/newsletters", Public, |r| {
+        r.to(newsletters::routes::index)
+    }),
+    route(Method::POST, "/newsletters/subscribe", Public, |r| {
+        r.to(newsletters::routes::subscribe)
+    }),
+    route(Method::GET, "/newsletters/confirm", Public, |r| {
+        r.to(newsletters::routes::confirm_page)
+    }),
+    route(Method::POST, "/newsletters/confirm", Public, |r| {
+        r.to(newsletters::routes::confirm)
+    }),
+    route(Method::GET, "/newsletters/manage", Public, |r| {
+        r.to(newsletters::routes::manage_page)
+    }),
+    route(Method::POST, "/newsletters/manage", Public, |r| {
+        r.to(newsletters::routes::save_manage)
+    }),
+    route(Method::GET, "/unsubscribe", Public, |r| {
+        r.to(newsletters::routes::unsubscribe_page)
+    }),
+    route(Method::POST, "/unsubscribe", Public, |r| {
+        r.to(newsletters::routes::unsubscribe)
+    }),
+    route(Method::GET, "/join", Public, |r| {
+        r.to(members::join::default_page)
+    }),
+    route(Method::POST, "/join", Public, |r| r.to(members::join::join)),
+    route(Method::GET, "/join/{campaign}", Public, |r| {
+        r.to(members::join::page)
+    }),
+    route(Method::GET, "/account", Member, |r| {
+        r.to(members::account::account)
+    }),
+    route(Method::POST, "/account/sign-in", Public, |r| {
+        r.to(members::account::request_link)
+    }),
+    route(Method::GET, "/account/sign-in", Public, |r| {
+        r.to(members::account::link_page)
+    }),
+    route(Method::POST, "/account/sign-in/confirm", Public, |r| {
+        r.to(members::account::sign_in)
+    }),
+    route(Method::POST, "/account/billing", Member, |r| {
+        r.to(members::account::billing)
+    }),
+    route(Method::POST, "/account/newsletters", Member, |r| {
+        r.to(members::account::manage_newsletters)
+    }),
+    route(Method::POST, "/account/sign-out", Member, |r| {
+        r.to(members::account::sign_out)
+    }),
+    route(Method::GET, "/admin", Staff, |r| {
+        r.to(campaigns::overview::page)
+    }),
+    route(Method::GET, "/admin/login", Public, |r| {
+        r.to(admin::login::form)
+    }),
+    route(Method::POST, "/admin/login", Public, |r| {
+        r.to(admin::login::submit)
+    }),
+    route(Method::POST, "/admin/logout", Staff, |r| {
+        r.to(admin::login::logout)
+    }),
+    route(Method::GET, "/admin/campaigns", Staff, |r| {
+        r.to(campaigns::staff::list)
+    }),
+    route(Method::POST, "/admin/campaigns", Admin, |r| {
+        r.to(campaigns::staff::create)
+    }),
+    route(Method::GET, "/admin/campaigns/new", Admin, |r| {
+        r.to(campaigns::staff::new_form)
+    }),
+    route(Method::GET, "/admin/campaigns/{slug}", Staff, |r| {
+        r.to(campaigns::staff::edit_form)
+    }),
+    route(Method::POST, "/admin/campaigns/{slug}", Admin, |r| {
+        r.to(campaigns::staff::update)
+    }),
+    route(Method::POST, "/admin/campaigns/{slug}/offset", Admin, |r| {
+        r.to(campaigns::staff::set_offset)
+    }),
+    route(Method::POST, "/admin/campaigns/{slug}/tiers", Admin, |r| {
+        r.to(campaigns::staff::add_tier)
+    }),
+    route(
+        Method::POST,
+        "/admin/campaigns/{slug}/tiers/{id}",
+        Admin,
+        |r| r.to(campaigns::staff::update_tier),
+    ),
+    route(Method::GET, "/admin/campaigns/{slug}/embed", Staff, |r| {
+        r.to(campaigns::staff::embed)
+    }),
+    route(
+        Method::GET,
+        "/admin/campaigns/{slug}/articles",
+        Staff,
+        |r| r.to(campaigns::overview::articles),
+    ),
+    route(
+        Method::GET,
+        "/admin/campaigns/{slug}/articles.csv",
+        Staff,
+        |r| r.to(campaigns::overview::articles_csv),
+    ),
+    route(
+        Method::GET,
+        "/admin/campaigns/{slug}/charts/{chart}.csv",
+        Staff,
+        |r| r.to(campaigns::overview::chart_csv),
+    ),
+    route(Method::GET, "/admin/audit", Staff, |r| {
+        r.to(admin::audit::page)
+    }),
+    route(Method::GET, "/admin/members", Staff, |r| {
+        r.to(members::staff::list)
+    }),
+    route(Method::GET, "/admin/members.csv", Staff, |r| {
+        r.to(members::staff::csv)
+    }),
+    route(Method::GET, "/admin/members/{id}", Staff, |r| {
+        r.to(members::staff::show)
+    }),
+    route(Method::GET, "/admin/outbox", Staff, |r| {
+        r.to(email::staff::page)
+    }),
+    route(Method::POST, "/admin/outbox/{id}/retry", Admin, |r| {
+        r.to(email::staff::retry)
+    }),
+    route(Method::GET, "/admin/newsletters", Staff, |r| {
+        r.to(newsletters::staff::list)
+    }),
+    route(Method::GET, "/admin/newsletters/new", Admin, |r| {
+        r.to(newsletters::staff::new)
+    }),
+    route(Method::POST, "/admin/newsletters", Admin, |r| {
+        r.to(newsletters::staff::create)
+    }),
+    route(Method::GET, "/admin/newsletters/{slug}", Staff, |r| {
+        r.to(newsletters::staff::edit)
+    }),
+    route(Method::POST, "/admin/newsletters/{slug}", Admin, |r| {
+        r.to(newsletters::staff::save)
+    }),
+    route(
+        Method::POST,
+        "/admin/newsletters/{slug}/archive",
+        Admin,
+        |r| r.to(newsletters::staff::archive),
+    ),
+];
+
+/// Mounts [`ROUTES`]: the `/admin` rows in one scope that marks every answer `no-store`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut staff = web::scope("/admin").wrap(from_fn(admin::no_store));
+    for row in ROUTES {
+        let route = (row.handler)(web::method(row.method.clone()));
+        if let Some(relative) = row.path.strip_prefix("/admin") {
+            staff = staff.route(relative, route);
+        } else if let Some(limit) = row.body_limit {
+            cfg.service(
+                web::resource(row.path)
+                    .app_data(web::PayloadConfig::new(limit))
+                    .route(route),
+            );
+        } else {
+            cfg.route(row.path, route);
+        }
+    }
+    cfg.app_data(AccessTable(ROUTES)).service(staff);
+}
