@@ -429,3 +429,5 @@ error-not-found = Not found
 error-ours = Something went wrong
 error-refused = That didn't work
 error-home = Back to the start page
+home-more = More
+home-account = Your membership

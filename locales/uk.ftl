@@ -433,3 +433,5 @@ error-not-found = Не знайдено
 error-ours = Щось пішло не так
 error-refused = Не вдалося
 error-home = Повернутися на початкову сторінку
+home-more = Більше
+home-account = Ваше членство
