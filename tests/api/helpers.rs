@@ -193,10 +193,10 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
     for (k, v) in overrides {
         values.insert((*k).into(), (*v).into());
     }
-    // The base URL names the real port, which is known only after binding: bind first.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // The base URL names the real port, which is known only after binding: bind first, and
+    // hand the bound listener to the application (a port probed and let go could be taken).
+    let listener = listen_on_a_free_port();
     let port = listener.local_addr().unwrap().port();
-    drop(listener);
     values.insert("MEMBERDRIVE_BIND".into(), format!("127.0.0.1:{port}"));
     values
         .entry("MEMBERDRIVE_BASE_URL".into())
@@ -207,10 +207,9 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         memberdrive::telemetry::init(settings.log_format);
     }
     let db = Db::connect(&settings.database_url).expect("test db");
-    let app = Application::build(settings)
+    let app = Application::build_with_listener(settings, listener)
         .await
         .expect("application starts");
-    let port = app.port();
     let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -226,6 +225,17 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         base_url,
         stopper,
     }
+}
+
+/// A listener on 127.0.0.1 and a port the system picked, with the deep accept queue the
+/// application gives its own listener.
+fn listen_on_a_free_port() -> std::net::TcpListener {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind 127.0.0.1:0");
+    let listener = socket.listen(4096).expect("listen");
+    listener.into_std().expect("a std listener")
 }
 
 impl TestApp {
