@@ -2,7 +2,7 @@
 //! outbox and its retry button, and newsletters (figures, create, edit, archive).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -22,6 +22,7 @@ use crate::helpers::{
 };
 use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
+use crate::support::wait::eventually;
 
 both_backends!(
     members_are_found_by_email_or_name_and_narrowed_by_every_filter,
@@ -651,18 +652,15 @@ async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
 
 /// Waits until job `id` has `status`.
 async fn wait_for_status(app: &TestApp, id: i32, status: &str) -> JobRow {
-    let started = Instant::now();
-    loop {
+    eventually(&format!("job {id} to be {status}"), WAIT, || async {
         let row = job(app, id).await;
         if row.0 == status {
-            return row;
+            Ok(row)
+        } else {
+            Err(format!("{row:?}"))
         }
-        assert!(
-            started.elapsed() < WAIT,
-            "job {id} is {row:?}, not {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 async fn a_dead_letter_is_listed_and_retried_until_it_is_sent(backend: Backend) {

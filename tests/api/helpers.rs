@@ -10,12 +10,14 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
+use memberdrive::db::schema::jobs;
 use memberdrive::db::{self, Db};
 use memberdrive::domain::EmailAddress;
 use memberdrive::startup::Application;
 use reqwest::header;
 
 use crate::support::smtp::SmtpServer;
+use crate::support::wait::eventually;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +268,8 @@ impl TestApp {
     /// Waits until the widget shows `count`, failing after `limit`; returns how long it took.
     pub async fn wait_for_count(&self, slug: &str, count: i64, limit: Duration) -> Duration {
         let started = std::time::Instant::now();
-        loop {
+        let what = format!("widget {slug} to show {count}");
+        eventually(&what, limit, || async {
             let res = self.get(&format!("/widget/{slug}.json")).await;
             let shown = match res.status().as_u16() {
                 200 => res.json::<serde_json::Value>().await.unwrap()["count"].clone(),
@@ -274,14 +277,53 @@ impl TestApp {
                 other => panic!("widget {slug} answered {other}"),
             };
             if shown == count {
-                return started.elapsed();
+                Ok(())
+            } else {
+                Err(format!("it shows {shown}"))
             }
-            assert!(
-                started.elapsed() < limit,
-                "widget {slug} shows {shown} after {limit:?}, expected {count}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await;
+        started.elapsed()
+    }
+}
+
+impl TestApp {
+    /// Waits until no job of `kind` (`"email"`, `"stripe_event"`) is queued, retrying or
+    /// running: each is done or dead-lettered, so nothing more will come of them.
+    pub async fn wait_for_jobs(&self, kind: &'static str, limit: Duration) {
+        let what = format!("every {kind} job to be done or dead");
+        eventually(&what, limit, || async {
+            let open: i64 = self
+                .db
+                .read(move |c| {
+                    jobs::table
+                        .filter(jobs::status.eq("queued"))
+                        .filter(jobs::kind.eq(kind))
+                        .count()
+                        .get_result(c)
+                })
+                .await
+                .unwrap();
+            if open == 0 {
+                Ok(())
+            } else {
+                Err(format!("{open} still queued"))
+            }
+        })
+        .await;
+    }
+
+    /// Waits until `/readyz` answers `status`, failing after `limit`.
+    pub async fn wait_for_readyz(&self, status: u16, limit: Duration) {
+        eventually(&format!("/readyz to answer {status}"), limit, || async {
+            let answer = self.get("/readyz").await.status();
+            if answer == status {
+                Ok(())
+            } else {
+                Err(answer)
+            }
+        })
+        .await;
     }
 }
 

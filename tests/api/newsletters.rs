@@ -13,6 +13,7 @@ use memberdrive::members::Member;
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::support::smtp::{ReceivedMail, SmtpMode};
+use crate::support::wait::eventually;
 
 both_backends!(
     a_reader_subscribes_confirms_and_unsubscribes_by_email,
@@ -605,8 +606,7 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
     subscribe(&app, "reader@news.example").await;
     // Once the real worker's first attempt has failed and released the row, a "worker"
     // claims it and dies mid-send: its lease runs for two more seconds.
-    let started = Instant::now();
-    loop {
+    eventually("the first attempt to fail", WAIT, || async {
         let lease_end = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(2);
         let claimed = app
             .db
@@ -625,12 +625,9 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
             })
             .await
             .unwrap();
-        if claimed == 1 {
-            break;
-        }
-        assert!(started.elapsed() < WAIT, "the first attempt never failed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        claimed == 1
+    })
+    .await;
     app.smtp.set_mode(SmtpMode::Accept);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
@@ -652,33 +649,29 @@ async fn permanent_failures_are_dead_lettered_and_counted(backend: Backend) {
     let app = spawn_app(backend).await;
     app.smtp.set_mode(SmtpMode::PermFail);
     subscribe(&app, "nobody@news.example").await;
-    let started = Instant::now();
-    loop {
+    let attempts = eventually("the email to be dead-lettered", WAIT, || async {
         let (status, attempts): (String, i32) = app
             .db
             .read(|c| jobs::table.select((jobs::status, jobs::attempts)).first(c))
             .await
             .unwrap();
-        if status == "dead" {
-            assert_eq!(attempts, 1, "a 5xx is not retried");
-            break;
-        }
-        assert!(started.elapsed() < WAIT, "not dead-lettered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let started = Instant::now();
-    loop {
+        (status == "dead").then_some(attempts)
+    })
+    .await;
+    assert_eq!(attempts, 1, "a 5xx is not retried");
+    let metrics = eventually("the dead email on /metrics", WAIT, || async {
         let metrics = app.get("/metrics").await.text().await.unwrap();
         if metrics.contains("memberdrive_outbox_emails{state=\"dead\"} 1") {
-            assert!(
-                metrics.contains("memberdrive_outbox_emails{state=\"queued\"} 0"),
-                "{metrics}"
-            );
-            break;
+            Ok(metrics)
+        } else {
+            Err(metrics)
         }
-        assert!(started.elapsed() < WAIT, "{metrics}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
+    assert!(
+        metrics.contains("memberdrive_outbox_emails{state=\"queued\"} 0"),
+        "{metrics}"
+    );
 }
 
 async fn readers_change_their_newsletters_on_the_preference_page(backend: Backend) {
@@ -741,23 +734,19 @@ async fn readers_change_their_newsletters_on_the_preference_page(backend: Backen
 async fn without_smtp_every_email_is_written_as_an_eml_file(backend: Backend) {
     let app = spawn_app_with(backend, &[("SMTP_URL", "")]).await;
     subscribe(&app, "reader@news.example").await;
-    let started = Instant::now();
-    let file = loop {
+    let what = format!("one .eml file in {:?}", app.mail_dir.path());
+    let file = eventually(&what, WAIT, || async {
         let files: Vec<_> = std::fs::read_dir(app.mail_dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
             .collect();
-        if let [file] = files.as_slice() {
-            break file.clone();
+        match files.as_slice() {
+            [file] => Some(file.clone()),
+            _ => None,
         }
-        assert!(
-            started.elapsed() < WAIT,
-            "no .eml file in {:?}",
-            app.mail_dir.path()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     let eml = std::fs::read_to_string(file).unwrap();
     assert!(eml.contains("To: reader@news.example\r\n"), "{eml}");
     assert!(

@@ -2,15 +2,16 @@
 //! any order and any number of times, reconciliation, and the service without Stripe.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::db::schema::{jobs, members, memberships, payments, signups, stripe_events};
+use memberdrive::db::schema::{members, memberships, payments, signups, stripe_events};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, spawn_app_with_stripe};
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, Paid, StripeServer};
+use crate::support::wait::eventually;
 
 both_backends!(
     joining_pays_activates_and_emails_once,
@@ -54,30 +55,9 @@ async fn join_monthly(app: &TestApp, stripe: &StripeServer, email: &str) -> Stri
     .await
 }
 
-/// Waits until every queued job (webhook processing, emails) is done or dead.
+/// Waits until every Stripe event is processed (its job done or dead).
 async fn settle(app: &TestApp) {
-    let started = Instant::now();
-    loop {
-        let open: i64 = app
-            .db
-            .read(|c| {
-                jobs::table
-                    .filter(jobs::status.eq("queued"))
-                    .filter(jobs::kind.eq("stripe_event"))
-                    .count()
-                    .get_result(c)
-            })
-            .await
-            .unwrap();
-        if open == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < WAIT * 3,
-            "{open} Stripe events still unprocessed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_jobs("stripe_event", WAIT * 3).await;
 }
 
 async fn membership(app: &TestApp, sub: &str) -> Option<(String, bool)> {
@@ -831,11 +811,10 @@ async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend
     let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
     let third = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
     let servers = [&app.smtp, &second.smtp, &third.smtp];
-    let started = std::time::Instant::now();
-    while servers.iter().map(|s| s.accepted_count()).sum::<usize>() == 0 {
-        assert!(started.elapsed() < WAIT, "no renewal reminder");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("a renewal reminder", WAIT, || async {
+        servers.iter().map(|s| s.accepted_count()).sum::<usize>() > 0
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mails: Vec<_> = servers.iter().flat_map(|s| s.messages()).collect();
     assert_eq!(mails[0].to, ["y1@news.example"]);

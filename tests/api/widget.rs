@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use crate::support::wait::eventually;
 
 both_backends!(
     widget_routes_answer_as_the_contract_says,
@@ -589,36 +590,34 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
         204
     );
 
-    let started = std::time::Instant::now();
-    loop {
-        let rows: Vec<(String, i64, i64)> = app
-            .db
-            .read(|c| {
-                article_stats::table
-                    .select((
-                        article_stats::article_url,
-                        article_stats::views,
-                        article_stats::clicks,
-                    ))
-                    .order(article_stats::article_url)
-                    .load(c)
-            })
-            .await
-            .unwrap();
-        if !rows.is_empty() {
-            assert_eq!(
-                rows,
-                [
-                    ("https://news.example/budget".to_owned(), 3, 1),
-                    ("https://news.example/other".to_owned(), 1, 0)
-                ]
-            );
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(8),
-            "statistics were not flushed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The batches are written every five seconds.
+    let rows = eventually(
+        "the statistics to be flushed",
+        Duration::from_secs(8),
+        || async {
+            let rows: Vec<(String, i64, i64)> = app
+                .db
+                .read(|c| {
+                    article_stats::table
+                        .select((
+                            article_stats::article_url,
+                            article_stats::views,
+                            article_stats::clicks,
+                        ))
+                        .order(article_stats::article_url)
+                        .load(c)
+                })
+                .await
+                .unwrap();
+            (!rows.is_empty()).then_some(rows)
+        },
+    )
+    .await;
+    assert_eq!(
+        rows,
+        [
+            ("https://news.example/budget".to_owned(), 3, 1),
+            ("https://news.example/other".to_owned(), 1, 0)
+        ]
+    );
 }

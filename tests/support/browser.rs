@@ -2,7 +2,9 @@
 //! `chromium-driver`, installed by `scripts/test`).
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::wait::eventually;
 
 /// A browser session; the driver process ends with it.
 pub struct Browser {
@@ -43,22 +45,15 @@ impl Browser {
             }
         }))
         .unwrap();
-        let started = Instant::now();
-        let client = loop {
-            match fantoccini::ClientBuilder::new(
+        let client = eventually("chromedriver to start", Duration::from_secs(20), || async {
+            fantoccini::ClientBuilder::new(
                 hyper_util::client::legacy::connect::HttpConnector::new(),
             )
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            {
-                Ok(client) => break client,
-                Err(e) if started.elapsed() > Duration::from_secs(20) => {
-                    panic!("chromedriver did not start: {e}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        };
+        })
+        .await;
         Browser { client, driver }
     }
 
@@ -96,22 +91,15 @@ impl Browser {
 
     /// Runs `script` (a function body) in the page until it returns a non-null value.
     pub async fn wait_for(&self, script: &str, timeout: Duration) -> serde_json::Value {
-        let started = Instant::now();
-        loop {
+        eventually(&format!("a value from: {script}"), timeout, || async {
             let value = self
                 .client
                 .execute(script, vec![])
                 .await
                 .expect("script runs");
-            if !value.is_null() {
-                return value;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "timed out waiting for: {script}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (!value.is_null()).then_some(value)
+        })
+        .await
     }
 
     /// Ends the session and the driver.
