@@ -73,7 +73,7 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         "no address enumeration"
     );
     app.smtp.wait_for_messages(3, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_for_jobs("email", WAIT).await;
     assert_eq!(app.smtp.messages().len(), 3, "only the member gets a link");
     let link = sign_in_link(&app, 2);
     let path = link.strip_prefix(&app.base_url).unwrap();

@@ -503,7 +503,7 @@ async fn an_address_gets_a_few_confirmations_a_day_at_most(backend: Backend) {
         assert_eq!(subscribe(&app, "target@news.example").await.status(), 200);
     }
     app.smtp.wait_for_messages(3, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.wait_for_jobs("email", WAIT).await;
     assert_eq!(
         mails_to(&app.smtp.messages(), "target@news.example").len(),
         3
@@ -529,7 +529,35 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
             );
             addresses.push(address);
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The worker meets the failure: every refused email fails once; with the server
+        // stalled, a send hangs (its row stays leased).
+        let what = match mode {
+            SmtpMode::RefuseConnections => "every email to fail once",
+            _ => "a send to hang on the stalled server",
+        };
+        eventually(what, WAIT, || async {
+            let (not_failed, leased): (i64, i64) = app
+                .db
+                .read(|c| {
+                    Ok((
+                        jobs::table
+                            .filter(jobs::last_error.is_null())
+                            .count()
+                            .get_result(c)?,
+                        jobs::table
+                            .filter(jobs::locked_until.is_not_null())
+                            .count()
+                            .get_result(c)?,
+                    ))
+                })
+                .await
+                .unwrap();
+            match mode {
+                SmtpMode::RefuseConnections => not_failed == 0,
+                _ => leased > 0,
+            }
+        })
+        .await;
     }
     assert_eq!(app.smtp.accepted_count(), 0);
     app.smtp.set_mode(SmtpMode::Accept);
@@ -537,7 +565,7 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
     app.smtp
         .wait_for_messages(10, Duration::from_secs(60))
         .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let mails = app.smtp.messages();
     for address in &addresses {
         assert_eq!(mails_to(&mails, address).len(), 1, "{address}");
@@ -576,8 +604,10 @@ async fn a_connection_the_server_closed_while_idle_is_not_used(backend: Backend)
     // The relay drops its idle clients (as Postfix does under stress after 10 s), then
     // takes new ones again; the app's pooled connection is gone without a word.
     app.smtp.set_mode(SmtpMode::RefuseConnections);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.smtp.wait_for_every_session_to_close(WAIT).await;
     app.smtp.set_mode(SmtpMode::Accept);
+    // Time passes: the pool checks a connection idle for more than five seconds before using
+    // it again (the thing under test), so this is a sleep, not a wait.
     tokio::time::sleep(Duration::from_secs(6)).await;
     subscribe(&app, "second@news.example").await;
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
@@ -629,6 +659,8 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
     })
     .await;
     app.smtp.set_mode(SmtpMode::Accept);
+    // An interval inside the two-second lease in which the worker looks for work twice (it
+    // polls every half second): a sleep by design, as nothing is to happen in it.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         app.smtp.accepted_count(),
@@ -636,7 +668,7 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
         "nobody else touches a leased row"
     );
     let mails = app.smtp.wait_for_messages(1, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.wait_for_jobs("email", WAIT).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(
         app.smtp.messages().len(),

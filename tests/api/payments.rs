@@ -157,7 +157,7 @@ async fn joining_pays_activates_and_emails_once(backend: Backend) {
     assert_eq!(status, "completed");
 
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let all = app.smtp.messages();
     assert_eq!(
         subjects(&all, "reader@news.example"),
@@ -468,7 +468,7 @@ async fn every_event_delivered_three_times_has_one_effect(backend: Backend) {
     );
     app.wait_for_count("members", 1, WAIT).await;
     app.smtp.wait_for_messages(3, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let mut subjects = subjects(&app.smtp.messages(), "reader@news.example");
     subjects.dedup();
     assert_eq!(
@@ -815,7 +815,7 @@ async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend
         servers.iter().map(|s| s.accepted_count()).sum::<usize>() > 0
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let mails: Vec<_> = servers.iter().flat_map(|s| s.messages()).collect();
     assert_eq!(mails[0].to, ["y1@news.example"]);
     assert_eq!(

@@ -445,7 +445,9 @@ async fn the_widget_keeps_serving_while_postgresql_is_down() {
         .await;
 
     app.database.stop();
-    tokio::time::sleep(Duration::from_millis(1500)).await; // let the refresher notice
+    // The application finds the database gone (the board's refresher as much as /readyz: both
+    // fail to get a connection from the pool).
+    app.wait_for_readyz(503, Duration::from_secs(10)).await;
     for path in [
         "/widget/members.json",
         "/widget/members.svg",

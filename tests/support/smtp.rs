@@ -65,11 +65,13 @@ struct Shared {
     sessions: watch::Sender<Sessions>,
 }
 
-/// How many SMTP sessions were opened, and how many of them ended with QUIT.
+/// How many SMTP sessions were opened, how many of them ended with QUIT, and how many are
+/// over (the connection closed, by either side).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sessions {
     pub opened: usize,
     pub quit: usize,
+    pub closed: usize,
 }
 
 fn bind(port: u16) -> std::io::Result<TcpListener> {
@@ -167,14 +169,29 @@ impl SmtpServer {
 
     /// Waits until every session opened so far has said QUIT; panics after `timeout`.
     pub async fn wait_for_every_session_to_quit(&self, timeout: Duration) -> Sessions {
-        watch_until(&self.shared.sessions, timeout, |s| s.quit == s.opened)
+        self.wait_for_sessions("every SMTP session to end with QUIT", timeout, |s| {
+            s.quit == s.opened
+        })
+        .await
+    }
+
+    /// Waits until every session opened so far is closed; panics after `timeout`.
+    pub async fn wait_for_every_session_to_close(&self, timeout: Duration) -> Sessions {
+        self.wait_for_sessions("every SMTP connection to be closed", timeout, |s| {
+            s.closed == s.opened
+        })
+        .await
+    }
+
+    async fn wait_for_sessions(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&Sessions) -> bool,
+    ) -> Sessions {
+        watch_until(&self.shared.sessions, timeout, done)
             .await
-            .unwrap_or_else(|| {
-                panic!(
-                    "expected every SMTP session to end with QUIT within {timeout:?}: {:?}",
-                    self.sessions()
-                )
-            })
+            .unwrap_or_else(|| panic!("expected {what} within {timeout:?}: {:?}", self.sessions()))
     }
 
     /// Number of messages accepted so far.
@@ -267,6 +284,9 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         return Ok(());
     }
     shared.sessions.send_modify(|s| s.opened += 1);
+    // Declared before the stream's halves, so it is dropped after them: the count of closed
+    // sessions moves once the socket is closed, on every way out of this function.
+    let _closed = Closed(&shared.sessions);
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     writer
@@ -333,6 +353,15 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             _ => b"500 5.5.2 Command not recognized\r\n",
         };
         writer.write_all(reply).await?;
+    }
+}
+
+/// Counts a session as closed when dropped.
+struct Closed<'a>(&'a watch::Sender<Sessions>);
+
+impl Drop for Closed<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|s| s.closed += 1);
     }
 }
 
