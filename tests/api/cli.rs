@@ -2,10 +2,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestDatabase};
+use crate::support::wait::eventually;
 
 fn memberdrive() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
@@ -136,18 +138,35 @@ fn every_command_has_help() {
 
 /// The README's first command on a fresh directory: a new database with the default campaign
 /// and newsletter, health and readiness, and a clean stop on SIGTERM.
-#[test]
-fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    // Port 0: the system picks a free port, and the log says which.
     let mut child = memberdrive()
         .arg("serve")
         .current_dir(dir.path())
-        .env("MEMBERDRIVE_BIND", format!("127.0.0.1:{port}"))
+        .env("MEMBERDRIVE_BIND", "127.0.0.1:0")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let reader = std::thread::spawn({
+        let (stderr, log) = (child.stderr.take().unwrap(), log.clone());
+        move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        }
+    });
+    let port = eventually(
+        "serve to say where it listens",
+        Duration::from_secs(20),
+        || {
+            let port = log.lock().unwrap().iter().find_map(|l| listening_port(l));
+            std::future::ready(port)
+        },
+    )
+    .await;
     let get = |path: &str| -> Option<(u16, String)> {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -161,13 +180,6 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
         let status = out.split(' ').nth(1)?.parse().ok()?;
         Some((status, out))
     };
-    while get("/healthz").is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
     assert_eq!(get("/healthz").unwrap().0, 200);
     assert_eq!(get("/readyz").unwrap().0, 200);
     let (status, body) = get("/widget/members.json").unwrap();
@@ -200,11 +212,26 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
         "took {:?} to stop",
         stopping.elapsed()
     );
-    let log: Vec<String> = BufReader::new(child.stderr.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .collect();
+    reader.join().unwrap();
+    let log = log.lock().unwrap();
     assert!(log.iter().any(|l| l.contains("stopping")), "{log:?}");
+}
+
+/// The port of a `listening port=N` log line, coloured or not.
+fn listening_port(line: &str) -> Option<u16> {
+    // Without the terminal's colour codes (`ESC [ … m`), which hold digits too.
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(char::is_ascii_alphabetic);
+        } else {
+            plain.push(c);
+        }
+    }
+    let (_, after) = plain.split_once(" listening ")?.1.split_once("port=")?;
+    let digits = after.split(|c: char| !c.is_ascii_digit()).next()?;
+    digits.parse().ok()
 }
 
 fn sigterm(pid: u32) {
