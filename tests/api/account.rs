@@ -81,15 +81,8 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
     // A GET (a mail scanner) shows a button and uses nothing.
     assert_eq!(app.get(path).await.status(), 200);
     let used: i64 = app
-        .db
-        .read(|c| {
-            tokens::table
-                .filter(tokens::used_at.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(tokens::table.filter(tokens::used_at.is_not_null()))
+        .await;
     assert_eq!(used, 0);
     let token = url::Url::parse(&link)
         .unwrap()
@@ -141,11 +134,7 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
             .status(),
         410
     );
-    let n: i64 = app
-        .db
-        .read(|c| sessions::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(sessions::table).await;
     assert_eq!(n, 1, "only the first use opened a session");
 }
 

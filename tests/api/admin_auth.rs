@@ -36,15 +36,8 @@ both_backends!(
 );
 
 async fn session_count(app: &TestApp) -> i64 {
-    app.db
-        .read(|c| {
-            sessions::table
-                .filter(sessions::staff_user_id.is_not_null())
-                .count()
-                .get_result(c)
-        })
+    app.count(sessions::table.filter(sessions::staff_user_id.is_not_null()))
         .await
-        .unwrap()
 }
 
 fn location(res: &reqwest::Response) -> String {
@@ -106,10 +99,8 @@ async fn signing_in_sets_a_strict_cookie_and_a_new_session_each_time(backend: Ba
 
     // Only the hash of the cookie value is stored.
     let stored: Vec<String> = app
-        .db
         .read(|c| sessions::table.select(sessions::token_hash).load(c))
-        .await
-        .unwrap();
+        .await;
     assert!(!stored.iter().any(|h| h == second || h == &first));
     assert!(stored.contains(&memberdrive::admin::session::hash_token(second)));
 }
@@ -154,15 +145,13 @@ async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
     assert!(location(&replay).starts_with("/admin/login?next="));
 
     let actions: Vec<String> = app
-        .db
         .read(|c| {
             audit_log::table
                 .order(audit_log::id)
                 .select(audit_log::action)
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(actions, ["staff.sign_in", "staff.sign_out"]);
 }
 
@@ -309,15 +298,8 @@ async fn posts_without_the_session_csrf_token_are_refused_and_change_nothing(bac
     assert_eq!(get_as(&app, "/admin", &cookie).await.status(), 200);
     assert_eq!(session_count(&app).await, 1);
     let sign_outs: i64 = app
-        .db
-        .read(|c| {
-            audit_log::table
-                .filter(audit_log::action.eq("staff.sign_out"))
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(audit_log::table.filter(audit_log::action.eq("staff.sign_out")))
+        .await;
     assert_eq!(sign_outs, 0);
 
     // The right token in the header works as well as in the form.
@@ -497,10 +479,8 @@ async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
     set_session_times(&app, db::now() - IDLE_TIMEOUT + minute, later).await;
     assert_eq!(get_as(&app, "/admin", &cookie).await.status(), 200);
     let seen: NaiveDateTime = app
-        .db
         .read(|c| sessions::table.select(sessions::last_seen_at).first(c))
-        .await
-        .unwrap();
+        .await;
     assert!(db::now() - seen < minute, "last_seen_at slides: {seen}");
 
     // Idle past the limit: signed out, and the row is deleted.
@@ -522,14 +502,12 @@ async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
     // A fresh session lasts the absolute timeout from sign-in.
     let _cookie = session_of(&app, "editor@news.example").await;
     let (created, expires): (NaiveDateTime, NaiveDateTime) = app
-        .db
         .read(|c| {
             sessions::table
                 .select((sessions::created_at, sessions::expires_at))
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(expires - created, ABSOLUTE_TIMEOUT);
 }
 
@@ -743,7 +721,6 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
     // What was stored: two accounts, argon2id with at least OWASP's parameters, and the audit.
     let app = spawn_app_on(database, &[]).await;
     let accounts: Vec<(String, String, String)> = app
-        .db
         .read(|c| {
             staff_users::table
                 .order(staff_users::id)
@@ -754,8 +731,7 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
                 ))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     let roles: Vec<(&str, &str)> = accounts
         .iter()
         .map(|(e, r, _)| (e.as_str(), r.as_str()))
@@ -775,15 +751,13 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
         );
     }
     let audit: Vec<(String, String, String)> = app
-        .db
         .read(|c| {
             audit_log::table
                 .order(audit_log::id)
                 .select((audit_log::actor, audit_log::action, audit_log::details))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(audit.len(), 2);
     assert!(
         audit

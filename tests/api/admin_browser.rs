@@ -293,15 +293,8 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
         .unwrap();
     wait_for_path(&browser, "/admin/login").await;
     let left: i64 = app
-        .db
-        .read(|c| {
-            sessions::table
-                .filter(sessions::staff_user_id.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(sessions::table.filter(sessions::staff_user_id.is_not_null()))
+        .await;
     assert_eq!(left, 0, "signed out on the server");
     c.goto(&format!("{}/admin", app.address)).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/admin/login");

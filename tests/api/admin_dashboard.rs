@@ -381,7 +381,7 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
     .await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let e = app.db.read(move |c| expected(c, days)).await.unwrap();
+    let e = app.read(move |c| expected(c, days)).await;
     assert!(e.count > 1000 && e.gained_today > 0, "generated data");
     assert_eq!(figure(&html, "count"), e.count.to_string());
     assert_eq!(app.widget_json("members").await["count"], e.count);
@@ -453,15 +453,12 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
     )
     .await;
     let campaign_id = app
-        .db
         .read(|c| Campaign::by_slug(c, "members"))
         .await
-        .unwrap()
         .unwrap()
         .id;
     let first = db::now().date() - Duration::days(29);
     let counted: Vec<(String, i64, i64)> = app
-        .db
         .read(move |c| {
             let rows: Vec<(String, i64, i64)> = article_stats::table
                 .filter(article_stats::campaign_id.eq(campaign_id))
@@ -474,8 +471,7 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
                 .load(c)?;
             Ok(rows)
         })
-        .await
-        .unwrap();
+        .await;
     let mut views: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for (url, v, k) in counted {
         let e = views.entry(url).or_default();
@@ -498,7 +494,6 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
         );
         let lookup = url.clone();
         let gained: i64 = app
-            .db
             .read(move |c| {
                 started(campaign_id)
                     .filter(memberships::ref_url.eq(&lookup))
@@ -506,8 +501,7 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
                     .select(count_star())
                     .get_result(c)
             })
-            .await
-            .unwrap();
+            .await;
         assert_eq!(row[3], gained.to_string(), "{url}");
         let conversion = if v > 0 {
             let percent = (gained as f64 * 10_000.0 / v as f64).round() / 100.0;
@@ -611,25 +605,21 @@ async fn post_pairs(
 }
 
 async fn campaign(app: &TestApp, slug: &'static str) -> Campaign {
-    app.db
-        .read(move |c| Campaign::by_slug(c, slug))
+    app.read(move |c| Campaign::by_slug(c, slug))
         .await
-        .unwrap()
         .expect("campaign")
 }
 
 /// The audit log's entries other than sign-ins: (actor, action, details).
 async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
-    app.db
-        .read(|c| {
-            audit_log::table
-                .filter(audit_log::action.ne("staff.sign_in"))
-                .order(audit_log::id)
-                .select((audit_log::actor, audit_log::action, audit_log::details))
-                .load(c)
-        })
-        .await
-        .unwrap()
+    app.read(|c| {
+        audit_log::table
+            .filter(audit_log::action.ne("staff.sign_in"))
+            .order(audit_log::id)
+            .select((audit_log::actor, audit_log::action, audit_log::details))
+            .load(c)
+    })
+    .await
 }
 
 async fn a_goal_change_reaches_the_widget_at_once(backend: Backend) {
@@ -915,15 +905,13 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
     let res = post_as(&app, "/admin/campaigns/spring-2027/tiers", &cookie, &bad).await;
     assert_eq!(res.status(), 400, "above the campaign's largest amount");
     let (tier_id, monthly): (i32, Option<i64>) = app
-        .db
         .read(move |c| {
             tiers::table
                 .filter(tiers::campaign_id.eq(created.id))
                 .select((tiers::id, tiers::monthly_amount))
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(monthly, Some(750));
     let archive = [
         ("csrf_token", token.as_str()),
@@ -935,15 +923,13 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
     let path = format!("/admin/campaigns/spring-2027/tiers/{tier_id}");
     assert_eq!(post_as(&app, &path, &cookie, &archive).await.status(), 303);
     let (archived, monthly): (bool, Option<i64>) = app
-        .db
         .read(move |c| {
             tiers::table
                 .find(tier_id)
                 .select((tiers::archived, tiers::monthly_amount))
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!((archived, monthly), (true, Some(800)));
     let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|a| a.1).collect();
     assert_eq!(actions, ["campaign.create", "tier.create", "tier.update"]);

@@ -11,7 +11,7 @@ use memberdrive::db::schema::{
     audit_log, campaigns, jobs, members, memberships, newsletter_subscriptions, newsletters,
     payments, subscribers, tiers,
 };
-use memberdrive::db::{self, DbConnection, DbError};
+use memberdrive::db::{self, DbConnection};
 use memberdrive::email::{self, OutgoingEmail};
 use memberdrive::members::import::COLUMNS;
 use reqwest::header;
@@ -103,23 +103,6 @@ async fn public_page(app: &TestApp) -> String {
     app.get("/newsletters").await.text().await.unwrap()
 }
 
-async fn write<T: Send + 'static>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-) -> T {
-    app.db
-        .write(move |c| -> Result<T, DbError> { Ok(f(c)?) })
-        .await
-        .unwrap()
-}
-
-async fn read<T: Send + 'static>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-) -> T {
-    app.db.read(f).await.unwrap()
-}
-
 /// A member as a test describes them.
 struct Seed {
     email: &'static str,
@@ -185,7 +168,7 @@ fn campaign_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
 
 /// Five members in two campaigns; returns the id of the `spring` campaign.
 async fn seed_members(app: &TestApp) -> i32 {
-    write(app, |c| {
+    app.write(|c| {
         diesel::insert_into(campaigns::table)
             .values((
                 campaigns::slug.eq("spring"),
@@ -251,10 +234,9 @@ async fn members_are_found_by_email_or_name_and_narrowed_by_every_filter(backend
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let spring = seed_members(&app).await;
-    let (patron, members_campaign) = read(&app, |c| {
-        Ok((tier_id(c, "patron")?, campaign_id(c, "members")?))
-    })
-    .await;
+    let (patron, members_campaign) = app
+        .read(|c| Ok((tier_id(c, "patron")?, campaign_id(c, "members")?)))
+        .await;
 
     let all = page(&app, "/admin/members", &cookie, 200).await;
     assert_eq!(listed(&all).len(), 5, "{all}");
@@ -323,13 +305,14 @@ async fn members_are_found_by_email_or_name_and_narrowed_by_every_filter(backend
     }
 
     // A row links to the member's page.
-    let olena: i32 = read(&app, |c| {
-        members::table
-            .filter(members::email.eq("olena@news.example"))
-            .select(members::id)
-            .first(c)
-    })
-    .await;
+    let olena: i32 = app
+        .read(|c| {
+            members::table
+                .filter(members::email.eq("olena@news.example"))
+                .select(members::id)
+                .first(c)
+        })
+        .await;
     let html = page(&app, "/admin/members?q=olena", &cookie, 200).await;
     assert!(html.contains(&format!(r#"href="/admin/members/{olena}""#)));
 
@@ -429,116 +412,118 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
 async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
-    let id = write(&app, |c| {
-        let id = insert_member(
-            c,
-            &Seed {
-                email: "reader@news.example",
-                name: Some("Rea Der"),
-                added: "2025-01-05",
-                membership: Some(("members", Some("patron"), "active", "2025-01-10")),
-            },
-        )?;
-        insert_member(
-            c,
-            &Seed {
-                email: "someone-else@news.example",
-                name: None,
-                added: "2025-01-05",
-                membership: None,
-            },
-        )?;
-        diesel::update(members::table.find(id))
-            .set(members::stripe_customer_id.eq("cus_TEST123"))
-            .execute(c)?;
-        diesel::update(memberships::table.filter(memberships::member_id.eq(id)))
-            .set((
-                memberships::cancel_at_period_end.eq(true),
-                memberships::current_period_end.eq(at("2025-05-10")),
-            ))
-            .execute(c)?;
-        let (membership, campaign): (i32, i32) = memberships::table
-            .filter(memberships::member_id.eq(id))
-            .select((memberships::id, memberships::campaign_id))
-            .first(c)?;
-        diesel::insert_into(payments::table)
-            .values((
-                payments::member_id.eq(id),
-                payments::campaign_id.eq(campaign),
-                payments::membership_id.eq(membership),
-                payments::kind.eq("subscription"),
-                payments::amount.eq(1050i64),
-                payments::amount_refunded.eq(500i64),
-                payments::currency.eq("eur"),
-                payments::status.eq("succeeded"),
-                payments::dispute_status.eq("needs_response"),
-                payments::paid_at.eq(at("2025-02-10")),
-            ))
-            .execute(c)?;
-        // A sent email keeps its receipt; a dead one its payload.
-        let receipt = serde_json::json!({"to": "reader@news.example", "subject": "Welcome aboard"});
-        let dead = OutgoingEmail {
-            to: "reader@news.example".into(),
-            subject: "Your sign-in link".into(),
-            text: "https://example.org/?token=SECRET-TOKEN".into(),
-            html: String::new(),
-            unsubscribe_url: None,
-        };
-        let other = OutgoingEmail {
-            to: "someone-else@news.example".into(),
-            subject: "Not for the reader".into(),
-            ..dead.clone()
-        };
-        for (key, payload, status, created) in [
-            ("welcome", receipt.to_string(), "done", "2025-01-10"),
-            (
-                "link",
-                serde_json::to_string(&dead).unwrap(),
-                "dead",
-                "2025-03-01",
-            ),
-            (
-                "other",
-                serde_json::to_string(&other).unwrap(),
-                "done",
-                "2025-03-02",
-            ),
-        ] {
-            // As `email::queue` files it: under its recipient.
-            let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
-            diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(email::JOB_KIND),
-                    jobs::dedupe_key.eq(key),
-                    jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
-                    jobs::payload.eq(payload),
-                    jobs::status.eq(status),
-                    jobs::attempts.eq(1),
-                    jobs::created_at.eq(at(created)),
-                    jobs::finished_at.eq(at(created)),
+    let id = app
+        .write(|c| {
+            let id = insert_member(
+                c,
+                &Seed {
+                    email: "reader@news.example",
+                    name: Some("Rea Der"),
+                    added: "2025-01-05",
+                    membership: Some(("members", Some("patron"), "active", "2025-01-10")),
+                },
+            )?;
+            insert_member(
+                c,
+                &Seed {
+                    email: "someone-else@news.example",
+                    name: None,
+                    added: "2025-01-05",
+                    membership: None,
+                },
+            )?;
+            diesel::update(members::table.find(id))
+                .set(members::stripe_customer_id.eq("cus_TEST123"))
+                .execute(c)?;
+            diesel::update(memberships::table.filter(memberships::member_id.eq(id)))
+                .set((
+                    memberships::cancel_at_period_end.eq(true),
+                    memberships::current_period_end.eq(at("2025-05-10")),
                 ))
                 .execute(c)?;
-        }
-        diesel::insert_into(subscribers::table)
-            .values(subscribers::email.eq("reader@news.example"))
-            .execute(c)?;
-        let subscriber: i32 = subscribers::table.select(subscribers::id).first(c)?;
-        let news: i32 = newsletters::table
-            .filter(newsletters::slug.eq("news"))
-            .select(newsletters::id)
-            .first(c)?;
-        diesel::insert_into(newsletter_subscriptions::table)
-            .values((
-                newsletter_subscriptions::subscriber_id.eq(subscriber),
-                newsletter_subscriptions::newsletter_id.eq(news),
-                newsletter_subscriptions::status.eq("confirmed"),
-                newsletter_subscriptions::created_at.eq(at("2025-01-02")),
-                newsletter_subscriptions::confirmed_at.eq(at("2025-01-03")),
-            ))
-            .execute(c)?;
-        Ok(id)
-    })
-    .await;
+            let (membership, campaign): (i32, i32) = memberships::table
+                .filter(memberships::member_id.eq(id))
+                .select((memberships::id, memberships::campaign_id))
+                .first(c)?;
+            diesel::insert_into(payments::table)
+                .values((
+                    payments::member_id.eq(id),
+                    payments::campaign_id.eq(campaign),
+                    payments::membership_id.eq(membership),
+                    payments::kind.eq("subscription"),
+                    payments::amount.eq(1050i64),
+                    payments::amount_refunded.eq(500i64),
+                    payments::currency.eq("eur"),
+                    payments::status.eq("succeeded"),
+                    payments::dispute_status.eq("needs_response"),
+                    payments::paid_at.eq(at("2025-02-10")),
+                ))
+                .execute(c)?;
+            // A sent email keeps its receipt; a dead one its payload.
+            let receipt =
+                serde_json::json!({"to": "reader@news.example", "subject": "Welcome aboard"});
+            let dead = OutgoingEmail {
+                to: "reader@news.example".into(),
+                subject: "Your sign-in link".into(),
+                text: "https://example.org/?token=SECRET-TOKEN".into(),
+                html: String::new(),
+                unsubscribe_url: None,
+            };
+            let other = OutgoingEmail {
+                to: "someone-else@news.example".into(),
+                subject: "Not for the reader".into(),
+                ..dead.clone()
+            };
+            for (key, payload, status, created) in [
+                ("welcome", receipt.to_string(), "done", "2025-01-10"),
+                (
+                    "link",
+                    serde_json::to_string(&dead).unwrap(),
+                    "dead",
+                    "2025-03-01",
+                ),
+                (
+                    "other",
+                    serde_json::to_string(&other).unwrap(),
+                    "done",
+                    "2025-03-02",
+                ),
+            ] {
+                // As `email::queue` files it: under its recipient.
+                let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                diesel::insert_into(jobs::table)
+                    .values((
+                        jobs::kind.eq(email::JOB_KIND),
+                        jobs::dedupe_key.eq(key),
+                        jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
+                        jobs::payload.eq(payload),
+                        jobs::status.eq(status),
+                        jobs::attempts.eq(1),
+                        jobs::created_at.eq(at(created)),
+                        jobs::finished_at.eq(at(created)),
+                    ))
+                    .execute(c)?;
+            }
+            diesel::insert_into(subscribers::table)
+                .values(subscribers::email.eq("reader@news.example"))
+                .execute(c)?;
+            let subscriber: i32 = subscribers::table.select(subscribers::id).first(c)?;
+            let news: i32 = newsletters::table
+                .filter(newsletters::slug.eq("news"))
+                .select(newsletters::id)
+                .first(c)?;
+            diesel::insert_into(newsletter_subscriptions::table)
+                .values((
+                    newsletter_subscriptions::subscriber_id.eq(subscriber),
+                    newsletter_subscriptions::newsletter_id.eq(news),
+                    newsletter_subscriptions::status.eq("confirmed"),
+                    newsletter_subscriptions::created_at.eq(at("2025-01-02")),
+                    newsletter_subscriptions::confirmed_at.eq(at("2025-01-03")),
+                ))
+                .execute(c)?;
+            Ok(id)
+        })
+        .await;
 
     let html = page(&app, &format!("/admin/members/{id}"), &cookie, 200).await;
     for expected in [
@@ -589,13 +574,14 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
     assert_eq!(res.status(), 404);
 
     // Without a Stripe customer there is no link.
-    let other: i32 = read(&app, |c| {
-        members::table
-            .filter(members::email.eq("someone-else@news.example"))
-            .select(members::id)
-            .first(c)
-    })
-    .await;
+    let other: i32 = app
+        .read(|c| {
+            members::table
+                .filter(members::email.eq("someone-else@news.example"))
+                .select(members::id)
+                .first(c)
+        })
+        .await;
     let html = page(&app, &format!("/admin/members/{other}"), &cookie, 200).await;
     assert!(!html.contains("dashboard.stripe.com"));
     assert!(html.contains("Not for the reader"));
@@ -604,7 +590,7 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
 type JobRow = (String, i32, NaiveDateTime, NaiveDateTime, Option<String>);
 
 async fn job(app: &TestApp, id: i32) -> JobRow {
-    read(app, move |c| {
+    app.read(move |c| {
         jobs::table
             .find(id)
             .select((
@@ -620,7 +606,7 @@ async fn job(app: &TestApp, id: i32) -> JobRow {
 }
 
 async fn audit_actions(app: &TestApp, action: &'static str) -> Vec<(String, String, String)> {
-    read(app, move |c| {
+    app.read(move |c| {
         audit_log::table
             .filter(audit_log::action.eq(action))
             .order(audit_log::id)
@@ -640,7 +626,7 @@ async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
         unsubscribe_url: None,
     };
     let key = format!("test:{to}");
-    write(app, move |c| {
+    app.write(move |c| {
         email::queue(c, &key, &message)?;
         jobs::table
             .filter(jobs::dedupe_key.eq(&key))
@@ -717,38 +703,39 @@ async fn retrying_an_email_that_is_not_dead_is_refused_and_changes_nothing(backe
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let later = db::now() + chrono::Duration::hours(1);
-    let (sent, retrying) = write(&app, move |c| {
-        let receipt = serde_json::json!({"to": "a@news.example", "subject": "Hello"});
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("sent"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("done"),
-                jobs::attempts.eq(1),
-            ))
-            .execute(c)?;
-        // Failed three times; the worker leaves it alone for an hour.
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("retrying"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("queued"),
-                jobs::attempts.eq(3),
-                jobs::run_at.eq(later),
-                jobs::last_error.eq("451 try again later"),
-            ))
-            .execute(c)?;
-        let id = |key: &str, c: &mut DbConnection| {
-            jobs::table
-                .filter(jobs::dedupe_key.eq(key.to_owned()))
-                .select(jobs::id)
-                .first::<i32>(c)
-        };
-        Ok((id("sent", c)?, id("retrying", c)?))
-    })
-    .await;
+    let (sent, retrying) = app
+        .write(move |c| {
+            let receipt = serde_json::json!({"to": "a@news.example", "subject": "Hello"});
+            diesel::insert_into(jobs::table)
+                .values((
+                    jobs::kind.eq(email::JOB_KIND),
+                    jobs::dedupe_key.eq("sent"),
+                    jobs::payload.eq(receipt.to_string()),
+                    jobs::status.eq("done"),
+                    jobs::attempts.eq(1),
+                ))
+                .execute(c)?;
+            // Failed three times; the worker leaves it alone for an hour.
+            diesel::insert_into(jobs::table)
+                .values((
+                    jobs::kind.eq(email::JOB_KIND),
+                    jobs::dedupe_key.eq("retrying"),
+                    jobs::payload.eq(receipt.to_string()),
+                    jobs::status.eq("queued"),
+                    jobs::attempts.eq(3),
+                    jobs::run_at.eq(later),
+                    jobs::last_error.eq("451 try again later"),
+                ))
+                .execute(c)?;
+            let id = |key: &str, c: &mut DbConnection| {
+                jobs::table
+                    .filter(jobs::dedupe_key.eq(key.to_owned()))
+                    .select(jobs::id)
+                    .first::<i32>(c)
+            };
+            Ok((id("sent", c)?, id("retrying", c)?))
+        })
+        .await;
     let html = page(&app, "/admin/outbox", &cookie, 200).await;
     assert!(html.contains("<dt>Retrying</dt><dd>1</dd>"), "{html}");
     assert!(html.contains("451 try again later"));
@@ -840,21 +827,17 @@ async fn viewers_see_the_pages_but_cannot_retry_or_change_newsletters(backend: B
         assert_eq!(res.status(), 403, "{path}");
     }
     assert_eq!(newsletter_rows(&app).await, before);
-    let recorded: i64 = read(&app, |c| {
-        audit_log::table
-            .filter(audit_log::actor.eq(format!("staff:{VIEWER}")))
-            .filter(audit_log::action.ne("staff.sign_in"))
-            .count()
-            .get_result(c)
-    })
-    .await;
+    let by_viewer = audit_log::table
+        .filter(audit_log::actor.eq(format!("staff:{VIEWER}")))
+        .filter(audit_log::action.ne("staff.sign_in"));
+    let recorded = app.count(by_viewer).await;
     assert_eq!(recorded, 0, "the viewer changed nothing");
 }
 
 type NewsletterRow = (String, String, String, String, i32, bool);
 
 async fn newsletter_rows(app: &TestApp) -> Vec<NewsletterRow> {
-    read(app, |c| {
+    app.read(|c| {
         newsletters::table
             .order(newsletters::id)
             .select((
@@ -886,7 +869,7 @@ async fn newsletters_are_created_edited_and_archived_with_audit_entries(backend:
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let now = db::now();
-    write(&app, move |c| {
+    app.write(move |c| {
         let news: i32 = newsletters::table
             .filter(newsletters::slug.eq("news"))
             .select(newsletters::id)
@@ -1128,13 +1111,9 @@ async fn invalid_newsletter_input_is_refused_next_to_its_fields_and_changes_noth
         }
     }
     assert_eq!(newsletter_rows(&app).await, before, "no row changed");
-    let recorded: i64 = read(&app, |c| {
-        audit_log::table
-            .filter(audit_log::action.like("newsletter.%"))
-            .count()
-            .get_result(c)
-    })
-    .await;
+    let recorded: i64 = app
+        .count(audit_log::table.filter(audit_log::action.like("newsletter.%")))
+        .await;
     assert_eq!(recorded, 0);
 }
 
@@ -1142,24 +1121,25 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     seed_members(&app).await;
-    let (member, dead) = write(&app, |c| {
-        let member: i32 = members::table
-            .filter(members::email.eq("olena@news.example"))
-            .select(members::id)
-            .first(c)?;
-        let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("done"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("done"),
-            ))
-            .execute(c)?;
-        let done: i32 = jobs::table.select(jobs::id).first(c)?;
-        Ok((member, done))
-    })
-    .await;
+    let (member, dead) = app
+        .write(|c| {
+            let member: i32 = members::table
+                .filter(members::email.eq("olena@news.example"))
+                .select(members::id)
+                .first(c)?;
+            let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
+            diesel::insert_into(jobs::table)
+                .values((
+                    jobs::kind.eq(email::JOB_KIND),
+                    jobs::dedupe_key.eq("done"),
+                    jobs::payload.eq(receipt.to_string()),
+                    jobs::status.eq("done"),
+                ))
+                .execute(c)?;
+            let done: i32 = jobs::table.select(jobs::id).first(c)?;
+            Ok((member, done))
+        })
+        .await;
     let token = csrf_in(&page(&app, "/admin/outbox", &cookie, 200).await);
     let member_page = format!("/admin/members/{member}");
     let pages = [

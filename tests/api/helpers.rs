@@ -7,11 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::dsl::{CountStar, Select};
 use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::SelectDsl;
 use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
 use memberdrive::db::schema::jobs;
-use memberdrive::db::{self, Db};
+use memberdrive::db::{self, Db, DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
 use memberdrive::startup::Application;
 use reqwest::header;
@@ -288,22 +291,41 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs read-only `f` on the test's database.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> T {
+        self.db.read(f).await.expect("read the test database")
+    }
+
+    /// Runs `f` in one transaction on the test's database.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> T {
+        self.db
+            .write(move |c| -> Result<T, DbError> { Ok(f(c)?) })
+            .await
+            .expect("write the test database")
+    }
+
+    /// How many rows `query` (a table, or a table with filters) finds.
+    pub async fn count<Q>(&self, query: Q) -> i64
+    where
+        Q: QueryDsl + SelectDsl<CountStar> + Send + 'static,
+        Select<Q, CountStar>: LoadQuery<'static, DbConnection, i64>,
+    {
+        self.read(move |c| query.count().get_result(c)).await
+    }
+
     /// Waits until no job of `kind` (`"email"`, `"stripe_event"`) is queued, retrying or
     /// running: each is done or dead-lettered, so nothing more will come of them.
     pub async fn wait_for_jobs(&self, kind: &'static str, limit: Duration) {
         let what = format!("every {kind} job to be done or dead");
         eventually(&what, limit, || async {
-            let open: i64 = self
-                .db
-                .read(move |c| {
-                    jobs::table
-                        .filter(jobs::status.eq("queued"))
-                        .filter(jobs::kind.eq(kind))
-                        .count()
-                        .get_result(c)
-                })
-                .await
-                .unwrap();
+            let queued = jobs::table.filter(jobs::status.eq("queued"));
+            let open = self.count(queued.filter(jobs::kind.eq(kind))).await;
             if open == 0 {
                 Ok(())
             } else {

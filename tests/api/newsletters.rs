@@ -67,16 +67,14 @@ fn token_of(url: &str) -> String {
 
 async fn statuses(app: &TestApp, email: &str) -> Vec<String> {
     let email = email.to_owned();
-    app.db
-        .read(move |c| {
-            newsletter_subscriptions::table
-                .inner_join(subscribers::table)
-                .filter(subscribers::email.eq(email))
-                .select(newsletter_subscriptions::status)
-                .load(c)
-        })
-        .await
-        .unwrap()
+    app.read(move |c| {
+        newsletter_subscriptions::table
+            .inner_join(subscribers::table)
+            .filter(subscribers::email.eq(email))
+            .select(newsletter_subscriptions::status)
+            .load(c)
+    })
+    .await
 }
 
 fn mails_to<'a>(mails: &'a [ReceivedMail], to: &str) -> Vec<&'a ReceivedMail> {
@@ -314,15 +312,8 @@ async fn links_followed_with_get_change_nothing(backend: Backend) {
     }
     assert_eq!(statuses(&app, "reader@news.example").await, ["pending"]);
     let used: i64 = app
-        .db
-        .read(|c| {
-            tokens::table
-                .filter(tokens::used_at.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(tokens::table.filter(tokens::used_at.is_not_null()))
+        .await;
     assert_eq!(used, 0);
 }
 
@@ -399,16 +390,14 @@ async fn expired_reused_and_forged_links_change_nothing(backend: Backend) {
 }
 
 async fn count_rows(app: &TestApp) -> (i64, i64, i64) {
-    app.db
-        .read(|c| {
-            Ok((
-                subscribers::table.count().get_result(c)?,
-                newsletter_subscriptions::table.count().get_result(c)?,
-                jobs::table.count().get_result(c)?,
-            ))
-        })
-        .await
-        .unwrap()
+    app.read(|c| {
+        Ok((
+            subscribers::table.count().get_result(c)?,
+            newsletter_subscriptions::table.count().get_result(c)?,
+            jobs::table.count().get_result(c)?,
+        ))
+    })
+    .await
 }
 
 async fn bad_input_is_rejected_and_stores_nothing(backend: Backend) {
@@ -536,25 +525,16 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
             _ => "a send to hang on the stalled server",
         };
         eventually(what, WAIT, || async {
-            let (not_failed, leased): (i64, i64) = app
-                .db
-                .read(|c| {
-                    Ok((
-                        jobs::table
-                            .filter(jobs::last_error.is_null())
-                            .count()
-                            .get_result(c)?,
-                        jobs::table
-                            .filter(jobs::locked_until.is_not_null())
-                            .count()
-                            .get_result(c)?,
-                    ))
-                })
-                .await
-                .unwrap();
             match mode {
-                SmtpMode::RefuseConnections => not_failed == 0,
-                _ => leased > 0,
+                SmtpMode::RefuseConnections => {
+                    let not_failed = jobs::table.filter(jobs::last_error.is_null());
+                    app.count(not_failed).await == 0
+                }
+                _ => {
+                    app.count(jobs::table.filter(jobs::locked_until.is_not_null()))
+                        .await
+                        > 0
+                }
             }
         })
         .await;
@@ -613,15 +593,13 @@ async fn a_connection_the_server_closed_while_idle_is_not_used(backend: Backend)
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
     assert_eq!(mails_to(&mails, "second@news.example").len(), 1);
     let attempts: Vec<(i32, Option<String>)> = app
-        .db
         .read(|c| {
             jobs::table
                 .order(jobs::id)
                 .select((jobs::attempts, jobs::last_error))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         attempts,
         [(1, None), (1, None)],
@@ -683,10 +661,8 @@ async fn permanent_failures_are_dead_lettered_and_counted(backend: Backend) {
     subscribe(&app, "nobody@news.example").await;
     let attempts = eventually("the email to be dead-lettered", WAIT, || async {
         let (status, attempts): (String, i32) = app
-            .db
             .read(|c| jobs::table.select((jobs::status, jobs::attempts)).first(c))
-            .await
-            .unwrap();
+            .await;
         (status == "dead").then_some(attempts)
     })
     .await;

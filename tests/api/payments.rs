@@ -62,16 +62,14 @@ async fn settle(app: &TestApp) {
 
 async fn membership(app: &TestApp, sub: &str) -> Option<(String, bool)> {
     let sub = sub.to_owned();
-    app.db
-        .read(move |c| {
-            memberships::table
-                .filter(memberships::stripe_subscription_id.eq(sub))
-                .select((memberships::status, memberships::cancel_at_period_end))
-                .first(c)
-                .optional()
-        })
-        .await
-        .unwrap()
+    app.read(move |c| {
+        memberships::table
+            .filter(memberships::stripe_subscription_id.eq(sub))
+            .select((memberships::status, memberships::cancel_at_period_end))
+            .first(c)
+            .optional()
+    })
+    .await
 }
 
 fn subjects(mails: &[ReceivedMail], to: &str) -> Vec<String> {
@@ -139,21 +137,17 @@ async fn joining_pays_activates_and_emails_once(backend: Backend) {
     // The article that sent the reader is on the membership.
     let s2 = sub.clone();
     let ref_url: Option<String> = app
-        .db
         .read(move |c| {
             memberships::table
                 .filter(memberships::stripe_subscription_id.eq(s2))
                 .select(memberships::ref_url)
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(ref_url.as_deref(), Some("https://news.example/2026/budget"));
     let status: String = app
-        .db
         .read(|c| signups::table.select(signups::status).first(c))
-        .await
-        .unwrap();
+        .await;
     assert_eq!(status, "completed");
 
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
@@ -289,11 +283,7 @@ async fn bad_join_input_gets_a_clear_error_and_no_stripe_call(backend: Backend) 
         assert!(page.text().await.unwrap().contains("<h1>"), "{form:?}");
     }
     assert!(stripe.requests().is_empty(), "no Stripe call for bad input");
-    let n: i64 = app
-        .db
-        .read(|c| signups::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(signups::table).await;
     assert_eq!(n, 0);
 }
 
@@ -366,12 +356,7 @@ async fn webhook_signatures_are_checked_and_rejections_write_nothing(backend: Ba
             200,
         ),
     ];
-    let stored = || async {
-        app.db
-            .read(|c| stripe_events::table.count().get_result::<i64>(c))
-            .await
-            .unwrap()
-    };
+    let stored = || async { app.count(stripe_events::table).await };
     let check = |case: &str, status: u16, before: i64, after: i64| {
         if status == 400 {
             assert_eq!(after, before, "{case}: a rejection wrote something");
@@ -441,26 +426,20 @@ async fn every_event_delivered_three_times_has_one_effect(backend: Backend) {
         "duplicates are acknowledged too: {statuses:?}"
     );
     settle(&app).await;
-    let events: i64 = app
-        .db
-        .read(|c| stripe_events::table.count().get_result(c))
-        .await
-        .unwrap();
+    let events: i64 = app.count(stripe_events::table).await;
     assert_eq!(
         events as usize,
         statuses.len() / 3,
         "one stored row per event id"
     );
     let (n_members, n_payments): (i64, i64) = app
-        .db
         .read(|c| {
             Ok((
                 memberships::table.count().get_result(c)?,
                 payments::table.count().get_result(c)?,
             ))
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         (n_members, n_payments),
         (1, 2),
@@ -582,7 +561,6 @@ async fn refunds_and_disputes_reported_before_their_payment_still_apply(backend:
     settle(&app).await;
     let charges = [disputed.clone(), refunded.clone()];
     let rows: Vec<(Option<String>, Option<String>, i64, i64)> = app
-        .db
         .read(move |c| {
             payments::table
                 .filter(payments::stripe_charge_id.eq_any(charges))
@@ -594,8 +572,7 @@ async fn refunds_and_disputes_reported_before_their_payment_still_apply(backend:
                 ))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     let amount = rows.first().map_or(0, |r| r.2);
     let mut expected = vec![
         (Some(disputed), Some("lost".to_owned()), amount, 0),
@@ -613,22 +590,11 @@ async fn subscriptions_of_other_products_never_become_members(backend: Backend) 
     stripe.deliver(Delivery::InOrder).await;
     settle(&app).await;
     assert_eq!(membership(&app, &sub).await, None);
-    let n: i64 = app
-        .db
-        .read(|c| members::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(members::table).await;
     assert_eq!(n, 0);
     let processed: i64 = app
-        .db
-        .read(|c| {
-            stripe_events::table
-                .filter(stripe_events::processed_at.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(stripe_events::table.filter(stripe_events::processed_at.is_not_null()))
+        .await;
     assert!(
         processed > 0,
         "the events were processed and ignored, not left pending"
