@@ -146,33 +146,12 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
         .goto(&format!("{}/account", app.address))
         .await
         .unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("member@news.example")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#email", "member@news.example").await;
+    browser.click("form button").await;
     app.smtp.wait_for_messages(3, WAIT).await;
     let link = sign_in_link(&app, 2);
     browser.client.goto(&link).await.unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form button").await;
     let page = browser
         .wait_for(
             "return document.querySelector('.memberships') ? document.body.innerText : null;",
@@ -196,15 +175,8 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
     assert!(matches!(forged.status().as_u16(), 401 | 403));
 
     browser
-        .client
-        .find(fantoccini::Locator::Css(
-            "form[action='/account/billing'] button",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click("form[action='/account/billing'] button")
+        .await;
     let url = browser
         .wait_for(
             "return location.href.includes('/portal/') ? location.href : null;",

@@ -17,6 +17,7 @@ use crate::both_backends;
 use crate::helpers::{
     Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as, request,
     session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on, spawn_app_with,
+    text_as,
 };
 
 both_backends!(
@@ -124,7 +125,7 @@ async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Viewer).await;
     let cookie = session_of(&app, "editor@news.example").await;
-    let html = get_as(&app, "/admin", &cookie).await.text().await.unwrap();
+    let html = text_as(&app, "/admin", &cookie).await;
     assert_eq!(session_count(&app).await, 1);
 
     let out = post_as(
@@ -265,7 +266,7 @@ async fn posts_without_the_session_csrf_token_are_refused_and_change_nothing(bac
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let cookie = session_of(&app, "editor@news.example").await;
-    let token = csrf_in(&get_as(&app, "/admin", &cookie).await.text().await.unwrap());
+    let token = csrf_in(&text_as(&app, "/admin", &cookie).await);
 
     let posts = ROUTES
         .iter()
@@ -424,7 +425,7 @@ async fn viewers_see_every_page_but_are_refused_on_admin_only_routes(backend: Ba
     let app = spawn_app(backend).await;
     add_staff(&app, "viewer@news.example", Role::Viewer).await;
     let cookie = session_of(&app, "viewer@news.example").await;
-    let html = get_as(&app, "/admin", &cookie).await.text().await.unwrap();
+    let html = text_as(&app, "/admin", &cookie).await;
     assert!(
         html.contains(r#"<span class="role">viewer</span>"#),
         "the role is shown"
@@ -554,11 +555,7 @@ async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
     );
     assert!(!html.contains("thing t0<"), "the oldest is on page 2");
 
-    let second = get_as(&app, "/admin/audit?page=2", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let second = text_as(&app, "/admin/audit?page=2", &cookie).await;
     assert!(second.contains("thing t0<") && second.contains("thing t1<"));
     assert!(second.contains(r#"href="/admin/audit?page=1""#));
     assert!(!second.contains("?page=3"));

@@ -75,24 +75,9 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     let width = browser.wait_for("return window.innerWidth;", WAIT).await;
     assert_eq!(width, 390);
     check_page(&browser, "admin-login-390").await;
-    c.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("editor@news.example")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#email", "editor@news.example").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("form.card button[type=submit]").await;
     wait_for_path(&browser, "/admin/campaigns").await;
     check_page(&browser, "admin-campaigns-390").await;
 
@@ -214,12 +199,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     browser.click_link("Members").await;
     wait_for_path(&browser, "/admin/members").await;
     check_page(&browser, "admin-members-390").await;
-    c.find(Locator::Css("#q"))
-        .await
-        .unwrap()
-        .send_keys("lovelace\u{E007}")
-        .await
-        .unwrap();
+    browser.type_into("#q", "lovelace\u{E007}").await;
     browser
         .wait_for(
             "return location.search.includes('q=lovelace') && document.readyState === 'complete' ? true : null;",
@@ -259,12 +239,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     let goal = c.find(Locator::Css("#f-goal")).await.unwrap();
     goal.clear().await.unwrap();
     goal.send_keys("30000").await.unwrap();
-    c.find(Locator::Css("#campaign-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#campaign-form button[type=submit]").await;
     browser
         .wait_for(
             "const n = document.querySelector('.notice'); return n ? n.textContent : null;",
@@ -285,12 +260,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     check_page(&browser, "admin-embed-390").await;
 
     // Sign out: the session ends on the server.
-    c.find(Locator::Css("form.signout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form.signout button").await;
     wait_for_path(&browser, "/admin/login").await;
     let left: i64 = app
         .count(sessions::table.filter(sessions::staff_user_id.is_not_null()))

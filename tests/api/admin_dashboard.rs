@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, get_as, post_as, session_of, spawn_app,
+    Backend, TestApp, add_staff, csrf_in, get_as, post_as, session_of, spawn_app, text_as,
 };
 use crate::support::wait::eventually;
 
@@ -512,15 +512,12 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
         assert_eq!(row[4], conversion, "{url}");
     }
     // The page shows the same table, sortable.
-    let page = get_as(
+    let page = text_as(
         &app,
         "/admin/campaigns/members/articles?days=30&sort=views&dir=desc",
         &cookie,
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(page.contains(r#"aria-sort="descending""#));
     assert!(page.contains(&articles[1][0]));
 }
@@ -531,7 +528,7 @@ async fn signed_in_admin(backend: Backend, path: &str) -> (TestApp, String, Stri
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let cookie = session_of(&app, "editor@news.example").await;
-    let html = get_as(&app, path, &cookie).await.text().await.unwrap();
+    let html = text_as(&app, path, &cookie).await;
     let token = csrf_in(&html);
     (app, cookie, token)
 }
@@ -543,11 +540,7 @@ async fn campaign_form(
     slug: &str,
     changes: &[(&str, &str)],
 ) -> Vec<(String, String)> {
-    let html = get_as(app, &format!("/admin/campaigns/{slug}"), cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = text_as(app, &format!("/admin/campaigns/{slug}"), cookie).await;
     let mut form = vec![("csrf_token".to_owned(), csrf_in(&html))];
     for name in [
         "title",
@@ -716,11 +709,7 @@ async fn bad_campaign_input_is_refused_and_changes_nothing(backend: Backend) {
     );
     assert!(audit_actions(&app).await.is_empty());
     // A body that is not a form at all.
-    let html = get_as(&app, "/admin/campaigns/members", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = text_as(&app, "/admin/campaigns/members", &cookie).await;
     let res = app
         .client
         .post(format!("{}/admin/campaigns/members", app.address))
@@ -781,11 +770,7 @@ async fn the_offset_needs_a_reason_and_both_are_audited(backend: Backend) {
     );
     app.wait_for_count("members", 0, std::time::Duration::from_secs(2))
         .await;
-    let audit = get_as(&app, "/admin/audit", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let audit = text_as(&app, "/admin/audit", &cookie).await;
     assert!(audit.contains("campaign.offset") && audit.contains("Correction after an audit"));
 }
 
@@ -934,11 +919,8 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
     let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|a| a.1).collect();
     assert_eq!(actions, ["campaign.create", "tier.create", "tier.update"]);
     // The embed page offers the three snippets for the new campaign.
-    let embed = get_as(&app, "/admin/campaigns/spring-2027/embed", &cookie)
+    let embed = text_as(&app, "/admin/campaigns/spring-2027/embed", &cookie)
         .await
-        .text()
-        .await
-        .unwrap()
         .replace("&#60;", "<")
         .replace("&#62;", ">")
         .replace("&#34;", "\"")
@@ -973,11 +955,7 @@ async fn viewers_read_everything_and_change_nothing(backend: Backend) {
             "{path}"
         );
     }
-    let html = get_as(&app, "/admin/campaigns/members", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = text_as(&app, "/admin/campaigns/members", &cookie).await;
     let token = csrf_in(&html);
     let form = [
         ("csrf_token", token.as_str()),

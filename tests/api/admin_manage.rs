@@ -19,6 +19,7 @@ use reqwest::header;
 use crate::both_backends;
 use crate::helpers::{
     Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, post_as, request, session_of, spawn_app,
+    text_as, text_of,
 };
 use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
@@ -368,13 +369,7 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
     assert_eq!(rows[1][3], "patron");
     assert_eq!(rows[0][7], "spring");
 
-    let rows = parse_csv(
-        &get_as(&app, "/admin/members.csv?status=none", &cookie)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let rows = parse_csv(&text_as(&app, "/admin/members.csv?status=none", &cookie).await);
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0][0].as_str(), rows[0][2].as_str()),
@@ -382,11 +377,7 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
     );
 
     // Without a filter it is the file `export-members` writes.
-    let everything = get_as(&app, "/admin/members.csv", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let everything = text_as(&app, "/admin/members.csv", &cookie).await;
     let mut cli = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
     for var in ["MEMBERDRIVE_BIND", "SMTP_URL", "MEMBERDRIVE_CONFIG"] {
         cli.env_remove(var);
@@ -1199,14 +1190,11 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
         let html = invalid.text().await.unwrap();
         assert!(!html.contains("admin-"), "{lang}: {html}");
     }
-    let uk = request(&app, reqwest::Method::GET, "/admin/members", Some(&cookie))
-        .header(header::ACCEPT_LANGUAGE, "uk")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let uk = text_of(
+        request(&app, reqwest::Method::GET, "/admin/members", Some(&cookie))
+            .header(header::ACCEPT_LANGUAGE, "uk"),
+    )
+    .await;
     assert!(uk.contains("5 учасників"), "Ukrainian plurals");
     assert!(uk.contains("Платіж прострочено"), "statuses");
 }
@@ -1233,7 +1221,6 @@ async fn phone(app: &TestApp, session: &str) -> Browser {
 }
 
 async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
-    use fantoccini::Locator;
     let app = spawn_app(backend).await;
     let session = admin(&app).await;
     seed_members(&app).await;
@@ -1242,12 +1229,7 @@ async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
     check_page(&browser, "admin-members-390").await;
 
     // Search with the keyboard.
-    c.find(Locator::Css("#q"))
-        .await
-        .unwrap()
-        .send_keys("коваль\u{E007}")
-        .await
-        .unwrap();
+    browser.type_into("#q", "коваль\u{E007}").await;
     let rows = browser
         .wait_for(
             "return location.search.includes('q=') ? document.querySelectorAll('tbody tr').length : null;",

@@ -449,6 +449,16 @@ pub async fn get_as(app: &TestApp, path: &str, cookie: &str) -> reqwest::Respons
         .unwrap()
 }
 
+/// The page at `path`, fetched with the session `cookie`.
+pub async fn text_as(app: &TestApp, path: &str, cookie: &str) -> String {
+    get_as(app, path, cookie).await.text().await.unwrap()
+}
+
+/// Sends `req` and returns the body of the answer, as text.
+pub async fn text_of(req: reqwest::RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
+}
+
 pub async fn post_as(
     app: &TestApp,
     path: &str,

@@ -11,7 +11,7 @@ use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::members::Member;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, text_of};
 use crate::support::smtp::{ReceivedMail, SmtpMode};
 use crate::support::wait::eventually;
 
@@ -709,15 +709,7 @@ async fn readers_change_their_newsletters_on_the_preference_page(backend: Backen
         &welcome.text_part(),
         &format!("{}/newsletters/manage?token=", app.base_url),
     );
-    let page = app
-        .client
-        .get(&manage)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(app.client.get(&manage)).await;
     assert!(
         page.contains("value=\"news\" checked") && page.contains("value=\"weekly\">"),
         "{page}"

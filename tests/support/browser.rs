@@ -72,13 +72,36 @@ impl Browser {
 
     /// Clicks the link whose text is `text`.
     pub async fn click_link(&self, text: &str) {
-        self.client
-            .find(fantoccini::Locator::LinkText(text))
+        self.click_on(fantoccini::Locator::LinkText(text)).await;
+    }
+
+    /// Clicks the element `css` selects.
+    pub async fn click(&self, css: &str) {
+        self.click_on(fantoccini::Locator::Css(css)).await;
+    }
+
+    /// Types `text` into the element `css` selects.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(fantoccini::Locator::Css(css)).await;
+        element
+            .send_keys(text)
             .await
-            .unwrap_or_else(|e| panic!("link {text}: {e}"))
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn click_on(&self, locator: fantoccini::Locator<'_>) {
+        let element = self.find(locator).await;
+        element
             .click()
             .await
-            .unwrap_or_else(|e| panic!("click {text}: {e}"));
+            .unwrap_or_else(|e| panic!("click {locator:?}: {e}"));
+    }
+
+    async fn find(&self, locator: fantoccini::Locator<'_>) -> fantoccini::elements::Element {
+        self.client
+            .find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
     }
 
     /// Saves a screenshot as `target/screenshots/NAME.png`.
