@@ -108,19 +108,17 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         .await;
     app.smtp.wait_for_messages(4, WAIT).await;
     let late = sign_in_link(&app, 3);
-    app.db
-        .write(|c| -> Result<usize, memberdrive::db::DbError> {
-            let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(16);
-            Ok(diesel::update(
-                tokens::table
-                    .filter(tokens::purpose.eq("sign_in"))
-                    .filter(tokens::used_at.is_null()),
-            )
-            .set(tokens::expires_at.eq(past))
-            .execute(c)?)
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(16);
+        diesel::update(
+            tokens::table
+                .filter(tokens::purpose.eq("sign_in"))
+                .filter(tokens::used_at.is_null()),
+        )
+        .set(tokens::expires_at.eq(past))
+        .execute(c)
+    })
+    .await;
     let token = url::Url::parse(&late)
         .unwrap()
         .query_pairs()

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use memberdrive::admin::session::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 use memberdrive::admin::throttle::{ACCOUNT_FAILURES, ADDRESS_FAILURES};
 use memberdrive::admin::{Access, ROUTES, Role};
+use memberdrive::db;
 use memberdrive::db::schema::{audit_log, sessions, staff_users};
-use memberdrive::db::{self, DbError};
 use reqwest::header;
 
 use crate::both_backends;
@@ -367,10 +367,8 @@ async fn every_admin_route_refuses_anonymous_requests(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let stale = session_of(&app, "editor@news.example").await;
-    app.db
-        .write(|c| -> Result<_, DbError> { Ok(diesel::delete(sessions::table).execute(c)?) })
-        .await
-        .unwrap();
+    app.write(|c| diesel::delete(sessions::table).execute(c))
+        .await;
     let protected: Vec<_> = ROUTES
         .iter()
         .filter(|r| r.access != Access::Public)
@@ -456,17 +454,15 @@ async fn viewers_see_every_page_but_are_refused_on_admin_only_routes(backend: Ba
 }
 
 async fn set_session_times(app: &TestApp, last_seen_at: NaiveDateTime, expires_at: NaiveDateTime) {
-    app.db
-        .write(move |c| -> Result<_, DbError> {
-            Ok(diesel::update(sessions::table)
-                .set((
-                    sessions::last_seen_at.eq(last_seen_at),
-                    sessions::expires_at.eq(expires_at),
-                ))
-                .execute(c)?)
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        diesel::update(sessions::table)
+            .set((
+                sessions::last_seen_at.eq(last_seen_at),
+                sessions::expires_at.eq(expires_at),
+            ))
+            .execute(c)
+    })
+    .await;
 }
 
 async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
@@ -518,23 +514,21 @@ async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "viewer@news.example", Role::Viewer).await;
     let total = PER_PAGE + 5;
-    app.db
-        .write(move |c| -> Result<(), DbError> {
-            for i in 0..total {
-                let details = serde_json::json!({ "n": i, "name": "<script>" });
-                audit::record(
-                    c,
-                    &Actor::System,
-                    "test.event",
-                    "thing",
-                    &format!("t{i}"),
-                    &details,
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        for i in 0..total {
+            let details = serde_json::json!({ "n": i, "name": "<script>" });
+            audit::record(
+                c,
+                &Actor::System,
+                "test.event",
+                "thing",
+                &format!("t{i}"),
+                &details,
+            )?;
+        }
+        Ok(())
+    })
+    .await;
     let cookie = session_of(&app, "viewer@news.example").await;
 
     let first = get_as(&app, "/admin/audit", &cookie).await;

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use fantoccini::Locator;
 use memberdrive::admin::Role;
 use memberdrive::campaigns::{Campaign, progress};
+use memberdrive::db;
 use memberdrive::db::schema::{campaigns, sessions};
-use memberdrive::db::{self, DbError};
 
 use crate::both_backends;
 use crate::helpers::{Backend, PASSWORD, TestApp, add_staff, spawn_app};
@@ -22,8 +22,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Forty members with an active membership each, joined over the last forty days.
 async fn seed_members(app: &TestApp) {
-    app.db
-        .write(|c| -> Result<(), DbError> {
+    app.write(|c| {
             let campaign = Campaign::by_slug(c, "members")?.unwrap();
             let now = db::now();
             let mut people = vec![("ada.lovelace@members.example".to_owned(), "Ada Lovelace".to_owned())];
@@ -42,9 +41,7 @@ async fn seed_members(app: &TestApp) {
             }
             progress::refresh(c, campaign.id, now)?;
             Ok(())
-        })
-        .await
-        .unwrap();
+        }).await;
 }
 
 async fn wait_for_path(browser: &Browser, path: &str) {
@@ -131,17 +128,15 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     browser.screenshot("admin-overview-390-charts").await;
 
     // The count updates by itself when memberships change elsewhere.
-    app.db
-        .write(|c| -> Result<(), DbError> {
-            let id = Campaign::by_slug(c, "members")?.unwrap().id;
-            diesel::update(campaigns::table.find(id))
-                .set(campaigns::manual_offset.eq(2))
-                .execute(c)?;
-            progress::touch(c, id)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        let id = Campaign::by_slug(c, "members")?.unwrap().id;
+        diesel::update(campaigns::table.find(id))
+            .set(campaigns::manual_offset.eq(2))
+            .execute(c)?;
+        progress::touch(c, id)?;
+        Ok(())
+    })
+    .await;
     browser
         .wait_for(
             "return document.querySelector('[data-figure=count]').textContent === '42' ? true : null;",

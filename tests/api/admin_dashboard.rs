@@ -13,7 +13,7 @@ use memberdrive::admin::Role;
 use memberdrive::campaigns::Campaign;
 use memberdrive::campaigns::progress;
 use memberdrive::db::schema::{article_stats, audit_log, campaigns, memberships, tiers};
-use memberdrive::db::{self, DbConnection, DbError};
+use memberdrive::db::{self, DbConnection};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -53,8 +53,7 @@ fn midnight(day: NaiveDate) -> NaiveDateTime {
 async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
     let now = db::now();
     let base = now - Duration::minutes(10);
-    app.db
-        .write(move |c| -> Result<(), DbError> {
+    app.write(move |c| {
             let mut rng = StdRng::seed_from_u64(seed);
             let campaign = Campaign::by_slug(c, "members")?.expect("the default campaign");
             let tier_rows: Vec<(i32, Option<i64>, Option<i64>)> = tiers::table
@@ -156,9 +155,7 @@ async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
             progress::refresh(c, campaign.id, db::now())?;
             progress::touch(c, campaign.id)?;
             Ok(())
-        })
-        .await
-        .unwrap();
+        }).await;
 }
 
 /// The `data-value` of `data-figure="name"` in a page.
@@ -791,14 +788,12 @@ async fn the_members_chart_shows_the_offset_in_force_each_day(backend: Backend) 
     // 40 five days ago (the change is dated back), then 100 today; no memberships at all.
     set("40").await;
     let five_days_ago = db::now() - Duration::days(5);
-    app.db
-        .write(move |c| -> Result<usize, DbError> {
-            Ok(diesel::update(audit_log::table)
-                .set(audit_log::created_at.eq(five_days_ago))
-                .execute(c)?)
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        diesel::update(audit_log::table)
+            .set(audit_log::created_at.eq(five_days_ago))
+            .execute(c)
+    })
+    .await;
     set("100").await;
 
     let today = db::now().date();

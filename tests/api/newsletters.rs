@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use memberdrive::db::DbError;
 use memberdrive::db::schema::{jobs, newsletter_subscriptions, subscribers, tokens};
 use memberdrive::domain::EmailAddress;
 use memberdrive::email::transport::SMTP_CONNECTIONS;
@@ -218,16 +217,14 @@ async fn every_well_formed_address_gets_the_same_answer(backend: Backend) {
         .unwrap();
     assert_eq!(statuses(&app, "gone@news.example").await, ["unsubscribed"]);
     // a paying member who never subscribed
-    app.db
-        .write(|c| -> Result<_, DbError> {
-            Ok(Member::find_or_create(
-                c,
-                &EmailAddress::parse("member@news.example").unwrap(),
-                "en",
-            )?)
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        Member::find_or_create(
+            c,
+            &EmailAddress::parse("member@news.example").unwrap(),
+            "en",
+        )
+    })
+    .await;
 
     let addresses = [
         "new@news.example",
@@ -340,17 +337,13 @@ async fn expired_reused_and_forged_links_change_nothing(backend: Backend) {
         200
     );
     // Expired: age b's token past 48 hours.
-    app.db
-        .write(|c| -> Result<_, DbError> {
-            let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(49);
-            Ok(
-                diesel::update(tokens::table.filter(tokens::purpose.eq("confirm")))
-                    .set(tokens::expires_at.eq(past))
-                    .execute(c)?,
-            )
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(49);
+        diesel::update(tokens::table.filter(tokens::purpose.eq("confirm")))
+            .set(tokens::expires_at.eq(past))
+            .execute(c)
+    })
+    .await;
     // Same length and alphabet as b's token, one character different.
     let flipped = if token_b.as_bytes()[20] == b'x' {
         'y'
@@ -617,9 +610,8 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
     eventually("the first attempt to fail", WAIT, || async {
         let lease_end = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(2);
         let claimed = app
-            .db
-            .write(move |c| -> Result<_, DbError> {
-                Ok(diesel::update(
+            .write(move |c| {
+                diesel::update(
                     jobs::table
                         .filter(jobs::attempts.eq(1))
                         .filter(jobs::locked_until.is_null()),
@@ -629,10 +621,9 @@ async fn a_crashed_worker_loses_no_email(backend: Backend) {
                     jobs::attempts.eq(2),
                     jobs::run_at.eq(chrono::Utc::now().naive_utc()),
                 ))
-                .execute(c)?)
+                .execute(c)
             })
-            .await
-            .unwrap();
+            .await;
         claimed == 1
     })
     .await;
@@ -684,19 +675,17 @@ async fn permanent_failures_are_dead_lettered_and_counted(backend: Backend) {
 
 async fn readers_change_their_newsletters_on_the_preference_page(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.db
-        .write(|c| -> Result<_, DbError> {
-            use memberdrive::db::schema::newsletters;
-            Ok(diesel::insert_into(newsletters::table)
-                .values((
-                    newsletters::slug.eq("weekly"),
-                    newsletters::name.eq("The Weekly Explainer"),
-                    newsletters::position.eq(2),
-                ))
-                .execute(c)?)
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        use memberdrive::db::schema::newsletters;
+        diesel::insert_into(newsletters::table)
+            .values((
+                newsletters::slug.eq("weekly"),
+                newsletters::name.eq("The Weekly Explainer"),
+                newsletters::position.eq(2),
+            ))
+            .execute(c)
+    })
+    .await;
     subscribe(&app, "reader@news.example").await;
     let confirm = link(
         &app.smtp.wait_for_messages(1, WAIT).await[0].text_part(),

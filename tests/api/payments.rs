@@ -733,45 +733,42 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
 }
 
 async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
-    use memberdrive::db::DbError;
     use memberdrive::domain::EmailAddress;
     use memberdrive::members::{Member, SubscriptionState, apply_subscription};
 
     let app = spawn_app(backend).await;
-    app.db
-        .write(|c| -> Result<(), DbError> {
-            let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
-                .unwrap()
-                .id;
-            for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
-                let member = Member::find_or_create(
-                    c,
-                    &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
-                    "en",
-                )?;
-                apply_subscription(
-                    c,
-                    &SubscriptionState {
-                        stripe_subscription_id: format!("sub_y{n}"),
-                        member_id: member.id,
-                        campaign_id: campaign,
-                        tier_id: None,
-                        interval: interval.into(),
-                        amount: 5000,
-                        currency: "eur".into(),
-                        status: "active".into(),
-                        cancel_at_period_end: false,
-                        current_period_end: Some(
-                            chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
-                        ),
-                        ref_url: None,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
+            .unwrap()
+            .id;
+        for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
+            let member = Member::find_or_create(
+                c,
+                &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
+                "en",
+            )?;
+            apply_subscription(
+                c,
+                &SubscriptionState {
+                    stripe_subscription_id: format!("sub_y{n}"),
+                    member_id: member.id,
+                    campaign_id: campaign,
+                    tier_id: None,
+                    interval: interval.into(),
+                    amount: 5000,
+                    currency: "eur".into(),
+                    status: "active".into(),
+                    cancel_at_period_end: false,
+                    current_period_end: Some(
+                        chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
+                    ),
+                    ref_url: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .await;
     // The reminder task runs when an instance starts, then hourly; two more instances start.
     // Any instance's worker may deliver it (they share the outbox): look at every SMTP server.
     let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
