@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use memberdrive::db::schema::{sessions, tokens};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app_with_stripe};
+use crate::helpers::{Backend, TestApp, join, spawn_app_with_stripe, token_of};
 use crate::support::browser::Browser;
 use crate::support::stripe_server::{Delivery, StripeServer};
 
@@ -19,24 +19,12 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn member_app(backend: Backend) -> (TestApp, StripeServer) {
     let (app, stripe) = spawn_app_with_stripe(backend).await;
-    let res = app
-        .post_form(
-            "/join",
-            &[
-                ("email", "member@news.example"),
-                ("tier", "sustainer"),
-                ("interval", "month"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let session = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let form = [
+        ("email", "member@news.example"),
+        ("tier", "sustainer"),
+        ("interval", "month"),
+    ];
+    let session = join(&app, &stripe, &form).await;
     stripe.pay_checkout(&session);
     stripe.deliver(Delivery::InOrder).await;
     app.wait_for_count("members", 1, WAIT).await;
@@ -84,13 +72,7 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         .count(tokens::table.filter(tokens::used_at.is_not_null()))
         .await;
     assert_eq!(used, 0);
-    let token = url::Url::parse(&link)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .unwrap()
-        .1
-        .into_owned();
+    let token = token_of(&link);
     let first = app
         .post_form("/account/sign-in/confirm", &[("token", &token)])
         .await;
@@ -119,13 +101,7 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         .execute(c)
     })
     .await;
-    let token = url::Url::parse(&late)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .unwrap()
-        .1
-        .into_owned();
+    let token = token_of(&late);
     assert_eq!(
         app.post_form("/account/sign-in/confirm", &[("token", &token)])
             .await

@@ -15,9 +15,9 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as, request,
-    session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on, spawn_app_with,
-    text_as,
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as,
+    memberdrive_command, post_as, request, session_of, set_cookie, sign_in, sign_in_from,
+    spawn_app, spawn_app_on, spawn_app_with, text_as,
 };
 
 both_backends!(
@@ -556,15 +556,7 @@ async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
 }
 
 fn memberdrive(database: &TestDatabase) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in [
-        "MEMBERDRIVE_BIND",
-        "SMTP_URL",
-        "MEMBERDRIVE_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = memberdrive_command();
     cmd.env("DATABASE_URL", &database.url);
     cmd
 }

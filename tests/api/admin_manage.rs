@@ -1,12 +1,12 @@
 //! The dashboard's managing pages: members (search, filters, CSV, the member page), the email
 //! outbox and its retry button, and newsletters (figures, create, edit, archive).
 
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use memberdrive::admin::Role;
+use memberdrive::campaigns::Campaign;
 use memberdrive::db::schema::{
     audit_log, campaigns, jobs, members, memberships, newsletter_subscriptions, newsletters,
     payments, subscribers, tiers,
@@ -18,8 +18,8 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, post_as, request, session_of, spawn_app,
-    text_as, text_of,
+    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, memberdrive_command, post_as, request,
+    session_of, spawn_app, text_as, text_of,
 };
 use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
@@ -126,15 +126,9 @@ fn insert_member(c: &mut DbConnection, seed: &Seed) -> QueryResult<i32> {
             members::created_at.eq(at(seed.added)),
         ))
         .execute(c)?;
-    let id = members::table
-        .filter(members::email.eq(seed.email))
-        .select(members::id)
-        .first(c)?;
+    let id = member_id(c, seed.email)?;
     if let Some((campaign, tier, status, started)) = seed.membership {
-        let campaign_id: i32 = campaigns::table
-            .filter(campaigns::slug.eq(campaign))
-            .select(campaigns::id)
-            .first(c)?;
+        let campaign_id = campaign_id(c, campaign)?;
         let tier_id = tier.map(|t| tier_id(c, t)).transpose()?;
         diesel::insert_into(memberships::table)
             .values((
@@ -153,6 +147,13 @@ fn insert_member(c: &mut DbConnection, seed: &Seed) -> QueryResult<i32> {
     Ok(id)
 }
 
+fn member_id(c: &mut DbConnection, email: &str) -> QueryResult<i32> {
+    members::table
+        .filter(members::email.eq(email))
+        .select(members::id)
+        .first(c)
+}
+
 fn tier_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
     tiers::table
         .filter(tiers::slug.eq(slug))
@@ -161,10 +162,7 @@ fn tier_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
 }
 
 fn campaign_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
-    campaigns::table
-        .filter(campaigns::slug.eq(slug))
-        .select(campaigns::id)
-        .first(c)
+    Ok(Campaign::by_slug(c, slug)?.expect("a campaign").id)
 }
 
 /// Five members in two campaigns; returns the id of the `spring` campaign.
@@ -306,14 +304,7 @@ async fn members_are_found_by_email_or_name_and_narrowed_by_every_filter(backend
     }
 
     // A row links to the member's page.
-    let olena: i32 = app
-        .read(|c| {
-            members::table
-                .filter(members::email.eq("olena@news.example"))
-                .select(members::id)
-                .first(c)
-        })
-        .await;
+    let olena = app.read(|c| member_id(c, "olena@news.example")).await;
     let html = page(&app, "/admin/members?q=olena", &cookie, 200).await;
     assert!(html.contains(&format!(r#"href="/admin/members/{olena}""#)));
 
@@ -378,11 +369,7 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
 
     // Without a filter it is the file `export-members` writes.
     let everything = text_as(&app, "/admin/members.csv", &cookie).await;
-    let mut cli = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in ["MEMBERDRIVE_BIND", "SMTP_URL", "MEMBERDRIVE_CONFIG"] {
-        cli.env_remove(var);
-    }
-    let cli = cli
+    let cli = memberdrive_command()
         .arg("export-members")
         .env("DATABASE_URL", &app.database.url)
         .env("RUST_LOG", "warn")
@@ -565,13 +552,8 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
     assert_eq!(res.status(), 404);
 
     // Without a Stripe customer there is no link.
-    let other: i32 = app
-        .read(|c| {
-            members::table
-                .filter(members::email.eq("someone-else@news.example"))
-                .select(members::id)
-                .first(c)
-        })
+    let other = app
+        .read(|c| member_id(c, "someone-else@news.example"))
         .await;
     let html = page(&app, &format!("/admin/members/{other}"), &cookie, 200).await;
     assert!(!html.contains("dashboard.stripe.com"));
@@ -1114,10 +1096,7 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     seed_members(&app).await;
     let (member, dead) = app
         .write(|c| {
-            let member: i32 = members::table
-                .filter(members::email.eq("olena@news.example"))
-                .select(members::id)
-                .first(c)?;
+            let member = member_id(c, "olena@news.example")?;
             let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
             diesel::insert_into(jobs::table)
                 .values((

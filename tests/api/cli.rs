@@ -6,22 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestDatabase};
+use crate::helpers::{Backend, TestDatabase, memberdrive_command};
 use crate::support::wait::eventually;
-
-fn memberdrive() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in [
-        "DATABASE_URL",
-        "MEMBERDRIVE_BIND",
-        "SMTP_URL",
-        "MEMBERDRIVE_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -36,7 +22,7 @@ both_backends!(migrate_applies_once_then_nothing);
 async fn migrate_applies_once_then_nothing(backend: Backend) {
     let db = TestDatabase::new(backend);
     let run = || {
-        memberdrive()
+        memberdrive_command()
             .arg("migrate")
             .env("DATABASE_URL", &db.url)
             .output()
@@ -95,7 +81,7 @@ fn bad_settings_stop_serve_with_one_line_naming_the_variable() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (var, value, expected) in cases {
-        let out = memberdrive()
+        let out = memberdrive_command()
             .arg("serve")
             .current_dir(dir.path())
             .env(var, value)
@@ -127,7 +113,7 @@ fn every_command_has_help() {
         &["serve", "--help"],
         &["migrate", "--help"],
     ] {
-        let out = memberdrive().args(args).output().unwrap();
+        let out = memberdrive_command().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("Usage: memberdrive"),
@@ -142,7 +128,7 @@ fn every_command_has_help() {
 async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     // Port 0: the system picks a free port, and the log says which.
-    let mut child = memberdrive()
+    let mut child = memberdrive_command()
         .arg("serve")
         .current_dir(dir.path())
         .env("MEMBERDRIVE_BIND", "127.0.0.1:0")

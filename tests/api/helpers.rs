@@ -20,6 +20,7 @@ use memberdrive::startup::Application;
 use reqwest::header;
 
 use crate::support::smtp::SmtpServer;
+use crate::support::stripe_server::StripeServer;
 use crate::support::wait::eventually;
 
 /// Which database a test runs on.
@@ -351,10 +352,7 @@ impl TestApp {
 
 /// An application configured for Stripe against a fresh Stripe test server that sends its
 /// webhooks to it.
-pub async fn spawn_app_with_stripe(
-    backend: Backend,
-) -> (TestApp, crate::support::stripe_server::StripeServer) {
-    use crate::support::stripe_server::StripeServer;
+pub async fn spawn_app_with_stripe(backend: Backend) -> (TestApp, StripeServer) {
     let stripe = StripeServer::start().await;
     let app = spawn_app_with(
         backend,
@@ -367,6 +365,18 @@ pub async fn spawn_app_with_stripe(
     .await;
     stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
     (app, stripe)
+}
+
+/// Joins through the form; returns the Checkout Session id the app redirected to.
+pub async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
+    let res = app.post_form("/join", form).await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let prefix = format!("{}checkout/", stripe.url());
+    location
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{location} is not a checkout URL"))
+        .to_owned()
 }
 
 /// The session cookie's name.
@@ -470,6 +480,32 @@ pub async fn post_as(
         .send()
         .await
         .unwrap()
+}
+
+/// The `memberdrive` binary, without the settings of the environment the tests run in.
+pub fn memberdrive_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_memberdrive"));
+    for var in [
+        "DATABASE_URL",
+        "MEMBERDRIVE_BIND",
+        "SMTP_URL",
+        "MEMBERDRIVE_CONFIG",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The `token` parameter of a link.
+pub fn token_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned()
 }
 
 /// The CSRF token in a page's forms.

@@ -10,7 +10,7 @@ use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::members::Member;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, text_of};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, text_of, token_of};
 use crate::support::smtp::{ReceivedMail, SmtpMode};
 use crate::support::wait::eventually;
 
@@ -52,16 +52,6 @@ fn link(text: &str, prefix: &str) -> String {
         .unwrap()
         .replace("&#38;", "&")
         .replace("&amp;", "&")
-}
-
-fn token_of(url: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .unwrap()
-        .1
-        .into_owned()
 }
 
 async fn statuses(app: &TestApp, email: &str) -> Vec<String> {

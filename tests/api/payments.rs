@@ -1,14 +1,15 @@
 //! Paid membership end to end, against the Stripe test server: joining, signed webhooks in
 //! any order and any number of times, reconciliation, and the service without Stripe.
 
-use std::process::Command;
 use std::time::Duration;
 
 use diesel::prelude::*;
 use memberdrive::db::schema::{members, memberships, payments, signups, stripe_events};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, spawn_app_with_stripe};
+use crate::helpers::{
+    Backend, TestApp, join, memberdrive_command, spawn_app, spawn_app_with, spawn_app_with_stripe,
+};
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, Paid, StripeServer};
 use crate::support::wait::eventually;
@@ -28,18 +29,6 @@ both_backends!(
 );
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// Joins through the form; returns the Checkout Session id the app redirected to.
-async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
-    let res = app.post_form("/join", form).await;
-    assert_eq!(res.status(), 303, "{:?}", res.text().await);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let prefix = format!("{}checkout/", stripe.url());
-    location
-        .strip_prefix(&prefix)
-        .unwrap_or_else(|| panic!("{location} is not a checkout URL"))
-        .to_owned()
-}
 
 async fn join_monthly(app: &TestApp, stripe: &StripeServer, email: &str) -> String {
     join(
@@ -602,7 +591,7 @@ async fn subscriptions_of_other_products_never_become_members(backend: Backend) 
 }
 
 async fn reconcile(app: &TestApp, stripe: &StripeServer, apply: bool) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
+    let mut cmd = memberdrive_command();
     cmd.arg("reconcile")
         .env("DATABASE_URL", &app.database.url)
         .env("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY)

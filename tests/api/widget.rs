@@ -86,6 +86,15 @@ fn payment(
     }
 }
 
+/// Reader 1 becomes an active member of `campaign` through subscription `sub`.
+async fn add_active_member(app: &TestApp, campaign: i32, sub: &'static str) {
+    app.write(move |c| {
+        let m = member(c, 1);
+        apply_subscription(c, &subscription(m, campaign, sub, "active")).map(drop)
+    })
+    .await;
+}
+
 async fn members_campaign_id(app: &TestApp) -> i32 {
     app.read(|c| {
         campaigns::table
@@ -387,11 +396,7 @@ async fn a_change_shows_within_a_second_and_on_the_event_stream(backend: Backend
         "the stream starts with the current progress"
     );
 
-    app.write(move |c| {
-        let m = member(c, 1);
-        apply_subscription(c, &subscription(m, campaign, "sub_live", "active")).map(drop)
-    })
-    .await;
+    add_active_member(&app, campaign, "sub_live").await;
     let took = app
         .wait_for_count("members", 1, Duration::from_secs(1))
         .await;
@@ -425,11 +430,7 @@ async fn a_cancelled_period_stops_counting_when_it_ends(backend: Backend) {
 async fn the_widget_keeps_serving_while_postgresql_is_down() {
     let app = spawn_app(Backend::Postgres).await;
     let campaign = members_campaign_id(&app).await;
-    app.write(move |c| {
-        let m = member(c, 1);
-        apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
-    })
-    .await;
+    add_active_member(&app, campaign, "sub_1").await;
     app.wait_for_count("members", 1, Duration::from_secs(1))
         .await;
 
@@ -467,12 +468,7 @@ async fn a_second_instance_learns_of_changes_within_a_second(backend: Backend) {
     let first = spawn_app(backend).await;
     let second = spawn_app_on(first.database.clone(), &[]).await;
     let campaign = members_campaign_id(&first).await;
-    first
-        .write(move |c| {
-            let m = member(c, 1);
-            apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
-        })
-        .await;
+    add_active_member(&first, campaign, "sub_1").await;
     let took = second
         .wait_for_count("members", 1, Duration::from_secs(1))
         .await;
