@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod browser;
+pub mod connections;
 pub mod smtp;
 pub mod stripe_server;
 pub mod wait;

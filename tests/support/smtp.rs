@@ -18,6 +18,8 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::connections::serve_accepted;
+
 /// A running SMTP server bound to an ephemeral port on 127.0.0.1.
 pub struct SmtpServer {
     shared: Arc<Shared>,
@@ -235,17 +237,11 @@ async fn accept_loop(shared: Arc<Shared>) {
             // The listener may have been swapped out: poll the current one.
             _ = mode_rx.changed() => continue,
         };
-        while connections.try_join_next().is_some() {}
-        match accepted {
-            Ok((stream, _)) => {
-                let shared = Arc::clone(&shared);
-                // I/O errors are ignored: a client hanging up is not a failure.
-                connections.spawn(async move { session(stream, &shared).await.ok() });
-            }
-            // Transient accept errors (e.g. a connection reset while queued)
-            // must not kill the server; back off so EMFILE cannot spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
+        serve_accepted(&mut connections, accepted, |stream| {
+            let shared = Arc::clone(&shared);
+            async move { session(stream, &shared).await }
+        })
+        .await;
     }
 }
 

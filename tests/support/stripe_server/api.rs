@@ -159,6 +159,20 @@ impl Params<'_> {
             .collect()
     }
 
+    /// A required integer of at least `min`; `too_small` is the error message otherwise.
+    pub(super) fn integer_at_least(
+        &self,
+        key: &str,
+        min: i64,
+        too_small: &str,
+    ) -> Result<i64, ApiError> {
+        let value = self.integer(key)?.ok_or_else(|| missing(key))?;
+        if value < min {
+            return Err(invalid(Some(key), too_small));
+        }
+        Ok(value)
+    }
+
     pub(super) fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
         self.get(key)
             .map(|v| {

@@ -5,38 +5,31 @@ use serde_json::{Value, json};
 use super::fixtures::{fixture, from_fixture, new_id, set};
 use super::{SECONDS_PER_DAY, State};
 
+/// What is paid: by whom (a guest has no customer), how much, and what Stripe shows of it.
+pub(super) struct Payment<'a> {
+    pub(super) customer: Option<&'a str>,
+    pub(super) amount: i64,
+    pub(super) currency: &'a str,
+    pub(super) description: &'a str,
+    pub(super) metadata: &'a Value,
+}
+
 impl State {
     /// A payment intent and the charge of its first attempt, succeeded or declined.
-    pub(super) fn new_payment(
-        &mut self,
-        customer: Option<&str>,
-        amount: i64,
-        currency: &str,
-        description: &str,
-        metadata: &Value,
-        succeeded: bool,
-    ) -> (String, String) {
+    pub(super) fn new_payment(&mut self, payment: &Payment, succeeded: bool) -> (String, String) {
         let pi_id = new_id("pi", 24);
-        let charge_id = self.new_charge(
-            &pi_id,
-            customer,
-            amount,
-            currency,
-            description,
-            metadata,
-            succeeded,
-        );
+        let charge_id = self.new_charge(&pi_id, payment, succeeded);
         let payment_intent = from_fixture(
             "payment_intent",
             json!({
                 "id": pi_id,
                 "created": self.now(),
-                "amount": amount,
-                "amount_received": if succeeded { amount } else { 0 },
-                "currency": currency,
-                "customer": customer,
-                "description": description,
-                "metadata": metadata,
+                "amount": payment.amount,
+                "amount_received": if succeeded { payment.amount } else { 0 },
+                "currency": payment.currency,
+                "customer": payment.customer,
+                "description": payment.description,
+                "metadata": payment.metadata,
                 "latest_charge": charge_id,
                 "client_secret": format!("{pi_id}_secret_{}", &new_id("s", 25)[2..]),
                 "canceled_at": null,
@@ -78,17 +71,8 @@ impl State {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn new_charge(
-        &mut self,
-        pi_id: &str,
-        customer: Option<&str>,
-        amount: i64,
-        currency: &str,
-        description: &str,
-        metadata: &Value,
-        succeeded: bool,
-    ) -> String {
+    /// A charge of a payment intent, succeeded or declined.
+    pub(super) fn new_charge(&mut self, pi_id: &str, payment: &Payment, succeeded: bool) -> String {
         let id = new_id("ch", 24);
         let outcome = if succeeded {
             json!({
@@ -112,8 +96,8 @@ impl State {
             json!({
                 "id": id,
                 "created": self.now(),
-                "amount": amount,
-                "amount_captured": if succeeded { amount } else { 0 },
+                "amount": payment.amount,
+                "amount_captured": if succeeded { payment.amount } else { 0 },
                 "amount_refunded": 0,
                 "captured": succeeded,
                 "paid": succeeded,
@@ -121,10 +105,10 @@ impl State {
                 "failure_code": if succeeded { None } else { Some("card_declined") },
                 "failure_message": if succeeded { None } else { Some("Your card was declined.") },
                 "outcome": outcome,
-                "currency": currency,
-                "customer": customer,
-                "description": description,
-                "metadata": metadata,
+                "currency": payment.currency,
+                "customer": payment.customer,
+                "description": payment.description,
+                "metadata": payment.metadata,
                 "payment_intent": pi_id,
                 "payment_method": new_id("pm", 24),
                 "billing_details": billing_details,

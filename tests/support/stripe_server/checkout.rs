@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::api::{ApiError, ApiResult, Params, invalid, missing, no_such};
+use super::charges::Payment;
 use super::fixtures::{fixture, from_fixture, new_id, set};
 use super::prices::LineItem;
 use super::{Paid, SECONDS_PER_DAY, Shared, State};
@@ -65,14 +66,14 @@ impl State {
                 .payment_intent_description
                 .clone()
                 .unwrap_or_default();
-            let (pi_id, charge_id) = self.new_payment(
-                customer.as_deref(),
-                extras.line.amount(),
-                &extras.line.currency,
-                &description,
-                &extras.payment_intent_metadata,
-                true,
-            );
+            let payment = Payment {
+                customer: customer.as_deref(),
+                amount: extras.line.amount(),
+                currency: &extras.line.currency,
+                description: &description,
+                metadata: &extras.payment_intent_metadata,
+            };
+            let (pi_id, charge_id) = self.new_payment(&payment, true);
             Paid {
                 checkout_session: None,
                 customer: customer.clone(),
@@ -268,12 +269,7 @@ impl Shared {
             return Err(missing("line_items"));
         }
         let quantity_key = format!("{ITEM}[quantity]");
-        let quantity = form
-            .integer(&quantity_key)?
-            .ok_or_else(|| missing(&quantity_key))?;
-        if quantity < 1 {
-            return Err(invalid(Some(&quantity_key), "Quantity must be at least 1."));
-        }
+        let quantity = form.integer_at_least(&quantity_key, 1, "Quantity must be at least 1.")?;
         let line = if let Some(price) = form.get(&format!("{ITEM}[price]")) {
             let object = state
                 .objects
@@ -312,12 +308,8 @@ impl Shared {
                 ));
             }
             let amount_key = format!("{data}[unit_amount]");
-            let unit_amount = form
-                .integer(&amount_key)?
-                .ok_or_else(|| missing(&amount_key))?;
-            if unit_amount < 0 {
-                return Err(invalid(Some(&amount_key), "Invalid non-negative integer"));
-            }
+            let unit_amount =
+                form.integer_at_least(&amount_key, 0, "Invalid non-negative integer")?;
             let name = match (
                 form.get(&format!("{data}[product_data][name]")),
                 form.get(&format!("{data}[product]")),

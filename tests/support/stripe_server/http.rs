@@ -1,7 +1,6 @@
 //! HTTP/1.1: just enough of it for async-stripe's client and the hosted pages.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -10,21 +9,17 @@ use tokio::task::JoinSet;
 use super::api::Request;
 use super::fixtures::new_id;
 use super::{API_VERSION, Shared};
+use crate::support::connections::serve_accepted;
 
 pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         let accepted = listener.accept().await;
-        while connections.try_join_next().is_some() {}
-        match accepted {
-            Ok((stream, _)) => {
-                let shared = Arc::clone(&shared);
-                // I/O errors are ignored: a client hanging up is not a failure.
-                connections.spawn(async move { serve_connection(stream, &shared).await.ok() });
-            }
-            // Transient accept errors must not kill the server; back off so EMFILE cannot spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
+        serve_accepted(&mut connections, accepted, |stream| {
+            let shared = Arc::clone(&shared);
+            async move { serve_connection(stream, &shared).await }
+        })
+        .await;
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::charges::Payment;
 use super::fixtures::{fixture, from_fixture, new_id, set};
 use super::{Paid, SECONDS_PER_DAY, State};
 
@@ -26,14 +27,14 @@ impl State {
             "subscription_create" => "Subscription creation",
             _ => "Subscription update",
         };
-        let (pi_id, charge_id) = self.new_payment(
-            Some(&customer),
+        let payment = Payment {
+            customer: Some(&customer),
             amount,
-            &line.currency,
+            currency: &line.currency,
             description,
-            &json!({}),
-            succeed,
-        );
+            metadata: &json!({}),
+        };
+        let (pi_id, charge_id) = self.new_payment(&payment, succeed);
         let id = new_id("in", 24);
         let customer_object = self.get(&customer).clone();
         let number = format!(

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::charges::Payment;
 use super::fixtures::{fixture, from_fixture, new_id, period_end, set};
 use super::prices::LineItem;
 use super::{Paid, State};
@@ -115,15 +116,14 @@ impl State {
             .to_owned();
         let pi = self.get(&pi_id).clone();
         let amount = pi["amount"].as_i64().expect("amount");
-        let charge_id = self.new_charge(
-            &pi_id,
-            pi["customer"].as_str(),
+        let payment = Payment {
+            customer: pi["customer"].as_str(),
             amount,
-            pi["currency"].as_str().expect("currency"),
-            pi["description"].as_str().unwrap_or_default(),
-            &pi["metadata"],
-            true,
-        );
+            currency: pi["currency"].as_str().expect("currency"),
+            description: pi["description"].as_str().unwrap_or_default(),
+            metadata: &pi["metadata"],
+        };
+        let charge_id = self.new_charge(&pi_id, &payment, true);
         self.settle_payment_intent(&pi_id, &charge_id, true);
         self.get_mut(&invoice_id)["attempt_count"] =
             json!(invoice["attempt_count"].as_i64().unwrap_or(1) + 1);
