@@ -19,7 +19,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, get_as, post_as, session_of, spawn_app, text_as,
+    Backend, TestApp, add_staff, csrf_in, get_as, post_as, post_raw_form, session_of, spawn_app,
+    text_as,
 };
 use crate::support::wait::eventually;
 
@@ -707,16 +708,12 @@ async fn bad_campaign_input_is_refused_and_changes_nothing(backend: Backend) {
     assert!(audit_actions(&app).await.is_empty());
     // A body that is not a form at all.
     let html = text_as(&app, "/admin/campaigns/members", &cookie).await;
-    let res = app
+    let post = app
         .client
         .post(format!("{}/admin/campaigns/members", app.address))
         .header("cookie", format!("{}={cookie}", crate::helpers::COOKIE))
-        .header("x-csrf-token", csrf_in(&html))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("goal=1&goal=2")
-        .send()
-        .await
-        .unwrap();
+        .header("x-csrf-token", csrf_in(&html));
+    let res = post_raw_form(post, "goal=1&goal=2").await;
     assert_eq!(res.status(), 400);
 }
 

@@ -464,6 +464,15 @@ pub async fn text_as(app: &TestApp, path: &str, cookie: &str) -> String {
     get_as(app, path, cookie).await.text().await.unwrap()
 }
 
+/// Sends `body`, as it is, as a form (`application/x-www-form-urlencoded`).
+pub async fn post_raw_form(req: reqwest::RequestBuilder, body: &'static str) -> reqwest::Response {
+    req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Sends `req` and returns the body of the answer, as text.
 pub async fn text_of(req: reqwest::RequestBuilder) -> String {
     req.send().await.unwrap().text().await.unwrap()

@@ -10,7 +10,9 @@ use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::members::Member;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, text_of, token_of};
+use crate::helpers::{
+    Backend, TestApp, post_raw_form, spawn_app, spawn_app_with, text_of, token_of,
+};
 use crate::support::smtp::{ReceivedMail, SmtpMode};
 use crate::support::wait::eventually;
 
@@ -160,14 +162,11 @@ async fn a_reader_subscribes_confirms_and_unsubscribes_by_email(backend: Backend
         &format!("{}/unsubscribe?token=", app.base_url),
     );
     // RFC 8058: a POST of `List-Unsubscribe=One-Click`, no cookie, no form token.
-    let one_click = app
-        .client
-        .post(&unsubscribe_url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+    let one_click = post_raw_form(
+        app.client.post(&unsubscribe_url),
+        "List-Unsubscribe=One-Click",
+    )
+    .await;
     assert_eq!(one_click.status(), 200);
     assert!(one_click.headers().get("set-cookie").is_none());
     assert_eq!(
@@ -261,21 +260,19 @@ async fn every_well_formed_address_gets_the_same_answer(backend: Backend) {
     let confirmed = mails_to(&mails, "confirmed@news.example");
     // Its confirmation, its welcome and now the notice, in whatever order the outbox's
     // connections delivered them; no second confirmation.
-    let subjects: Vec<String> = confirmed
+    let mut subjects: Vec<String> = confirmed
         .iter()
         .map(|m| m.decoded_header("Subject").unwrap())
         .collect();
-    assert_eq!(subjects.len(), 3, "{subjects:?}");
-    for subject in [
-        "Please confirm your subscription",
-        "Welcome — your subscription is confirmed",
-        "You are already subscribed",
-    ] {
-        assert!(
-            subjects.iter().any(|s| s == subject),
-            "{subject}: {subjects:?}"
-        );
-    }
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "Please confirm your subscription",
+            "Welcome — your subscription is confirmed",
+            "You are already subscribed",
+        ]
+    );
     let notice = confirmed
         .iter()
         .find(|m| m.decoded_header("Subject").as_deref() == Some("You are already subscribed"))

@@ -721,11 +721,12 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
     );
 }
 
-async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
+/// Active members whose period ends in 3 days (yearly: due a reminder), in 30 days
+/// (yearly: not yet) and in 3 days (monthly: never reminded).
+async fn add_members_renewing_soon(app: &TestApp) {
     use memberdrive::domain::EmailAddress;
     use memberdrive::members::{Member, SubscriptionState, apply_subscription};
 
-    let app = spawn_app(backend).await;
     app.write(|c| {
         let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
             .unwrap()
@@ -758,6 +759,11 @@ async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend
         Ok(())
     })
     .await;
+}
+
+async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_members_renewing_soon(&app).await;
     // The reminder task runs when an instance starts, then hourly; two more instances start.
     // Any instance's worker may deliver it (they share the outbox): look at every SMTP server.
     let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
