@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use crate::both_backends;
 use crate::helpers::{
     Backend, TestApp, add_staff, csrf_in, get_as, post_as, post_raw_form, session_of, spawn_app,
-    text_as,
+    submit, text_as,
 };
 use crate::support::wait::eventually;
 
@@ -819,8 +819,7 @@ async fn the_members_chart_shows_the_offset_in_force_each_day(backend: Backend) 
 
 async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
     let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/new").await;
-    let form = [
-        ("csrf_token", token.as_str()),
+    let form = vec![
         ("slug", "spring-2027"),
         ("title", "Raise €50,000 for the spring investigation"),
         ("description", "Fund six months of reporting."),
@@ -835,7 +834,7 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
         ("donation_presets", "10, 50, 100"),
         ("donation_member_days", "0"),
     ];
-    let res = post_as(&app, "/admin/campaigns", &cookie, &form).await;
+    let res = submit(&app, &cookie, &token, "/admin/campaigns", form.clone()).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let created = campaign(&app, "spring-2027").await;
     assert_eq!(
@@ -853,33 +852,26 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
     assert_eq!(app.widget_json("spring-2027").await["goal"], 5_000_000);
     // The same slug again is refused, and so is a reserved one.
     for slug in ["spring-2027", "new"] {
-        let mut again = form.to_vec();
-        again[1] = ("slug", slug);
-        let res = post_as(&app, "/admin/campaigns", &cookie, &again).await;
+        let mut again = form.clone();
+        again[0] = ("slug", slug);
+        let res = submit(&app, &cookie, &token, "/admin/campaigns", again).await;
         assert_eq!(res.status(), 400, "{slug}");
     }
 
     // Tiers: add one, then archive it.
-    let add = [
-        ("csrf_token", token.as_str()),
+    let tiers = "/admin/campaigns/spring-2027/tiers";
+    let add = vec![
         ("slug", "friend"),
         ("name", "Friend"),
         ("monthly", "7.50"),
         ("yearly", ""),
     ];
     assert_eq!(
-        post_as(&app, "/admin/campaigns/spring-2027/tiers", &cookie, &add)
-            .await
-            .status(),
+        submit(&app, &cookie, &token, tiers, add).await.status(),
         303
     );
-    let bad = [
-        ("csrf_token", token.as_str()),
-        ("slug", "big"),
-        ("name", "Big"),
-        ("monthly", "9999"),
-    ];
-    let res = post_as(&app, "/admin/campaigns/spring-2027/tiers", &cookie, &bad).await;
+    let bad = vec![("slug", "big"), ("name", "Big"), ("monthly", "9999")];
+    let res = submit(&app, &cookie, &token, tiers, bad).await;
     assert_eq!(res.status(), 400, "above the campaign's largest amount");
     let (tier_id, monthly): (i32, Option<i64>) = app
         .read(move |c| {
@@ -890,15 +882,15 @@ async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
         })
         .await;
     assert_eq!(monthly, Some(750));
-    let archive = [
-        ("csrf_token", token.as_str()),
+    let archive = vec![
         ("name", "Friend"),
         ("monthly", "8"),
         ("position", "2"),
         ("archived", "on"),
     ];
     let path = format!("/admin/campaigns/spring-2027/tiers/{tier_id}");
-    assert_eq!(post_as(&app, &path, &cookie, &archive).await.status(), 303);
+    let res = submit(&app, &cookie, &token, &path, archive).await;
+    assert_eq!(res.status(), 303);
     let (archived, monthly): (bool, Option<i64>) = app
         .read(move |c| {
             tiers::table

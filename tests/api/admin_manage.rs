@@ -18,8 +18,8 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, memberdrive_command, post_as, request,
-    session_of, spawn_app, text_as, text_of,
+    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, memberdrive_command, request, session_of,
+    spawn_app, submit, text_as, text_of,
 };
 use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
@@ -88,17 +88,6 @@ fn redirect(res: &reqwest::Response) -> String {
 }
 
 /// Posts `fields` and the CSRF token `token` to `path`.
-async fn submit(
-    app: &TestApp,
-    cookie: &str,
-    token: &str,
-    path: &str,
-    mut fields: Pairs<'_>,
-) -> reqwest::Response {
-    fields.push(("csrf_token", token));
-    post_as(app, path, cookie, &fields).await
-}
-
 /// The public newsletter page.
 async fn public_page(app: &TestApp) -> String {
     app.get("/newsletters").await.text().await.unwrap()
@@ -467,16 +456,12 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
                     "2025-03-02",
                 ),
             ] {
+                let id = insert_email_job(c, key, &payload, status, 1)?;
                 // As `email::queue` files it: under its recipient.
                 let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
-                diesel::insert_into(jobs::table)
-                    .values((
-                        jobs::kind.eq(email::JOB_KIND),
-                        jobs::dedupe_key.eq(key),
+                diesel::update(jobs::table.find(id))
+                    .set((
                         jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
-                        jobs::payload.eq(payload),
-                        jobs::status.eq(status),
-                        jobs::attempts.eq(1),
                         jobs::created_at.eq(at(created)),
                         jobs::finished_at.eq(at(created)),
                     ))
@@ -589,6 +574,30 @@ async fn audit_actions(app: &TestApp, action: &'static str) -> Vec<(String, Stri
     .await
 }
 
+/// An email job with `payload` under `key`, as the outbox files them (without a recipient);
+/// returns its id.
+fn insert_email_job(
+    c: &mut DbConnection,
+    key: &str,
+    payload: &str,
+    status: &str,
+    attempts: i32,
+) -> QueryResult<i32> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::kind.eq(email::JOB_KIND),
+            jobs::dedupe_key.eq(key),
+            jobs::payload.eq(payload),
+            jobs::status.eq(status),
+            jobs::attempts.eq(attempts),
+        ))
+        .execute(c)?;
+    jobs::table
+        .filter(jobs::dedupe_key.eq(key))
+        .select(jobs::id)
+        .first(c)
+}
+
 /// Queues an email through the outbox; returns its job id.
 async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
     let message = OutgoingEmail {
@@ -679,34 +688,16 @@ async fn retrying_an_email_that_is_not_dead_is_refused_and_changes_nothing(backe
     let (sent, retrying) = app
         .write(move |c| {
             let receipt = serde_json::json!({"to": "a@news.example", "subject": "Hello"});
-            diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(email::JOB_KIND),
-                    jobs::dedupe_key.eq("sent"),
-                    jobs::payload.eq(receipt.to_string()),
-                    jobs::status.eq("done"),
-                    jobs::attempts.eq(1),
-                ))
-                .execute(c)?;
+            let sent = insert_email_job(c, "sent", &receipt.to_string(), "done", 1)?;
             // Failed three times; the worker leaves it alone for an hour.
-            diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(email::JOB_KIND),
-                    jobs::dedupe_key.eq("retrying"),
-                    jobs::payload.eq(receipt.to_string()),
-                    jobs::status.eq("queued"),
-                    jobs::attempts.eq(3),
+            let retrying = insert_email_job(c, "retrying", &receipt.to_string(), "queued", 3)?;
+            diesel::update(jobs::table.find(retrying))
+                .set((
                     jobs::run_at.eq(later),
                     jobs::last_error.eq("451 try again later"),
                 ))
                 .execute(c)?;
-            let id = |key: &str, c: &mut DbConnection| {
-                jobs::table
-                    .filter(jobs::dedupe_key.eq(key.to_owned()))
-                    .select(jobs::id)
-                    .first::<i32>(c)
-            };
-            Ok((id("sent", c)?, id("retrying", c)?))
+            Ok((sent, retrying))
         })
         .await;
     let html = page(&app, "/admin/outbox", &cookie, 200).await;
@@ -1090,6 +1081,28 @@ async fn invalid_newsletter_input_is_refused_next_to_its_fields_and_changes_noth
     assert_eq!(recorded, 0);
 }
 
+/// The status and page of `path` asked for in `lang`: a GET of the page, or with `form`, a
+/// POST of it.
+async fn asked_in(
+    app: &TestApp,
+    cookie: &str,
+    lang: &str,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+) -> (u16, String) {
+    let req = match form {
+        None => request(app, reqwest::Method::GET, path, Some(cookie))
+            .header(header::ACCEPT, "text/html"),
+        Some(form) => request(app, reqwest::Method::POST, path, Some(cookie)).form(form),
+    };
+    let res = req
+        .header(header::ACCEPT_LANGUAGE, lang)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
 async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
@@ -1098,15 +1111,7 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
         .write(|c| {
             let member = member_id(c, "olena@news.example")?;
             let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
-            diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(email::JOB_KIND),
-                    jobs::dedupe_key.eq("done"),
-                    jobs::payload.eq(receipt.to_string()),
-                    jobs::status.eq("done"),
-                ))
-                .execute(c)?;
-            let done: i32 = jobs::table.select(jobs::id).first(c)?;
+            let done = insert_email_job(c, "done", &receipt.to_string(), "done", 0)?;
             Ok((member, done))
         })
         .await;
@@ -1125,14 +1130,8 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     ];
     for (lang, word) in [("en", "Members"), ("uk", "Учасники")] {
         for (path, status) in pages {
-            let res = request(&app, reqwest::Method::GET, path, Some(&cookie))
-                .header(header::ACCEPT, "text/html")
-                .header(header::ACCEPT_LANGUAGE, lang)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), status, "{lang} {path}");
-            let html = res.text().await.unwrap();
+            let (answer, html) = asked_in(&app, &cookie, lang, path, None).await;
+            assert_eq!(answer, status, "{lang} {path}");
             assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{path}");
             assert!(html.contains(word), "{lang} {path}");
             assert!(
@@ -1140,34 +1139,21 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
                 "{lang} {path}: an untranslated id in {html}"
             );
         }
-        let refused = request(
-            &app,
-            reqwest::Method::POST,
-            &format!("/admin/outbox/{dead}/retry"),
-            Some(&cookie),
-        )
-        .header(header::ACCEPT_LANGUAGE, lang)
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(refused.status(), 409);
-        let html = refused.text().await.unwrap();
-        assert!(!html.contains("admin-"), "{lang}: {html}");
-        let invalid = request(
-            &app,
-            reqwest::Method::POST,
-            "/admin/newsletters",
-            Some(&cookie),
-        )
-        .header(header::ACCEPT_LANGUAGE, lang)
-        .form(&[("csrf_token", token.as_str()), ("slug", "")])
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(invalid.status(), 400);
-        let html = invalid.text().await.unwrap();
-        assert!(!html.contains("admin-"), "{lang}: {html}");
+        // Refusals speak the language too.
+        let retry = format!("/admin/outbox/{dead}/retry");
+        let token = token.as_str();
+        for (path, form, status) in [
+            (retry.as_str(), vec![("csrf_token", token)], 409),
+            (
+                "/admin/newsletters",
+                vec![("csrf_token", token), ("slug", "")],
+                400,
+            ),
+        ] {
+            let (answer, html) = asked_in(&app, &cookie, lang, path, Some(&form)).await;
+            assert_eq!(answer, status, "{lang} {path}");
+            assert!(!html.contains("admin-"), "{lang}: {html}");
+        }
     }
     let uk = text_of(
         request(&app, reqwest::Method::GET, "/admin/members", Some(&cookie))

@@ -464,6 +464,19 @@ pub async fn text_as(app: &TestApp, path: &str, cookie: &str) -> String {
     get_as(app, path, cookie).await.text().await.unwrap()
 }
 
+/// POSTs `fields` with the CSRF `token` of the form to `path`, as the staff member whose
+/// session is `cookie`.
+pub async fn submit(
+    app: &TestApp,
+    cookie: &str,
+    token: &str,
+    path: &str,
+    mut fields: Vec<(&str, &str)>,
+) -> reqwest::Response {
+    fields.push(("csrf_token", token));
+    post_as(app, path, cookie, &fields).await
+}
+
 /// Sends `body`, as it is, as a form (`application/x-www-form-urlencoded`).
 pub async fn post_raw_form(req: reqwest::RequestBuilder, body: &'static str) -> reqwest::Response {
     req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
