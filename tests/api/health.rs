@@ -19,7 +19,7 @@ async fn readiness_follows_postgresql_going_away_and_coming_back() {
     let app = spawn_app(Backend::Postgres).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
 
-    app.database.stop();
+    app.database.stop().await;
     app.wait_for_readyz(503, Duration::from_secs(5)).await;
     assert_eq!(
         app.get("/healthz").await.status(),

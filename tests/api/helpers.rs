@@ -94,27 +94,36 @@ impl TestDatabase {
 
     /// Makes the PostgreSQL database refuse the application, as if its server stopped: new
     /// connections are refused and open ones are cut.
-    pub fn stop(&self) {
+    pub async fn stop(&self) {
         let name = self
             .pg_name
-            .as_ref()
+            .clone()
             .expect("an embedded SQLite file has no server to stop");
-        admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false;"));
+        let refuse = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false;");
+        tokio::task::spawn_blocking(move || admin_sql(&refuse))
+            .await
+            .unwrap();
         // A connection that was starting up when the database closed can still finish: end
-        // sessions until none is left.
-        let mut admin = PgConnection::establish(&pg_admin_url()).expect("admin connection");
-        for _ in 0..50 {
-            let ended = diesel::sql_query(format!(
+        // sessions until a pass finds none left.
+        let what = format!("no session of {name} left after it stopped accepting connections");
+        eventually(&what, Duration::from_secs(10), || {
+            let terminate = format!(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-            ))
-            .execute(&mut admin)
-            .expect("terminate sessions");
-            if ended == 0 {
-                return;
+            );
+            async move {
+                let ended = tokio::task::spawn_blocking(move || {
+                    let mut admin = PgConnection::establish(&pg_admin_url()).expect("admin");
+                    diesel::sql_query(terminate).execute(&mut admin)
+                });
+                let ended = ended.await.unwrap().expect("terminate sessions");
+                if ended == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("{ended} session(s) ended in the last pass"))
+                }
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("sessions of {name} kept coming back after it stopped accepting connections");
+        })
+        .await;
     }
 
     /// Lets the application back in.

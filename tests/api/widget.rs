@@ -434,7 +434,7 @@ async fn the_widget_keeps_serving_while_postgresql_is_down() {
     app.wait_for_count("members", 1, Duration::from_secs(1))
         .await;
 
-    app.database.stop();
+    app.database.stop().await;
     // The application finds the database gone (the board's refresher as much as /readyz: both
     // fail to get a connection from the pool).
     app.wait_for_readyz(503, Duration::from_secs(10)).await;
