@@ -33,7 +33,9 @@ const fn route(
 
 /// Every route.
 pub static ROUTES: &[Route] = &[
-    route(Method::GET, "/", Public, |r| r.to(members::join::default_page)),
+    route(Method::GET, "/", Public, |r| {
+        r.to(members::join::default_page)
+    }),
     route(Method::GET, "/healthz", Public, |r| r.to(ops::healthz)),
     route(Method::GET, "/readyz", Public, |r| r.to(ops::readyz)),
     route(Method::GET, "/static/site.css", Public, |r| {

@@ -37,6 +37,23 @@ impl Application {
     /// Connects to the database, applies migrations, loads the progress board and binds the
     /// listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_on(settings, None).await
+    }
+
+    /// [`Application::build`] serving on `listener`, bound already (a caller that binds port 0
+    /// knows the port before the application starts); `settings.bind` is not used.
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        Application::build_on(settings, Some(listener)).await
+    }
+
+    /// Binds `settings.bind` when no listener is given, after the migrations as it always did.
+    async fn build_on(
+        settings: Settings,
+        listener: Option<TcpListener>,
+    ) -> anyhow::Result<Application> {
         let db = Db::connect(&settings.database_url)?;
         let migrate = db.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
@@ -53,8 +70,11 @@ impl Application {
             .reload(&db)
             .await
             .context("loading campaign progress")?;
-        let listener =
-            listen(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = match listener {
+            Some(listener) => listener,
+            None => listen(settings.bind)
+                .with_context(|| format!("cannot listen on {}", settings.bind))?,
+        };
         let port = listener.local_addr()?.port();
         let (stop, stopping) = watch::channel(false);
         let registry = prometheus::Registry::new();

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use memberdrive::db::schema::{sessions, tokens};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app_with_stripe};
+use crate::helpers::{Backend, TestApp, join, spawn_app_with_stripe, token_of};
 use crate::support::browser::Browser;
 use crate::support::stripe_server::{Delivery, StripeServer};
 
@@ -19,24 +19,12 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn member_app(backend: Backend) -> (TestApp, StripeServer) {
     let (app, stripe) = spawn_app_with_stripe(backend).await;
-    let res = app
-        .post_form(
-            "/join",
-            &[
-                ("email", "member@news.example"),
-                ("tier", "sustainer"),
-                ("interval", "month"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let session = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let form = [
+        ("email", "member@news.example"),
+        ("tier", "sustainer"),
+        ("interval", "month"),
+    ];
+    let session = join(&app, &stripe, &form).await;
     stripe.pay_checkout(&session);
     stripe.deliver(Delivery::InOrder).await;
     app.wait_for_count("members", 1, WAIT).await;
@@ -73,7 +61,7 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         "no address enumeration"
     );
     app.smtp.wait_for_messages(3, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_for_jobs("email", WAIT).await;
     assert_eq!(app.smtp.messages().len(), 3, "only the member gets a link");
     let link = sign_in_link(&app, 2);
     let path = link.strip_prefix(&app.base_url).unwrap();
@@ -81,23 +69,10 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
     // A GET (a mail scanner) shows a button and uses nothing.
     assert_eq!(app.get(path).await.status(), 200);
     let used: i64 = app
-        .db
-        .read(|c| {
-            tokens::table
-                .filter(tokens::used_at.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(tokens::table.filter(tokens::used_at.is_not_null()))
+        .await;
     assert_eq!(used, 0);
-    let token = url::Url::parse(&link)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .unwrap()
-        .1
-        .into_owned();
+    let token = token_of(&link);
     let first = app
         .post_form("/account/sign-in/confirm", &[("token", &token)])
         .await;
@@ -115,37 +90,25 @@ async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
         .await;
     app.smtp.wait_for_messages(4, WAIT).await;
     let late = sign_in_link(&app, 3);
-    app.db
-        .write(|c| -> Result<usize, memberdrive::db::DbError> {
-            let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(16);
-            Ok(diesel::update(
-                tokens::table
-                    .filter(tokens::purpose.eq("sign_in"))
-                    .filter(tokens::used_at.is_null()),
-            )
-            .set(tokens::expires_at.eq(past))
-            .execute(c)?)
-        })
-        .await
-        .unwrap();
-    let token = url::Url::parse(&late)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .unwrap()
-        .1
-        .into_owned();
+    app.write(|c| {
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(16);
+        diesel::update(
+            tokens::table
+                .filter(tokens::purpose.eq("sign_in"))
+                .filter(tokens::used_at.is_null()),
+        )
+        .set(tokens::expires_at.eq(past))
+        .execute(c)
+    })
+    .await;
+    let token = token_of(&late);
     assert_eq!(
         app.post_form("/account/sign-in/confirm", &[("token", &token)])
             .await
             .status(),
         410
     );
-    let n: i64 = app
-        .db
-        .read(|c| sessions::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(sessions::table).await;
     assert_eq!(n, 1, "only the first use opened a session");
 }
 
@@ -157,33 +120,12 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
         .goto(&format!("{}/account", app.address))
         .await
         .unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("member@news.example")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#email", "member@news.example").await;
+    browser.click("form button").await;
     app.smtp.wait_for_messages(3, WAIT).await;
     let link = sign_in_link(&app, 2);
     browser.client.goto(&link).await.unwrap();
-    browser
-        .client
-        .find(fantoccini::Locator::Css("form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form button").await;
     let page = browser
         .wait_for(
             "return document.querySelector('.memberships') ? document.body.innerText : null;",
@@ -207,15 +149,8 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
     assert!(matches!(forged.status().as_u16(), 401 | 403));
 
     browser
-        .client
-        .find(fantoccini::Locator::Css(
-            "form[action='/account/billing'] button",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click("form[action='/account/billing'] button")
+        .await;
     let url = browser
         .wait_for(
             "return location.href.includes('/portal/') ? location.href : null;",

@@ -10,15 +10,16 @@ use memberdrive::admin::Role;
 use memberdrive::admin::throttle::{ACCOUNT_FAILURES, ADDRESS_FAILURES};
 use memberdrive::auth::Access;
 use memberdrive::auth::session::STAFF;
+use memberdrive::db;
 use memberdrive::db::schema::{audit_log, sessions, staff_users};
-use memberdrive::db::{self, DbError};
 use memberdrive::routes::ROUTES;
 use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as, post_as, request,
-    session_of, set_cookie, sign_in, sign_in_from, spawn_app, spawn_app_on, spawn_app_with,
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as,
+    memberdrive_command, post_as, request, session_of, set_cookie, sign_in, sign_in_from,
+    spawn_app, spawn_app_on, spawn_app_with, text_as,
 };
 
 both_backends!(
@@ -38,15 +39,8 @@ both_backends!(
 );
 
 async fn session_count(app: &TestApp) -> i64 {
-    app.db
-        .read(|c| {
-            sessions::table
-                .filter(sessions::staff_user_id.is_not_null())
-                .count()
-                .get_result(c)
-        })
+    app.count(sessions::table.filter(sessions::staff_user_id.is_not_null()))
         .await
-        .unwrap()
 }
 
 fn location(res: &reqwest::Response) -> String {
@@ -108,10 +102,8 @@ async fn signing_in_sets_a_strict_cookie_and_a_new_session_each_time(backend: Ba
 
     // Only the hash of the cookie value is stored.
     let stored: Vec<String> = app
-        .db
         .read(|c| sessions::table.select(sessions::token_hash).load(c))
-        .await
-        .unwrap();
+        .await;
     assert!(!stored.iter().any(|h| h == second || h == &first));
     assert!(stored.contains(&memberdrive::tokens::hash_of(second)));
 }
@@ -135,7 +127,7 @@ async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Viewer).await;
     let cookie = session_of(&app, "editor@news.example").await;
-    let html = get_as(&app, "/admin", &cookie).await.text().await.unwrap();
+    let html = text_as(&app, "/admin", &cookie).await;
     assert_eq!(session_count(&app).await, 1);
 
     let out = post_as(
@@ -156,15 +148,13 @@ async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
     assert!(location(&replay).starts_with("/admin/login?next="));
 
     let actions: Vec<String> = app
-        .db
         .read(|c| {
             audit_log::table
                 .order(audit_log::id)
                 .select(audit_log::action)
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(actions, ["staff.sign_in", "staff.sign_out"]);
 }
 
@@ -278,7 +268,7 @@ async fn posts_without_the_session_csrf_token_are_refused_and_change_nothing(bac
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let cookie = session_of(&app, "editor@news.example").await;
-    let token = csrf_in(&get_as(&app, "/admin", &cookie).await.text().await.unwrap());
+    let token = csrf_in(&text_as(&app, "/admin", &cookie).await);
 
     let posts = ROUTES
         .iter()
@@ -311,15 +301,8 @@ async fn posts_without_the_session_csrf_token_are_refused_and_change_nothing(bac
     assert_eq!(get_as(&app, "/admin", &cookie).await.status(), 200);
     assert_eq!(session_count(&app).await, 1);
     let sign_outs: i64 = app
-        .db
-        .read(|c| {
-            audit_log::table
-                .filter(audit_log::action.eq("staff.sign_out"))
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(audit_log::table.filter(audit_log::action.eq("staff.sign_out")))
+        .await;
     assert_eq!(sign_outs, 0);
 
     // The right token in the header works as well as in the form.
@@ -386,10 +369,8 @@ async fn every_admin_route_refuses_anonymous_requests(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let stale = session_of(&app, "editor@news.example").await;
-    app.db
-        .write(|c| -> Result<_, DbError> { Ok(diesel::delete(sessions::table).execute(c)?) })
-        .await
-        .unwrap();
+    app.write(|c| diesel::delete(sessions::table).execute(c))
+        .await;
     let protected: Vec<_> = ROUTES.iter().filter(|r| r.access.is_staff()).collect();
     assert!(protected.len() >= 3, "the table lists the routes");
     for route in protected {
@@ -441,7 +422,7 @@ async fn viewers_see_every_page_but_are_refused_on_admin_only_routes(backend: Ba
     let app = spawn_app(backend).await;
     add_staff(&app, "viewer@news.example", Role::Viewer).await;
     let cookie = session_of(&app, "viewer@news.example").await;
-    let html = get_as(&app, "/admin", &cookie).await.text().await.unwrap();
+    let html = text_as(&app, "/admin", &cookie).await;
     assert!(
         html.contains(r#"<span class="role">viewer</span>"#),
         "the role is shown"
@@ -472,17 +453,15 @@ async fn viewers_see_every_page_but_are_refused_on_admin_only_routes(backend: Ba
 }
 
 async fn set_session_times(app: &TestApp, last_seen_at: NaiveDateTime, expires_at: NaiveDateTime) {
-    app.db
-        .write(move |c| -> Result<_, DbError> {
-            Ok(diesel::update(sessions::table)
-                .set((
-                    sessions::last_seen_at.eq(last_seen_at),
-                    sessions::expires_at.eq(expires_at),
-                ))
-                .execute(c)?)
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        diesel::update(sessions::table)
+            .set((
+                sessions::last_seen_at.eq(last_seen_at),
+                sessions::expires_at.eq(expires_at),
+            ))
+            .execute(c)
+    })
+    .await;
 }
 
 async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
@@ -496,10 +475,8 @@ async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
     set_session_times(&app, db::now() - STAFF.idle + minute, later).await;
     assert_eq!(get_as(&app, "/admin", &cookie).await.status(), 200);
     let seen: NaiveDateTime = app
-        .db
         .read(|c| sessions::table.select(sessions::last_seen_at).first(c))
-        .await
-        .unwrap();
+        .await;
     assert!(db::now() - seen < minute, "last_seen_at slides: {seen}");
 
     // Idle past the limit: signed out, and the row is deleted.
@@ -521,14 +498,12 @@ async fn idle_and_absolute_timeouts_end_sessions(backend: Backend) {
     // A fresh session lasts the absolute timeout from sign-in.
     let _cookie = session_of(&app, "editor@news.example").await;
     let (created, expires): (NaiveDateTime, NaiveDateTime) = app
-        .db
         .read(|c| {
             sessions::table
                 .select((sessions::created_at, sessions::expires_at))
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(expires - created, STAFF.absolute);
 }
 
@@ -538,23 +513,21 @@ async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     add_staff(&app, "viewer@news.example", Role::Viewer).await;
     let total = PER_PAGE + 5;
-    app.db
-        .write(move |c| -> Result<(), DbError> {
-            for i in 0..total {
-                let details = serde_json::json!({ "n": i, "name": "<script>" });
-                audit::record(
-                    c,
-                    &Actor::System,
-                    "test.event",
-                    "thing",
-                    &format!("t{i}"),
-                    &details,
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        for i in 0..total {
+            let details = serde_json::json!({ "n": i, "name": "<script>" });
+            audit::record(
+                c,
+                &Actor::System,
+                "test.event",
+                "thing",
+                &format!("t{i}"),
+                &details,
+            )?;
+        }
+        Ok(())
+    })
+    .await;
     let cookie = session_of(&app, "viewer@news.example").await;
 
     let first = get_as(&app, "/admin/audit", &cookie).await;
@@ -575,26 +548,14 @@ async fn the_audit_log_lists_entries_newest_first_in_pages(backend: Backend) {
     );
     assert!(!html.contains("thing t0<"), "the oldest is on page 2");
 
-    let second = get_as(&app, "/admin/audit?page=2", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let second = text_as(&app, "/admin/audit?page=2", &cookie).await;
     assert!(second.contains("thing t0<") && second.contains("thing t1<"));
     assert!(second.contains(r#"href="/admin/audit?page=1""#));
     assert!(!second.contains("?page=3"));
 }
 
 fn memberdrive(database: &TestDatabase) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in [
-        "MEMBERDRIVE_BIND",
-        "SMTP_URL",
-        "MEMBERDRIVE_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = memberdrive_command();
     cmd.env("DATABASE_URL", &database.url);
     cmd
 }
@@ -742,7 +703,6 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
     // What was stored: two accounts, argon2id with at least OWASP's parameters, and the audit.
     let app = spawn_app_on(database, &[]).await;
     let accounts: Vec<(String, String, String)> = app
-        .db
         .read(|c| {
             staff_users::table
                 .order(staff_users::id)
@@ -753,8 +713,7 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
                 ))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     let roles: Vec<(&str, &str)> = accounts
         .iter()
         .map(|(e, r, _)| (e.as_str(), r.as_str()))
@@ -774,15 +733,13 @@ async fn staff_add_creates_accounts_and_refuses_bad_input_with_one_line(backend:
         );
     }
     let audit: Vec<(String, String, String)> = app
-        .db
         .read(|c| {
             audit_log::table
                 .order(audit_log::id)
                 .select((audit_log::actor, audit_log::action, audit_log::details))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(audit.len(), 2);
     assert!(
         audit

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use fantoccini::Locator;
 use memberdrive::admin::Role;
 use memberdrive::campaigns::{Campaign, progress};
+use memberdrive::db;
 use memberdrive::db::schema::{campaigns, sessions};
-use memberdrive::db::{self, DbError};
 
 use crate::both_backends;
 use crate::helpers::{Backend, PASSWORD, TestApp, add_staff, spawn_app};
@@ -22,8 +22,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Forty members with an active membership each, joined over the last forty days.
 async fn seed_members(app: &TestApp) {
-    app.db
-        .write(|c| -> Result<(), DbError> {
+    app.write(|c| {
             let campaign = Campaign::by_slug(c, "members")?.unwrap();
             let now = db::now();
             let mut people = vec![("ada.lovelace@members.example".to_owned(), "Ada Lovelace".to_owned())];
@@ -42,9 +41,7 @@ async fn seed_members(app: &TestApp) {
             }
             progress::refresh(c, campaign.id, now)?;
             Ok(())
-        })
-        .await
-        .unwrap();
+        }).await;
 }
 
 async fn wait_for_path(browser: &Browser, path: &str) {
@@ -75,24 +72,9 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     let width = browser.wait_for("return window.innerWidth;", WAIT).await;
     assert_eq!(width, 390);
     check_page(&browser, "admin-login-390").await;
-    c.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("editor@news.example")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#email", "editor@news.example").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("form.card button[type=submit]").await;
     wait_for_path(&browser, "/admin/campaigns").await;
     check_page(&browser, "admin-campaigns-390").await;
 
@@ -146,17 +128,15 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     browser.screenshot("admin-overview-390-charts").await;
 
     // The count updates by itself when memberships change elsewhere.
-    app.db
-        .write(|c| -> Result<(), DbError> {
-            let id = Campaign::by_slug(c, "members")?.unwrap().id;
-            diesel::update(campaigns::table.find(id))
-                .set(campaigns::manual_offset.eq(2))
-                .execute(c)?;
-            progress::touch(c, id)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.write(|c| {
+        let id = Campaign::by_slug(c, "members")?.unwrap().id;
+        diesel::update(campaigns::table.find(id))
+            .set(campaigns::manual_offset.eq(2))
+            .execute(c)?;
+        progress::touch(c, id)?;
+        Ok(())
+    })
+    .await;
     browser
         .wait_for(
             "return document.querySelector('[data-figure=count]').textContent === '42' ? true : null;",
@@ -214,12 +194,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     browser.click_link("Members").await;
     wait_for_path(&browser, "/admin/members").await;
     check_page(&browser, "admin-members-390").await;
-    c.find(Locator::Css("#q"))
-        .await
-        .unwrap()
-        .send_keys("lovelace\u{E007}")
-        .await
-        .unwrap();
+    browser.type_into("#q", "lovelace\u{E007}").await;
     browser
         .wait_for(
             "return location.search.includes('q=lovelace') && document.readyState === 'complete' ? true : null;",
@@ -259,12 +234,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     let goal = c.find(Locator::Css("#f-goal")).await.unwrap();
     goal.clear().await.unwrap();
     goal.send_keys("30000").await.unwrap();
-    c.find(Locator::Css("#campaign-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#campaign-form button[type=submit]").await;
     browser
         .wait_for(
             "const n = document.querySelector('.notice'); return n ? n.textContent : null;",
@@ -285,23 +255,11 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     check_page(&browser, "admin-embed-390").await;
 
     // Sign out: the session ends on the server.
-    c.find(Locator::Css("form.signout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form.signout button").await;
     wait_for_path(&browser, "/admin/login").await;
     let left: i64 = app
-        .db
-        .read(|c| {
-            sessions::table
-                .filter(sessions::staff_user_id.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(sessions::table.filter(sessions::staff_user_id.is_not_null()))
+        .await;
     assert_eq!(left, 0, "signed out on the server");
     c.goto(&format!("{}/admin", app.address)).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/admin/login");

@@ -1,27 +1,29 @@
 //! The dashboard's managing pages: members (search, filters, CSV, the member page), the email
 //! outbox and its retry button, and newsletters (figures, create, edit, archive).
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use memberdrive::admin::Role;
+use memberdrive::campaigns::Campaign;
 use memberdrive::db::schema::{
     audit_log, campaigns, jobs, members, memberships, newsletter_subscriptions, newsletters,
     payments, subscribers, tiers,
 };
-use memberdrive::db::{self, DbConnection, DbError};
+use memberdrive::db::{self, DbConnection};
 use memberdrive::email::{self, OutgoingEmail};
 use memberdrive::members::import::COLUMNS;
 use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, post_as, request, session_of, spawn_app,
+    Backend, COOKIE, TestApp, add_staff, csrf_in, get_as, memberdrive_command, request, session_of,
+    spawn_app, submit, text_as, text_of,
 };
 use crate::support::browser::{Browser, cdp, check_page};
 use crate::support::smtp::SmtpMode;
+use crate::support::wait::eventually;
 
 both_backends!(
     members_are_found_by_email_or_name_and_narrowed_by_every_filter,
@@ -86,37 +88,9 @@ fn redirect(res: &reqwest::Response) -> String {
 }
 
 /// Posts `fields` and the CSRF token `token` to `path`.
-async fn submit(
-    app: &TestApp,
-    cookie: &str,
-    token: &str,
-    path: &str,
-    mut fields: Pairs<'_>,
-) -> reqwest::Response {
-    fields.push(("csrf_token", token));
-    post_as(app, path, cookie, &fields).await
-}
-
 /// The public newsletter page.
 async fn public_page(app: &TestApp) -> String {
     app.get("/newsletters").await.text().await.unwrap()
-}
-
-async fn write<T: Send + 'static>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-) -> T {
-    app.db
-        .write(move |c| -> Result<T, DbError> { Ok(f(c)?) })
-        .await
-        .unwrap()
-}
-
-async fn read<T: Send + 'static>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-) -> T {
-    app.db.read(f).await.unwrap()
 }
 
 /// A member as a test describes them.
@@ -141,15 +115,9 @@ fn insert_member(c: &mut DbConnection, seed: &Seed) -> QueryResult<i32> {
             members::created_at.eq(at(seed.added)),
         ))
         .execute(c)?;
-    let id = members::table
-        .filter(members::email.eq(seed.email))
-        .select(members::id)
-        .first(c)?;
+    let id = member_id(c, seed.email)?;
     if let Some((campaign, tier, status, started)) = seed.membership {
-        let campaign_id: i32 = campaigns::table
-            .filter(campaigns::slug.eq(campaign))
-            .select(campaigns::id)
-            .first(c)?;
+        let campaign_id = campaign_id(c, campaign)?;
         let tier_id = tier.map(|t| tier_id(c, t)).transpose()?;
         diesel::insert_into(memberships::table)
             .values((
@@ -168,6 +136,13 @@ fn insert_member(c: &mut DbConnection, seed: &Seed) -> QueryResult<i32> {
     Ok(id)
 }
 
+fn member_id(c: &mut DbConnection, email: &str) -> QueryResult<i32> {
+    members::table
+        .filter(members::email.eq(email))
+        .select(members::id)
+        .first(c)
+}
+
 fn tier_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
     tiers::table
         .filter(tiers::slug.eq(slug))
@@ -176,15 +151,12 @@ fn tier_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
 }
 
 fn campaign_id(c: &mut DbConnection, slug: &str) -> QueryResult<i32> {
-    campaigns::table
-        .filter(campaigns::slug.eq(slug))
-        .select(campaigns::id)
-        .first(c)
+    Ok(Campaign::by_slug(c, slug)?.expect("a campaign").id)
 }
 
 /// Five members in two campaigns; returns the id of the `spring` campaign.
 async fn seed_members(app: &TestApp) -> i32 {
-    write(app, |c| {
+    app.write(|c| {
         diesel::insert_into(campaigns::table)
             .values((
                 campaigns::slug.eq("spring"),
@@ -250,10 +222,9 @@ async fn members_are_found_by_email_or_name_and_narrowed_by_every_filter(backend
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let spring = seed_members(&app).await;
-    let (patron, members_campaign) = read(&app, |c| {
-        Ok((tier_id(c, "patron")?, campaign_id(c, "members")?))
-    })
-    .await;
+    let (patron, members_campaign) = app
+        .read(|c| Ok((tier_id(c, "patron")?, campaign_id(c, "members")?)))
+        .await;
 
     let all = page(&app, "/admin/members", &cookie, 200).await;
     assert_eq!(listed(&all).len(), 5, "{all}");
@@ -322,13 +293,7 @@ async fn members_are_found_by_email_or_name_and_narrowed_by_every_filter(backend
     }
 
     // A row links to the member's page.
-    let olena: i32 = read(&app, |c| {
-        members::table
-            .filter(members::email.eq("olena@news.example"))
-            .select(members::id)
-            .first(c)
-    })
-    .await;
+    let olena = app.read(|c| member_id(c, "olena@news.example")).await;
     let html = page(&app, "/admin/members?q=olena", &cookie, 200).await;
     assert!(html.contains(&format!(r#"href="/admin/members/{olena}""#)));
 
@@ -384,13 +349,7 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
     assert_eq!(rows[1][3], "patron");
     assert_eq!(rows[0][7], "spring");
 
-    let rows = parse_csv(
-        &get_as(&app, "/admin/members.csv?status=none", &cookie)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let rows = parse_csv(&text_as(&app, "/admin/members.csv?status=none", &cookie).await);
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0][0].as_str(), rows[0][2].as_str()),
@@ -398,16 +357,8 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
     );
 
     // Without a filter it is the file `export-members` writes.
-    let everything = get_as(&app, "/admin/members.csv", &cookie)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let mut cli = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in ["MEMBERDRIVE_BIND", "SMTP_URL", "MEMBERDRIVE_CONFIG"] {
-        cli.env_remove(var);
-    }
-    let cli = cli
+    let everything = text_as(&app, "/admin/members.csv", &cookie).await;
+    let cli = memberdrive_command()
         .arg("export-members")
         .env("DATABASE_URL", &app.database.url)
         .env("RUST_LOG", "warn")
@@ -428,116 +379,114 @@ async fn the_csv_export_holds_exactly_the_filtered_members(backend: Backend) {
 async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
-    let id = write(&app, |c| {
-        let id = insert_member(
-            c,
-            &Seed {
-                email: "reader@news.example",
-                name: Some("Rea Der"),
-                added: "2025-01-05",
-                membership: Some(("members", Some("patron"), "active", "2025-01-10")),
-            },
-        )?;
-        insert_member(
-            c,
-            &Seed {
-                email: "someone-else@news.example",
-                name: None,
-                added: "2025-01-05",
-                membership: None,
-            },
-        )?;
-        diesel::update(members::table.find(id))
-            .set(members::stripe_customer_id.eq("cus_TEST123"))
-            .execute(c)?;
-        diesel::update(memberships::table.filter(memberships::member_id.eq(id)))
-            .set((
-                memberships::cancel_at_period_end.eq(true),
-                memberships::current_period_end.eq(at("2025-05-10")),
-            ))
-            .execute(c)?;
-        let (membership, campaign): (i32, i32) = memberships::table
-            .filter(memberships::member_id.eq(id))
-            .select((memberships::id, memberships::campaign_id))
-            .first(c)?;
-        diesel::insert_into(payments::table)
-            .values((
-                payments::member_id.eq(id),
-                payments::campaign_id.eq(campaign),
-                payments::membership_id.eq(membership),
-                payments::kind.eq("subscription"),
-                payments::amount.eq(1050i64),
-                payments::amount_refunded.eq(500i64),
-                payments::currency.eq("eur"),
-                payments::status.eq("succeeded"),
-                payments::dispute_status.eq("needs_response"),
-                payments::paid_at.eq(at("2025-02-10")),
-            ))
-            .execute(c)?;
-        // A sent email keeps its receipt; a dead one its payload.
-        let receipt = serde_json::json!({"to": "reader@news.example", "subject": "Welcome aboard"});
-        let dead = OutgoingEmail {
-            to: "reader@news.example".into(),
-            subject: "Your sign-in link".into(),
-            text: "https://example.org/?token=SECRET-TOKEN".into(),
-            html: String::new(),
-            unsubscribe_url: None,
-        };
-        let other = OutgoingEmail {
-            to: "someone-else@news.example".into(),
-            subject: "Not for the reader".into(),
-            ..dead.clone()
-        };
-        for (key, payload, status, created) in [
-            ("welcome", receipt.to_string(), "done", "2025-01-10"),
-            (
-                "link",
-                serde_json::to_string(&dead).unwrap(),
-                "dead",
-                "2025-03-01",
-            ),
-            (
-                "other",
-                serde_json::to_string(&other).unwrap(),
-                "done",
-                "2025-03-02",
-            ),
-        ] {
-            // As `email::queue` files it: under its recipient.
-            let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
-            diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(email::JOB_KIND),
-                    jobs::dedupe_key.eq(key),
-                    jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
-                    jobs::payload.eq(payload),
-                    jobs::status.eq(status),
-                    jobs::attempts.eq(1),
-                    jobs::created_at.eq(at(created)),
-                    jobs::finished_at.eq(at(created)),
+    let id = app
+        .write(|c| {
+            let id = insert_member(
+                c,
+                &Seed {
+                    email: "reader@news.example",
+                    name: Some("Rea Der"),
+                    added: "2025-01-05",
+                    membership: Some(("members", Some("patron"), "active", "2025-01-10")),
+                },
+            )?;
+            insert_member(
+                c,
+                &Seed {
+                    email: "someone-else@news.example",
+                    name: None,
+                    added: "2025-01-05",
+                    membership: None,
+                },
+            )?;
+            diesel::update(members::table.find(id))
+                .set(members::stripe_customer_id.eq("cus_TEST123"))
+                .execute(c)?;
+            diesel::update(memberships::table.filter(memberships::member_id.eq(id)))
+                .set((
+                    memberships::cancel_at_period_end.eq(true),
+                    memberships::current_period_end.eq(at("2025-05-10")),
                 ))
                 .execute(c)?;
-        }
-        diesel::insert_into(subscribers::table)
-            .values(subscribers::email.eq("reader@news.example"))
-            .execute(c)?;
-        let subscriber: i32 = subscribers::table.select(subscribers::id).first(c)?;
-        let news: i32 = newsletters::table
-            .filter(newsletters::slug.eq("news"))
-            .select(newsletters::id)
-            .first(c)?;
-        diesel::insert_into(newsletter_subscriptions::table)
-            .values((
-                newsletter_subscriptions::subscriber_id.eq(subscriber),
-                newsletter_subscriptions::newsletter_id.eq(news),
-                newsletter_subscriptions::status.eq("confirmed"),
-                newsletter_subscriptions::created_at.eq(at("2025-01-02")),
-                newsletter_subscriptions::confirmed_at.eq(at("2025-01-03")),
-            ))
-            .execute(c)?;
-        Ok(id)
-    })
-    .await;
+            let (membership, campaign): (i32, i32) = memberships::table
+                .filter(memberships::member_id.eq(id))
+                .select((memberships::id, memberships::campaign_id))
+                .first(c)?;
+            diesel::insert_into(payments::table)
+                .values((
+                    payments::member_id.eq(id),
+                    payments::campaign_id.eq(campaign),
+                    payments::membership_id.eq(membership),
+                    payments::kind.eq("subscription"),
+                    payments::amount.eq(1050i64),
+                    payments::amount_refunded.eq(500i64),
+                    payments::currency.eq("eur"),
+                    payments::status.eq("succeeded"),
+                    payments::dispute_status.eq("needs_response"),
+                    payments::paid_at.eq(at("2025-02-10")),
+                ))
+                .execute(c)?;
+            // A sent email keeps its receipt; a dead one its payload.
+            let receipt =
+                serde_json::json!({"to": "reader@news.example", "subject": "Welcome aboard"});
+            let dead = OutgoingEmail {
+                to: "reader@news.example".into(),
+                subject: "Your sign-in link".into(),
+                text: "https://example.org/?token=SECRET-TOKEN".into(),
+                html: String::new(),
+                unsubscribe_url: None,
+            };
+            let other = OutgoingEmail {
+                to: "someone-else@news.example".into(),
+                subject: "Not for the reader".into(),
+                ..dead.clone()
+            };
+            for (key, payload, status, created) in [
+                ("welcome", receipt.to_string(), "done", "2025-01-10"),
+                (
+                    "link",
+                    serde_json::to_string(&dead).unwrap(),
+                    "dead",
+                    "2025-03-01",
+                ),
+                (
+                    "other",
+                    serde_json::to_string(&other).unwrap(),
+                    "done",
+                    "2025-03-02",
+                ),
+            ] {
+                let id = insert_email_job(c, key, &payload, status, 1)?;
+                // As `email::queue` files it: under its recipient.
+                let to: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                diesel::update(jobs::table.find(id))
+                    .set((
+                        jobs::recipient.eq(to["to"].as_str().map(str::to_owned)),
+                        jobs::created_at.eq(at(created)),
+                        jobs::finished_at.eq(at(created)),
+                    ))
+                    .execute(c)?;
+            }
+            diesel::insert_into(subscribers::table)
+                .values(subscribers::email.eq("reader@news.example"))
+                .execute(c)?;
+            let subscriber: i32 = subscribers::table.select(subscribers::id).first(c)?;
+            let news: i32 = newsletters::table
+                .filter(newsletters::slug.eq("news"))
+                .select(newsletters::id)
+                .first(c)?;
+            diesel::insert_into(newsletter_subscriptions::table)
+                .values((
+                    newsletter_subscriptions::subscriber_id.eq(subscriber),
+                    newsletter_subscriptions::newsletter_id.eq(news),
+                    newsletter_subscriptions::status.eq("confirmed"),
+                    newsletter_subscriptions::created_at.eq(at("2025-01-02")),
+                    newsletter_subscriptions::confirmed_at.eq(at("2025-01-03")),
+                ))
+                .execute(c)?;
+            Ok(id)
+        })
+        .await;
 
     let html = page(&app, &format!("/admin/members/{id}"), &cookie, 200).await;
     for expected in [
@@ -588,13 +537,9 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
     assert_eq!(res.status(), 404);
 
     // Without a Stripe customer there is no link.
-    let other: i32 = read(&app, |c| {
-        members::table
-            .filter(members::email.eq("someone-else@news.example"))
-            .select(members::id)
-            .first(c)
-    })
-    .await;
+    let other = app
+        .read(|c| member_id(c, "someone-else@news.example"))
+        .await;
     let html = page(&app, &format!("/admin/members/{other}"), &cookie, 200).await;
     assert!(!html.contains("dashboard.stripe.com"));
     assert!(html.contains("Not for the reader"));
@@ -603,7 +548,7 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
 type JobRow = (String, i32, NaiveDateTime, NaiveDateTime, Option<String>);
 
 async fn job(app: &TestApp, id: i32) -> JobRow {
-    read(app, move |c| {
+    app.read(move |c| {
         jobs::table
             .find(id)
             .select((
@@ -619,7 +564,7 @@ async fn job(app: &TestApp, id: i32) -> JobRow {
 }
 
 async fn audit_actions(app: &TestApp, action: &'static str) -> Vec<(String, String, String)> {
-    read(app, move |c| {
+    app.read(move |c| {
         audit_log::table
             .filter(audit_log::action.eq(action))
             .order(audit_log::id)
@@ -627,6 +572,30 @@ async fn audit_actions(app: &TestApp, action: &'static str) -> Vec<(String, Stri
             .load(c)
     })
     .await
+}
+
+/// An email job with `payload` under `key`, as the outbox files them (without a recipient);
+/// returns its id.
+fn insert_email_job(
+    c: &mut DbConnection,
+    key: &str,
+    payload: &str,
+    status: &str,
+    attempts: i32,
+) -> QueryResult<i32> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::kind.eq(email::JOB_KIND),
+            jobs::dedupe_key.eq(key),
+            jobs::payload.eq(payload),
+            jobs::status.eq(status),
+            jobs::attempts.eq(attempts),
+        ))
+        .execute(c)?;
+    jobs::table
+        .filter(jobs::dedupe_key.eq(key))
+        .select(jobs::id)
+        .first(c)
 }
 
 /// Queues an email through the outbox; returns its job id.
@@ -639,7 +608,7 @@ async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
         unsubscribe_url: None,
     };
     let key = format!("test:{to}");
-    write(app, move |c| {
+    app.write(move |c| {
         email::queue(c, &key, &message)?;
         jobs::table
             .filter(jobs::dedupe_key.eq(&key))
@@ -651,18 +620,15 @@ async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
 
 /// Waits until job `id` has `status`.
 async fn wait_for_status(app: &TestApp, id: i32, status: &str) -> JobRow {
-    let started = Instant::now();
-    loop {
+    eventually(&format!("job {id} to be {status}"), WAIT, || async {
         let row = job(app, id).await;
         if row.0 == status {
-            return row;
+            Ok(row)
+        } else {
+            Err(format!("{row:?}"))
         }
-        assert!(
-            started.elapsed() < WAIT,
-            "job {id} is {row:?}, not {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 async fn a_dead_letter_is_listed_and_retried_until_it_is_sent(backend: Backend) {
@@ -719,38 +685,21 @@ async fn retrying_an_email_that_is_not_dead_is_refused_and_changes_nothing(backe
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let later = db::now() + chrono::Duration::hours(1);
-    let (sent, retrying) = write(&app, move |c| {
-        let receipt = serde_json::json!({"to": "a@news.example", "subject": "Hello"});
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("sent"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("done"),
-                jobs::attempts.eq(1),
-            ))
-            .execute(c)?;
-        // Failed three times; the worker leaves it alone for an hour.
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("retrying"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("queued"),
-                jobs::attempts.eq(3),
-                jobs::run_at.eq(later),
-                jobs::last_error.eq("451 try again later"),
-            ))
-            .execute(c)?;
-        let id = |key: &str, c: &mut DbConnection| {
-            jobs::table
-                .filter(jobs::dedupe_key.eq(key.to_owned()))
-                .select(jobs::id)
-                .first::<i32>(c)
-        };
-        Ok((id("sent", c)?, id("retrying", c)?))
-    })
-    .await;
+    let (sent, retrying) = app
+        .write(move |c| {
+            let receipt = serde_json::json!({"to": "a@news.example", "subject": "Hello"});
+            let sent = insert_email_job(c, "sent", &receipt.to_string(), "done", 1)?;
+            // Failed three times; the worker leaves it alone for an hour.
+            let retrying = insert_email_job(c, "retrying", &receipt.to_string(), "queued", 3)?;
+            diesel::update(jobs::table.find(retrying))
+                .set((
+                    jobs::run_at.eq(later),
+                    jobs::last_error.eq("451 try again later"),
+                ))
+                .execute(c)?;
+            Ok((sent, retrying))
+        })
+        .await;
     let html = page(&app, "/admin/outbox", &cookie, 200).await;
     assert!(html.contains("<dt>Retrying</dt><dd>1</dd>"), "{html}");
     assert!(html.contains("451 try again later"));
@@ -842,21 +791,17 @@ async fn viewers_see_the_pages_but_cannot_retry_or_change_newsletters(backend: B
         assert_eq!(res.status(), 403, "{path}");
     }
     assert_eq!(newsletter_rows(&app).await, before);
-    let recorded: i64 = read(&app, |c| {
-        audit_log::table
-            .filter(audit_log::actor.eq(format!("staff:{VIEWER}")))
-            .filter(audit_log::action.ne("staff.sign_in"))
-            .count()
-            .get_result(c)
-    })
-    .await;
+    let by_viewer = audit_log::table
+        .filter(audit_log::actor.eq(format!("staff:{VIEWER}")))
+        .filter(audit_log::action.ne("staff.sign_in"));
+    let recorded = app.count(by_viewer).await;
     assert_eq!(recorded, 0, "the viewer changed nothing");
 }
 
 type NewsletterRow = (String, String, String, String, i32, bool);
 
 async fn newsletter_rows(app: &TestApp) -> Vec<NewsletterRow> {
-    read(app, |c| {
+    app.read(|c| {
         newsletters::table
             .order(newsletters::id)
             .select((
@@ -888,7 +833,7 @@ async fn newsletters_are_created_edited_and_archived_with_audit_entries(backend:
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     let now = db::now();
-    write(&app, move |c| {
+    app.write(move |c| {
         let news: i32 = newsletters::table
             .filter(newsletters::slug.eq("news"))
             .select(newsletters::id)
@@ -1130,38 +1075,46 @@ async fn invalid_newsletter_input_is_refused_next_to_its_fields_and_changes_noth
         }
     }
     assert_eq!(newsletter_rows(&app).await, before, "no row changed");
-    let recorded: i64 = read(&app, |c| {
-        audit_log::table
-            .filter(audit_log::action.like("newsletter.%"))
-            .count()
-            .get_result(c)
-    })
-    .await;
+    let recorded: i64 = app
+        .count(audit_log::table.filter(audit_log::action.like("newsletter.%")))
+        .await;
     assert_eq!(recorded, 0);
+}
+
+/// The status and page of `path` asked for in `lang`: a GET of the page, or with `form`, a
+/// POST of it.
+async fn asked_in(
+    app: &TestApp,
+    cookie: &str,
+    lang: &str,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+) -> (u16, String) {
+    let req = match form {
+        None => request(app, reqwest::Method::GET, path, Some(cookie))
+            .header(header::ACCEPT, "text/html"),
+        Some(form) => request(app, reqwest::Method::POST, path, Some(cookie)).form(form),
+    };
+    let res = req
+        .header(header::ACCEPT_LANGUAGE, lang)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
 }
 
 async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     let app = spawn_app(backend).await;
     let cookie = admin(&app).await;
     seed_members(&app).await;
-    let (member, dead) = write(&app, |c| {
-        let member: i32 = members::table
-            .filter(members::email.eq("olena@news.example"))
-            .select(members::id)
-            .first(c)?;
-        let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
-        diesel::insert_into(jobs::table)
-            .values((
-                jobs::kind.eq(email::JOB_KIND),
-                jobs::dedupe_key.eq("done"),
-                jobs::payload.eq(receipt.to_string()),
-                jobs::status.eq("done"),
-            ))
-            .execute(c)?;
-        let done: i32 = jobs::table.select(jobs::id).first(c)?;
-        Ok((member, done))
-    })
-    .await;
+    let (member, dead) = app
+        .write(|c| {
+            let member = member_id(c, "olena@news.example")?;
+            let receipt = serde_json::json!({"to": "olena@news.example", "subject": "Hello"});
+            let done = insert_email_job(c, "done", &receipt.to_string(), "done", 0)?;
+            Ok((member, done))
+        })
+        .await;
     let token = csrf_in(&page(&app, "/admin/outbox", &cookie, 200).await);
     let member_page = format!("/admin/members/{member}");
     let pages = [
@@ -1177,14 +1130,8 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
     ];
     for (lang, word) in [("en", "Members"), ("uk", "Учасники")] {
         for (path, status) in pages {
-            let res = request(&app, reqwest::Method::GET, path, Some(&cookie))
-                .header(header::ACCEPT, "text/html")
-                .header(header::ACCEPT_LANGUAGE, lang)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), status, "{lang} {path}");
-            let html = res.text().await.unwrap();
+            let (answer, html) = asked_in(&app, &cookie, lang, path, None).await;
+            assert_eq!(answer, status, "{lang} {path}");
             assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{path}");
             assert!(html.contains(word), "{lang} {path}");
             assert!(
@@ -1192,43 +1139,27 @@ async fn every_page_speaks_english_and_ukrainian(backend: Backend) {
                 "{lang} {path}: an untranslated id in {html}"
             );
         }
-        let refused = request(
-            &app,
-            reqwest::Method::POST,
-            &format!("/admin/outbox/{dead}/retry"),
-            Some(&cookie),
-        )
-        .header(header::ACCEPT_LANGUAGE, lang)
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(refused.status(), 409);
-        let html = refused.text().await.unwrap();
-        assert!(!html.contains("admin-"), "{lang}: {html}");
-        let invalid = request(
-            &app,
-            reqwest::Method::POST,
-            "/admin/newsletters",
-            Some(&cookie),
-        )
-        .header(header::ACCEPT_LANGUAGE, lang)
-        .form(&[("csrf_token", token.as_str()), ("slug", "")])
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(invalid.status(), 400);
-        let html = invalid.text().await.unwrap();
-        assert!(!html.contains("admin-"), "{lang}: {html}");
+        // Refusals speak the language too.
+        let retry = format!("/admin/outbox/{dead}/retry");
+        let token = token.as_str();
+        for (path, form, status) in [
+            (retry.as_str(), vec![("csrf_token", token)], 409),
+            (
+                "/admin/newsletters",
+                vec![("csrf_token", token), ("slug", "")],
+                400,
+            ),
+        ] {
+            let (answer, html) = asked_in(&app, &cookie, lang, path, Some(&form)).await;
+            assert_eq!(answer, status, "{lang} {path}");
+            assert!(!html.contains("admin-"), "{lang}: {html}");
+        }
     }
-    let uk = request(&app, reqwest::Method::GET, "/admin/members", Some(&cookie))
-        .header(header::ACCEPT_LANGUAGE, "uk")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let uk = text_of(
+        request(&app, reqwest::Method::GET, "/admin/members", Some(&cookie))
+            .header(header::ACCEPT_LANGUAGE, "uk"),
+    )
+    .await;
     assert!(uk.contains("5 учасників"), "Ukrainian plurals");
     assert!(uk.contains("Платіж прострочено"), "statuses");
 }
@@ -1255,7 +1186,6 @@ async fn phone(app: &TestApp, session: &str) -> Browser {
 }
 
 async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
-    use fantoccini::Locator;
     let app = spawn_app(backend).await;
     let session = admin(&app).await;
     seed_members(&app).await;
@@ -1264,12 +1194,7 @@ async fn the_pages_work_on_a_phone_in_a_real_browser(backend: Backend) {
     check_page(&browser, "admin-members-390").await;
 
     // Search with the keyboard.
-    c.find(Locator::Css("#q"))
-        .await
-        .unwrap()
-        .send_keys("коваль\u{E007}")
-        .await
-        .unwrap();
+    browser.type_into("#q", "коваль\u{E007}").await;
     let rows = browser
         .wait_for(
             "return location.search.includes('q=') ? document.querySelectorAll('tbody tr').length : null;",

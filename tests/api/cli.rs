@@ -2,24 +2,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestDatabase};
-
-fn memberdrive() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in [
-        "DATABASE_URL",
-        "MEMBERDRIVE_BIND",
-        "SMTP_URL",
-        "MEMBERDRIVE_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use crate::helpers::{Backend, TestDatabase, memberdrive_command};
+use crate::support::wait::eventually;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -34,7 +22,7 @@ both_backends!(migrate_applies_once_then_nothing);
 async fn migrate_applies_once_then_nothing(backend: Backend) {
     let db = TestDatabase::new(backend);
     let run = || {
-        memberdrive()
+        memberdrive_command()
             .arg("migrate")
             .env("DATABASE_URL", &db.url)
             .output()
@@ -93,7 +81,7 @@ fn bad_settings_stop_serve_with_one_line_naming_the_variable() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (var, value, expected) in cases {
-        let out = memberdrive()
+        let out = memberdrive_command()
             .arg("serve")
             .current_dir(dir.path())
             .env(var, value)
@@ -125,7 +113,7 @@ fn every_command_has_help() {
         &["serve", "--help"],
         &["migrate", "--help"],
     ] {
-        let out = memberdrive().args(args).output().unwrap();
+        let out = memberdrive_command().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("Usage: memberdrive"),
@@ -136,18 +124,35 @@ fn every_command_has_help() {
 
 /// The README's first command on a fresh directory: a new database with the default campaign
 /// and newsletter, health and readiness, and a clean stop on SIGTERM.
-#[test]
-fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = memberdrive()
+    // Port 0: the system picks a free port, and the log says which.
+    let mut child = memberdrive_command()
         .arg("serve")
         .current_dir(dir.path())
-        .env("MEMBERDRIVE_BIND", format!("127.0.0.1:{port}"))
+        .env("MEMBERDRIVE_BIND", "127.0.0.1:0")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let reader = std::thread::spawn({
+        let (stderr, log) = (child.stderr.take().unwrap(), log.clone());
+        move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        }
+    });
+    let port = eventually(
+        "serve to say where it listens",
+        Duration::from_secs(20),
+        || {
+            let port = log.lock().unwrap().iter().find_map(|l| listening_port(l));
+            std::future::ready(port)
+        },
+    )
+    .await;
     let get = |path: &str| -> Option<(u16, String)> {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -161,13 +166,6 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
         let status = out.split(' ').nth(1)?.parse().ok()?;
         Some((status, out))
     };
-    while get("/healthz").is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
     assert_eq!(get("/healthz").unwrap().0, 200);
     assert_eq!(get("/readyz").unwrap().0, 200);
     let (status, body) = get("/widget/members.json").unwrap();
@@ -200,11 +198,26 @@ fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
         "took {:?} to stop",
         stopping.elapsed()
     );
-    let log: Vec<String> = BufReader::new(child.stderr.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .collect();
+    reader.join().unwrap();
+    let log = log.lock().unwrap();
     assert!(log.iter().any(|l| l.contains("stopping")), "{log:?}");
+}
+
+/// The port of a `listening port=N` log line, coloured or not.
+fn listening_port(line: &str) -> Option<u16> {
+    // Without the terminal's colour codes (`ESC [ … m`), which hold digits too.
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(char::is_ascii_alphabetic);
+        } else {
+            plain.push(c);
+        }
+    }
+    let (_, after) = plain.split_once(" listening ")?.1.split_once("port=")?;
+    let digits = after.split(|c: char| !c.is_ascii_digit()).next()?;
+    digits.parse().ok()
 }
 
 fn sigterm(pid: u32) {

@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::both_backends;
 use crate::helpers::{Backend, spawn_app};
@@ -19,19 +19,8 @@ async fn readiness_follows_postgresql_going_away_and_coming_back() {
     let app = spawn_app(Backend::Postgres).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
 
-    app.database.stop();
-    let stopped = Instant::now();
-    loop {
-        let status = app.get("/readyz").await.status();
-        if status == 503 {
-            break;
-        }
-        assert!(
-            stopped.elapsed() < Duration::from_secs(5),
-            "/readyz still {status} 5 s after the database stopped"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.database.stop().await;
+    app.wait_for_readyz(503, Duration::from_secs(5)).await;
     assert_eq!(
         app.get("/healthz").await.status(),
         200,
@@ -39,14 +28,7 @@ async fn readiness_follows_postgresql_going_away_and_coming_back() {
     );
 
     app.database.start();
-    let started = Instant::now();
-    while app.get("/readyz").await.status() != 200 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "/readyz did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_readyz(200, Duration::from_secs(10)).await;
 }
 
 #[tokio::test]

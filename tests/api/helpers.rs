@@ -7,15 +7,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::dsl::{CountStar, Select};
 use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::SelectDsl;
 use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
-use memberdrive::db::{self, Db};
+use memberdrive::db::schema::jobs;
+use memberdrive::db::{self, Db, DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
 use memberdrive::startup::Application;
 use reqwest::header;
 
 use crate::support::smtp::SmtpServer;
+use crate::support::stripe_server::StripeServer;
+use crate::support::wait::eventually;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,27 +94,36 @@ impl TestDatabase {
 
     /// Makes the PostgreSQL database refuse the application, as if its server stopped: new
     /// connections are refused and open ones are cut.
-    pub fn stop(&self) {
+    pub async fn stop(&self) {
         let name = self
             .pg_name
-            .as_ref()
+            .clone()
             .expect("an embedded SQLite file has no server to stop");
-        admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false;"));
+        let refuse = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false;");
+        tokio::task::spawn_blocking(move || admin_sql(&refuse))
+            .await
+            .unwrap();
         // A connection that was starting up when the database closed can still finish: end
-        // sessions until none is left.
-        let mut admin = PgConnection::establish(&pg_admin_url()).expect("admin connection");
-        for _ in 0..50 {
-            let ended = diesel::sql_query(format!(
+        // sessions until a pass finds none left.
+        let what = format!("no session of {name} left after it stopped accepting connections");
+        eventually(&what, Duration::from_secs(10), || {
+            let terminate = format!(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-            ))
-            .execute(&mut admin)
-            .expect("terminate sessions");
-            if ended == 0 {
-                return;
+            );
+            async move {
+                let ended = tokio::task::spawn_blocking(move || {
+                    let mut admin = PgConnection::establish(&pg_admin_url()).expect("admin");
+                    diesel::sql_query(terminate).execute(&mut admin)
+                });
+                let ended = ended.await.unwrap().expect("terminate sessions");
+                if ended == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("{ended} session(s) ended in the last pass"))
+                }
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("sessions of {name} kept coming back after it stopped accepting connections");
+        })
+        .await;
     }
 
     /// Lets the application back in.
@@ -193,10 +208,10 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
     for (k, v) in overrides {
         values.insert((*k).into(), (*v).into());
     }
-    // The base URL names the real port, which is known only after binding: bind first.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // The base URL names the real port, which is known only after binding: bind first, and
+    // hand the bound listener to the application (a port probed and let go could be taken).
+    let listener = listen_on_a_free_port();
     let port = listener.local_addr().unwrap().port();
-    drop(listener);
     values.insert("MEMBERDRIVE_BIND".into(), format!("127.0.0.1:{port}"));
     values
         .entry("MEMBERDRIVE_BASE_URL".into())
@@ -207,10 +222,9 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         memberdrive::telemetry::init(settings.log_format);
     }
     let db = Db::connect(&settings.database_url).expect("test db");
-    let app = Application::build(settings)
+    let app = Application::build_with_listener(settings, listener)
         .await
         .expect("application starts");
-    let port = app.port();
     let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -226,6 +240,17 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         base_url,
         stopper,
     }
+}
+
+/// A listener on 127.0.0.1 and a port the system picked, with the deep accept queue the
+/// application gives its own listener.
+fn listen_on_a_free_port() -> std::net::TcpListener {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind 127.0.0.1:0");
+    let listener = socket.listen(4096).expect("listen");
+    listener.into_std().expect("a std listener")
 }
 
 impl TestApp {
@@ -256,7 +281,8 @@ impl TestApp {
     /// Waits until the widget shows `count`, failing after `limit`; returns how long it took.
     pub async fn wait_for_count(&self, slug: &str, count: i64, limit: Duration) -> Duration {
         let started = std::time::Instant::now();
-        loop {
+        let what = format!("widget {slug} to show {count}");
+        eventually(&what, limit, || async {
             let res = self.get(&format!("/widget/{slug}.json")).await;
             let shown = match res.status().as_u16() {
                 200 => res.json::<serde_json::Value>().await.unwrap()["count"].clone(),
@@ -264,23 +290,78 @@ impl TestApp {
                 other => panic!("widget {slug} answered {other}"),
             };
             if shown == count {
-                return started.elapsed();
+                Ok(())
+            } else {
+                Err(format!("it shows {shown}"))
             }
-            assert!(
-                started.elapsed() < limit,
-                "widget {slug} shows {shown} after {limit:?}, expected {count}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await;
+        started.elapsed()
+    }
+}
+
+impl TestApp {
+    /// Runs read-only `f` on the test's database.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> T {
+        self.db.read(f).await.expect("read the test database")
+    }
+
+    /// Runs `f` in one transaction on the test's database.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    ) -> T {
+        self.db
+            .write(move |c| -> Result<T, DbError> { Ok(f(c)?) })
+            .await
+            .expect("write the test database")
+    }
+
+    /// How many rows `query` (a table, or a table with filters) finds.
+    pub async fn count<Q>(&self, query: Q) -> i64
+    where
+        Q: QueryDsl + SelectDsl<CountStar> + Send + 'static,
+        Select<Q, CountStar>: LoadQuery<'static, DbConnection, i64>,
+    {
+        self.read(move |c| query.count().get_result(c)).await
+    }
+
+    /// Waits until no job of `kind` (`"email"`, `"stripe_event"`) is queued, retrying or
+    /// running: each is done or dead-lettered, so nothing more will come of them.
+    pub async fn wait_for_jobs(&self, kind: &'static str, limit: Duration) {
+        let what = format!("every {kind} job to be done or dead");
+        eventually(&what, limit, || async {
+            let queued = jobs::table.filter(jobs::status.eq("queued"));
+            let open = self.count(queued.filter(jobs::kind.eq(kind))).await;
+            if open == 0 {
+                Ok(())
+            } else {
+                Err(format!("{open} still queued"))
+            }
+        })
+        .await;
+    }
+
+    /// Waits until `/readyz` answers `status`, failing after `limit`.
+    pub async fn wait_for_readyz(&self, status: u16, limit: Duration) {
+        eventually(&format!("/readyz to answer {status}"), limit, || async {
+            let answer = self.get("/readyz").await.status();
+            if answer == status {
+                Ok(())
+            } else {
+                Err(answer)
+            }
+        })
+        .await;
     }
 }
 
 /// An application configured for Stripe against a fresh Stripe test server that sends its
 /// webhooks to it.
-pub async fn spawn_app_with_stripe(
-    backend: Backend,
-) -> (TestApp, crate::support::stripe_server::StripeServer) {
-    use crate::support::stripe_server::StripeServer;
+pub async fn spawn_app_with_stripe(backend: Backend) -> (TestApp, StripeServer) {
     let stripe = StripeServer::start().await;
     let app = spawn_app_with(
         backend,
@@ -293,6 +374,18 @@ pub async fn spawn_app_with_stripe(
     .await;
     stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
     (app, stripe)
+}
+
+/// Joins through the form; returns the Checkout Session id the app redirected to.
+pub async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
+    let res = app.post_form("/join", form).await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let prefix = format!("{}checkout/", stripe.url());
+    location
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{location} is not a checkout URL"))
+        .to_owned()
 }
 
 /// The session cookie's name.
@@ -375,6 +468,38 @@ pub async fn get_as(app: &TestApp, path: &str, cookie: &str) -> reqwest::Respons
         .unwrap()
 }
 
+/// The page at `path`, fetched with the session `cookie`.
+pub async fn text_as(app: &TestApp, path: &str, cookie: &str) -> String {
+    get_as(app, path, cookie).await.text().await.unwrap()
+}
+
+/// POSTs `fields` with the CSRF `token` of the form to `path`, as the staff member whose
+/// session is `cookie`.
+pub async fn submit(
+    app: &TestApp,
+    cookie: &str,
+    token: &str,
+    path: &str,
+    mut fields: Vec<(&str, &str)>,
+) -> reqwest::Response {
+    fields.push(("csrf_token", token));
+    post_as(app, path, cookie, &fields).await
+}
+
+/// Sends `body`, as it is, as a form (`application/x-www-form-urlencoded`).
+pub async fn post_raw_form(req: reqwest::RequestBuilder, body: &'static str) -> reqwest::Response {
+    req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Sends `req` and returns the body of the answer, as text.
+pub async fn text_of(req: reqwest::RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
+}
+
 pub async fn post_as(
     app: &TestApp,
     path: &str,
@@ -386,6 +511,32 @@ pub async fn post_as(
         .send()
         .await
         .unwrap()
+}
+
+/// The `memberdrive` binary, without the settings of the environment the tests run in.
+pub fn memberdrive_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_memberdrive"));
+    for var in [
+        "DATABASE_URL",
+        "MEMBERDRIVE_BIND",
+        "SMTP_URL",
+        "MEMBERDRIVE_CONFIG",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The `token` parameter of a link.
+pub fn token_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned()
 }
 
 /// The CSRF token in a page's forms.

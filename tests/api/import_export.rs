@@ -1,6 +1,6 @@
 //! `memberdrive import-members` and `export-members`, run as an operator runs them.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,14 +10,11 @@ use memberdrive::db::schema::{audit_log, campaigns, members, memberships};
 use memberdrive::db::{self, Db};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestDatabase};
+use crate::helpers::{Backend, TestDatabase, memberdrive_command};
 
 fn memberdrive(db: &TestDatabase, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
-    for var in ["MEMBERDRIVE_BIND", "SMTP_URL", "MEMBERDRIVE_CONFIG"] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args)
+    memberdrive_command()
+        .args(args)
         .env("DATABASE_URL", &db.url)
         .env("RUST_LOG", "warn")
         .output()
@@ -457,7 +454,7 @@ fn import_and_export_explain_themselves_with_help() {
             ][..],
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_memberdrive"))
+        let out = memberdrive_command()
             .args([command, "--help"])
             .output()
             .unwrap();

@@ -1,16 +1,18 @@
 //! Paid membership end to end, against the Stripe test server: joining, signed webhooks in
 //! any order and any number of times, reconciliation, and the service without Stripe.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::db::schema::{jobs, members, memberships, payments, signups, stripe_events};
+use memberdrive::db::schema::{members, memberships, payments, signups, stripe_events};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with, spawn_app_with_stripe};
+use crate::helpers::{
+    Backend, TestApp, join, memberdrive_command, spawn_app, spawn_app_with, spawn_app_with_stripe,
+};
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, Paid, StripeServer};
+use crate::support::wait::eventually;
 
 both_backends!(
     joining_pays_activates_and_emails_once,
@@ -28,18 +30,6 @@ both_backends!(
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Joins through the form; returns the Checkout Session id the app redirected to.
-async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
-    let res = app.post_form("/join", form).await;
-    assert_eq!(res.status(), 303, "{:?}", res.text().await);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let prefix = format!("{}checkout/", stripe.url());
-    location
-        .strip_prefix(&prefix)
-        .unwrap_or_else(|| panic!("{location} is not a checkout URL"))
-        .to_owned()
-}
-
 async fn join_monthly(app: &TestApp, stripe: &StripeServer, email: &str) -> String {
     join(
         app,
@@ -54,44 +44,21 @@ async fn join_monthly(app: &TestApp, stripe: &StripeServer, email: &str) -> Stri
     .await
 }
 
-/// Waits until every queued job (webhook processing, emails) is done or dead.
+/// Waits until every Stripe event is processed (its job done or dead).
 async fn settle(app: &TestApp) {
-    let started = Instant::now();
-    loop {
-        let open: i64 = app
-            .db
-            .read(|c| {
-                jobs::table
-                    .filter(jobs::status.eq("queued"))
-                    .filter(jobs::kind.eq("stripe_event"))
-                    .count()
-                    .get_result(c)
-            })
-            .await
-            .unwrap();
-        if open == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < WAIT * 3,
-            "{open} Stripe events still unprocessed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_jobs("stripe_event", WAIT * 3).await;
 }
 
 async fn membership(app: &TestApp, sub: &str) -> Option<(String, bool)> {
     let sub = sub.to_owned();
-    app.db
-        .read(move |c| {
-            memberships::table
-                .filter(memberships::stripe_subscription_id.eq(sub))
-                .select((memberships::status, memberships::cancel_at_period_end))
-                .first(c)
-                .optional()
-        })
-        .await
-        .unwrap()
+    app.read(move |c| {
+        memberships::table
+            .filter(memberships::stripe_subscription_id.eq(sub))
+            .select((memberships::status, memberships::cancel_at_period_end))
+            .first(c)
+            .optional()
+    })
+    .await
 }
 
 fn subjects(mails: &[ReceivedMail], to: &str) -> Vec<String> {
@@ -159,25 +126,21 @@ async fn joining_pays_activates_and_emails_once(backend: Backend) {
     // The article that sent the reader is on the membership.
     let s2 = sub.clone();
     let ref_url: Option<String> = app
-        .db
         .read(move |c| {
             memberships::table
                 .filter(memberships::stripe_subscription_id.eq(s2))
                 .select(memberships::ref_url)
                 .first(c)
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(ref_url.as_deref(), Some("https://news.example/2026/budget"));
     let status: String = app
-        .db
         .read(|c| signups::table.select(signups::status).first(c))
-        .await
-        .unwrap();
+        .await;
     assert_eq!(status, "completed");
 
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let all = app.smtp.messages();
     assert_eq!(
         subjects(&all, "reader@news.example"),
@@ -309,11 +272,7 @@ async fn bad_join_input_gets_a_clear_error_and_no_stripe_call(backend: Backend) 
         assert!(page.text().await.unwrap().contains("<h1>"), "{form:?}");
     }
     assert!(stripe.requests().is_empty(), "no Stripe call for bad input");
-    let n: i64 = app
-        .db
-        .read(|c| signups::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(signups::table).await;
     assert_eq!(n, 0);
 }
 
@@ -386,12 +345,7 @@ async fn webhook_signatures_are_checked_and_rejections_write_nothing(backend: Ba
             200,
         ),
     ];
-    let stored = || async {
-        app.db
-            .read(|c| stripe_events::table.count().get_result::<i64>(c))
-            .await
-            .unwrap()
-    };
+    let stored = || async { app.count(stripe_events::table).await };
     let check = |case: &str, status: u16, before: i64, after: i64| {
         if status == 400 {
             assert_eq!(after, before, "{case}: a rejection wrote something");
@@ -461,26 +415,20 @@ async fn every_event_delivered_three_times_has_one_effect(backend: Backend) {
         "duplicates are acknowledged too: {statuses:?}"
     );
     settle(&app).await;
-    let events: i64 = app
-        .db
-        .read(|c| stripe_events::table.count().get_result(c))
-        .await
-        .unwrap();
+    let events: i64 = app.count(stripe_events::table).await;
     assert_eq!(
         events as usize,
         statuses.len() / 3,
         "one stored row per event id"
     );
     let (n_members, n_payments): (i64, i64) = app
-        .db
         .read(|c| {
             Ok((
                 memberships::table.count().get_result(c)?,
                 payments::table.count().get_result(c)?,
             ))
         })
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         (n_members, n_payments),
         (1, 2),
@@ -488,7 +436,7 @@ async fn every_event_delivered_three_times_has_one_effect(backend: Backend) {
     );
     app.wait_for_count("members", 1, WAIT).await;
     app.smtp.wait_for_messages(3, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.wait_for_jobs("email", WAIT).await;
     let mut subjects = subjects(&app.smtp.messages(), "reader@news.example");
     subjects.dedup();
     assert_eq!(
@@ -602,7 +550,6 @@ async fn refunds_and_disputes_reported_before_their_payment_still_apply(backend:
     settle(&app).await;
     let charges = [disputed.clone(), refunded.clone()];
     let rows: Vec<(Option<String>, Option<String>, i64, i64)> = app
-        .db
         .read(move |c| {
             payments::table
                 .filter(payments::stripe_charge_id.eq_any(charges))
@@ -614,8 +561,7 @@ async fn refunds_and_disputes_reported_before_their_payment_still_apply(backend:
                 ))
                 .load(c)
         })
-        .await
-        .unwrap();
+        .await;
     let amount = rows.first().map_or(0, |r| r.2);
     let mut expected = vec![
         (Some(disputed), Some("lost".to_owned()), amount, 0),
@@ -633,22 +579,11 @@ async fn subscriptions_of_other_products_never_become_members(backend: Backend) 
     stripe.deliver(Delivery::InOrder).await;
     settle(&app).await;
     assert_eq!(membership(&app, &sub).await, None);
-    let n: i64 = app
-        .db
-        .read(|c| members::table.count().get_result(c))
-        .await
-        .unwrap();
+    let n: i64 = app.count(members::table).await;
     assert_eq!(n, 0);
     let processed: i64 = app
-        .db
-        .read(|c| {
-            stripe_events::table
-                .filter(stripe_events::processed_at.is_not_null())
-                .count()
-                .get_result(c)
-        })
-        .await
-        .unwrap();
+        .count(stripe_events::table.filter(stripe_events::processed_at.is_not_null()))
+        .await;
     assert!(
         processed > 0,
         "the events were processed and ignored, not left pending"
@@ -656,7 +591,7 @@ async fn subscriptions_of_other_products_never_become_members(backend: Backend) 
 }
 
 async fn reconcile(app: &TestApp, stripe: &StripeServer, apply: bool) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memberdrive"));
+    let mut cmd = memberdrive_command();
     cmd.arg("reconcile")
         .env("DATABASE_URL", &app.database.url)
         .env("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY)
@@ -786,57 +721,59 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
     );
 }
 
-async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
-    use memberdrive::db::DbError;
+/// Active members whose period ends in 3 days (yearly: due a reminder), in 30 days
+/// (yearly: not yet) and in 3 days (monthly: never reminded).
+async fn add_members_renewing_soon(app: &TestApp) {
     use memberdrive::domain::EmailAddress;
     use memberdrive::members::{Member, SubscriptionState, apply_subscription};
 
+    app.write(|c| {
+        let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
+            .unwrap()
+            .id;
+        for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
+            let member = Member::find_or_create(
+                c,
+                &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
+                "en",
+            )?;
+            apply_subscription(
+                c,
+                &SubscriptionState {
+                    stripe_subscription_id: format!("sub_y{n}"),
+                    member_id: member.id,
+                    campaign_id: campaign,
+                    tier_id: None,
+                    interval: interval.into(),
+                    amount: 5000,
+                    currency: "eur".into(),
+                    status: "active".into(),
+                    cancel_at_period_end: false,
+                    current_period_end: Some(
+                        chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
+                    ),
+                    ref_url: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.db
-        .write(|c| -> Result<(), DbError> {
-            let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
-                .unwrap()
-                .id;
-            for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
-                let member = Member::find_or_create(
-                    c,
-                    &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
-                    "en",
-                )?;
-                apply_subscription(
-                    c,
-                    &SubscriptionState {
-                        stripe_subscription_id: format!("sub_y{n}"),
-                        member_id: member.id,
-                        campaign_id: campaign,
-                        tier_id: None,
-                        interval: interval.into(),
-                        amount: 5000,
-                        currency: "eur".into(),
-                        status: "active".into(),
-                        cancel_at_period_end: false,
-                        current_period_end: Some(
-                            chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
-                        ),
-                        ref_url: None,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    add_members_renewing_soon(&app).await;
     // The reminder task runs when an instance starts, then hourly; two more instances start.
     // Any instance's worker may deliver it (they share the outbox): look at every SMTP server.
     let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
     let third = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
     let servers = [&app.smtp, &second.smtp, &third.smtp];
-    let started = std::time::Instant::now();
-    while servers.iter().map(|s| s.accepted_count()).sum::<usize>() == 0 {
-        assert!(started.elapsed() < WAIT, "no renewal reminder");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    eventually("a renewal reminder", WAIT, || async {
+        servers.iter().map(|s| s.accepted_count()).sum::<usize>() > 0
+    })
+    .await;
+    app.wait_for_jobs("email", WAIT).await;
     let mails: Vec<_> = servers.iter().flat_map(|s| s.messages()).collect();
     assert_eq!(mails[0].to, ["y1@news.example"]);
     assert_eq!(

@@ -93,6 +93,14 @@ fn checkout_request(subscription: bool, customer: Option<&str>) -> CreateCheckou
     }
 }
 
+/// A running server, a client for it and an open Checkout Session (subscription or donation).
+async fn server_with_checkout(subscription: bool) -> (StripeServer, Client, CheckoutSession) {
+    let server = StripeServer::start().await;
+    let client = client(&server);
+    let session = new_checkout(&server, subscription).await;
+    (server, client, session)
+}
+
 async fn new_checkout(server: &StripeServer, subscription: bool) -> CheckoutSession {
     checkout_request(subscription, None)
         .send(&client(server))
@@ -128,6 +136,40 @@ fn check_events_parse(server: &StripeServer) {
         };
         parsed.unwrap_or_else(|e| panic!("{kind} object does not parse: {e}"));
     }
+}
+
+/// What completing a subscription checkout queues, the first invoice's event last.
+fn subscription_checkout_events(invoice_event: &str) -> [&str; 3] {
+    [
+        "checkout.session.completed",
+        "customer.subscription.created",
+        invoice_event,
+    ]
+}
+
+/// Asserts the queued events are of these types, in this order, and parse.
+fn expect_events(server: &StripeServer, types: &[&str]) {
+    assert_eq!(event_types(server), types);
+    check_events_parse(server);
+}
+
+/// Defines `async fn NAME(client, id) -> OBJECT`: retrieves the object with `REQUEST`, or
+/// panics naming the id.
+macro_rules! retrievers {
+    ($($name:ident: $request:ident -> $object:ty;)+) => {$(
+        async fn $name(client: &Client, id: &str) -> $object {
+            let found = $request::new(id).send(client).await;
+            found.unwrap_or_else(|e| panic!("retrieve {id}: {e}"))
+        }
+    )+};
+}
+
+retrievers! {
+    retrieve_subscription: RetrieveSubscription -> stripe_shared::Subscription;
+    retrieve_invoice: RetrieveInvoice -> stripe_shared::Invoice;
+    retrieve_charge: RetrieveCharge -> stripe_shared::Charge;
+    retrieve_payment_intent: RetrievePaymentIntent -> stripe_shared::PaymentIntent;
+    retrieve_checkout_session: RetrieveCheckoutSession -> CheckoutSession;
 }
 
 fn id_of<T: stripe_types::Object>(expandable: &Expandable<T>) -> String {
@@ -235,18 +277,14 @@ async fn idempotent_creates_return_the_same_object() {
     let client = client(&server);
     let key = || RequestStrategy::Idempotent(IdempotencyKey::new("k1").unwrap());
 
-    let first = checkout_request(true, None)
-        .customize()
-        .request_strategy(key())
-        .send(&client)
-        .await
-        .expect("first create");
-    let second = checkout_request(true, None)
-        .customize()
-        .request_strategy(key())
-        .send(&client)
-        .await
-        .expect("replayed create");
+    let create = || {
+        checkout_request(true, None)
+            .customize()
+            .request_strategy(key())
+            .send(&client)
+    };
+    let first = create().await.expect("first create");
+    let second = create().await.expect("replayed create");
     assert_eq!(first.id, second.id);
     assert_eq!(server.objects_created("checkout.session"), 1);
     let keys: Vec<_> = server
@@ -272,20 +310,10 @@ async fn idempotent_creates_return_the_same_object() {
 
 #[tokio::test]
 async fn paying_a_subscription_checkout() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, true).await;
+    let (server, client, session) = server_with_checkout(true).await;
 
     let paid = server.pay_checkout(session.id.as_str());
-    assert_eq!(
-        event_types(&server),
-        [
-            "checkout.session.completed",
-            "customer.subscription.created",
-            "invoice.paid"
-        ]
-    );
-    check_events_parse(&server);
+    expect_events(&server, &subscription_checkout_events("invoice.paid"));
     let events = server.pending_events();
     assert_eq!(events[0]["data"]["object"]["payment_status"], "paid");
     assert_eq!(events[1]["data"]["object"]["status"], "active");
@@ -296,10 +324,7 @@ async fn paying_a_subscription_checkout() {
         paid.invoice.clone().unwrap(),
     );
     let customer_id = paid.customer.clone().unwrap();
-    let session = RetrieveCheckoutSession::new(session.id.clone())
-        .send(&client)
-        .await
-        .expect("retrieve completed session");
+    let session = retrieve_checkout_session(&client, &session.id).await;
     assert_eq!(session.status, Some(CheckoutSessionStatus::Complete));
     assert_eq!(session.payment_status, CheckoutSessionPaymentStatus::Paid);
     assert_eq!(
@@ -315,10 +340,7 @@ async fn paying_a_subscription_checkout() {
         Some("reader@example.com")
     );
 
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .expect("retrieve subscription");
+    let subscription = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(subscription.status, SubscriptionStatus::Active);
     assert_eq!(id_of(&subscription.customer), customer_id);
     assert_eq!(subscription.metadata["memberdrive_campaign"], "members");
@@ -359,10 +381,7 @@ async fn paying_a_subscription_checkout() {
         [("expand[0]".to_string(), "payments".to_string())]
     );
     // Without expand, `payments` is absent as in Stripe (it is includable).
-    let plain = RetrieveInvoice::new(invoice_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let plain = retrieve_invoice(&client, &invoice_id).await;
     assert!(plain.payments.is_none());
     // Deeper expansion walks through lists.
     let deep = RetrieveInvoice::new(invoice_id.as_str())
@@ -377,10 +396,7 @@ async fn paying_a_subscription_checkout() {
         .unwrap();
     assert!(matches!(pi, Expandable::Object(_)));
 
-    let charge = RetrieveCharge::new(paid.charge.as_str())
-        .send(&client)
-        .await
-        .expect("charge");
+    let charge = retrieve_charge(&client, &paid.charge).await;
     assert_eq!(
         charge.payment_intent.as_ref().map(id_of),
         Some(paid.payment_intent.clone())
@@ -388,10 +404,7 @@ async fn paying_a_subscription_checkout() {
     assert_eq!((charge.amount, charge.amount_refunded), (500, 0));
     assert!(charge.paid && !charge.refunded && !charge.disputed);
 
-    let intent = RetrievePaymentIntent::new(paid.payment_intent.as_str())
-        .send(&client)
-        .await
-        .expect("payment intent");
+    let intent = retrieve_payment_intent(&client, &paid.payment_intent).await;
     assert_eq!(intent.status, PaymentIntentStatus::Succeeded);
     assert_eq!(
         intent.latest_charge.as_ref().map(id_of),
@@ -403,114 +416,72 @@ async fn paying_a_subscription_checkout() {
 
 #[tokio::test]
 async fn paying_a_donation_checkout() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, false).await;
+    let (server, client, session) = server_with_checkout(false).await;
 
     let paid = server.pay_checkout(session.id.as_str());
-    assert_eq!(event_types(&server), ["checkout.session.completed"]);
-    check_events_parse(&server);
+    expect_events(&server, &["checkout.session.completed"]);
     assert_eq!(paid.customer, None, "a guest donation creates no customer");
     assert_eq!(paid.subscription, None);
     assert_eq!(paid.amount, 500);
 
-    let session = RetrieveCheckoutSession::new(session.id.clone())
-        .send(&client)
-        .await
-        .unwrap();
+    let session = retrieve_checkout_session(&client, &session.id).await;
     assert_eq!(session.payment_status, CheckoutSessionPaymentStatus::Paid);
     assert_eq!(
         session.payment_intent.as_ref().map(id_of),
         Some(paid.payment_intent.clone())
     );
-    let intent = RetrievePaymentIntent::new(paid.payment_intent.as_str())
-        .send(&client)
-        .await
-        .expect("payment intent");
+    let intent = retrieve_payment_intent(&client, &paid.payment_intent).await;
     assert_eq!(intent.metadata["memberdrive_campaign"], "members");
     assert_eq!(intent.description.as_deref(), Some("Donation"));
-    let charge = RetrieveCharge::new(paid.charge.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let charge = retrieve_charge(&client, &paid.charge).await;
     assert_eq!(charge.metadata["memberdrive_campaign"], "members");
 }
 
 #[tokio::test]
 async fn a_failed_first_payment_and_its_retry() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, true).await;
+    let (server, client, session) = server_with_checkout(true).await;
 
     let failed = server.pay_checkout_first_payment_fails(session.id.as_str());
-    assert_eq!(
-        event_types(&server),
-        [
-            "checkout.session.completed",
-            "customer.subscription.created",
-            "invoice.payment_failed"
-        ]
+    expect_events(
+        &server,
+        &subscription_checkout_events("invoice.payment_failed"),
     );
-    check_events_parse(&server);
     let sub_id = failed.subscription.clone().unwrap();
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
-    assert_eq!(subscription.status, SubscriptionStatus::Incomplete);
-    let invoice = RetrieveInvoice::new(failed.invoice.clone().unwrap())
-        .send(&client)
-        .await
-        .unwrap();
+    // The subscription's status and its first invoice, as they are now.
+    let state = || async {
+        let subscription = retrieve_subscription(&client, &sub_id).await;
+        let invoice = retrieve_invoice(&client, failed.invoice.as_deref().unwrap()).await;
+        (subscription.status, invoice)
+    };
+    let (status, invoice) = state().await;
+    assert_eq!(status, SubscriptionStatus::Incomplete);
     assert_eq!(invoice.status, Some(InvoiceStatus::Open));
     assert_eq!(invoice.amount_paid, 0);
-    let charge = RetrieveCharge::new(failed.charge.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let charge = retrieve_charge(&client, &failed.charge).await;
     assert!(!charge.paid);
     assert_eq!(charge.failure_code.as_deref(), Some("card_declined"));
-    let intent = RetrievePaymentIntent::new(failed.payment_intent.as_str())
-        .send(&client)
-        .await
-        .expect("payment intent");
+    let intent = retrieve_payment_intent(&client, &failed.payment_intent).await;
     assert_eq!(intent.status, PaymentIntentStatus::RequiresPaymentMethod);
     let error = intent.last_payment_error.expect("decline recorded");
     assert_eq!(error.code, Some(ApiErrorsCode::CardDeclined));
 
     server.take_events();
     let retried = server.retry_payment_succeeds(&sub_id);
-    assert_eq!(
-        event_types(&server),
-        ["invoice.paid", "customer.subscription.updated"]
-    );
-    check_events_parse(&server);
+    expect_events(&server, &["invoice.paid", "customer.subscription.updated"]);
     assert_eq!(retried.invoice, failed.invoice, "the same invoice is paid");
     assert_eq!(retried.payment_intent, failed.payment_intent);
     assert_ne!(retried.charge, failed.charge, "a new charge");
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
-    assert_eq!(subscription.status, SubscriptionStatus::Active);
-    let invoice = RetrieveInvoice::new(failed.invoice.unwrap())
-        .send(&client)
-        .await
-        .unwrap();
+    let (status, invoice) = state().await;
+    assert_eq!(status, SubscriptionStatus::Active);
     assert_eq!(invoice.status, Some(InvoiceStatus::Paid));
     assert_eq!(invoice.attempt_count, 2);
-    let session = RetrieveCheckoutSession::new(session.id.clone())
-        .send(&client)
-        .await
-        .unwrap();
+    let session = retrieve_checkout_session(&client, &session.id).await;
     assert_eq!(session.payment_status, CheckoutSessionPaymentStatus::Paid);
 }
 
 #[tokio::test]
 async fn renewals_dunning_and_cancellation() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, true).await;
+    let (server, client, session) = server_with_checkout(true).await;
     let first = server.pay_checkout(session.id.as_str());
     let sub_id = first.subscription.clone().unwrap();
     server.take_events();
@@ -518,33 +489,20 @@ async fn renewals_dunning_and_cancellation() {
         let item = &s.items.data[0];
         (item.current_period_start, item.current_period_end)
     };
-    let before = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let before = retrieve_subscription(&client, &sub_id).await;
 
     // A renewal moves the clock to the period's end and starts the next period there.
     let renewed = server.renew(&sub_id);
-    assert_eq!(
-        event_types(&server),
-        ["customer.subscription.updated", "invoice.paid"]
-    );
-    check_events_parse(&server);
+    expect_events(&server, &["customer.subscription.updated", "invoice.paid"]);
     assert!(server.now() >= period(&before).1);
-    let after = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let after = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(period(&after).0, period(&before).1);
     assert!(period(&after).1 > period(&after).0);
     assert_eq!(
         after.latest_invoice.as_ref().map(id_of),
         renewed.invoice.clone()
     );
-    let invoice = RetrieveInvoice::new(renewed.invoice.clone().unwrap())
-        .send(&client)
-        .await
-        .unwrap();
+    let invoice = retrieve_invoice(&client, renewed.invoice.as_deref().unwrap()).await;
     assert_eq!(
         invoice.billing_reason,
         Some(InvoiceBillingReason::SubscriptionCycle)
@@ -557,24 +515,17 @@ async fn renewals_dunning_and_cancellation() {
 
     // The next renewal fails: past_due with an open invoice, then recovered.
     let open = server.renewal_fails(&sub_id);
-    assert_eq!(
-        event_types(&server),
-        ["invoice.payment_failed", "customer.subscription.updated"]
+    expect_events(
+        &server,
+        &["invoice.payment_failed", "customer.subscription.updated"],
     );
-    check_events_parse(&server);
     let events = server.pending_events();
     assert_eq!(events[1]["data"]["object"]["status"], "past_due");
     assert_eq!(events[1]["data"]["previous_attributes"]["status"], "active");
-    let invoice = RetrieveInvoice::new(open.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let invoice = retrieve_invoice(&client, &open).await;
     assert_eq!(invoice.status, Some(InvoiceStatus::Open));
     assert!(invoice.next_payment_attempt.is_some());
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let subscription = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(subscription.status, SubscriptionStatus::PastDue);
     server.take_events();
     let recovered = server.retry_payment_succeeds(&sub_id);
@@ -583,24 +534,16 @@ async fn renewals_dunning_and_cancellation() {
 
     // Cancelled in the portal: still active until the period is over.
     server.cancel_at_period_end(&sub_id);
-    assert_eq!(event_types(&server), ["customer.subscription.updated"]);
-    check_events_parse(&server);
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    expect_events(&server, &["customer.subscription.updated"]);
+    let subscription = retrieve_subscription(&client, &sub_id).await;
     assert!(subscription.cancel_at_period_end);
     assert_eq!(subscription.status, SubscriptionStatus::Active);
     assert_eq!(subscription.cancel_at, Some(period(&subscription).1));
     server.take_events();
 
     server.end_subscription(&sub_id);
-    assert_eq!(event_types(&server), ["customer.subscription.deleted"]);
-    check_events_parse(&server);
-    let ended = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    expect_events(&server, &["customer.subscription.deleted"]);
+    let ended = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(ended.status, SubscriptionStatus::Canceled);
     assert!(ended.ended_at.unwrap() >= period(&subscription).1);
     assert!(ended.canceled_at.is_some());
@@ -608,9 +551,7 @@ async fn renewals_dunning_and_cancellation() {
 
 #[tokio::test]
 async fn dunning_that_gives_up_ends_the_subscription() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, true).await;
+    let (server, client, session) = server_with_checkout(true).await;
     let sub_id = server
         .pay_checkout(session.id.as_str())
         .subscription
@@ -620,10 +561,7 @@ async fn dunning_that_gives_up_ends_the_subscription() {
     server.advance(14);
     server.end_subscription(&sub_id);
     assert_eq!(event_types(&server), ["customer.subscription.deleted"]);
-    let ended = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    let ended = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(ended.status, SubscriptionStatus::Canceled);
     let reason = ended.cancellation_details.unwrap().reason.unwrap();
     assert_eq!(reason.as_str(), "payment_failed");
@@ -639,12 +577,8 @@ async fn refunds_and_disputes() {
     server.take_events();
 
     server.refund(&first.charge);
-    assert_eq!(event_types(&server), ["charge.refunded"]);
-    check_events_parse(&server);
-    let charge = RetrieveCharge::new(first.charge.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    expect_events(&server, &["charge.refunded"]);
+    let charge = retrieve_charge(&client, &first.charge).await;
     assert!(charge.refunded);
     assert_eq!(charge.amount_refunded, 500);
     assert_eq!(charge.refunds.unwrap().data.len(), 1);
@@ -652,11 +586,10 @@ async fn refunds_and_disputes() {
 
     for (paid, lost) in [(&second, true), (&third, false)] {
         server.dispute(&paid.charge, lost);
-        assert_eq!(
-            event_types(&server),
-            ["charge.dispute.created", "charge.dispute.closed"]
+        expect_events(
+            &server,
+            &["charge.dispute.created", "charge.dispute.closed"],
         );
-        check_events_parse(&server);
         let events = server.pending_events();
         assert_eq!(events[0]["data"]["object"]["status"], "needs_response");
         let dispute_id = events[1]["data"]["object"]["id"]
@@ -675,10 +608,7 @@ async fn refunds_and_disputes() {
         };
         assert_eq!(dispute.status, expected);
         assert_eq!(id_of(&dispute.charge), paid.charge);
-        let charge = RetrieveCharge::new(paid.charge.as_str())
-            .send(&client)
-            .await
-            .unwrap();
+        let charge = retrieve_charge(&client, &paid.charge).await;
         assert!(charge.disputed);
         server.take_events();
     }
@@ -689,15 +619,8 @@ async fn foreign_subscriptions_carry_no_memberdrive_metadata() {
     let server = StripeServer::start().await;
     let client = client(&server);
     let sub_id = server.foreign_subscription();
-    assert_eq!(
-        event_types(&server),
-        ["customer.subscription.created", "invoice.paid"]
-    );
-    check_events_parse(&server);
-    let subscription = RetrieveSubscription::new(sub_id.as_str())
-        .send(&client)
-        .await
-        .unwrap();
+    expect_events(&server, &["customer.subscription.created", "invoice.paid"]);
+    let subscription = retrieve_subscription(&client, &sub_id).await;
     assert!(
         subscription
             .metadata
@@ -753,9 +676,7 @@ async fn listing_subscriptions_pages_newest_first() {
 
 #[tokio::test]
 async fn billing_portal_sessions() {
-    let server = StripeServer::start().await;
-    let client = client(&server);
-    let session = new_checkout(&server, true).await;
+    let (server, client, session) = server_with_checkout(true).await;
     let customer = server.pay_checkout(session.id.as_str()).customer.unwrap();
     let portal = CreateBillingPortalSession::new()
         .customer(customer.as_str())

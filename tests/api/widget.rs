@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use memberdrive::campaigns::Campaign;
 use memberdrive::campaigns::progress::count_from_sources;
+use memberdrive::db::DbConnection;
 use memberdrive::db::schema::{article_stats, campaigns};
-use memberdrive::db::{DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
 use memberdrive::members::{
     Member, PaymentRecord, SubscriptionState, apply_payment, apply_subscription,
@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use crate::support::wait::eventually;
 
 both_backends!(
     widget_routes_answer_as_the_contract_says,
@@ -33,17 +34,6 @@ both_backends!(
 
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
-}
-
-/// Runs `f` in one transaction on the test's database.
-async fn write<T: Send + 'static>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-) -> T {
-    app.db
-        .write(move |conn| -> Result<T, DbError> { Ok(f(conn)?) })
-        .await
-        .expect("write")
 }
 
 fn member(conn: &mut DbConnection, n: usize) -> i32 {
@@ -96,16 +86,23 @@ fn payment(
     }
 }
 
+/// Reader 1 becomes an active member of `campaign` through subscription `sub`.
+async fn add_active_member(app: &TestApp, campaign: i32, sub: &'static str) {
+    app.write(move |c| {
+        let m = member(c, 1);
+        apply_subscription(c, &subscription(m, campaign, sub, "active")).map(drop)
+    })
+    .await;
+}
+
 async fn members_campaign_id(app: &TestApp) -> i32 {
-    app.db
-        .read(|c| {
-            campaigns::table
-                .filter(campaigns::slug.eq("members"))
-                .select(campaigns::id)
-                .first(c)
-        })
-        .await
-        .unwrap()
+    app.read(|c| {
+        campaigns::table
+            .filter(campaigns::slug.eq("members"))
+            .select(campaigns::id)
+            .first(c)
+    })
+    .await
 }
 
 async fn widget_routes_answer_as_the_contract_says(backend: Backend) {
@@ -270,15 +267,16 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                 let sub_id = format!("sub_{step}");
                 let with_payment = rng.random_bool(0.7);
                 let (sid, charge) = (sub_id.clone(), format!("ch_{step}"));
-                let (member_id, membership_id) = write(&app, move |c| {
-                    let m = member(c, reader);
-                    let ms = apply_subscription(c, &subscription(m, campaign, &sid, status))?;
-                    if with_payment {
-                        apply_payment(c, &payment(m, campaign, Some(ms.id), &charge, 500))?;
-                    }
-                    Ok((m, ms.id))
-                })
-                .await;
+                let (member_id, membership_id) = app
+                    .write(move |c| {
+                        let m = member(c, reader);
+                        let ms = apply_subscription(c, &subscription(m, campaign, &sid, status))?;
+                        if with_payment {
+                            apply_payment(c, &payment(m, campaign, Some(ms.id), &charge, 500))?;
+                        }
+                        Ok((m, ms.id))
+                    })
+                    .await;
                 let payments = if with_payment {
                     vec![(format!("ch_{step}"), 500, 0, false)]
                 } else {
@@ -311,7 +309,8 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                 let mut state = subscription(sub.member, campaign, &id, status);
                 state.cancel_at_period_end = cancel;
                 state.current_period_end = Some(end);
-                write(&app, move |c| apply_subscription(c, &state).map(drop)).await;
+                app.write(move |c| apply_subscription(c, &state).map(drop))
+                    .await;
             }
             // A renewal payment.
             4 => {
@@ -320,7 +319,8 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                 let charge = format!("ch_{step}");
                 sub.payments.push((charge.clone(), 500, 0, false));
                 let record = payment(sub.member, campaign, Some(*ms), &charge, 500);
-                write(&app, move |c| apply_payment(c, &record).map(drop)).await;
+                app.write(move |c| apply_payment(c, &record).map(drop))
+                    .await;
             }
             // A full or partial refund, or a lost dispute, of one payment.
             _ => {
@@ -337,7 +337,8 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                 }
                 record.amount_refunded = p.2;
                 record.dispute_status = p.3.then(|| "lost".to_owned());
-                write(&app, move |c| apply_payment(c, &record).map(drop)).await;
+                app.write(move |c| apply_payment(c, &record).map(drop))
+                    .await;
             }
         }
         if step % 25 == 24 {
@@ -353,7 +354,6 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
             app.wait_for_count("members", expected, Duration::from_secs(1))
                 .await;
             let (stored, recount) = app
-                .db
                 .read(move |c| {
                     let camp: Campaign = campaigns::table
                         .find(campaign)
@@ -361,8 +361,7 @@ async fn counts_equal_the_rule_after_many_random_changes(backend: Backend) {
                         .first(c)?;
                     Ok((camp.progress_count, count_from_sources(c, &camp, now())?))
                 })
-                .await
-                .unwrap();
+                .await;
             assert_eq!((stored, recount), (expected, expected), "after step {step}");
         }
     }
@@ -397,11 +396,7 @@ async fn a_change_shows_within_a_second_and_on_the_event_stream(backend: Backend
         "the stream starts with the current progress"
     );
 
-    write(&app, move |c| {
-        let m = member(c, 1);
-        apply_subscription(c, &subscription(m, campaign, "sub_live", "active")).map(drop)
-    })
-    .await;
+    add_active_member(&app, campaign, "sub_live").await;
     let took = app
         .wait_for_count("members", 1, Duration::from_secs(1))
         .await;
@@ -415,7 +410,7 @@ async fn a_change_shows_within_a_second_and_on_the_event_stream(backend: Backend
 async fn a_cancelled_period_stops_counting_when_it_ends(backend: Backend) {
     let app = spawn_app(backend).await;
     let campaign = members_campaign_id(&app).await;
-    write(&app, move |c| {
+    app.write(move |c| {
         let m = member(c, 1);
         let mut state = subscription(m, campaign, "sub_ending", "active");
         state.cancel_at_period_end = true;
@@ -435,16 +430,14 @@ async fn a_cancelled_period_stops_counting_when_it_ends(backend: Backend) {
 async fn the_widget_keeps_serving_while_postgresql_is_down() {
     let app = spawn_app(Backend::Postgres).await;
     let campaign = members_campaign_id(&app).await;
-    write(&app, move |c| {
-        let m = member(c, 1);
-        apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
-    })
-    .await;
+    add_active_member(&app, campaign, "sub_1").await;
     app.wait_for_count("members", 1, Duration::from_secs(1))
         .await;
 
-    app.database.stop();
-    tokio::time::sleep(Duration::from_millis(1500)).await; // let the refresher notice
+    app.database.stop().await;
+    // The application finds the database gone (the board's refresher as much as /readyz: both
+    // fail to get a connection from the pool).
+    app.wait_for_readyz(503, Duration::from_secs(10)).await;
     for path in [
         "/widget/members.json",
         "/widget/members.svg",
@@ -475,11 +468,7 @@ async fn a_second_instance_learns_of_changes_within_a_second(backend: Backend) {
     let first = spawn_app(backend).await;
     let second = spawn_app_on(first.database.clone(), &[]).await;
     let campaign = members_campaign_id(&first).await;
-    write(&first, move |c| {
-        let m = member(c, 1);
-        apply_subscription(c, &subscription(m, campaign, "sub_1", "active")).map(drop)
-    })
-    .await;
+    add_active_member(&first, campaign, "sub_1").await;
     let took = second
         .wait_for_count("members", 1, Duration::from_secs(1))
         .await;
@@ -490,34 +479,35 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
     let app = spawn_app(backend).await;
     let start = now() - chrono::Duration::days(10);
     let end = now() + chrono::Duration::days(10);
-    let (amount_id, supporters_id) = write(&app, move |c| {
-        for (slug, metric, offset) in [
-            ("fund", "amount", 10_000i64),
-            ("supporters", "supporters", 3),
-        ] {
-            diesel::insert_into(campaigns::table)
-                .values((
-                    campaigns::slug.eq(slug),
-                    campaigns::title.eq(format!("Campaign {slug}")),
-                    campaigns::metric.eq(metric),
-                    campaigns::goal.eq(1_000_000),
-                    campaigns::currency.eq("eur"),
-                    campaigns::starts_at.eq(start),
-                    campaigns::ends_at.eq(end),
-                    campaigns::manual_offset.eq(offset),
-                ))
-                .execute(c)?;
-        }
-        let id = |c: &mut DbConnection, slug: &str| {
-            campaigns::table
-                .filter(campaigns::slug.eq(slug))
-                .select(campaigns::id)
-                .first::<i32>(c)
-        };
-        Ok((id(c, "fund")?, id(c, "supporters")?))
-    })
-    .await;
-    write(&app, move |c| {
+    let (amount_id, supporters_id) = app
+        .write(move |c| {
+            for (slug, metric, offset) in [
+                ("fund", "amount", 10_000i64),
+                ("supporters", "supporters", 3),
+            ] {
+                diesel::insert_into(campaigns::table)
+                    .values((
+                        campaigns::slug.eq(slug),
+                        campaigns::title.eq(format!("Campaign {slug}")),
+                        campaigns::metric.eq(metric),
+                        campaigns::goal.eq(1_000_000),
+                        campaigns::currency.eq("eur"),
+                        campaigns::starts_at.eq(start),
+                        campaigns::ends_at.eq(end),
+                        campaigns::manual_offset.eq(offset),
+                    ))
+                    .execute(c)?;
+            }
+            let id = |c: &mut DbConnection, slug: &str| {
+                campaigns::table
+                    .filter(campaigns::slug.eq(slug))
+                    .select(campaigns::id)
+                    .first::<i32>(c)
+            };
+            Ok((id(c, "fund")?, id(c, "supporters")?))
+        })
+        .await;
+    app.write(move |c| {
         let (a, b, d) = (member(c, 1), member(c, 2), member(c, 3));
         // amount: 5000 + 2500 (half refunded: 1250) + 9900 lost dispute + 700 usd + 4000 before the start
         apply_payment(c, &payment(a, amount_id, None, "ch_a1", 5000))?;
@@ -589,36 +579,32 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
         204
     );
 
-    let started = std::time::Instant::now();
-    loop {
-        let rows: Vec<(String, i64, i64)> = app
-            .db
-            .read(|c| {
-                article_stats::table
-                    .select((
-                        article_stats::article_url,
-                        article_stats::views,
-                        article_stats::clicks,
-                    ))
-                    .order(article_stats::article_url)
-                    .load(c)
-            })
-            .await
-            .unwrap();
-        if !rows.is_empty() {
-            assert_eq!(
-                rows,
-                [
-                    ("https://news.example/budget".to_owned(), 3, 1),
-                    ("https://news.example/other".to_owned(), 1, 0)
-                ]
-            );
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(8),
-            "statistics were not flushed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The batches are written every five seconds.
+    let rows = eventually(
+        "the statistics to be flushed",
+        Duration::from_secs(8),
+        || async {
+            let rows: Vec<(String, i64, i64)> = app
+                .read(|c| {
+                    article_stats::table
+                        .select((
+                            article_stats::article_url,
+                            article_stats::views,
+                            article_stats::clicks,
+                        ))
+                        .order(article_stats::article_url)
+                        .load(c)
+                })
+                .await;
+            (!rows.is_empty()).then_some(rows)
+        },
+    )
+    .await;
+    assert_eq!(
+        rows,
+        [
+            ("https://news.example/budget".to_owned(), 3, 1),
+            ("https://news.example/other".to_owned(), 1, 0)
+        ]
+    );
 }

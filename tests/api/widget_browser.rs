@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use memberdrive::campaigns::progress;
-use memberdrive::db::DbError;
 use memberdrive::db::schema::campaigns;
 use serde_json::Value;
 
@@ -17,19 +16,17 @@ use crate::support::browser::Browser;
 both_backends!(the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live);
 
 async fn set_offset(app: &TestApp, offset: i64) {
-    app.db
-        .write(move |c| -> Result<(), DbError> {
-            let id: i32 = campaigns::table
-                .filter(campaigns::slug.eq("members"))
-                .select(campaigns::id)
-                .first(c)?;
-            diesel::update(campaigns::table.find(id))
-                .set(campaigns::manual_offset.eq(offset))
-                .execute(c)?;
-            Ok(progress::touch(c, id)?)
-        })
-        .await
-        .unwrap();
+    app.write(move |c| {
+        let id: i32 = campaigns::table
+            .filter(campaigns::slug.eq("members"))
+            .select(campaigns::id)
+            .first(c)?;
+        diesel::update(campaigns::table.find(id))
+            .set(campaigns::manual_offset.eq(offset))
+            .execute(c)?;
+        progress::touch(c, id)
+    })
+    .await;
     app.wait_for_count("members", offset, Duration::from_secs(1))
         .await;
 }

@@ -2,7 +2,9 @@
 //! `chromium-driver`, installed by `scripts/test`).
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::wait::eventually;
 
 /// A browser session; the driver process ends with it.
 pub struct Browser {
@@ -43,22 +45,15 @@ impl Browser {
             }
         }))
         .unwrap();
-        let started = Instant::now();
-        let client = loop {
-            match fantoccini::ClientBuilder::new(
+        let client = eventually("chromedriver to start", Duration::from_secs(20), || async {
+            fantoccini::ClientBuilder::new(
                 hyper_util::client::legacy::connect::HttpConnector::new(),
             )
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            {
-                Ok(client) => break client,
-                Err(e) if started.elapsed() > Duration::from_secs(20) => {
-                    panic!("chromedriver did not start: {e}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        };
+        })
+        .await;
         Browser { client, driver }
     }
 
@@ -77,13 +72,36 @@ impl Browser {
 
     /// Clicks the link whose text is `text`.
     pub async fn click_link(&self, text: &str) {
-        self.client
-            .find(fantoccini::Locator::LinkText(text))
+        self.click_on(fantoccini::Locator::LinkText(text)).await;
+    }
+
+    /// Clicks the element `css` selects.
+    pub async fn click(&self, css: &str) {
+        self.click_on(fantoccini::Locator::Css(css)).await;
+    }
+
+    /// Types `text` into the element `css` selects.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(fantoccini::Locator::Css(css)).await;
+        element
+            .send_keys(text)
             .await
-            .unwrap_or_else(|e| panic!("link {text}: {e}"))
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn click_on(&self, locator: fantoccini::Locator<'_>) {
+        let element = self.find(locator).await;
+        element
             .click()
             .await
-            .unwrap_or_else(|e| panic!("click {text}: {e}"));
+            .unwrap_or_else(|e| panic!("click {locator:?}: {e}"));
+    }
+
+    async fn find(&self, locator: fantoccini::Locator<'_>) -> fantoccini::elements::Element {
+        self.client
+            .find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
     }
 
     /// Saves a screenshot as `target/screenshots/NAME.png`.
@@ -96,22 +114,15 @@ impl Browser {
 
     /// Runs `script` (a function body) in the page until it returns a non-null value.
     pub async fn wait_for(&self, script: &str, timeout: Duration) -> serde_json::Value {
-        let started = Instant::now();
-        loop {
+        eventually(&format!("a value from: {script}"), timeout, || async {
             let value = self
                 .client
                 .execute(script, vec![])
                 .await
                 .expect("script runs");
-            if !value.is_null() {
-                return value;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "timed out waiting for: {script}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (!value.is_null()).then_some(value)
+        })
+        .await
     }
 
     /// Ends the session and the driver.

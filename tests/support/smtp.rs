@@ -18,6 +18,8 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::connections::serve_accepted;
+
 /// A running SMTP server bound to an ephemeral port on 127.0.0.1.
 pub struct SmtpServer {
     shared: Arc<Shared>,
@@ -65,11 +67,13 @@ struct Shared {
     sessions: watch::Sender<Sessions>,
 }
 
-/// How many SMTP sessions were opened, and how many of them ended with QUIT.
+/// How many SMTP sessions were opened, how many of them ended with QUIT, and how many are
+/// over (the connection closed, by either side).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sessions {
     pub opened: usize,
     pub quit: usize,
+    pub closed: usize,
 }
 
 fn bind(port: u16) -> std::io::Result<TcpListener> {
@@ -167,14 +171,29 @@ impl SmtpServer {
 
     /// Waits until every session opened so far has said QUIT; panics after `timeout`.
     pub async fn wait_for_every_session_to_quit(&self, timeout: Duration) -> Sessions {
-        watch_until(&self.shared.sessions, timeout, |s| s.quit == s.opened)
+        self.wait_for_sessions("every SMTP session to end with QUIT", timeout, |s| {
+            s.quit == s.opened
+        })
+        .await
+    }
+
+    /// Waits until every session opened so far is closed; panics after `timeout`.
+    pub async fn wait_for_every_session_to_close(&self, timeout: Duration) -> Sessions {
+        self.wait_for_sessions("every SMTP connection to be closed", timeout, |s| {
+            s.closed == s.opened
+        })
+        .await
+    }
+
+    async fn wait_for_sessions(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&Sessions) -> bool,
+    ) -> Sessions {
+        watch_until(&self.shared.sessions, timeout, done)
             .await
-            .unwrap_or_else(|| {
-                panic!(
-                    "expected every SMTP session to end with QUIT within {timeout:?}: {:?}",
-                    self.sessions()
-                )
-            })
+            .unwrap_or_else(|| panic!("expected {what} within {timeout:?}: {:?}", self.sessions()))
     }
 
     /// Number of messages accepted so far.
@@ -218,17 +237,11 @@ async fn accept_loop(shared: Arc<Shared>) {
             // The listener may have been swapped out: poll the current one.
             _ = mode_rx.changed() => continue,
         };
-        while connections.try_join_next().is_some() {}
-        match accepted {
-            Ok((stream, _)) => {
-                let shared = Arc::clone(&shared);
-                // I/O errors are ignored: a client hanging up is not a failure.
-                connections.spawn(async move { session(stream, &shared).await.ok() });
-            }
-            // Transient accept errors (e.g. a connection reset while queued)
-            // must not kill the server; back off so EMFILE cannot spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
+        serve_accepted(&mut connections, accepted, |stream| {
+            let shared = Arc::clone(&shared);
+            async move { session(stream, &shared).await }
+        })
+        .await;
     }
 }
 
@@ -267,6 +280,9 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         return Ok(());
     }
     shared.sessions.send_modify(|s| s.opened += 1);
+    // Declared before the stream's halves, so it is dropped after them: the count of closed
+    // sessions moves once the socket is closed, on every way out of this function.
+    let _closed = Closed(&shared.sessions);
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     writer
@@ -333,6 +349,15 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             _ => b"500 5.5.2 Command not recognized\r\n",
         };
         writer.write_all(reply).await?;
+    }
+}
+
+/// Counts a session as closed when dropped.
+struct Closed<'a>(&'a watch::Sender<Sessions>);
+
+impl Drop for Closed<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|s| s.closed += 1);
     }
 }
 
