@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use actix_web::HttpRequest;
+use actix_web::http::header;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
@@ -28,6 +30,75 @@ impl Lang {
         } else {
             Lang::En
         }
+    }
+
+    /// A language we speak from a BCP 47 tag (`uk`, `uk-UA`, `EN_gb`); `None` for any other.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?;
+        [Lang::En, Lang::Uk]
+            .into_iter()
+            .find(|lang| primary.eq_ignore_ascii_case(lang.code()))
+    }
+
+    /// The language of a request, decided here for every page: its `lang` query parameter
+    /// when that names a language we speak, else the one of ours its `Accept-Language` likes
+    /// best, else English.
+    pub fn of_request(req: &HttpRequest) -> Lang {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(name, _)| name == "lang")
+            .and_then(|(_, code)| Lang::parse(&code))
+            .or_else(|| {
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The language of a posted form: its `lang` field (our own pages post one) when that
+    /// names a language we speak, else [`Lang::of_request`].
+    pub fn of_form(req: &HttpRequest, posted: Option<&str>) -> Lang {
+        posted
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| Lang::of_request(req))
+    }
+
+    /// The language of ours an `Accept-Language` value ranks highest (RFC 9110 §12.5.4):
+    /// the highest q-value wins, the earlier entry on a tie; `q=0` refuses a language, and
+    /// `*` stands for our default, English.
+    pub fn from_accept_language(value: &str) -> Option<Lang> {
+        let mut best: Option<(Lang, f32)> = None;
+        for entry in value.split(',') {
+            let mut parts = entry.split(';');
+            let range = parts.next().unwrap_or_default().trim();
+            let mut q = Some(1.0);
+            for param in parts {
+                if let Some((name, weight)) = param.split_once('=')
+                    && name.trim().eq_ignore_ascii_case("q")
+                {
+                    q = weight
+                        .trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|w| (0.0..=1.0).contains(w));
+                }
+            }
+            let Some(q) = q.filter(|&q| q > 0.0) else {
+                continue;
+            };
+            let lang = if range == "*" {
+                Some(Lang::default())
+            } else {
+                Lang::parse(range)
+            };
+            if let Some(lang) = lang
+                && best.is_none_or(|(_, top)| q > top)
+            {
+                best = Some((lang, q));
+            }
+        }
+        best.map(|(lang, _)| lang)
     }
 
     /// The BCP 47 code.
@@ -181,6 +252,71 @@ mod tests {
             (24, "Залишилося 24 дні"),
         ] {
             assert_eq!(Lang::Uk.t("widget-days-left", &[("n", n.into())]), expected);
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_we_speak() {
+        for (header, expected) in [
+            ("uk", Some(Lang::Uk)),
+            ("uk-UA", Some(Lang::Uk)),
+            ("UK", Some(Lang::Uk)),
+            ("en-GB", Some(Lang::En)),
+            ("uk;q=0.9, en;q=0.8", Some(Lang::Uk)),
+            ("en;q=0.8, uk;q=0.9", Some(Lang::Uk)),
+            ("en-GB,uk;q=0.5", Some(Lang::En)),
+            ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", Some(Lang::Uk)),
+            ("fr-FR, fr;q=0.9, uk;q=0.5", Some(Lang::Uk)),
+            ("de, en;q=0.1", Some(Lang::En)),
+            ("en;q=0.5, uk;q=0.5", Some(Lang::En)),
+            ("uk ; Q=0.7 , en;q=0.3", Some(Lang::Uk)),
+            ("uk;q=0, en;q=0.1", Some(Lang::En)),
+            ("uk;q=0.000", None),
+            ("uk;q=2, en;q=0.5", Some(Lang::En)),
+            ("uk;q=high", None),
+            ("*", Some(Lang::En)),
+            ("*;q=0.1, uk;q=0.5", Some(Lang::Uk)),
+            ("fr, de", None),
+            ("ukr", None),
+            ("", None),
+            (",;,", None),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_speaks_its_lang_parameter_then_its_accept_language_then_english() {
+        use actix_web::test::TestRequest;
+        for (uri, accept, expected) in [
+            ("/join?lang=uk", None, Lang::Uk),
+            ("/join?lang=uk", Some("en"), Lang::Uk),
+            ("/join?lang=en", Some("uk"), Lang::En),
+            ("/join?lang=uk-UA&ref=x", None, Lang::Uk),
+            ("/join?lang=fr", Some("uk"), Lang::Uk),
+            ("/join?lang=", Some("uk;q=0.9, en;q=0.8"), Lang::Uk),
+            ("/join", Some("en-GB,uk;q=0.5"), Lang::En),
+            ("/join", Some("fr"), Lang::En),
+            ("/join?lang=fr", None, Lang::En),
+            ("/join", None, Lang::En),
+        ] {
+            let mut req = TestRequest::get().uri(uri);
+            if let Some(accept) = accept {
+                req = req.insert_header((header::ACCEPT_LANGUAGE, accept));
+            }
+            let req = req.to_http_request();
+            assert_eq!(Lang::of_request(&req), expected, "{uri} {accept:?}");
+            assert_eq!(
+                Lang::of_form(&req, Some("uk")),
+                Lang::Uk,
+                "{uri} {accept:?}"
+            );
+            assert_eq!(
+                Lang::of_form(&req, Some("xx")),
+                expected,
+                "{uri} {accept:?}"
+            );
+            assert_eq!(Lang::of_form(&req, None), expected, "{uri} {accept:?}");
         }
     }
 

@@ -58,14 +58,9 @@ pub async fn script() -> HttpResponse {
         .body(include_str!("../../static/admin.js"))
 }
 
-/// The language of the staff member's browser (`Accept-Language`), English or Ukrainian.
+/// The language of a staff page: [`Lang::of_request`].
 pub fn lang_of(req: &HttpRequest) -> Lang {
-    req.headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(Lang::from_code)
-        .unwrap_or_default()
+    Lang::of_request(req)
 }
 
 /// Renders an admin page (200).

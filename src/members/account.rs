@@ -28,6 +28,7 @@ use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
+use crate::web::form::Form;
 use crate::web::{client_ip, see_other};
 
 /// Sign-in links work this long.
@@ -114,11 +115,9 @@ async fn checked(
             "Please sign in again.",
         )
     })?;
-    let token = url::form_urlencoded::parse(form)
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    if !same_origin(req, &state.settings) || !tokens_match(&token, &session.csrf_token) {
+    let form = Form::parse(form)?;
+    let token = form.get("csrf_token").unwrap_or_default();
+    if !same_origin(req, &state.settings) || !tokens_match(token, &session.csrf_token) {
         return Err(forbidden());
     }
     Ok(session)
@@ -243,16 +242,9 @@ pub(crate) async fn request_link(
             "Too many attempts from your network. Please try again in a minute.",
         ));
     }
-    let mut email = String::new();
-    let mut lang = Lang::En;
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        match &*key {
-            "email" => email = value.into_owned(),
-            "lang" => lang = Lang::from_code(&value),
-            _ => {}
-        }
-    }
-    let email = EmailAddress::parse(&email).ok_or_else(|| {
+    let form = Form::parse(&body)?;
+    let lang = form.get("lang").map(Lang::from_code).unwrap_or_default();
+    let email = EmailAddress::parse(form.get("email").unwrap_or_default()).ok_or_else(|| {
         AppError::client(
             StatusCode::BAD_REQUEST,
             "invalid_email",

@@ -22,6 +22,7 @@ use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::form::Form;
 use crate::web::{client_ip, see_other};
 
 /// The campaign `/join` shows.
@@ -167,7 +168,7 @@ async fn render_page(
 }
 
 /// A join form as posted.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct JoinForm {
     email: String,
     tier: Option<String>,
@@ -180,24 +181,24 @@ struct JoinForm {
 }
 
 impl JoinForm {
-    fn parse(body: &[u8]) -> JoinForm {
-        let mut form = JoinForm::default();
-        let non_empty = |v: String| Some(v).filter(|v| !v.trim().is_empty());
-        for (key, value) in url::form_urlencoded::parse(body) {
-            let value = value.into_owned();
-            match &*key {
-                "email" => form.email = value,
-                "tier" => form.tier = non_empty(value),
-                "amount" => form.amount = non_empty(value),
-                "custom_amount" => form.custom_amount = non_empty(value),
-                "interval" => form.interval = value,
-                "campaign" => form.campaign = non_empty(value),
-                "ref" => form.r#ref = non_empty(value),
-                "lang" => form.lang = Lang::from_code(&value),
-                _ => {}
-            }
-        }
-        form
+    fn parse(body: &[u8]) -> Result<JoinForm, AppError> {
+        let form = Form::parse(body)?;
+        let text = |name| form.get(name).unwrap_or_default().to_owned();
+        let non_empty = |name| {
+            form.get(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_owned)
+        };
+        Ok(JoinForm {
+            email: text("email"),
+            tier: non_empty("tier"),
+            amount: non_empty("amount"),
+            custom_amount: non_empty("custom_amount"),
+            interval: text("interval"),
+            campaign: non_empty("campaign"),
+            r#ref: non_empty("ref"),
+            lang: form.get("lang").map(Lang::from_code).unwrap_or_default(),
+        })
     }
 }
 
@@ -331,7 +332,7 @@ pub(crate) async fn join(
         )
         .json(json));
     }
-    let form = JoinForm::parse(&body);
+    let form = JoinForm::parse(&body).map_err(|e| e.json(json))?;
     let slug = form
         .campaign
         .clone()

@@ -322,11 +322,9 @@ pub(crate) async fn csv(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = query
-        .filter(crate::admin::lang_of(&req))
-        .map_err(|errors| {
-            AppError::client(StatusCode::BAD_REQUEST, "bad_filter", errors.join(" "))
-        })?;
+    let filter = query.filter(Lang::of_request(&req)).map_err(|errors| {
+        AppError::client(StatusCode::BAD_REQUEST, "bad_filter", errors.join(" "))
+    })?;
     let body = state
         .db
         .read(move |c| {

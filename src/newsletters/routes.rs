@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::tokens::{Purpose, Rejected};
 use crate::web::client_ip;
 use crate::web::error::AppError;
+use crate::web::form::Form;
 
 #[derive(Template)]
 #[template(path = "newsletters/index.html")]
@@ -121,7 +122,7 @@ pub(crate) async fn index(
 }
 
 /// A subscribe form, as posted from our page or from any article.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct SubscribeForm {
     email: String,
     newsletters: Vec<String>,
@@ -130,18 +131,18 @@ struct SubscribeForm {
 }
 
 impl SubscribeForm {
-    fn parse(body: &[u8]) -> SubscribeForm {
-        let mut form = SubscribeForm::default();
-        for (key, value) in url::form_urlencoded::parse(body) {
-            match &*key {
-                "email" => form.email = value.into_owned(),
-                "newsletter" | "newsletter[]" => form.newsletters.push(value.into_owned()),
-                "lang" => form.lang = Lang::from_code(&value),
-                "website" => form.honeypot = !value.trim().is_empty(),
-                _ => {}
-            }
-        }
-        form
+    fn parse(body: &[u8]) -> Result<SubscribeForm, AppError> {
+        let form = Form::parse(body)?;
+        Ok(SubscribeForm {
+            email: form.get("email").unwrap_or_default().to_owned(),
+            newsletters: form
+                .fields()
+                .filter(|(name, _)| matches!(*name, "newsletter" | "newsletter[]"))
+                .map(|(_, slug)| slug.to_owned())
+                .collect(),
+            lang: form.get("lang").map(Lang::from_code).unwrap_or_default(),
+            honeypot: form.get("website").is_some_and(|v| !v.trim().is_empty()),
+        })
     }
 }
 
@@ -223,7 +224,7 @@ pub(crate) async fn subscribe(
         )
         .json(json));
     }
-    let form = SubscribeForm::parse(&body);
+    let form = SubscribeForm::parse(&body).map_err(|e| e.json(json))?;
     let Some(email) = EmailAddress::parse(&form.email) else {
         return Err(AppError::client(
             StatusCode::BAD_REQUEST,
@@ -447,15 +448,9 @@ pub(crate) async fn save_manage(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let lang = query.lang();
-    let mut token = String::new();
-    let mut chosen = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        match &*key {
-            "token" => token = value.into_owned(),
-            "newsletter" => chosen.push(value.into_owned()),
-            _ => {}
-        }
-    }
+    let form = Form::parse(&body)?;
+    let token = form.get("token").unwrap_or_default().to_owned();
+    let chosen: Vec<String> = form.all("newsletter").map(str::to_owned).collect();
     let raw = token.clone();
     let outcome = state
         .db

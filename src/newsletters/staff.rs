@@ -380,7 +380,7 @@ fn unknown(staff: &StaffSession, req: &HttpRequest) -> Result<HttpResponse, AppE
 /// `GET /admin/newsletters/new` (admins)
 pub(crate) async fn new(req: HttpRequest, staff: StaffSession) -> Result<HttpResponse, AppError> {
     let form = NewsletterForm {
-        language: crate::admin::lang_of(&req).code().to_owned(),
+        language: Lang::of_request(&req).code().to_owned(),
         position: "0".to_owned(),
         ..NewsletterForm::default()
     };
@@ -393,7 +393,7 @@ pub(crate) async fn create(
     StaffForm { staff, form }: StaffForm<NewsletterForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = crate::admin::lang_of(&req);
+    let lang = Lang::of_request(&req);
     let fields = match form.check(lang, true) {
         Ok(fields) => fields,
         Err(errors) => {
@@ -488,7 +488,7 @@ pub(crate) async fn save(
         slug: stored.slug.clone(),
         ..form
     };
-    let fields = match form.check(crate::admin::lang_of(&req), false) {
+    let fields = match form.check(Lang::of_request(&req), false) {
         Ok(fields) => fields,
         Err(errors) => {
             return form_page(

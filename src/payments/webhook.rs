@@ -5,7 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use super::events::JOB_KIND;
 use crate::config::Secret;
@@ -64,11 +65,12 @@ pub fn verify(
     signed.push(b'.');
     signed.extend_from_slice(payload);
     let any = secrets.iter().any(|secret| {
-        let expected = hmac_sha256(secret.expose().as_bytes(), &signed);
-        // Check every candidate without stopping early, so timing tells nothing.
-        signatures
-            .iter()
-            .fold(false, |found, sig| found | constant_time_eq(&expected, sig))
+        let expected = mac(secret.expose().as_bytes(), &signed);
+        // Check every candidate without stopping early, so timing tells nothing;
+        // `verify_slice` compares in constant time.
+        signatures.iter().fold(false, |found, sig| {
+            found | expected.clone().verify_slice(sig).is_ok()
+        })
     });
     if any {
         Ok(())
@@ -77,29 +79,11 @@ pub fn verify(
     }
 }
 
-/// HMAC-SHA256 (RFC 2104).
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| k.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
+/// HMAC-SHA256 of `message` under `key`, ready to finalize or verify.
+fn mac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(key)
+        .expect("HMAC takes a key of any length")
         .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Stores a verified event and queues its processing, once per event id.
@@ -180,9 +164,9 @@ mod tests {
 
     #[test]
     fn hmac_matches_rfc_4231_test_case_2() {
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let mac = mac(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(
-            hex::encode(mac),
+            hex::encode(mac.finalize().into_bytes()),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
@@ -190,13 +174,53 @@ mod tests {
     #[test]
     fn long_keys_are_hashed_first() {
         // RFC 4231 test case 6.
-        let mac = hmac_sha256(
+        let mac = mac(
             &[0xaa; 131],
             b"Test Using Larger Than Block-Size Key - Hash Key First",
         );
         assert_eq!(
-            hex::encode(mac),
+            hex::encode(mac.finalize().into_bytes()),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn a_stripe_signature_computed_elsewhere_verifies_and_a_changed_one_does_not() {
+        // Computed independently with Python's hmac module over "1700000000.<payload>".
+        let payload = br#"{"id":"evt_test","object":"event"}"#;
+        let good = "7eb31a7746c65bbb897a8866310399c551bee599a760b505cfa306fa5f848a96";
+        let bad = "7eb31a7746c65bbb897a8866310399c551bee599a760b505cfa306fa5f848a97";
+        let secrets = [
+            Secret::new("whsec_other"),
+            Secret::new("whsec_memberdrive_test"),
+        ];
+        let now = 1_700_000_000 + TOLERANCE_SECS;
+        for (header, expected) in [
+            (format!("t=1700000000,v1={good}"), Ok(())),
+            (format!("t=1700000000,v1={bad},v1={good}"), Ok(())),
+            (
+                format!("t=1700000000,v1={bad}"),
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                format!("t=1700000000,v1={}", &good[..62]),
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                format!("t=1699999999,v1={good}"),
+                Err(SignatureError::Stale),
+            ),
+            (format!("v1={good}"), Err(SignatureError::Malformed)),
+        ] {
+            assert_eq!(
+                verify(payload, Some(&header), &secrets, now),
+                expected,
+                "{header}"
+            );
+        }
+        assert_eq!(
+            verify(payload, None, &secrets, now),
+            Err(SignatureError::Missing)
         );
     }
 }

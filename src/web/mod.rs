@@ -1,9 +1,10 @@
-//! What every handler shares below the capabilities: the one error type, security headers,
-//! request logs, the client's address, CSV and chart rendering.
+//! What every handler shares below the capabilities: the one error type, the form parser,
+//! security headers, request logs, the client's address, CSV and chart rendering.
 
 pub mod charts;
 pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod spreadsheet;
 
 use std::net::IpAddr;
