@@ -161,7 +161,7 @@ fn record(
     match membership {
         None => row[STATUS] = NO_MEMBERSHIP.to_owned(),
         Some(m) => {
-            row[STATUS] = m.status.clone();
+            row[STATUS] = m.status.as_str().to_owned();
             row[TIER] = m
                 .tier_id
                 .and_then(|t| tier_slugs.get(&t).cloned())

@@ -13,10 +13,9 @@ use super::Member;
 use crate::campaigns::Campaign;
 use crate::campaigns::attribution::normalize_article;
 use crate::campaigns::board::Progress;
-use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
-use crate::domain::{EmailAddress, parse_major};
+use crate::domain::{EmailAddress, MembershipStatus, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
@@ -459,7 +458,10 @@ fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started
         let standing: i64 = memberships::table
             .filter(memberships::member_id.eq(member.id))
             .filter(memberships::campaign_id.eq(r.campaign.id))
-            .filter(memberships::status.eq_any(STANDING_STATUSES))
+            .filter(
+                memberships::status
+                    .eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
+            )
             .count()
             .get_result(conn)?;
         if standing > 0 {

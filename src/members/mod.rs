@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
 use crate::db::{self, DbConnection};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, MembershipStatus};
 
 /// A member row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -81,8 +81,8 @@ pub struct SubscriptionState {
     pub amount: i64,
     /// ISO currency.
     pub currency: String,
-    /// Stripe's status: `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, …
-    pub status: String,
+    /// Stripe's status.
+    pub status: MembershipStatus,
     /// Cancelled at the end of the current period.
     pub cancel_at_period_end: bool,
     /// End of the paid period.
@@ -102,7 +102,7 @@ pub struct Membership {
     /// Which campaign.
     pub campaign_id: i32,
     /// Stripe's status (or `pending`).
-    pub status: String,
+    pub status: MembershipStatus,
     /// Cancelled at period end.
     pub cancel_at_period_end: bool,
     /// End of the paid period.
@@ -120,10 +120,7 @@ pub fn apply_subscription(
     state: &SubscriptionState,
 ) -> QueryResult<Membership> {
     let now = db::now();
-    let ended = matches!(
-        state.status.as_str(),
-        "canceled" | "incomplete_expired" | "unpaid"
-    );
+    let ended = state.status.has_ended();
     let by_id = memberships::table
         .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
         .select(Membership::as_select());
@@ -134,7 +131,7 @@ pub fn apply_subscription(
                 memberships::billing_interval.eq(&state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
-                memberships::status.eq(&state.status),
+                memberships::status.eq(state.status),
                 memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
                 memberships::current_period_end.eq(state.current_period_end),
                 // The end is when Stripe first reported it, not every later update.
@@ -150,7 +147,7 @@ pub fn apply_subscription(
                 memberships::billing_interval.eq(&state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
-                memberships::status.eq(&state.status),
+                memberships::status.eq(state.status),
                 memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
                 memberships::current_period_end.eq(state.current_period_end),
                 memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),

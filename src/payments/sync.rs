@@ -15,6 +15,7 @@ use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, memberships, signups};
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::domain::{MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::i18n::Lang;
@@ -66,16 +67,17 @@ fn time(ts: i64) -> NaiveDateTime {
         .naive_utc()
 }
 
-/// The membership state a Stripe subscription describes.
+/// The membership state a Stripe subscription describes; an error for a status this version
+/// of the API does not have, rather than a membership nothing would understand.
 pub fn subscription_state(
     sub: &Subscription,
     ours: Ours,
     ref_url: Option<String>,
     tier_id: Option<i32>,
-) -> SubscriptionState {
+) -> Result<SubscriptionState, Unknown> {
     let item = sub.items.data.first();
     let price = item.map(|i| &i.price);
-    SubscriptionState {
+    Ok(SubscriptionState {
         stripe_subscription_id: sub.id.to_string(),
         member_id: ours.member,
         campaign_id: ours.campaign,
@@ -88,11 +90,11 @@ pub fn subscription_state(
         amount: price.and_then(|p| p.unit_amount).unwrap_or(0)
             * item.and_then(|i| i.quantity).unwrap_or(1) as i64,
         currency: sub.currency.to_string(),
-        status: sub.status.as_str().to_owned(),
+        status: sub.status.as_str().parse()?,
         cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
         current_period_end: item.map(|i| time(i.current_period_end)),
         ref_url,
-    }
+    })
 }
 
 /// The sign-up behind a checkout: its article and tier.
@@ -154,25 +156,32 @@ impl Syncer {
         };
         let account_url = self.account_url();
         let sub_id = sub.id.to_string();
+        let stripe_state = subscription_state(&sub, ours, None, None)
+            .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
         self.write(move |conn| {
-            let before: Option<(String, bool)> = memberships::table
+            let before: Option<(MembershipStatus, bool)> = memberships::table
                 .filter(memberships::stripe_subscription_id.eq(&sub_id))
                 .select((memberships::status, memberships::cancel_at_period_end))
                 .first(conn)
                 .optional()?;
             let (ref_url, tier_id) = signup_details(conn, ours.signup)?;
-            let state = subscription_state(&sub, ours, ref_url, tier_id);
+            let state = SubscriptionState {
+                ref_url,
+                tier_id,
+                ..stripe_state
+            };
             apply_subscription(conn, &state)?;
             if let Some(signup) = ours.signup {
                 complete_signup(conn, signup)?;
             }
             // Cancelled (at period end, or ended): tell the member once.
-            let cancelled_now = state.cancel_at_period_end || state.status == "canceled";
+            let canceled = MembershipStatus::Canceled;
+            let cancelled_now = state.cancel_at_period_end || state.status == canceled;
             let cancelled_before =
-                before.is_some_and(|(status, at_end)| at_end || status == "canceled");
+                before.is_some_and(|(status, at_end)| at_end || status == canceled);
             if cancelled_now && !cancelled_before {
                 let (to, lang, _) = email_context(conn, ours)?;
-                let until = (state.status != "canceled")
+                let until = (state.status != canceled)
                     .then(|| state.current_period_end.map(|t| t.date().to_string()))
                     .flatten();
                 queue(

@@ -788,7 +788,7 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
 
 async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
     use memberdrive::db::DbError;
-    use memberdrive::domain::EmailAddress;
+    use memberdrive::domain::{EmailAddress, MembershipStatus};
     use memberdrive::members::{Member, SubscriptionState, apply_subscription};
 
     let app = spawn_app(backend).await;
@@ -813,7 +813,7 @@ async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend
                         interval: interval.into(),
                         amount: 5000,
                         currency: "eur".into(),
-                        status: "active".into(),
+                        status: MembershipStatus::Active,
                         cancel_at_period_end: false,
                         current_period_end: Some(
                             chrono::Utc::now().naive_utc() + chrono::Duration::days(days),

@@ -65,7 +65,7 @@ fn subscription(member_id: i32, campaign_id: i32, sub: &str, status: &str) -> Su
         interval: "month".into(),
         amount: 500,
         currency: "eur".into(),
-        status: status.into(),
+        status: status.parse().expect("a membership status"),
         cancel_at_period_end: false,
         current_period_end: Some(now() + chrono::Duration::days(30)),
         ref_url: None,
