@@ -24,7 +24,7 @@ use diesel::prelude::*;
 use crate::campaigns::Campaign;
 use crate::db::DbConnection;
 use crate::db::schema::{article_stats, audit_log, memberships, payments, tiers};
-use crate::domain::{MembershipStatus, Metric};
+use crate::domain::{BillingInterval, MembershipStatus, Metric};
 
 /// Days the pace is measured over.
 pub const PACE_DAYS: i64 = 28;
@@ -75,8 +75,8 @@ pub struct Span {
     pub member_id: i32,
     /// Which tier (none for imported or custom amounts).
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub interval: String,
+    /// Monthly or yearly.
+    pub interval: BillingInterval,
     /// Minor units per interval.
     pub amount: i64,
     /// ISO currency.
@@ -99,11 +99,7 @@ impl Span {
 
     /// Its amount per month in minor units (yearly ÷ 12, rounded down).
     pub fn monthly_amount(&self) -> i64 {
-        if self.interval == "year" {
-            self.amount / 12
-        } else {
-            self.amount
-        }
+        self.interval.monthly(self.amount)
     }
 }
 
@@ -454,7 +450,7 @@ mod tests {
         Span {
             member_id,
             tier_id: None,
-            interval: "month".into(),
+            interval: BillingInterval::Month,
             amount: 500,
             currency: "eur".into(),
             status: if end.is_some() {

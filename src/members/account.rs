@@ -20,7 +20,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, sessions, subscribers,
 };
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::{EmailAddress, MembershipStatus};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
@@ -86,7 +86,7 @@ type MembershipRow = (
     Option<NaiveDateTime>,
     i64,
     String,
-    String,
+    BillingInterval,
 );
 
 /// A signed-in member.

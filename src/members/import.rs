@@ -367,7 +367,7 @@ fn write(
                         memberships::member_id.eq(member_id),
                         memberships::campaign_id.eq(m.campaign_id),
                         memberships::tier_id.eq(m.terms.tier_id),
-                        memberships::billing_interval.eq(m.terms.interval.as_str()),
+                        memberships::billing_interval.eq(m.terms.interval),
                         memberships::amount.eq(m.terms.amount),
                         memberships::currency.eq(m.currency.as_str()),
                         memberships::status.eq(m.terms.status),
@@ -404,7 +404,7 @@ fn write(
                     (
                         c::id.eq(m.id),
                         c::tier_id.eq(m.terms.tier_id),
-                        c::billing_interval.eq(m.terms.interval.as_str()),
+                        c::billing_interval.eq(m.terms.interval),
                         c::amount.eq(m.terms.amount),
                         c::status.eq(m.terms.status),
                         c::cancel_at_period_end.eq(m.terms.cancel_at_period_end),

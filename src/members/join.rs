@@ -15,7 +15,7 @@ use crate::campaigns::attribution::normalize_article;
 use crate::campaigns::board::Progress;
 use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
-use crate::domain::{EmailAddress, MembershipStatus, parse_major};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
@@ -212,7 +212,7 @@ impl JoinForm {
 struct JoinRequest {
     campaign: Campaign,
     tier: Option<Tier>,
-    interval: String,
+    interval: BillingInterval,
     amount: i64,
     email: EmailAddress,
     ref_url: Option<String>,
@@ -231,10 +231,10 @@ fn validate(
     let campaign = campaign
         .filter(|c| !c.archived)
         .ok_or_else(|| bad("unknown_campaign", "There is no such campaign."))?;
-    let interval = match form.interval.as_str() {
-        i @ ("month" | "year" | "once") => i.to_owned(),
-        _ => return Err(bad("invalid_interval", "Choose monthly, yearly or once.")),
-    };
+    let interval: BillingInterval = form
+        .interval
+        .parse()
+        .map_err(|_| bad("invalid_interval", "Choose monthly, yearly or once."))?;
     let email = EmailAddress::parse(&form.email).ok_or_else(|| {
         bad(
             "invalid_email",
@@ -271,10 +271,10 @@ fn validate(
                 .iter()
                 .find(|t| &t.slug == slug)
                 .ok_or_else(|| bad("unknown_tier", format!("There is no tier called {slug:?}.")))?;
-            let amount = match interval.as_str() {
-                "month" => tier.monthly_amount,
-                "year" => tier.yearly_amount,
-                _ => None,
+            let amount = match interval {
+                BillingInterval::Month => tier.monthly_amount,
+                BillingInterval::Year => tier.yearly_amount,
+                BillingInterval::Once => None,
             }
             .ok_or_else(|| {
                 bad(
@@ -282,7 +282,7 @@ fn validate(
                     format!(
                         "The {} tier is not offered {}.",
                         tier.name,
-                        if interval == "once" {
+                        if interval == BillingInterval::Once {
                             "as a one-time gift"
                         } else {
                             "at that interval"
@@ -418,7 +418,7 @@ async fn join(
         .create_checkout(&CheckoutRequest {
             signup_id,
             customer,
-            interval: request.interval.clone(),
+            interval: request.interval,
             amount: request.amount,
             currency: request.campaign.currency.clone(),
             product_name,
@@ -454,7 +454,7 @@ enum Started {
 
 fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started> {
     let member = Member::find_or_create(conn, &r.email, r.lang.code())?;
-    if r.interval != "once" {
+    if r.interval.is_recurring() {
         let standing: i64 = memberships::table
             .filter(memberships::member_id.eq(member.id))
             .filter(memberships::campaign_id.eq(r.campaign.id))
@@ -473,7 +473,7 @@ fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started
             signups::member_id.eq(member.id),
             signups::campaign_id.eq(r.campaign.id),
             signups::tier_id.eq(r.tier.as_ref().map(|t| t.id)),
-            signups::billing_interval.eq(&r.interval),
+            signups::billing_interval.eq(r.interval),
             signups::amount.eq(r.amount),
             signups::currency.eq(&r.campaign.currency),
             signups::ref_url.eq(&r.ref_url),

@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
 use crate::db::{self, DbConnection};
-use crate::domain::{EmailAddress, MembershipStatus};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 
 /// A member row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -75,8 +75,8 @@ pub struct SubscriptionState {
     pub campaign_id: i32,
     /// Chosen tier, if any.
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub interval: String,
+    /// Monthly or yearly.
+    pub interval: BillingInterval,
     /// Per interval, minor units.
     pub amount: i64,
     /// ISO currency.
@@ -128,7 +128,7 @@ pub fn apply_subscription(
         Some(row) => diesel::update(memberships::table.find(row.id))
             .set((
                 memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(&state.interval),
+                memberships::billing_interval.eq(state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
                 memberships::status.eq(state.status),
@@ -144,7 +144,7 @@ pub fn apply_subscription(
                 memberships::member_id.eq(state.member_id),
                 memberships::campaign_id.eq(state.campaign_id),
                 memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(&state.interval),
+                memberships::billing_interval.eq(state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
                 memberships::status.eq(state.status),

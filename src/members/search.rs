@@ -11,7 +11,7 @@ use super::Member;
 use super::import::MemberStatus;
 use crate::db::schema::{members, memberships};
 use crate::db::{self, DbConnection, MultiBackend, PER_PAGE, Page};
-use crate::domain::MembershipStatus;
+use crate::domain::{BillingInterval, MembershipStatus};
 
 /// What the list is narrowed to; the default selects every member.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -161,8 +161,8 @@ pub struct MembershipRow {
     pub campaign_id: i32,
     /// Chosen tier, if any.
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub billing_interval: String,
+    /// Monthly or yearly.
+    pub billing_interval: BillingInterval,
     /// Per interval, minor units.
     pub amount: i64,
     /// Stripe's status (or `pending`).

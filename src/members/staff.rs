@@ -20,7 +20,7 @@ use crate::db::schema::{
     tiers,
 };
 use crate::db::{self, DbConnection, PER_PAGE, Page};
-use crate::domain::MembershipStatus;
+use crate::domain::{BillingInterval, MembershipStatus};
 use crate::email::outbox::{self, OutboxEntry};
 use crate::email::staff::state_label;
 use crate::i18n::Lang;
@@ -354,7 +354,7 @@ struct Event {
 struct MembershipLine {
     campaign: String,
     tier: Option<String>,
-    billing_interval: String,
+    billing_interval: BillingInterval,
     amount: i64,
     currency: String,
     status: MembershipStatus,
@@ -463,7 +463,7 @@ impl History {
         for m in self.memberships {
             let status = status_label(lang, MemberStatus::Membership(m.status));
             let price = lang.t(
-                if m.billing_interval == "year" {
+                if m.billing_interval == BillingInterval::Year {
                     "admin-member-per-year"
                 } else {
                     "admin-member-per-month"

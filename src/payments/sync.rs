@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
-use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Invoice, Subscription};
+use stripe_shared::{
+    Charge, CheckoutSession, CheckoutSessionMode, Invoice, RecurringInterval, Subscription,
+};
 
 use super::client::{StripeApi, job_error};
 use super::meta;
@@ -15,7 +17,7 @@ use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, memberships, signups};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::domain::{MembershipStatus, Unknown};
+use crate::domain::{BillingInterval, MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::i18n::Lang;
@@ -82,11 +84,13 @@ pub fn subscription_state(
         member_id: ours.member,
         campaign_id: ours.campaign,
         tier_id,
-        interval: price
+        interval: match price
             .and_then(|p| p.recurring.as_ref())
-            .map(|r| r.interval.as_str().to_owned())
-            .filter(|i| i == "year")
-            .unwrap_or_else(|| "month".to_owned()),
+            .map(|r| &r.interval)
+        {
+            Some(RecurringInterval::Year) => BillingInterval::Year,
+            _ => BillingInterval::Month,
+        },
         amount: price.and_then(|p| p.unit_amount).unwrap_or(0)
             * item.and_then(|i| i.quantity).unwrap_or(1) as i64,
         currency: sub.currency.to_string(),
@@ -345,7 +349,7 @@ fn record_invoice(
     charge: Option<&Charge>,
     account_url: &str,
 ) -> QueryResult<bool> {
-    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, String) =
+    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, BillingInterval) =
         memberships::table
             .filter(memberships::stripe_subscription_id.eq(sub_id))
             .select((
@@ -410,7 +414,7 @@ fn record_invoice(
         conn,
         &format!("receipt:{invoice_id}"),
         &to,
-        &Notice::receipt(lang, &amount, &date, &interval, account_url),
+        &Notice::receipt(lang, &amount, &date, interval, account_url),
     )?;
     queue(
         conn,
@@ -472,7 +476,7 @@ fn record_donation(
         conn,
         &format!("receipt:{intent}"),
         &to,
-        &Notice::receipt(lang, &money, &date, "once", account_url),
+        &Notice::receipt(lang, &money, &date, BillingInterval::Once, account_url),
     )?;
     queue(
         conn,

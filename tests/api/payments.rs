@@ -810,7 +810,7 @@ async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend
                         member_id: member.id,
                         campaign_id: campaign,
                         tier_id: None,
-                        interval: interval.into(),
+                        interval: interval.parse().unwrap(),
                         amount: 5000,
                         currency: "eur".into(),
                         status: MembershipStatus::Active,

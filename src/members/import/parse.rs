@@ -9,7 +9,7 @@ use super::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT,
     MemberStatus, NAME, NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER,
 };
-use crate::domain::{EmailAddress, MembershipStatus};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 use crate::web::spreadsheet;
 
 /// A bad row: its physical line and what is wrong with it.
@@ -41,7 +41,7 @@ pub(super) struct Row {
     pub(super) customer: Option<String>,
     pub(super) subscription: Option<String>,
     pub(super) campaign: Option<String>,
-    pub(super) interval: Option<&'static str>,
+    pub(super) interval: Option<BillingInterval>,
     pub(super) amount: Option<i64>,
     pub(super) period_end: Option<NaiveDateTime>,
     pub(super) cancel_at_period_end: Option<bool>,
@@ -242,11 +242,11 @@ fn parse_row(
         stripe_id(raw, "sub_")
     });
     let interval = check(cell(INTERVAL), INTERVAL, r, |raw| {
-        match raw.to_ascii_lowercase().as_str() {
-            "month" => Ok("month"),
-            "year" => Ok("year"),
-            _ => Err("expected month or year".into()),
-        }
+        raw.to_ascii_lowercase()
+            .parse()
+            .ok()
+            .filter(|i: &BillingInterval| i.is_recurring())
+            .ok_or_else(|| "expected month or year".into())
     });
     let amount = check(cell(AMOUNT), AMOUNT, r, |raw| {
         raw.parse::<i64>()

@@ -9,7 +9,7 @@ use super::parse::{Rejection, Row};
 use super::{DEFAULT_CAMPAIGN, MemberStatus};
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, members, memberships, tiers};
-use crate::domain::MembershipStatus;
+use crate::domain::{BillingInterval, MembershipStatus};
 
 /// What is stored, loaded once so that each row is matched in memory, not by a query.
 pub(super) struct Context {
@@ -49,7 +49,7 @@ struct StoredMembership {
     member_id: i32,
     campaign_id: i32,
     tier_id: Option<i32>,
-    billing_interval: String,
+    billing_interval: BillingInterval,
     amount: i64,
     status: MembershipStatus,
     cancel_at_period_end: bool,
@@ -62,7 +62,7 @@ impl StoredMembership {
     fn terms(&self) -> Terms {
         Terms {
             tier_id: self.tier_id,
-            interval: self.billing_interval.clone(),
+            interval: self.billing_interval,
             amount: self.amount,
             status: self.status,
             cancel_at_period_end: self.cancel_at_period_end,
@@ -138,7 +138,7 @@ impl Context {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Terms {
     pub(super) tier_id: Option<i32>,
-    pub(super) interval: String,
+    pub(super) interval: BillingInterval,
     pub(super) amount: i64,
     pub(super) status: MembershipStatus,
     pub(super) cancel_at_period_end: bool,
@@ -397,9 +397,9 @@ fn plan_membership(
     };
 
     let Some(stored) = target else {
-        let interval = row.interval.unwrap_or("month");
+        let interval = row.interval.unwrap_or(BillingInterval::Month);
         let tier_price = tier.and_then(|t| {
-            if interval == "year" {
+            if interval == BillingInterval::Year {
                 t.yearly
             } else {
                 t.monthly
@@ -412,7 +412,7 @@ fn plan_membership(
             currency: currency.cloned().unwrap_or_default(),
             terms: Terms {
                 tier_id: tier.map(|t| t.id),
-                interval: interval.to_owned(),
+                interval,
                 amount: row.amount.or(tier_price).unwrap_or(0),
                 status,
                 cancel_at_period_end: row.cancel_at_period_end.unwrap_or(false),
@@ -426,9 +426,7 @@ fn plan_membership(
     let before = stored.terms();
     let after = Terms {
         tier_id: tier.map(|t| t.id).or(before.tier_id),
-        interval: row
-            .interval
-            .map_or_else(|| before.interval.clone(), str::to_owned),
+        interval: row.interval.unwrap_or(before.interval),
         amount: row.amount.unwrap_or(before.amount),
         status: stated(row).unwrap_or(before.status),
         cancel_at_period_end: row
