@@ -5,6 +5,7 @@ mod interval;
 mod membership_status;
 mod metric;
 mod money;
+mod slug;
 mod stored;
 
 pub use email::EmailAddress;
@@ -12,4 +13,5 @@ pub use interval::BillingInterval;
 pub use membership_status::MembershipStatus;
 pub use metric::Metric;
 pub use money::{major, parse_major};
+pub use slug::Slug;
 pub use stored::Unknown;

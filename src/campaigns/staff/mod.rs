@@ -16,7 +16,7 @@ use crate::campaigns::Campaign;
 use crate::campaigns::progress;
 use crate::db::schema::campaigns;
 use crate::db::{self};
-use crate::domain::{Metric, major, parse_major};
+use crate::domain::{Metric, Slug, major, parse_major};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -27,7 +27,7 @@ mod form;
 mod tier;
 
 pub(crate) use embed::embed;
-use form::{CampaignFields, CampaignForm, Errors, valid_slug};
+use form::{CampaignFields, CampaignForm, Errors};
 use tier::{TierLine, tier_lines};
 pub(crate) use tier::{add_tier, update_tier};
 
@@ -193,7 +193,7 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let slug = form.slug.trim().to_owned();
     let mut checked = form.validate();
-    if !valid_slug(&slug) {
+    if Slug::parse(&slug).is_none() {
         let mut errors = checked.err().unwrap_or_default();
         errors.insert("slug", "admin-error-slug");
         checked = Err(errors);

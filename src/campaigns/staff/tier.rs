@@ -10,12 +10,12 @@ use crate::audit;
 use crate::campaigns::Campaign;
 use crate::db::schema::tiers;
 use crate::db::{self, DbConnection};
-use crate::domain::{major, parse_major};
+use crate::domain::{Slug, major, parse_major};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::see_other;
 
-use super::form::{Errors, valid_slug};
+use super::form::Errors;
 use super::{load, section_error};
 
 /// A tier as its edit form shows it.
@@ -147,7 +147,7 @@ pub(crate) async fn add_tier(
     let (campaign, tiers) = load(&state, slug.into_inner()).await?;
     let tier_slug = form.slug.trim().to_owned();
     let mut checked = form.validate(&campaign);
-    if !valid_slug(&tier_slug) || tiers.iter().any(|t| t.slug == tier_slug) {
+    if Slug::parse(&tier_slug).is_none() || tiers.iter().any(|t| t.slug == tier_slug) {
         let mut errors = checked.err().unwrap_or_default();
         errors.insert("tier_slug", "admin-error-slug");
         checked = Err(errors);
