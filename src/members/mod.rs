@@ -17,7 +17,7 @@ use diesel::prelude::*;
 
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, on_backend};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 
 /// A member row.
@@ -41,26 +41,34 @@ pub struct Member {
 }
 
 impl Member {
-    /// The member with this address, created if new (`members_email_key` keeps it unique).
+    /// The member with this address, created if new: `INSERT … ON CONFLICT (email) DO
+    /// NOTHING RETURNING` (`members_email_key` keeps addresses unique). A concurrent first
+    /// join of the same address waits for the other to commit, then finds its row, where a
+    /// look before inserting would have let both insert and one fail.
     pub fn find_or_create(
         conn: &mut DbConnection,
         email: &EmailAddress,
         locale: &str,
     ) -> QueryResult<Member> {
-        let by_email = members::table
-            .filter(members::email.eq(email.as_str()))
-            .select(Member::as_select());
-        if let Some(member) = by_email.first(conn).optional()? {
-            return Ok(member);
-        }
-        // RETURNING a whole row does not span both backends in diesel; read it back by its key.
-        diesel::insert_into(members::table)
+        let insert = diesel::insert_into(members::table)
             .values((
                 members::email.eq(email.as_str()),
                 members::locale.eq(locale),
             ))
-            .execute(conn)?;
-        by_email.first(conn)
+            .on_conflict(members::email)
+            .do_nothing();
+        // The selection is typed per backend, so each arm builds its own.
+        let created: Option<Member> = on_backend!(conn, |c| insert
+            .returning(Member::as_returning())
+            .get_result(c)
+            .optional()?);
+        match created {
+            Some(member) => Ok(member),
+            None => members::table
+                .filter(members::email.eq(email.as_str()))
+                .select(Member::as_select())
+                .first(conn),
+        }
     }
 }
 

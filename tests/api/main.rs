@@ -11,6 +11,7 @@ mod admin_manage;
 mod cli;
 mod health;
 mod import_export;
+mod join_race;
 mod newsletters;
 mod payments;
 mod schema;
