@@ -383,26 +383,18 @@ async fn join(
     let customer = match member.stripe_customer_id.clone() {
         Some(customer) => customer,
         None => {
-            let customer = stripe
+            let created = stripe
                 .create_customer(member.id, &member.email)
                 .await
                 .map_err(|e| AppError::internal(e).json(json))?;
-            let (id, c2) = (member.id, customer.clone());
+            let id = member.id;
             state
                 .db
-                .write(move |c| -> Result<usize, DbError> {
-                    // The idempotency key made Stripe return the same customer to every racer.
-                    Ok(diesel::update(
-                        members::table
-                            .find(id)
-                            .filter(members::stripe_customer_id.is_null()),
-                    )
-                    .set(members::stripe_customer_id.eq(c2))
-                    .execute(c)?)
+                .write(move |c| -> Result<String, DbError> {
+                    Ok(attach_customer(c, id, &created)?)
                 })
                 .await
-                .map_err(|e| AppError::from(e).json(json))?;
-            customer
+                .map_err(|e| AppError::from(e).json(json))?
         }
     };
     let product_name = match &request.tier {
@@ -445,6 +437,27 @@ async fn join(
         .await
         .map_err(|e| AppError::from(e).json(json))?;
     Ok(see_other(&url))
+}
+
+/// Gives a member who has no Stripe customer this one, and returns the member's customer:
+/// this one, or the one a concurrent join attached first (`WHERE stripe_customer_id IS NULL`
+/// lets exactly one writer attach). Stripe's idempotency key (`md-customer-{member}`) gives
+/// racers the same customer anyway; this keeps one per member whatever Stripe answered.
+fn attach_customer(conn: &mut DbConnection, member_id: i32, customer: &str) -> QueryResult<String> {
+    let attached = diesel::update(
+        members::table
+            .find(member_id)
+            .filter(members::stripe_customer_id.is_null()),
+    )
+    .set(members::stripe_customer_id.eq(customer))
+    .execute(conn)?;
+    if attached == 1 {
+        return Ok(customer.to_owned());
+    }
+    members::table
+        .find(member_id)
+        .select(members::stripe_customer_id.assume_not_null())
+        .first(conn)
 }
 
 enum Started {
