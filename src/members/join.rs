@@ -481,7 +481,9 @@ fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started
             return Ok(Started::AlreadyMember);
         }
     }
-    diesel::insert_into(signups::table)
+    // The id comes back with the insert: reading the member's latest sign-up instead would
+    // find a concurrent join's row if it committed in between.
+    let signup_id = diesel::insert_into(signups::table)
         .values((
             signups::member_id.eq(member.id),
             signups::campaign_id.eq(r.campaign.id),
@@ -491,11 +493,7 @@ fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started
             signups::currency.eq(&r.campaign.currency),
             signups::ref_url.eq(&r.ref_url),
         ))
-        .execute(conn)?;
-    let signup_id = signups::table
-        .filter(signups::member_id.eq(member.id))
-        .select(diesel::dsl::max(signups::id))
-        .first::<Option<i32>>(conn)?
-        .expect("just inserted");
+        .returning(signups::id)
+        .get_result(conn)?;
     Ok(Started::Signup { member, signup_id })
 }

@@ -1,6 +1,6 @@
 //! Two first joins with the same new address at the same moment (a double click, or a form
-//! sent from two tabs): one member, one Stripe customer that both Checkout Sessions use, and
-//! no server error, on each database.
+//! sent from two tabs): one member, one Stripe customer that both Checkout Sessions use, each
+//! session with its own sign-up, and no server error, on each database.
 
 use diesel::prelude::*;
 use memberdrive::db::schema::members;
@@ -15,8 +15,9 @@ both_backends!(two_first_joins_at_once_make_one_member_and_one_customer);
 /// inside the transaction, few enough for the per-address rate limit (30 a minute).
 const ROUNDS: usize = 10;
 
-/// Joins once; returns the Stripe customer of the Checkout Session it was sent to.
-async fn join(app: &TestApp, stripe: &StripeServer, email: &str) -> String {
+/// Joins once; returns the Stripe customer and our sign-up of the Checkout Session it was
+/// sent to.
+async fn join(app: &TestApp, stripe: &StripeServer, email: &str) -> (String, String) {
     let form = [
         ("email", email),
         ("tier", "supporter"),
@@ -33,19 +34,25 @@ async fn join(app: &TestApp, stripe: &StripeServer, email: &str) -> String {
     let session = location
         .strip_prefix(&format!("{}checkout/", stripe.url()))
         .unwrap_or_else(|| panic!("{location} is not a checkout URL"));
-    stripe.checkout_session(session)["customer"]
-        .as_str()
-        .expect("the session names a customer")
-        .to_owned()
+    let session = stripe.checkout_session(session);
+    let field = |value: &serde_json::Value| value.as_str().expect(email).to_owned();
+    (
+        field(&session["customer"]),
+        field(&session["metadata"]["memberdrive_signup"]),
+    )
 }
 
 async fn two_first_joins_at_once_make_one_member_and_one_customer(backend: Backend) {
     let (app, stripe) = spawn_app_with_stripe(backend).await;
     for round in 0..ROUNDS {
         let email = format!("racer{round}@news.example");
-        let (first, second) =
+        let ((first, signup), (second, other_signup)) =
             tokio::join!(join(&app, &stripe, &email), join(&app, &stripe, &email));
         assert_eq!(first, second, "{email}: two customers");
+        assert_ne!(
+            signup, other_signup,
+            "{email}: each join has its own sign-up"
+        );
         let rows: Vec<Option<String>> = {
             let email = email.clone();
             app.db
