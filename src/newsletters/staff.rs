@@ -10,7 +10,6 @@ use askama::Template;
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::{case_when, count_star, sum};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Integer;
 use fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,7 @@ use crate::admin::reply::message;
 use crate::admin::{Frame, Nav, Role, StaffForm, StaffSession, render, render_status};
 use crate::audit;
 use crate::db::schema::{newsletter_subscriptions, newsletters};
-use crate::db::{self, DbConnection, DbError};
+use crate::db::{self, DbConnection, DbError, on_backend};
 use crate::domain::Slug;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -393,16 +392,13 @@ pub(crate) async fn create(
     };
     let slug = form.slug.trim().to_owned();
     let actor = staff.actor();
-    // The slug is checked again in the transaction: it may have been taken meanwhile.
+    // The insert itself decides whether the slug is free (`newsletters_slug_key`).
     let created = {
         let slug = slug.clone();
         state
             .db
             .write(move |c| -> Result<bool, DbError> {
-                if by_slug(c, &slug)?.is_some() {
-                    return Ok(false);
-                }
-                let inserted = diesel::insert_into(newsletters::table)
+                let insert = diesel::insert_into(newsletters::table)
                     .values((
                         newsletters::slug.eq(&slug),
                         newsletters::name.eq(&fields.name),
@@ -410,14 +406,11 @@ pub(crate) async fn create(
                         newsletters::language.eq(&fields.language),
                         newsletters::position.eq(fields.position),
                     ))
-                    .execute(c);
-                match inserted {
-                    // Created by someone else since the check.
-                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                        return Ok(false);
-                    }
-                    other => other?,
-                };
+                    .on_conflict(newsletters::slug)
+                    .do_nothing();
+                if on_backend!(c, |c| insert.execute(c)?) == 0 {
+                    return Ok(false);
+                }
                 let details = serde_json::to_value(&fields).expect("fields serialise");
                 audit::record(
                     c,
