@@ -14,10 +14,7 @@ use diesel::sql_types::{BigInt, Nullable};
 use super::Campaign;
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, members, memberships, payments};
-use crate::domain::Metric;
-
-/// Stripe subscription statuses in which a member is in good standing.
-pub const STANDING_STATUSES: [&str; 3] = ["active", "trialing", "past_due"];
+use crate::domain::{MembershipStatus, Metric};
 
 /// Counts the campaign's progress from source rows at time `now` (without the manual offset).
 pub fn count_from_sources(
@@ -54,7 +51,7 @@ fn count_people(
     let in_standing = memberships::campaign_id
         .eq(campaign.id)
         .and(memberships::member_id.eq(members::id))
-        .and(memberships::status.eq_any(STANDING_STATUSES))
+        .and(memberships::status.eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)))
         // Cancelled at period end: counted until that period ends.
         .and(not(memberships::cancel_at_period_end).or(memberships::current_period_end.gt(now)))
         // A membership whose every payment was refunded or lost a dispute does not count.
@@ -172,7 +169,9 @@ pub fn next_expiry(
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     memberships::table
-        .filter(memberships::status.eq_any(STANDING_STATUSES))
+        .filter(
+            memberships::status.eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
+        )
         .filter(memberships::cancel_at_period_end)
         .filter(memberships::current_period_end.gt(now))
         .select(diesel::dsl::min(memberships::current_period_end))

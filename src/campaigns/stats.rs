@@ -22,13 +22,10 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
-use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::DbConnection;
 use crate::db::schema::{article_stats, audit_log, memberships, payments, tiers};
-use crate::domain::Metric;
+use crate::domain::{BillingInterval, MembershipStatus, Metric};
 
-/// Statuses of memberships that never reached Stripe: not sign-ups.
-pub const NEVER_STARTED: [&str; 3] = ["pending", "incomplete", "incomplete_expired"];
 /// Days the pace is measured over.
 pub const PACE_DAYS: i64 = 28;
 
@@ -78,14 +75,14 @@ pub struct Span {
     pub member_id: i32,
     /// Which tier (none for imported or custom amounts).
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub interval: String,
+    /// Monthly or yearly.
+    pub interval: BillingInterval,
     /// Minor units per interval.
     pub amount: i64,
     /// ISO currency.
     pub currency: String,
     /// Stripe's status now.
-    pub status: String,
+    pub status: MembershipStatus,
     /// Started.
     pub started_at: NaiveDateTime,
     /// Ended, if it has.
@@ -102,11 +99,7 @@ impl Span {
 
     /// Its amount per month in minor units (yearly ÷ 12, rounded down).
     pub fn monthly_amount(&self) -> i64 {
-        if self.interval == "year" {
-            self.amount / 12
-        } else {
-            self.amount
-        }
+        self.interval.monthly(self.amount)
     }
 }
 
@@ -114,7 +107,7 @@ impl Span {
 pub fn spans(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<Span>> {
     memberships::table
         .filter(memberships::campaign_id.eq(campaign_id))
-        .filter(memberships::status.ne_all(NEVER_STARTED))
+        .filter(memberships::status.ne_all(MembershipStatus::all(|s| !s.has_started())))
         .filter(memberships::started_at.is_not_null())
         .select((
             memberships::member_id,
@@ -288,7 +281,7 @@ fn next_month(first: NaiveDate) -> NaiveDate {
 pub fn tier_mix(spans: &[Span], now: NaiveDateTime) -> Vec<(Option<i32>, i64)> {
     let mut counts: BTreeMap<Option<i32>, i64> = BTreeMap::new();
     for s in spans {
-        if s.active_at(now) && STANDING_STATUSES.contains(&s.status.as_str()) {
+        if s.active_at(now) && s.status.in_good_standing() {
             *counts.entry(s.tier_id).or_default() += 1;
         }
     }
@@ -457,10 +450,14 @@ mod tests {
         Span {
             member_id,
             tier_id: None,
-            interval: "month".into(),
+            interval: BillingInterval::Month,
             amount: 500,
             currency: "eur".into(),
-            status: if end.is_some() { "canceled" } else { "active" }.into(),
+            status: if end.is_some() {
+                MembershipStatus::Canceled
+            } else {
+                MembershipStatus::Active
+            },
             started_at: start,
             ended_at: end,
             ref_url: None,

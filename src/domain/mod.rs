@@ -1,9 +1,17 @@
 //! Types that parse input at the edge; code past the edge takes only these.
 
 mod email;
+mod interval;
+mod membership_status;
 mod metric;
 mod money;
+mod slug;
+mod stored;
 
 pub use email::EmailAddress;
+pub use interval::BillingInterval;
+pub use membership_status::MembershipStatus;
 pub use metric::Metric;
 pub use money::{major, parse_major};
+pub use slug::Slug;
+pub use stored::Unknown;

@@ -5,6 +5,7 @@
 use askama::Template;
 
 use super::OutgoingEmail;
+use crate::domain::BillingInterval;
 use crate::i18n::Lang;
 
 /// An email that renders its three parts.
@@ -164,12 +165,12 @@ impl Notice {
         )
     }
 
-    /// For every payment. `interval` is `month`, `year` or `once`.
+    /// For every payment.
     pub fn receipt(
         lang: Lang,
         amount: &str,
         date: &str,
-        interval: &str,
+        interval: BillingInterval,
         account_url: &str,
     ) -> Notice {
         let what = lang.tr(&format!("email-receipt-{interval}"));
@@ -290,7 +291,7 @@ mod tests {
             Lang::En,
             "€5",
             "2026-11-27",
-            "month",
+            BillingInterval::Month,
             "https://news.example/account",
         )
         .render_email("a@news.example")

@@ -19,7 +19,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::EmailAddress;
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
@@ -64,12 +64,12 @@ struct StatusPage {
 /// Campaign title, status, cancelled at period end, period end, amount, currency, interval.
 type MembershipRow = (
     String,
-    String,
+    MembershipStatus,
     bool,
     Option<NaiveDateTime>,
     i64,
     String,
-    String,
+    BillingInterval,
 );
 
 /// A signed-in member.
@@ -187,11 +187,9 @@ pub(crate) async fn account(
         .map(
             |(campaign, status, at_end, period_end, amount, currency, _interval)| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
-                let detail = match (status.as_str(), at_end) {
-                    ("active" | "trialing" | "past_due", true) => {
-                        lang.t("acct-ends", &[("date", date.into())])
-                    }
-                    ("active" | "trialing" | "past_due", false) if period_end.is_some() => lang.t(
+                let detail = match (status.in_good_standing(), at_end) {
+                    (true, true) => lang.t("acct-ends", &[("date", date.into())]),
+                    (true, false) if period_end.is_some() => lang.t(
                         "acct-next-payment",
                         &[
                             ("amount", lang.money(amount, &currency).into()),

@@ -161,7 +161,7 @@ fn record(
     match membership {
         None => row[STATUS] = NO_MEMBERSHIP.to_owned(),
         Some(m) => {
-            row[STATUS] = m.status.clone();
+            row[STATUS] = m.status.as_str().to_owned();
             row[TIER] = m
                 .tier_id
                 .and_then(|t| tier_slugs.get(&t).cloned())
@@ -171,7 +171,7 @@ fn record(
                 .get(&m.campaign_id)
                 .cloned()
                 .unwrap_or_default();
-            row[INTERVAL] = m.billing_interval.clone();
+            row[INTERVAL] = m.billing_interval.as_str().to_owned();
             row[AMOUNT] = m.amount.to_string();
             row[PERIOD_END] = m.current_period_end.map(time).unwrap_or_default();
             row[CANCEL_AT_PERIOD_END] = m.cancel_at_period_end.to_string();

@@ -40,6 +40,7 @@ use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{members, memberships};
 use crate::db::{self, DbConnection};
+use crate::domain::MembershipStatus;
 
 /// The columns of the file format, in the order `export-members` writes them.
 pub const COLUMNS: [&str; 12] = [
@@ -69,20 +70,43 @@ pub(super) const AMOUNT: usize = 9;
 pub(super) const PERIOD_END: usize = 10;
 pub(super) const CANCEL_AT_PERIOD_END: usize = 11;
 
-/// Membership statuses a file may state: Stripe's, and our `pending`.
-pub const STATUSES: [&str; 9] = [
-    "active",
-    "trialing",
-    "past_due",
-    "canceled",
-    "unpaid",
-    "incomplete",
-    "incomplete_expired",
-    "paused",
-    "pending",
-];
 /// The status of a member without a membership (what the export writes for one).
 pub const NO_MEMBERSHIP: &str = "none";
+
+/// A member's status as staff lists, filters and member files show it: the status of their
+/// membership, or that they have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// No membership at all ([`NO_MEMBERSHIP`]).
+    NoMembership,
+    /// A membership in this status.
+    Membership(MembershipStatus),
+}
+
+impl MemberStatus {
+    /// Every member status, "no membership" first.
+    pub fn all() -> impl Iterator<Item = MemberStatus> {
+        std::iter::once(MemberStatus::NoMembership)
+            .chain(MembershipStatus::ALL.map(MemberStatus::Membership))
+    }
+
+    /// The status a form or file names, exactly as [`MemberStatus::as_str`] prints it.
+    pub fn parse(text: &str) -> Option<MemberStatus> {
+        if text == NO_MEMBERSHIP {
+            return Some(MemberStatus::NoMembership);
+        }
+        text.parse().ok().map(MemberStatus::Membership)
+    }
+
+    /// The membership's status, or [`NO_MEMBERSHIP`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::NoMembership => NO_MEMBERSHIP,
+            MemberStatus::Membership(status) => status.as_str(),
+        }
+    }
+}
+
 /// The campaign of rows that name none.
 const DEFAULT_CAMPAIGN: &str = "members";
 
@@ -343,10 +367,10 @@ fn write(
                         memberships::member_id.eq(member_id),
                         memberships::campaign_id.eq(m.campaign_id),
                         memberships::tier_id.eq(m.terms.tier_id),
-                        memberships::billing_interval.eq(m.terms.interval.as_str()),
+                        memberships::billing_interval.eq(m.terms.interval),
                         memberships::amount.eq(m.terms.amount),
                         memberships::currency.eq(m.currency.as_str()),
-                        memberships::status.eq(m.terms.status.as_str()),
+                        memberships::status.eq(m.terms.status),
                     ),
                     (
                         memberships::cancel_at_period_end.eq(m.terms.cancel_at_period_end),
@@ -380,9 +404,9 @@ fn write(
                     (
                         c::id.eq(m.id),
                         c::tier_id.eq(m.terms.tier_id),
-                        c::billing_interval.eq(m.terms.interval.as_str()),
+                        c::billing_interval.eq(m.terms.interval),
                         c::amount.eq(m.terms.amount),
-                        c::status.eq(m.terms.status.as_str()),
+                        c::status.eq(m.terms.status),
                         c::cancel_at_period_end.eq(m.terms.cancel_at_period_end),
                         c::current_period_end.eq(m.terms.current_period_end),
                         c::stripe_subscription_id.eq(m.terms.stripe_subscription_id.as_deref()),

@@ -13,10 +13,9 @@ use super::Member;
 use crate::campaigns::Campaign;
 use crate::campaigns::attribution::normalize_article;
 use crate::campaigns::board::Progress;
-use crate::campaigns::progress::STANDING_STATUSES;
 use crate::db::schema::{members, memberships, signups, tiers};
 use crate::db::{DbConnection, DbError};
-use crate::domain::{EmailAddress, parse_major};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
@@ -207,7 +206,7 @@ impl JoinForm {
 struct JoinRequest {
     campaign: Campaign,
     tier: Option<Tier>,
-    interval: String,
+    interval: BillingInterval,
     amount: i64,
     email: EmailAddress,
     ref_url: Option<String>,
@@ -226,10 +225,10 @@ fn validate(
     let campaign = campaign
         .filter(|c| !c.archived)
         .ok_or_else(|| bad("unknown_campaign", "There is no such campaign."))?;
-    let interval = match form.interval.as_str() {
-        i @ ("month" | "year" | "once") => i.to_owned(),
-        _ => return Err(bad("invalid_interval", "Choose monthly, yearly or once.")),
-    };
+    let interval: BillingInterval = form
+        .interval
+        .parse()
+        .map_err(|_| bad("invalid_interval", "Choose monthly, yearly or once."))?;
     let email = EmailAddress::parse(&form.email).ok_or_else(|| {
         bad(
             "invalid_email",
@@ -266,10 +265,10 @@ fn validate(
                 .iter()
                 .find(|t| &t.slug == slug)
                 .ok_or_else(|| bad("unknown_tier", format!("There is no tier called {slug:?}.")))?;
-            let amount = match interval.as_str() {
-                "month" => tier.monthly_amount,
-                "year" => tier.yearly_amount,
-                _ => None,
+            let amount = match interval {
+                BillingInterval::Month => tier.monthly_amount,
+                BillingInterval::Year => tier.yearly_amount,
+                BillingInterval::Once => None,
             }
             .ok_or_else(|| {
                 bad(
@@ -277,7 +276,7 @@ fn validate(
                     format!(
                         "The {} tier is not offered {}.",
                         tier.name,
-                        if interval == "once" {
+                        if interval == BillingInterval::Once {
                             "as a one-time gift"
                         } else {
                             "at that interval"
@@ -378,26 +377,18 @@ pub(crate) async fn join(
     let customer = match member.stripe_customer_id.clone() {
         Some(customer) => customer,
         None => {
-            let customer = stripe
+            let created = stripe
                 .create_customer(member.id, &member.email)
                 .await
                 .map_err(|e| AppError::internal(e).json(json))?;
-            let (id, c2) = (member.id, customer.clone());
+            let id = member.id;
             state
                 .db
-                .write(move |c| -> Result<usize, DbError> {
-                    // The idempotency key made Stripe return the same customer to every racer.
-                    Ok(diesel::update(
-                        members::table
-                            .find(id)
-                            .filter(members::stripe_customer_id.is_null()),
-                    )
-                    .set(members::stripe_customer_id.eq(c2))
-                    .execute(c)?)
+                .write(move |c| -> Result<String, DbError> {
+                    Ok(attach_customer(c, id, &created)?)
                 })
                 .await
-                .map_err(|e| AppError::from(e).json(json))?;
-            customer
+                .map_err(|e| AppError::from(e).json(json))?
         }
     };
     let product_name = match &request.tier {
@@ -413,7 +404,7 @@ pub(crate) async fn join(
         .create_checkout(&CheckoutRequest {
             signup_id,
             customer,
-            interval: request.interval.clone(),
+            interval: request.interval,
             amount: request.amount,
             currency: request.campaign.currency.clone(),
             product_name,
@@ -442,6 +433,27 @@ pub(crate) async fn join(
     Ok(see_other(&url))
 }
 
+/// Gives a member who has no Stripe customer this one, and returns the member's customer:
+/// this one, or the one a concurrent join attached first (`WHERE stripe_customer_id IS NULL`
+/// lets exactly one writer attach). Stripe's idempotency key (`md-customer-{member}`) gives
+/// racers the same customer anyway; this keeps one per member whatever Stripe answered.
+fn attach_customer(conn: &mut DbConnection, member_id: i32, customer: &str) -> QueryResult<String> {
+    let attached = diesel::update(
+        members::table
+            .find(member_id)
+            .filter(members::stripe_customer_id.is_null()),
+    )
+    .set(members::stripe_customer_id.eq(customer))
+    .execute(conn)?;
+    if attached == 1 {
+        return Ok(customer.to_owned());
+    }
+    members::table
+        .find(member_id)
+        .select(members::stripe_customer_id.assume_not_null())
+        .first(conn)
+}
+
 enum Started {
     AlreadyMember,
     Signup { member: Member, signup_id: i32 },
@@ -449,32 +461,33 @@ enum Started {
 
 fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started> {
     let member = Member::find_or_create(conn, &r.email, r.lang.code())?;
-    if r.interval != "once" {
+    if r.interval.is_recurring() {
         let standing: i64 = memberships::table
             .filter(memberships::member_id.eq(member.id))
             .filter(memberships::campaign_id.eq(r.campaign.id))
-            .filter(memberships::status.eq_any(STANDING_STATUSES))
+            .filter(
+                memberships::status
+                    .eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
+            )
             .count()
             .get_result(conn)?;
         if standing > 0 {
             return Ok(Started::AlreadyMember);
         }
     }
-    diesel::insert_into(signups::table)
+    // The id comes back with the insert: reading the member's latest sign-up instead would
+    // find a concurrent join's row if it committed in between.
+    let signup_id = diesel::insert_into(signups::table)
         .values((
             signups::member_id.eq(member.id),
             signups::campaign_id.eq(r.campaign.id),
             signups::tier_id.eq(r.tier.as_ref().map(|t| t.id)),
-            signups::billing_interval.eq(&r.interval),
+            signups::billing_interval.eq(r.interval),
             signups::amount.eq(r.amount),
             signups::currency.eq(&r.campaign.currency),
             signups::ref_url.eq(&r.ref_url),
         ))
-        .execute(conn)?;
-    let signup_id = signups::table
-        .filter(signups::member_id.eq(member.id))
-        .select(diesel::dsl::max(signups::id))
-        .first::<Option<i32>>(conn)?
-        .expect("just inserted");
+        .returning(signups::id)
+        .get_result(conn)?;
     Ok(Started::Signup { member, signup_id })
 }

@@ -17,8 +17,8 @@ use diesel::prelude::*;
 
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
-use crate::db::{self, DbConnection};
-use crate::domain::EmailAddress;
+use crate::db::{self, DbConnection, on_backend};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 
 /// A member row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -41,26 +41,34 @@ pub struct Member {
 }
 
 impl Member {
-    /// The member with this address, created if new (`members_email_key` keeps it unique).
+    /// The member with this address, created if new: `INSERT … ON CONFLICT (email) DO
+    /// NOTHING RETURNING` (`members_email_key` keeps addresses unique). A concurrent first
+    /// join of the same address waits for the other to commit, then finds its row, where a
+    /// look before inserting would have let both insert and one fail.
     pub fn find_or_create(
         conn: &mut DbConnection,
         email: &EmailAddress,
         locale: &str,
     ) -> QueryResult<Member> {
-        let by_email = members::table
-            .filter(members::email.eq(email.as_str()))
-            .select(Member::as_select());
-        if let Some(member) = by_email.first(conn).optional()? {
-            return Ok(member);
-        }
-        // RETURNING a whole row does not span both backends in diesel; read it back by its key.
-        diesel::insert_into(members::table)
+        let insert = diesel::insert_into(members::table)
             .values((
                 members::email.eq(email.as_str()),
                 members::locale.eq(locale),
             ))
-            .execute(conn)?;
-        by_email.first(conn)
+            .on_conflict(members::email)
+            .do_nothing();
+        // The selection is typed per backend, so each arm builds its own.
+        let created: Option<Member> = on_backend!(conn, |c| insert
+            .returning(Member::as_returning())
+            .get_result(c)
+            .optional()?);
+        match created {
+            Some(member) => Ok(member),
+            None => members::table
+                .filter(members::email.eq(email.as_str()))
+                .select(Member::as_select())
+                .first(conn),
+        }
     }
 }
 
@@ -75,14 +83,14 @@ pub struct SubscriptionState {
     pub campaign_id: i32,
     /// Chosen tier, if any.
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub interval: String,
+    /// Monthly or yearly.
+    pub interval: BillingInterval,
     /// Per interval, minor units.
     pub amount: i64,
     /// ISO currency.
     pub currency: String,
-    /// Stripe's status: `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, …
-    pub status: String,
+    /// Stripe's status.
+    pub status: MembershipStatus,
     /// Cancelled at the end of the current period.
     pub cancel_at_period_end: bool,
     /// End of the paid period.
@@ -102,7 +110,7 @@ pub struct Membership {
     /// Which campaign.
     pub campaign_id: i32,
     /// Stripe's status (or `pending`).
-    pub status: String,
+    pub status: MembershipStatus,
     /// Cancelled at period end.
     pub cancel_at_period_end: bool,
     /// End of the paid period.
@@ -120,10 +128,7 @@ pub fn apply_subscription(
     state: &SubscriptionState,
 ) -> QueryResult<Membership> {
     let now = db::now();
-    let ended = matches!(
-        state.status.as_str(),
-        "canceled" | "incomplete_expired" | "unpaid"
-    );
+    let ended = state.status.has_ended();
     let by_id = memberships::table
         .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
         .select(Membership::as_select());
@@ -131,10 +136,10 @@ pub fn apply_subscription(
         Some(row) => diesel::update(memberships::table.find(row.id))
             .set((
                 memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(&state.interval),
+                memberships::billing_interval.eq(state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
-                memberships::status.eq(&state.status),
+                memberships::status.eq(state.status),
                 memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
                 memberships::current_period_end.eq(state.current_period_end),
                 // The end is when Stripe first reported it, not every later update.
@@ -147,10 +152,10 @@ pub fn apply_subscription(
                 memberships::member_id.eq(state.member_id),
                 memberships::campaign_id.eq(state.campaign_id),
                 memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(&state.interval),
+                memberships::billing_interval.eq(state.interval),
                 memberships::amount.eq(state.amount),
                 memberships::currency.eq(&state.currency),
-                memberships::status.eq(&state.status),
+                memberships::status.eq(state.status),
                 memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
                 memberships::current_period_end.eq(state.current_period_end),
                 memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::schema::{members, memberships};
+use crate::domain::{BillingInterval, MembershipStatus};
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
@@ -22,8 +23,8 @@ pub fn queue_due(
 ) -> QueryResult<usize> {
     let due: Vec<(i32, NaiveDateTime, i64, String, String, String)> = memberships::table
         .inner_join(members::table)
-        .filter(memberships::billing_interval.eq("year"))
-        .filter(memberships::status.eq_any(["active", "trialing"]))
+        .filter(memberships::billing_interval.eq(BillingInterval::Year))
+        .filter(memberships::status.eq_any(MembershipStatus::all(MembershipStatus::renews)))
         .filter(memberships::cancel_at_period_end.eq(false))
         .filter(memberships::current_period_end.gt(now))
         .filter(memberships::current_period_end.le(now + AHEAD))

@@ -8,18 +8,18 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::Member;
-use super::import::NO_MEMBERSHIP;
-use crate::campaigns::progress::STANDING_STATUSES;
+use super::import::MemberStatus;
 use crate::db::schema::{members, memberships};
 use crate::db::{self, DbConnection, MultiBackend, PER_PAGE, Page};
+use crate::domain::{BillingInterval, MembershipStatus};
 
 /// What the list is narrowed to; the default selects every member.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberFilter {
     /// Part of the email address or name, in any case.
     pub text: Option<String>,
-    /// A membership status, or [`NO_MEMBERSHIP`] for members without any membership.
-    pub status: Option<String>,
+    /// A membership status, or none at all.
+    pub status: Option<MemberStatus>,
     /// A membership of this tier.
     pub tier_id: Option<i32>,
     /// A membership of this campaign.
@@ -51,8 +51,11 @@ impl MemberFilter {
             .joined_to
             .and_then(|d| d.checked_add_days(Days::new(1)))
             .map(|d| d.and_time(NaiveTime::MIN));
-        let with_none = self.status.as_deref() == Some(NO_MEMBERSHIP);
-        let status = self.status.clone().filter(|_| !with_none);
+        let with_none = self.status == Some(MemberStatus::NoMembership);
+        let status = match self.status {
+            Some(MemberStatus::Membership(status)) => Some(status),
+            _ => None,
+        };
         let narrowed = status.is_some() || self.tier_id.is_some() || self.campaign_id.is_some();
 
         // A criterion that is not set holds for every row (`… OR TRUE`): one statement serves
@@ -63,7 +66,7 @@ impl MemberFilter {
             .select(memberships::member_id)
             .filter(
                 memberships::status
-                    .eq(status.clone().unwrap_or_default())
+                    .eq(status.unwrap_or(MembershipStatus::Active))
                     .or(unset(status.is_none())),
             )
             .filter(
@@ -158,12 +161,12 @@ pub struct MembershipRow {
     pub campaign_id: i32,
     /// Chosen tier, if any.
     pub tier_id: Option<i32>,
-    /// `month` or `year`.
-    pub billing_interval: String,
+    /// Monthly or yearly.
+    pub billing_interval: BillingInterval,
     /// Per interval, minor units.
     pub amount: i64,
     /// Stripe's status (or `pending`).
-    pub status: String,
+    pub status: MembershipStatus,
     /// Cancelled at period end.
     pub cancel_at_period_end: bool,
     /// End of the paid period.
@@ -182,13 +185,7 @@ pub fn representatives(
     conn: &mut DbConnection,
     member_ids: &[i32],
 ) -> QueryResult<(HashMap<i32, MembershipRow>, usize)> {
-    let rank = |m: &MembershipRow| {
-        (
-            STANDING_STATUSES.contains(&m.status.as_str()),
-            m.updated_at,
-            m.id,
-        )
-    };
+    let rank = |m: &MembershipRow| (m.status.in_good_standing(), m.updated_at, m.id);
     let mut chosen: HashMap<i32, MembershipRow> = HashMap::new();
     let mut all = 0;
     for m in memberships::table

@@ -21,12 +21,13 @@ use crate::db::schema::{
     tiers,
 };
 use crate::db::{self, DbConnection, PER_PAGE, Page};
+use crate::domain::{BillingInterval, MembershipStatus};
 use crate::email::outbox::{self, OutboxEntry};
 use crate::email::staff::state_label;
 use crate::i18n::Lang;
 use crate::members::Member;
 use crate::members::export;
-use crate::members::import::{NO_MEMBERSHIP, STATUSES};
+use crate::members::import::MemberStatus;
 use crate::members::search::{self, MemberFilter, MembershipRow};
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -60,11 +61,8 @@ impl ListQuery {
                 errors.push(lang.tr(id));
             }
         };
-        let status = non_empty(&self.status);
-        check(
-            status.is_none_or(|s| s == NO_MEMBERSHIP || STATUSES.contains(&s)),
-            "admin-members-bad-status",
-        );
+        let status = non_empty(&self.status).map(|s| MemberStatus::parse(s).ok_or(()));
+        check(status.is_none_or(|s| s.is_ok()), "admin-members-bad-status");
         let tier = non_empty(&self.tier).map(str::parse::<i32>).transpose();
         check(tier.is_ok(), "admin-members-bad-tier");
         let campaign = non_empty(&self.campaign).map(str::parse::<i32>).transpose();
@@ -80,7 +78,7 @@ impl ListQuery {
         }
         Ok(MemberFilter {
             text: non_empty(&self.q).map(str::to_owned),
-            status: status.map(str::to_owned),
+            status: status.and_then(Result::ok),
             tier_id: tier.unwrap_or_default(),
             campaign_id: campaign.unwrap_or_default(),
             joined_from: from.unwrap_or_default(),
@@ -98,13 +96,9 @@ fn non_empty(s: &str) -> Option<&str> {
     Some(s.trim()).filter(|s| !s.is_empty())
 }
 
-/// The translated name of a membership status (or of [`NO_MEMBERSHIP`]); an unknown one as is.
-fn status_label(lang: Lang, status: &str) -> String {
-    if status == NO_MEMBERSHIP || STATUSES.contains(&status) {
-        lang.tr(&format!("admin-status-{status}"))
-    } else {
-        status.to_owned()
-    }
+/// The translated name of a member's status.
+fn status_label(lang: Lang, status: MemberStatus) -> String {
+    lang.tr(&format!("admin-status-{}", status.as_str()))
 }
 
 /// One `<option>` of a filter.
@@ -188,7 +182,12 @@ impl Found {
                 let membership = memberships.remove(&m.id);
                 let membership = membership.as_ref();
                 Line {
-                    status: status_label(lang, membership.map_or(NO_MEMBERSHIP, |s| &s.status)),
+                    status: status_label(
+                        lang,
+                        membership.map_or(MemberStatus::NoMembership, |s| {
+                            MemberStatus::Membership(s.status)
+                        }),
+                    ),
                     tier: names.tier(membership.and_then(|s| s.tier_id)).into(),
                     campaign: membership
                         .map_or("", |s| names.campaign(s.campaign_id))
@@ -257,9 +256,8 @@ pub(crate) async fn list(
         })
         .await?;
 
-    let statuses = std::iter::once(NO_MEMBERSHIP)
-        .chain(STATUSES)
-        .map(|s| Choice::new(s.to_owned(), status_label(lang, s), &query.status))
+    let statuses = MemberStatus::all()
+        .map(|s| Choice::new(s.as_str().to_owned(), status_label(lang, s), &query.status))
         .collect();
     let campaigns = names
         .campaigns
@@ -355,10 +353,10 @@ struct Event {
 struct MembershipLine {
     campaign: String,
     tier: Option<String>,
-    billing_interval: String,
+    billing_interval: BillingInterval,
     amount: i64,
     currency: String,
-    status: String,
+    status: MembershipStatus,
     cancel_at_period_end: bool,
     current_period_end: Option<NaiveDateTime>,
     started_at: Option<NaiveDateTime>,
@@ -462,9 +460,9 @@ impl History {
             })
         };
         for m in self.memberships {
-            let status = status_label(lang, &m.status);
+            let status = status_label(lang, MemberStatus::Membership(m.status));
             let price = lang.t(
-                if m.billing_interval == "year" {
+                if m.billing_interval == BillingInterval::Year {
                     "admin-member-per-year"
                 } else {
                     "admin-member-per-month"

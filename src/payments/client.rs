@@ -23,6 +23,7 @@ use stripe_core::payment_intent::RetrievePaymentIntent;
 use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Dispute, Invoice, Subscription};
 
 use crate::config::Settings;
+use crate::domain::BillingInterval;
 use crate::jobs::worker::JobError;
 
 /// Each attempt gets this long; the client does not retry on its own (jobs do).
@@ -40,8 +41,8 @@ pub struct CheckoutRequest {
     pub signup_id: i32,
     /// The member's Stripe customer.
     pub customer: String,
-    /// `month`, `year` or `once`.
-    pub interval: String,
+    /// Monthly, yearly or once.
+    pub interval: BillingInterval,
     /// Minor units.
     pub amount: i64,
     /// ISO currency.
@@ -105,10 +106,14 @@ impl StripeApi {
         let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
         price.unit_amount = Some(req.amount);
         price.product_data = Some(ProductData::new(req.product_name.clone()));
-        let recurring = match req.interval.as_str() {
-            "month" => Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month),
-            "year" => Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year),
-            _ => None,
+        let recurring = match req.interval {
+            BillingInterval::Month => {
+                Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month)
+            }
+            BillingInterval::Year => {
+                Some(CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year)
+            }
+            BillingInterval::Once => None,
         };
         price.recurring = recurring
             .clone()

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::client::job_error;
 use super::sync::{Ours, Syncer, subscription_state};
 use crate::db::schema::{memberships, payments};
+use crate::domain::MembershipStatus;
 
 /// One difference between Stripe and us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl std::fmt::Display for Drift {
     }
 }
 
-type Row = (String, bool, Option<NaiveDateTime>, i64);
+type Row = (MembershipStatus, bool, Option<NaiveDateTime>, i64);
 
 /// Finds the drift; with `apply`, repairs each drifting subscription. Returns the drift found.
 pub async fn reconcile(syncer: &Syncer, apply: bool) -> anyhow::Result<Vec<Drift>> {
@@ -46,7 +47,8 @@ pub async fn reconcile(syncer: &Syncer, apply: bool) -> anyhow::Result<Vec<Drift
             };
             let id = sub.id.to_string();
             seen.insert(id.clone());
-            let expected = subscription_state(&sub, ours, None, None);
+            let expected = subscription_state(&sub, ours, None, None)
+                .map_err(|e| anyhow::anyhow!("subscription {id}: {e}"))?;
             let latest_invoice = sub
                 .latest_invoice
                 .as_ref()

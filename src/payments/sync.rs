@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
-use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Invoice, Subscription};
+use stripe_shared::{
+    Charge, CheckoutSession, CheckoutSessionMode, Invoice, RecurringInterval, Subscription,
+};
 
 use super::client::{StripeApi, job_error};
 use super::meta;
@@ -15,6 +17,7 @@ use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, memberships, signups};
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::domain::{BillingInterval, MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::i18n::Lang;
@@ -66,33 +69,36 @@ fn time(ts: i64) -> NaiveDateTime {
         .naive_utc()
 }
 
-/// The membership state a Stripe subscription describes.
+/// The membership state a Stripe subscription describes; an error for a status this version
+/// of the API does not have, rather than a membership nothing would understand.
 pub fn subscription_state(
     sub: &Subscription,
     ours: Ours,
     ref_url: Option<String>,
     tier_id: Option<i32>,
-) -> SubscriptionState {
+) -> Result<SubscriptionState, Unknown> {
     let item = sub.items.data.first();
     let price = item.map(|i| &i.price);
-    SubscriptionState {
+    Ok(SubscriptionState {
         stripe_subscription_id: sub.id.to_string(),
         member_id: ours.member,
         campaign_id: ours.campaign,
         tier_id,
-        interval: price
+        interval: match price
             .and_then(|p| p.recurring.as_ref())
-            .map(|r| r.interval.as_str().to_owned())
-            .filter(|i| i == "year")
-            .unwrap_or_else(|| "month".to_owned()),
+            .map(|r| &r.interval)
+        {
+            Some(RecurringInterval::Year) => BillingInterval::Year,
+            _ => BillingInterval::Month,
+        },
         amount: price.and_then(|p| p.unit_amount).unwrap_or(0)
             * item.and_then(|i| i.quantity).unwrap_or(1) as i64,
         currency: sub.currency.to_string(),
-        status: sub.status.as_str().to_owned(),
+        status: sub.status.as_str().parse()?,
         cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
         current_period_end: item.map(|i| time(i.current_period_end)),
         ref_url,
-    }
+    })
 }
 
 /// The sign-up behind a checkout: its article and tier.
@@ -154,25 +160,32 @@ impl Syncer {
         };
         let account_url = self.account_url();
         let sub_id = sub.id.to_string();
+        let stripe_state = subscription_state(&sub, ours, None, None)
+            .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
         self.write(move |conn| {
-            let before: Option<(String, bool)> = memberships::table
+            let before: Option<(MembershipStatus, bool)> = memberships::table
                 .filter(memberships::stripe_subscription_id.eq(&sub_id))
                 .select((memberships::status, memberships::cancel_at_period_end))
                 .first(conn)
                 .optional()?;
             let (ref_url, tier_id) = signup_details(conn, ours.signup)?;
-            let state = subscription_state(&sub, ours, ref_url, tier_id);
+            let state = SubscriptionState {
+                ref_url,
+                tier_id,
+                ..stripe_state
+            };
             apply_subscription(conn, &state)?;
             if let Some(signup) = ours.signup {
                 complete_signup(conn, signup)?;
             }
             // Cancelled (at period end, or ended): tell the member once.
-            let cancelled_now = state.cancel_at_period_end || state.status == "canceled";
+            let canceled = MembershipStatus::Canceled;
+            let cancelled_now = state.cancel_at_period_end || state.status == canceled;
             let cancelled_before =
-                before.is_some_and(|(status, at_end)| at_end || status == "canceled");
+                before.is_some_and(|(status, at_end)| at_end || status == canceled);
             if cancelled_now && !cancelled_before {
                 let (to, lang, _) = email_context(conn, ours)?;
-                let until = (state.status != "canceled")
+                let until = (state.status != canceled)
                     .then(|| state.current_period_end.map(|t| t.date().to_string()))
                     .flatten();
                 queue(
@@ -336,7 +349,7 @@ fn record_invoice(
     charge: Option<&Charge>,
     account_url: &str,
 ) -> QueryResult<bool> {
-    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, String) =
+    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, BillingInterval) =
         memberships::table
             .filter(memberships::stripe_subscription_id.eq(sub_id))
             .select((
@@ -401,7 +414,7 @@ fn record_invoice(
         conn,
         &format!("receipt:{invoice_id}"),
         &to,
-        &Notice::receipt(lang, &amount, &date, &interval, account_url),
+        &Notice::receipt(lang, &amount, &date, interval, account_url),
     )?;
     queue(
         conn,
@@ -463,7 +476,7 @@ fn record_donation(
         conn,
         &format!("receipt:{intent}"),
         &to,
-        &Notice::receipt(lang, &money, &date, "once", account_url),
+        &Notice::receipt(lang, &money, &date, BillingInterval::Once, account_url),
     )?;
     queue(
         conn,

@@ -724,7 +724,7 @@ async fn a_member_in_good_standing_is_sent_to_their_account(backend: Backend) {
 /// Active members whose period ends in 3 days (yearly: due a reminder), in 30 days
 /// (yearly: not yet) and in 3 days (monthly: never reminded).
 async fn add_members_renewing_soon(app: &TestApp) {
-    use memberdrive::domain::EmailAddress;
+    use memberdrive::domain::{EmailAddress, MembershipStatus};
     use memberdrive::members::{Member, SubscriptionState, apply_subscription};
 
     app.write(|c| {
@@ -744,10 +744,10 @@ async fn add_members_renewing_soon(app: &TestApp) {
                     member_id: member.id,
                     campaign_id: campaign,
                     tier_id: None,
-                    interval: interval.into(),
+                    interval: interval.parse().unwrap(),
                     amount: 5000,
                     currency: "eur".into(),
-                    status: "active".into(),
+                    status: MembershipStatus::Active,
                     cancel_at_period_end: false,
                     current_period_end: Some(
                         chrono::Utc::now().naive_utc() + chrono::Duration::days(days),

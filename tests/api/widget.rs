@@ -11,7 +11,7 @@ use memberdrive::campaigns::Campaign;
 use memberdrive::campaigns::progress::count_from_sources;
 use memberdrive::db::DbConnection;
 use memberdrive::db::schema::{article_stats, campaigns};
-use memberdrive::domain::EmailAddress;
+use memberdrive::domain::{BillingInterval, EmailAddress};
 use memberdrive::members::{
     Member, PaymentRecord, SubscriptionState, apply_payment, apply_subscription,
 };
@@ -52,10 +52,10 @@ fn subscription(member_id: i32, campaign_id: i32, sub: &str, status: &str) -> Su
         member_id,
         campaign_id,
         tier_id: None,
-        interval: "month".into(),
+        interval: BillingInterval::Month,
         amount: 500,
         currency: "eur".into(),
-        status: status.into(),
+        status: status.parse().expect("a membership status"),
         cancel_at_period_end: false,
         current_period_end: Some(now() + chrono::Duration::days(30)),
         ref_url: None,

@@ -92,16 +92,6 @@ fn parse_day(input: &str) -> Result<Option<NaiveDateTime>, ()> {
         .map_err(drop)
 }
 
-/// A URL name: lower-case letters, digits and dashes, not a word our routes use.
-pub fn valid_slug(slug: &str) -> bool {
-    (1..=40).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !["new", "embed", "demo"].contains(&slug)
-}
-
 impl CampaignForm {
     pub(super) fn of(c: &Campaign) -> CampaignForm {
         let list = |json: &str, fmt: &dyn Fn(i64) -> String| {
@@ -401,24 +391,6 @@ mod tests {
         for (field, form) in cases {
             let errors = form.validate().unwrap_err();
             assert!(errors.contains_key(field), "{field}: {errors:?}");
-        }
-    }
-
-    #[test]
-    fn slugs_are_url_names_that_routes_do_not_use() {
-        for good in ["members", "spring-2027", "a"] {
-            assert!(valid_slug(good), "{good}");
-        }
-        for bad in [
-            "",
-            "New Campaign",
-            "new",
-            "embed",
-            "-x",
-            "über",
-            &"a".repeat(41),
-        ] {
-            assert!(!valid_slug(bad), "{bad}");
         }
     }
 }

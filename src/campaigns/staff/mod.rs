@@ -16,8 +16,8 @@ use crate::auth::{StaffForm, StaffSession};
 use crate::campaigns::Campaign;
 use crate::campaigns::progress;
 use crate::db::schema::campaigns;
-use crate::db::{self};
-use crate::domain::{Metric, major, parse_major};
+use crate::db::{self, on_backend};
+use crate::domain::{Metric, Slug, major, parse_major};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -28,7 +28,7 @@ mod form;
 mod tier;
 
 pub(crate) use embed::embed;
-use form::{CampaignFields, CampaignForm, Errors, valid_slug};
+use form::{CampaignFields, CampaignForm, Errors};
 use tier::{TierLine, tier_lines};
 pub(crate) use tier::{add_tier, update_tier};
 
@@ -192,16 +192,15 @@ pub(crate) async fn create(
     StaffForm { staff, form }: StaffForm<CampaignForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = form.slug.trim().to_owned();
-    let mut checked = form.validate();
-    if !valid_slug(&slug) {
-        let mut errors = checked.err().unwrap_or_default();
-        errors.insert("slug", "admin-error-slug");
-        checked = Err(errors);
-    }
-    let fields = match checked {
-        Ok(fields) => fields,
-        Err(errors) => return form_error(&req, &staff, None, form, errors, Vec::new()),
+    let (fields, slug) = match (form.validate(), Slug::parse(&form.slug)) {
+        (Ok(fields), Some(slug)) => (fields, slug),
+        (checked, slug) => {
+            let mut errors = checked.err().unwrap_or_default();
+            if slug.is_none() {
+                errors.insert("slug", "admin-error-slug");
+            }
+            return form_error(&req, &staff, None, form, errors, Vec::new());
+        }
     };
     let actor = staff.actor();
     let key = slug.clone();
@@ -209,16 +208,11 @@ pub(crate) async fn create(
         .db
         .write(move |conn| -> Result<bool, AppError> {
             let now = db::now();
-            let taken = campaigns::table
-                .filter(campaigns::slug.eq(&key))
-                .count()
-                .get_result::<i64>(conn)?;
-            if taken > 0 {
-                return Ok(false);
-            }
-            diesel::insert_into(campaigns::table)
+            // The insert itself decides whether the slug is free (`campaigns_slug_key`): a
+            // look first would let two creations of one slug both pass it.
+            let insert = diesel::insert_into(campaigns::table)
                 .values((
-                    campaigns::slug.eq(&key),
+                    campaigns::slug.eq(key.as_str()),
                     campaigns::title.eq(&fields.title),
                     campaigns::metric.eq(fields.metric.as_str()),
                     campaigns::goal.eq(fields.goal),
@@ -227,18 +221,20 @@ pub(crate) async fn create(
                     campaigns::created_at.eq(now),
                     campaigns::updated_at.eq(now),
                 ))
-                .execute(conn)?;
-            let id = campaigns::table
-                .filter(campaigns::slug.eq(&key))
-                .select(campaigns::id)
-                .first::<i32>(conn)?;
+                .on_conflict(campaigns::slug)
+                .do_nothing()
+                .returning(campaigns::id);
+            let inserted = on_backend!(conn, |c| insert.get_result::<i32>(c).optional()?);
+            let Some(id) = inserted else {
+                return Ok(false);
+            };
             fields.save(conn, id, now)?;
             audit::record(
                 conn,
                 &actor,
                 "campaign.create",
                 "campaign",
-                &key,
+                key.as_str(),
                 &fields.to_json(),
             )?;
             Ok(true)

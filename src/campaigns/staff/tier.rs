@@ -9,13 +9,13 @@ use crate::audit;
 use crate::auth::StaffForm;
 use crate::campaigns::Campaign;
 use crate::db::schema::tiers;
-use crate::db::{self, DbConnection};
-use crate::domain::{major, parse_major};
+use crate::db::{self, DbConnection, on_backend};
+use crate::domain::{Slug, major, parse_major};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::see_other;
 
-use super::form::{Errors, valid_slug};
+use super::form::Errors;
 use super::{load, section_error};
 
 /// A tier as its edit form shows it.
@@ -147,7 +147,7 @@ pub(crate) async fn add_tier(
     let (campaign, tiers) = load(&state, slug.into_inner()).await?;
     let tier_slug = form.slug.trim().to_owned();
     let mut checked = form.validate(&campaign);
-    if !valid_slug(&tier_slug) || tiers.iter().any(|t| t.slug == tier_slug) {
+    if Slug::parse(&tier_slug).is_none() || tiers.iter().any(|t| t.slug == tier_slug) {
         let mut errors = checked.err().unwrap_or_default();
         errors.insert("tier_slug", "admin-error-slug");
         checked = Err(errors);
@@ -159,12 +159,15 @@ pub(crate) async fn add_tier(
     let actor = staff.actor();
     let description = form.description.trim().to_owned();
     let slug = campaign.slug.clone();
-    state
+    let (campaign_id, campaign_slug) = (campaign.id, campaign.slug.clone());
+    let added = state
         .db
-        .write(move |conn| -> Result<(), AppError> {
-            diesel::insert_into(tiers::table)
+        .write(move |conn| -> Result<bool, AppError> {
+            // The slug was free when the tiers were loaded; the insert itself decides
+            // (`tiers_campaign_slug_key`), so a concurrent addition of it is not a 500.
+            let insert = diesel::insert_into(tiers::table)
                 .values((
-                    tiers::campaign_id.eq(campaign.id),
+                    tiers::campaign_id.eq(campaign_id),
                     tiers::slug.eq(&tier_slug),
                     tiers::name.eq(&fields.name),
                     tiers::description.eq(&description),
@@ -174,19 +177,27 @@ pub(crate) async fn add_tier(
                     tiers::archived.eq(fields.archived),
                     tiers::created_at.eq(db::now()),
                 ))
-                .execute(conn)?;
+                .on_conflict((tiers::campaign_id, tiers::slug))
+                .do_nothing();
+            if on_backend!(conn, |c| insert.execute(c)?) == 0 {
+                return Ok(false);
+            }
             audit::record(
                 conn,
                 &actor,
                 "tier.create",
                 "campaign",
-                &campaign.slug,
+                &campaign_slug,
                 &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
                         "yearly": fields.yearly, "position": fields.position}),
             )?;
-            Ok(())
+            Ok(true)
         })
         .await?;
+    if !added {
+        let errors = Errors::from([("tier_slug", "admin-error-slug")]);
+        return section_error(&req, &staff, campaign, errors, tiers);
+    }
     Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
 }
 

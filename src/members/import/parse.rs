@@ -6,10 +6,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use indicatif::ProgressBar;
 
 use super::{
-    AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
-    NO_MEMBERSHIP, PERIOD_END, STATUS, STATUSES, SUBSCRIPTION, TIER,
+    AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT,
+    MemberStatus, NAME, NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER,
 };
-use crate::domain::EmailAddress;
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
 use crate::web::spreadsheet;
 
 /// A bad row: its physical line and what is wrong with it.
@@ -35,13 +35,13 @@ pub(super) struct Row {
     pub(super) line: u64,
     pub(super) email: EmailAddress,
     pub(super) name: Option<String>,
-    pub(super) status: Option<&'static str>,
+    pub(super) status: Option<MemberStatus>,
     pub(super) tier: Option<String>,
     pub(super) joined_at: Option<NaiveDateTime>,
     pub(super) customer: Option<String>,
     pub(super) subscription: Option<String>,
     pub(super) campaign: Option<String>,
-    pub(super) interval: Option<&'static str>,
+    pub(super) interval: Option<BillingInterval>,
     pub(super) amount: Option<i64>,
     pub(super) period_end: Option<NaiveDateTime>,
     pub(super) cancel_at_period_end: Option<bool>,
@@ -231,12 +231,10 @@ fn parse_row(
         EmailAddress::parse(raw).ok_or_else(|| "not an email address".into())
     });
     let status = check(cell(STATUS), STATUS, r, |raw| {
-        let raw = raw.to_ascii_lowercase();
-        STATUSES
-            .into_iter()
-            .chain([NO_MEMBERSHIP])
-            .find(|s| *s == raw)
-            .ok_or_else(|| format!("expected one of {}, {NO_MEMBERSHIP}", STATUSES.join(", ")))
+        MemberStatus::parse(&raw.to_ascii_lowercase()).ok_or_else(|| {
+            let statuses: Vec<&str> = MembershipStatus::ALL.map(MembershipStatus::as_str).into();
+            format!("expected one of {}, {NO_MEMBERSHIP}", statuses.join(", "))
+        })
     });
     let joined_at = check(cell(JOINED_AT), JOINED_AT, r, parse_time);
     let customer = check(cell(CUSTOMER), CUSTOMER, r, |raw| stripe_id(raw, "cus_"));
@@ -244,11 +242,11 @@ fn parse_row(
         stripe_id(raw, "sub_")
     });
     let interval = check(cell(INTERVAL), INTERVAL, r, |raw| {
-        match raw.to_ascii_lowercase().as_str() {
-            "month" => Ok("month"),
-            "year" => Ok("year"),
-            _ => Err("expected month or year".into()),
-        }
+        raw.to_ascii_lowercase()
+            .parse()
+            .ok()
+            .filter(|i: &BillingInterval| i.is_recurring())
+            .ok_or_else(|| "expected month or year".into())
     });
     let amount = check(cell(AMOUNT), AMOUNT, r, |raw| {
         raw.parse::<i64>()
@@ -274,7 +272,7 @@ fn parse_row(
     if cell(EMAIL).is_none() {
         reasons.push("email is missing".to_owned());
     }
-    if status == Some(NO_MEMBERSHIP) {
+    if status == Some(MemberStatus::NoMembership) {
         let stated: Vec<&str> = [
             TIER,
             SUBSCRIPTION,
@@ -389,6 +387,21 @@ mod tests {
         );
         for bad in ["2024-13-01", "01/03/2024", "yesterday", "2024-03-01T09:30"] {
             assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_help_and_the_errors_name_every_status() {
+        let file = "email,status\na@example.com,Past_Due\nb@example.com,gone\n";
+        let parsed = parse(file.as_bytes(), &ProgressBar::hidden());
+        assert_eq!(
+            parsed.rows[0].status,
+            Some(MemberStatus::Membership(MembershipStatus::PastDue))
+        );
+        let reason = parsed.rejected[0].reasons.join("; ");
+        for status in MemberStatus::all() {
+            assert!(reason.contains(status.as_str()), "{reason}");
+            assert!(super::super::FORMAT_HELP.contains(status.as_str()));
         }
     }
 

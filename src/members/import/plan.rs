@@ -6,9 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::parse::{Rejection, Row};
-use super::{DEFAULT_CAMPAIGN, NO_MEMBERSHIP};
+use super::{DEFAULT_CAMPAIGN, MemberStatus};
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, members, memberships, tiers};
+use crate::domain::{BillingInterval, MembershipStatus};
 
 /// What is stored, loaded once so that each row is matched in memory, not by a query.
 pub(super) struct Context {
@@ -48,9 +49,9 @@ struct StoredMembership {
     member_id: i32,
     campaign_id: i32,
     tier_id: Option<i32>,
-    billing_interval: String,
+    billing_interval: BillingInterval,
     amount: i64,
-    status: String,
+    status: MembershipStatus,
     cancel_at_period_end: bool,
     current_period_end: Option<NaiveDateTime>,
     stripe_subscription_id: Option<String>,
@@ -61,9 +62,9 @@ impl StoredMembership {
     fn terms(&self) -> Terms {
         Terms {
             tier_id: self.tier_id,
-            interval: self.billing_interval.clone(),
+            interval: self.billing_interval,
             amount: self.amount,
-            status: self.status.clone(),
+            status: self.status,
             cancel_at_period_end: self.cancel_at_period_end,
             current_period_end: self.current_period_end,
             stripe_subscription_id: self.stripe_subscription_id.clone(),
@@ -137,17 +138,12 @@ impl Context {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Terms {
     pub(super) tier_id: Option<i32>,
-    pub(super) interval: String,
+    pub(super) interval: BillingInterval,
     pub(super) amount: i64,
-    pub(super) status: String,
+    pub(super) status: MembershipStatus,
     pub(super) cancel_at_period_end: bool,
     pub(super) current_period_end: Option<NaiveDateTime>,
     pub(super) stripe_subscription_id: Option<String>,
-}
-
-/// Statuses in which a membership has ended (as in [`crate::members::apply_subscription`]).
-fn ended(status: &str) -> bool {
-    matches!(status, "canceled" | "incomplete_expired" | "unpaid")
 }
 
 pub(super) struct NewMember {
@@ -266,7 +262,7 @@ fn plan_row(row: &Row, ctx: &Context, now: NaiveDateTime, plan: &mut Plan) -> Re
             }
         }
     }
-    let membership = if row.status == Some(NO_MEMBERSHIP) {
+    let membership = if row.status == Some(MemberStatus::NoMembership) {
         None
     } else {
         Some(plan_membership(row, stored.map(|m| m.id), ctx, now)?)
@@ -401,42 +397,38 @@ fn plan_membership(
     };
 
     let Some(stored) = target else {
-        let interval = row.interval.unwrap_or("month");
+        let interval = row.interval.unwrap_or(BillingInterval::Month);
         let tier_price = tier.and_then(|t| {
-            if interval == "year" {
+            if interval == BillingInterval::Year {
                 t.yearly
             } else {
                 t.monthly
             }
         });
-        let status = row.status.unwrap_or("active");
+        let status = stated(row).unwrap_or(MembershipStatus::Active);
         return Ok(MembershipChange::New(NewMembership {
             owner: Owner::New(0), // set by the caller once the member is in the plan
             campaign_id,
             currency: currency.cloned().unwrap_or_default(),
             terms: Terms {
                 tier_id: tier.map(|t| t.id),
-                interval: interval.to_owned(),
+                interval,
                 amount: row.amount.or(tier_price).unwrap_or(0),
-                status: status.to_owned(),
+                status,
                 cancel_at_period_end: row.cancel_at_period_end.unwrap_or(false),
                 current_period_end: row.period_end,
                 stripe_subscription_id: row.subscription.clone(),
             },
             started_at: row.joined_at.unwrap_or(now),
-            ended_at: ended(status).then_some(now),
+            ended_at: status.has_ended().then_some(now),
         }));
     };
     let before = stored.terms();
     let after = Terms {
         tier_id: tier.map(|t| t.id).or(before.tier_id),
-        interval: row
-            .interval
-            .map_or_else(|| before.interval.clone(), str::to_owned),
+        interval: row.interval.unwrap_or(before.interval),
         amount: row.amount.unwrap_or(before.amount),
-        status: row
-            .status
-            .map_or_else(|| before.status.clone(), str::to_owned),
+        status: stated(row).unwrap_or(before.status),
         cancel_at_period_end: row
             .cancel_at_period_end
             .unwrap_or(before.cancel_at_period_end),
@@ -449,7 +441,7 @@ fn plan_membership(
     if after == before {
         return Ok(MembershipChange::Unchanged);
     }
-    let ended_at = match (ended(&before.status), ended(&after.status)) {
+    let ended_at = match (before.status.has_ended(), after.status.has_ended()) {
         (_, false) => None,
         (false, true) => Some(now),
         (true, true) => stored.ended_at,
@@ -462,6 +454,14 @@ fn plan_membership(
             ended_at,
         },
     ))
+}
+
+/// The membership status a row states, if any.
+fn stated(row: &Row) -> Option<MembershipStatus> {
+    match row.status {
+        Some(MemberStatus::Membership(status)) => Some(status),
+        Some(MemberStatus::NoMembership) | None => None,
+    }
 }
 
 fn slug_of(ctx: &Context, campaign_id: i32) -> &str {
