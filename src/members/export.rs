@@ -18,9 +18,10 @@ use diesel::prelude::*;
 use indicatif::ProgressBar;
 
 use super::Member;
-use super::import::{
+use super::import::bar;
+use super::import::format::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
-    NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER, bar,
+    NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER,
 };
 use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;

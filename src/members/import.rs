@@ -21,8 +21,11 @@
 //!   inserts a second one. A row without an id for a member who already has a Stripe
 //!   membership there is rejected rather than guessed at.
 
+pub(in crate::members) mod format;
 mod parse;
 mod plan;
+
+pub use format::{COLUMNS, MemberStatus, NO_MEMBERSHIP};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -40,75 +43,6 @@ use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{members, memberships};
 use crate::db::{self, DbConnection};
-use crate::domain::MembershipStatus;
-
-/// The columns of the file format, in the order `export-members` writes them.
-pub const COLUMNS: [&str; 12] = [
-    "email",
-    "name",
-    "status",
-    "tier",
-    "joined_at",
-    "stripe_customer_id",
-    "stripe_subscription_id",
-    "campaign",
-    "interval",
-    "amount",
-    "current_period_end",
-    "cancel_at_period_end",
-];
-pub(super) const EMAIL: usize = 0;
-pub(super) const NAME: usize = 1;
-pub(super) const STATUS: usize = 2;
-pub(super) const TIER: usize = 3;
-pub(super) const JOINED_AT: usize = 4;
-pub(super) const CUSTOMER: usize = 5;
-pub(super) const SUBSCRIPTION: usize = 6;
-pub(super) const CAMPAIGN: usize = 7;
-pub(super) const INTERVAL: usize = 8;
-pub(super) const AMOUNT: usize = 9;
-pub(super) const PERIOD_END: usize = 10;
-pub(super) const CANCEL_AT_PERIOD_END: usize = 11;
-
-/// The status of a member without a membership (what the export writes for one).
-pub const NO_MEMBERSHIP: &str = "none";
-
-/// A member's status as staff lists, filters and member files show it: the status of their
-/// membership, or that they have none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberStatus {
-    /// No membership at all ([`NO_MEMBERSHIP`]).
-    NoMembership,
-    /// A membership in this status.
-    Membership(MembershipStatus),
-}
-
-impl MemberStatus {
-    /// Every member status, "no membership" first.
-    pub fn all() -> impl Iterator<Item = MemberStatus> {
-        std::iter::once(MemberStatus::NoMembership)
-            .chain(MembershipStatus::ALL.map(MemberStatus::Membership))
-    }
-
-    /// The status a form or file names, exactly as [`MemberStatus::as_str`] prints it.
-    pub fn parse(text: &str) -> Option<MemberStatus> {
-        if text == NO_MEMBERSHIP {
-            return Some(MemberStatus::NoMembership);
-        }
-        text.parse().ok().map(MemberStatus::Membership)
-    }
-
-    /// The membership's status, or [`NO_MEMBERSHIP`].
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::NoMembership => NO_MEMBERSHIP,
-            MemberStatus::Membership(status) => status.as_str(),
-        }
-    }
-}
-
-/// The campaign of rows that name none.
-const DEFAULT_CAMPAIGN: &str = "members";
 
 /// `import-members --help`: the file format.
 pub const FORMAT_HELP: &str = "\

@@ -9,7 +9,7 @@ use crate::campaigns::Campaign;
 use crate::state::AppState;
 use crate::web::error::AppError;
 
-use super::load;
+use super::page::load;
 
 #[derive(Template)]
 #[template(path = "admin/embed.html")]

@@ -3,14 +3,13 @@
 //! embed codes. Every change commits with its audit entry and a recount, then pokes the
 //! progress board so the widget shows it at once.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::admin::{Frame, Nav, render, render_status};
+use crate::admin::{Frame, Nav, render};
 use crate::audit;
 use crate::auth::{StaffForm, StaffSession};
 use crate::campaigns::Campaign;
@@ -18,96 +17,19 @@ use crate::campaigns::progress;
 use crate::db::schema::campaigns;
 use crate::db::{self, on_backend};
 use crate::domain::{Metric, Slug, major, parse_major};
-use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::see_other;
 
 mod embed;
 mod form;
+mod page;
 mod tier;
 
 pub(crate) use embed::embed;
 use form::{CampaignFields, CampaignForm, Errors};
-use tier::{TierLine, tier_lines};
+use page::{CampaignPage, Notice, form_error, load, section_error};
 pub(crate) use tier::{add_tier, update_tier};
-
-/// The campaign form page (new or edit).
-#[derive(Template)]
-#[template(path = "admin/campaign.html")]
-struct CampaignPage {
-    frame: Frame,
-    /// `None` when creating.
-    campaign: Option<Campaign>,
-    form: CampaignForm,
-    errors: Errors,
-    tiers: Vec<TierLine>,
-    notice: Option<String>,
-    can_edit: bool,
-}
-
-impl CampaignPage {
-    /// The translated error of a field, if any.
-    fn error(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|id| self.frame.tr(id))
-    }
-
-    /// The metric menu: value, label, selected.
-    fn metrics(&self) -> Vec<(&'static str, String, bool)> {
-        ["members", "supporters", "amount"]
-            .into_iter()
-            .map(|m| {
-                let label = self.frame.tr(&format!("admin-metric-{m}"));
-                (m, label, self.form.metric == m)
-            })
-            .collect()
-    }
-
-    /// The first error of the tier forms.
-    fn tier_error(&self) -> Option<String> {
-        [
-            "tier_slug",
-            "tier_name",
-            "tier_monthly",
-            "tier_yearly",
-            "tier_position",
-        ]
-        .into_iter()
-        .find_map(|field| self.error(field))
-    }
-}
-
-/// `?saved=…`: what the last action did, shown once after its redirect.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Notice {
-    saved: Option<String>,
-}
-
-impl Notice {
-    fn text(&self, lang: Lang) -> Option<String> {
-        let id = match self.saved.as_deref()? {
-            "campaign" => "admin-saved-campaign",
-            "offset" => "admin-saved-offset",
-            "tier" => "admin-saved-tier",
-            _ => return None,
-        };
-        Some(lang.tr(id))
-    }
-}
-
-async fn load(state: &AppState, slug: String) -> Result<(Campaign, Vec<TierLine>), AppError> {
-    state
-        .db
-        .read(move |conn| {
-            let Some(campaign) = Campaign::by_slug(conn, &slug)? else {
-                return Ok(None);
-            };
-            let tiers = tier_lines(conn, campaign.id)?;
-            Ok(Some((campaign, tiers)))
-        })
-        .await?
-        .ok_or_else(|| AppError::not_found("campaign"))
-}
 
 /// One row of the campaigns list.
 struct CampaignLine {
@@ -248,41 +170,6 @@ pub(crate) async fn create(
     Ok(see_other(&format!(
         "/admin/campaigns/{slug}?saved=campaign"
     )))
-}
-
-fn form_error(
-    req: &HttpRequest,
-    staff: &StaffSession,
-    campaign: Option<Campaign>,
-    form: CampaignForm,
-    errors: Errors,
-    tiers: Vec<TierLine>,
-) -> Result<HttpResponse, AppError> {
-    render_status(
-        StatusCode::BAD_REQUEST,
-        &CampaignPage {
-            frame: staff.frame(req, Nav::Campaigns),
-            campaign,
-            form,
-            errors,
-            tiers,
-            notice: None,
-            can_edit: true,
-        },
-    )
-}
-
-/// The edit page again, showing what is wrong with a form of one of its sections (offset,
-/// tiers) and the campaign's stored settings.
-fn section_error(
-    req: &HttpRequest,
-    staff: &StaffSession,
-    campaign: Campaign,
-    errors: Errors,
-    tiers: Vec<TierLine>,
-) -> Result<HttpResponse, AppError> {
-    let form = CampaignForm::of(&campaign);
-    form_error(req, staff, Some(campaign), form, errors, tiers)
 }
 
 /// `GET /admin/campaigns/{slug}`

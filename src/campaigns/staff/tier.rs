@@ -16,7 +16,7 @@ use crate::web::error::AppError;
 use crate::web::see_other;
 
 use super::form::Errors;
-use super::{load, section_error};
+use super::page::{load, section_error};
 
 /// A tier as its edit form shows it.
 pub(super) struct TierLine {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use indicatif::ProgressBar;
 
-use super::{
+use super::format::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT,
     MemberStatus, NAME, NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER,
 };

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::format::{DEFAULT_CAMPAIGN, MemberStatus};
 use super::parse::{Rejection, Row};
-use super::{DEFAULT_CAMPAIGN, MemberStatus};
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, members, memberships, tiers};
 use crate::domain::{BillingInterval, MembershipStatus};
