@@ -104,13 +104,19 @@ pub fn subscribe(
             .map(|(_, status)| status.as_str())
     };
     for id in ids.iter().filter(|id| status_of(**id).is_none()) {
-        diesel::insert_into(newsletter_subscriptions::table)
+        // A concurrent request of the same reader may have added it since `existing` was read.
+        let insert = diesel::insert_into(newsletter_subscriptions::table)
             .values((
                 newsletter_subscriptions::subscriber_id.eq(subscriber),
                 newsletter_subscriptions::newsletter_id.eq(*id),
                 newsletter_subscriptions::status.eq("pending"),
             ))
-            .execute(conn)?;
+            .on_conflict((
+                newsletter_subscriptions::subscriber_id,
+                newsletter_subscriptions::newsletter_id,
+            ))
+            .do_nothing();
+        on_backend!(conn, |c| insert.execute(c)?);
     }
     let resumed: Vec<i32> = ids
         .iter()
@@ -417,20 +423,18 @@ pub fn save_preferences(
     let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) =
         all.iter().partition(|n| chosen.contains(&n.slug));
     for newsletter in &on {
-        let exists = newsletter_subscriptions::table
-            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-            .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id))
-            .count()
-            .get_result::<i64>(conn)?;
-        if exists == 0 {
-            diesel::insert_into(newsletter_subscriptions::table)
-                .values((
-                    newsletter_subscriptions::subscriber_id.eq(subscriber),
-                    newsletter_subscriptions::newsletter_id.eq(newsletter.id),
-                    newsletter_subscriptions::status.eq("pending"),
-                ))
-                .execute(conn)?;
-        }
+        let insert = diesel::insert_into(newsletter_subscriptions::table)
+            .values((
+                newsletter_subscriptions::subscriber_id.eq(subscriber),
+                newsletter_subscriptions::newsletter_id.eq(newsletter.id),
+                newsletter_subscriptions::status.eq("pending"),
+            ))
+            .on_conflict((
+                newsletter_subscriptions::subscriber_id,
+                newsletter_subscriptions::newsletter_id,
+            ))
+            .do_nothing();
+        on_backend!(conn, |c| insert.execute(c)?);
     }
     set_status(
         conn,
