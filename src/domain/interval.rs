@@ -1,40 +1,21 @@
 //! How often a reader pays.
 
-use std::fmt;
-use std::str::FromStr;
+use super::stored::text_enum;
 
-use diesel::deserialize::FromSqlRow;
-use diesel::expression::AsExpression;
-use diesel::sql_types::Text;
-
-use super::stored::{Unknown, stored_as_text};
-
-/// A sign-up's or membership's billing interval, stored as text (`"month"`). Memberships are
-/// monthly or yearly; a sign-up may also be a one-time gift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum BillingInterval {
-    /// Every month.
-    Month,
-    /// Every year.
-    Year,
-    /// A one-time donation.
-    Once,
+text_enum! {
+    /// A sign-up's or membership's billing interval, stored as Stripe spells the recurring
+    /// ones. Memberships are monthly or yearly; a sign-up may also be a one-time gift.
+    pub enum BillingInterval as "billing interval" {
+        /// Every month.
+        Month = "month",
+        /// Every year.
+        Year = "year",
+        /// A one-time donation.
+        Once = "once",
+    }
 }
 
 impl BillingInterval {
-    /// Every interval.
-    pub const ALL: [BillingInterval; 3] = [Self::Month, Self::Year, Self::Once];
-
-    /// The stored text, as Stripe spells the recurring ones.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Year => "year",
-            Self::Once => "once",
-        }
-    }
-
     /// Paid again every interval (a subscription in Stripe), not once.
     pub fn is_recurring(self) -> bool {
         self != Self::Once
@@ -49,29 +30,6 @@ impl BillingInterval {
         }
     }
 }
-
-impl FromStr for BillingInterval {
-    type Err = Unknown;
-
-    /// The interval a stored text (or a form field) names, exactly as printed.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|interval| interval.as_str() == s)
-            .ok_or_else(|| Unknown {
-                kind: "billing interval",
-                value: s.to_owned(),
-            })
-    }
-}
-
-impl fmt::Display for BillingInterval {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-stored_as_text!(BillingInterval);
 
 #[cfg(test)]
 mod tests {

@@ -1,71 +1,37 @@
 //! A membership's status, and what each status means for counting, billing and the figures:
 //! the one place that names them.
 
-use std::fmt;
-use std::str::FromStr;
+use super::stored::text_enum;
 
-use diesel::deserialize::FromSqlRow;
-use diesel::expression::AsExpression;
-use diesel::sql_types::Text;
-
-use super::stored::{Unknown, stored_as_text};
-
-/// Stripe's subscription status, or our `pending` (a membership whose checkout has not
-/// completed, as an import may state it). Stored as text (`"past_due"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum MembershipStatus {
-    /// Paid up.
-    Active,
-    /// In a free trial.
-    Trialing,
-    /// A renewal failed and Stripe is retrying it.
-    PastDue,
-    /// Ended (at once, or at the end of a period cancelled before).
-    Canceled,
-    /// Stripe gave up collecting a renewal.
-    Unpaid,
-    /// The first payment has not succeeded yet.
-    Incomplete,
-    /// The first payment never succeeded.
-    IncompleteExpired,
-    /// Paused by the member or by staff.
-    Paused,
-    /// Ours: checkout not completed.
-    Pending,
+text_enum! {
+    /// Stripe's subscription status, or our `pending` (a membership whose checkout has not
+    /// completed, as an import may state it). Listed in the order staff see them in lists
+    /// and the import's help.
+    pub enum MembershipStatus as "membership status" {
+        /// Paid up.
+        Active = "active",
+        /// In a free trial.
+        Trialing = "trialing",
+        /// A renewal failed and Stripe is retrying it.
+        PastDue = "past_due",
+        /// Ended (at once, or at the end of a period cancelled before).
+        Canceled = "canceled",
+        /// Stripe gave up collecting a renewal.
+        Unpaid = "unpaid",
+        /// The first payment has not succeeded yet.
+        Incomplete = "incomplete",
+        /// The first payment never succeeded.
+        IncompleteExpired = "incomplete_expired",
+        /// Paused by the member or by staff.
+        Paused = "paused",
+        /// Ours: checkout not completed.
+        Pending = "pending",
+    }
 }
 
 use MembershipStatus::*;
 
 impl MembershipStatus {
-    /// Every status, in the order staff see them in lists and the import's help.
-    pub const ALL: [MembershipStatus; 9] = [
-        Active,
-        Trialing,
-        PastDue,
-        Canceled,
-        Unpaid,
-        Incomplete,
-        IncompleteExpired,
-        Paused,
-        Pending,
-    ];
-
-    /// The stored text, as Stripe spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Active => "active",
-            Trialing => "trialing",
-            PastDue => "past_due",
-            Canceled => "canceled",
-            Unpaid => "unpaid",
-            Incomplete => "incomplete",
-            IncompleteExpired => "incomplete_expired",
-            Paused => "paused",
-            Pending => "pending",
-        }
-    }
-
     /// In good standing: the member counts toward a campaign's goal (while a period cancelled
     /// at its end lasts, and unless every payment was refunded), a new join for the campaign
     /// sends them to their account instead, and the membership stands for its member in
@@ -98,30 +64,6 @@ impl MembershipStatus {
         Self::ALL.into_iter().filter(|s| property(*s)).collect()
     }
 }
-
-impl FromStr for MembershipStatus {
-    type Err = Unknown;
-
-    /// The status a stored text (or an import's cell) names, exactly as [`Self::as_str`]
-    /// prints it.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| Unknown {
-                kind: "membership status",
-                value: s.to_owned(),
-            })
-    }
-}
-
-impl fmt::Display for MembershipStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-stored_as_text!(MembershipStatus);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ mod interval;
 mod membership_status;
 mod metric;
 mod money;
+mod opt_in;
 mod slug;
 mod stored;
 
@@ -13,5 +14,6 @@ pub use interval::BillingInterval;
 pub use membership_status::MembershipStatus;
 pub use metric::Metric;
 pub use money::{major, parse_major};
+pub use opt_in::{OptIn, SignupStatus};
 pub use slug::Slug;
 pub use stored::Unknown;

@@ -1,6 +1,6 @@
-//! Domain enums stored as text, so one schema serves SQLite and PostgreSQL: the diesel
-//! conversions for each backend and for the `MultiBackend` of [`crate::db::DbConnection`],
-//! written once from the type's `as_str` and `FromStr`.
+//! Domain enums stored as text, so one schema serves SQLite and PostgreSQL: [`text_enum!`]
+//! declares one with its text, parsing and printing, and the diesel conversions for each
+//! backend and for the `MultiBackend` of [`crate::db::DbConnection`].
 
 use std::fmt;
 
@@ -20,6 +20,71 @@ impl fmt::Display for Unknown {
 }
 
 impl std::error::Error for Unknown {}
+
+/// Declares a fieldless enum stored as text: each variant with the text it is stored as.
+/// It gets `ALL` (in declaration order), `as_str`, `FromStr` (exactly the stored text, else
+/// [`Unknown`] naming `$kind`), `Display`, and [`stored_as_text!`].
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident as $kind:literal {
+            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::Unknown;
+
+            /// The value a stored text (or a form field, or a file's cell) names, exactly as
+            /// `as_str` prints it.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|value| value.as_str() == s)
+                    .ok_or_else(|| $crate::domain::Unknown {
+                        kind: $kind,
+                        value: s.to_owned(),
+                    })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $crate::domain::stored::stored_as_text!($name);
+    };
+}
+pub(crate) use text_enum;
 
 /// Makes `$t` (with `fn as_str(self) -> &'static str` and `FromStr<Err = Unknown>`, and
 /// `#[derive(AsExpression, FromSqlRow)] #[diesel(sql_type = Text)]`) readable and writable as

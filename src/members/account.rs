@@ -19,7 +19,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
@@ -176,7 +176,7 @@ pub(crate) async fn account(
                 .inner_join(subscribers::table)
                 .inner_join(newsletters::table)
                 .filter(subscribers::email.eq(&email))
-                .filter(newsletter_subscriptions::status.eq("confirmed"))
+                .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed))
                 .select(newsletters::name)
                 .load(c)?;
             Ok((email, customer, rows, subscribed))

@@ -21,7 +21,7 @@ use crate::db::schema::{
     tiers,
 };
 use crate::db::{self, DbConnection, PER_PAGE, Page};
-use crate::domain::{BillingInterval, MembershipStatus};
+use crate::domain::{BillingInterval, MembershipStatus, OptIn};
 use crate::email::outbox::{self, OutboxEntry};
 use crate::email::staff::state_label;
 use crate::i18n::Lang;
@@ -379,7 +379,7 @@ struct PaymentLine {
 #[derive(Queryable)]
 struct SubscriptionLine {
     newsletter: String,
-    status: String,
+    status: OptIn,
     created_at: NaiveDateTime,
     confirmed_at: Option<NaiveDateTime>,
     unsubscribed_at: Option<NaiveDateTime>,
@@ -521,12 +521,7 @@ impl History {
             );
         }
         for s in self.subscriptions {
-            let status = match s.status.as_str() {
-                "pending" | "confirmed" | "unsubscribed" => {
-                    lang.tr(&format!("admin-newsletter-{}", s.status))
-                }
-                other => other.to_owned(),
-            };
+            let status = lang.tr(&format!("admin-newsletter-{}", s.status));
             let steps = [
                 (Some(s.created_at), "admin-event-newsletter-requested"),
                 (s.confirmed_at, "admin-event-newsletter-confirmed"),

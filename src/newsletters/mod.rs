@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use crate::config::Settings;
 use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
 use crate::db::{DbConnection, on_backend};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, OptIn};
 use crate::email::templates::{
     AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
 };
@@ -85,7 +85,7 @@ pub fn subscribe(
     let (subscriber, new) = find_or_create_subscriber(conn, email, lang)?;
     let ids: Vec<i32> = requested.iter().map(|n| n.id).collect();
     // A reader created just now has no subscriptions and no tokens: no need to look.
-    let existing: Vec<(i32, String)> = if new {
+    let existing: Vec<(i32, OptIn)> = if new {
         Vec::new()
     } else {
         newsletter_subscriptions::table
@@ -101,21 +101,16 @@ pub fn subscribe(
         existing
             .iter()
             .find(|(newsletter, _)| *newsletter == id)
-            .map(|(_, status)| status.as_str())
+            .map(|(_, status)| *status)
     };
     for id in ids.iter().filter(|id| status_of(**id).is_none()) {
-        diesel::insert_into(newsletter_subscriptions::table)
-            .values((
-                newsletter_subscriptions::subscriber_id.eq(subscriber),
-                newsletter_subscriptions::newsletter_id.eq(*id),
-                newsletter_subscriptions::status.eq("pending"),
-            ))
-            .execute(conn)?;
+        // A concurrent request of the same reader may have added it since `existing` was read.
+        add_pending(conn, subscriber, *id)?;
     }
     let resumed: Vec<i32> = ids
         .iter()
         .copied()
-        .filter(|id| status_of(*id) == Some("unsubscribed"))
+        .filter(|id| status_of(*id) == Some(OptIn::Unsubscribed))
         .collect();
     if !resumed.is_empty() {
         diesel::update(
@@ -124,7 +119,7 @@ pub fn subscribe(
                 .filter(newsletter_subscriptions::newsletter_id.eq_any(&resumed)),
         )
         .set((
-            newsletter_subscriptions::status.eq("pending"),
+            newsletter_subscriptions::status.eq(OptIn::Pending),
             newsletter_subscriptions::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -133,7 +128,12 @@ pub fn subscribe(
     let pending: Vec<i32> = ids
         .iter()
         .copied()
-        .filter(|id| matches!(status_of(*id), None | Some("unsubscribed" | "pending")))
+        .filter(|id| {
+            matches!(
+                status_of(*id),
+                None | Some(OptIn::Unsubscribed | OptIn::Pending)
+            )
+        })
         .collect();
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
     let unsubscribe = tokens::issue(
@@ -248,10 +248,10 @@ pub fn confirm(
         newsletter_subscriptions::table
             .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
             .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
-            .filter(newsletter_subscriptions::status.eq("pending")),
+            .filter(newsletter_subscriptions::status.eq(OptIn::Pending)),
     )
     .set((
-        newsletter_subscriptions::status.eq("confirmed"),
+        newsletter_subscriptions::status.eq(OptIn::Confirmed),
         newsletter_subscriptions::confirmed_at.eq(now),
         newsletter_subscriptions::updated_at.eq(now),
     ))
@@ -330,15 +330,32 @@ pub fn unsubscribe(
             Err(rejected) => return Ok(Err(rejected)),
         };
     let ids = ids_from(&token.payload);
-    set_status(conn, subscriber, &ids, "unsubscribed", now)?;
+    set_status(conn, subscriber, &ids, OptIn::Unsubscribed, now)?;
     names_of(conn, &ids).map(Ok)
+}
+
+/// Adds a pending subscription unless the reader has one to this newsletter (in any status):
+/// `ON CONFLICT DO NOTHING`, so a concurrent request adding it too is no error.
+fn add_pending(conn: &mut DbConnection, subscriber: i32, newsletter: i32) -> QueryResult<usize> {
+    let insert = diesel::insert_into(newsletter_subscriptions::table)
+        .values((
+            newsletter_subscriptions::subscriber_id.eq(subscriber),
+            newsletter_subscriptions::newsletter_id.eq(newsletter),
+            newsletter_subscriptions::status.eq(OptIn::Pending),
+        ))
+        .on_conflict((
+            newsletter_subscriptions::subscriber_id,
+            newsletter_subscriptions::newsletter_id,
+        ))
+        .do_nothing();
+    on_backend!(conn, |c| insert.execute(c))
 }
 
 fn set_status(
     conn: &mut DbConnection,
     subscriber: i32,
     ids: &[i32],
-    status: &str,
+    status: OptIn,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let target = newsletter_subscriptions::table
@@ -346,7 +363,7 @@ fn set_status(
         .filter(newsletter_subscriptions::newsletter_id.eq_any(ids))
         .filter(newsletter_subscriptions::status.ne(status));
     match status {
-        "confirmed" => diesel::update(target)
+        OptIn::Confirmed => diesel::update(target)
             .set((
                 newsletter_subscriptions::status.eq(status),
                 newsletter_subscriptions::confirmed_at.eq(now),
@@ -388,7 +405,7 @@ pub fn preferences(
         .first(conn)?;
     let confirmed: Vec<i32> = newsletter_subscriptions::table
         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-        .filter(newsletter_subscriptions::status.eq("confirmed"))
+        .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed))
         .select(newsletter_subscriptions::newsletter_id)
         .load(conn)?;
     let list = public(conn)?
@@ -417,33 +434,20 @@ pub fn save_preferences(
     let (on, off): (Vec<&Newsletter>, Vec<&Newsletter>) =
         all.iter().partition(|n| chosen.contains(&n.slug));
     for newsletter in &on {
-        let exists = newsletter_subscriptions::table
-            .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
-            .filter(newsletter_subscriptions::newsletter_id.eq(newsletter.id))
-            .count()
-            .get_result::<i64>(conn)?;
-        if exists == 0 {
-            diesel::insert_into(newsletter_subscriptions::table)
-                .values((
-                    newsletter_subscriptions::subscriber_id.eq(subscriber),
-                    newsletter_subscriptions::newsletter_id.eq(newsletter.id),
-                    newsletter_subscriptions::status.eq("pending"),
-                ))
-                .execute(conn)?;
-        }
+        add_pending(conn, subscriber, newsletter.id)?;
     }
     set_status(
         conn,
         subscriber,
         &on.iter().map(|n| n.id).collect::<Vec<_>>(),
-        "confirmed",
+        OptIn::Confirmed,
         now,
     )?;
     set_status(
         conn,
         subscriber,
         &off.iter().map(|n| n.id).collect::<Vec<_>>(),
-        "unsubscribed",
+        OptIn::Unsubscribed,
         now,
     )?;
     Ok(Ok(()))

@@ -20,7 +20,7 @@ use crate::audit;
 use crate::auth::{StaffForm, StaffSession};
 use crate::db::schema::{newsletter_subscriptions, newsletters};
 use crate::db::{self, DbConnection, DbError, on_backend};
-use crate::domain::Slug;
+use crate::domain::{OptIn, Slug};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -60,7 +60,7 @@ struct Figures {
 }
 
 /// Newsletter, status, subscriptions, of them confirmed and unsubscribed within [`RECENT`].
-type StatusFigures = (i32, String, i64, Option<i64>, Option<i64>);
+type StatusFigures = (i32, OptIn, i64, Option<i64>, Option<i64>);
 
 /// Every newsletter in display order, with its figures as of `now`.
 fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<(Stored, Figures)>> {
@@ -87,10 +87,10 @@ fn overview(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<(Sto
     let mut figures: HashMap<i32, Figures> = HashMap::new();
     for (id, status, n, gained, left) in rows {
         let f = figures.entry(id).or_default();
-        match status.as_str() {
-            "confirmed" => f.confirmed = n,
-            "pending" => f.pending = n,
-            _ => {}
+        match status {
+            OptIn::Confirmed => f.confirmed = n,
+            OptIn::Pending => f.pending = n,
+            OptIn::Unsubscribed => {}
         }
         f.gained += gained.unwrap_or_default();
         f.left += left.unwrap_or_default();

@@ -17,7 +17,7 @@ use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, memberships, signups};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::domain::{BillingInterval, MembershipStatus, Unknown};
+use crate::domain::{BillingInterval, MembershipStatus, SignupStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::i18n::Lang;
@@ -332,10 +332,10 @@ fn complete_signup(conn: &mut DbConnection, signup: i32) -> QueryResult<()> {
     diesel::update(
         signups::table
             .find(signup)
-            .filter(signups::status.eq("pending")),
+            .filter(signups::status.eq(SignupStatus::Pending)),
     )
     .set((
-        signups::status.eq("completed"),
+        signups::status.eq(SignupStatus::Completed),
         signups::completed_at.eq(db::now()),
     ))
     .execute(conn)
