@@ -60,7 +60,7 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::domain::Unknown;
+            type Err = $crate::domain::stored::Unknown;
 
             /// The value a stored text (or a form field, or a file's cell) names, exactly as
             /// `as_str` prints it.
@@ -68,7 +68,7 @@ macro_rules! text_enum {
                 Self::ALL
                     .into_iter()
                     .find(|value| value.as_str() == s)
-                    .ok_or_else(|| $crate::domain::Unknown {
+                    .ok_or_else(|| $crate::domain::stored::Unknown {
                         kind: $kind,
                         value: s.to_owned(),
                     })
