@@ -111,11 +111,6 @@ impl AppError {
         self
     }
 
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
     /// Answer as JSON instead of an HTML page.
     pub fn json(mut self, json: bool) -> Self {
         self.json = json;
