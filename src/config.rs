@@ -188,6 +188,13 @@ impl Settings {
         Settings::from_map(&values)
     }
 
+    /// The defaults with another public URL (unit tests of what depends on it).
+    #[cfg(test)]
+    pub fn with_base_url(base: &str) -> Settings {
+        let values = HashMap::from([("MEMBERDRIVE_BASE_URL".to_owned(), base.to_owned())]);
+        Settings::from_map(&values).unwrap()
+    }
+
     /// Builds settings from key/value pairs (unset keys take the contract's defaults).
     pub fn from_map(values: &HashMap<String, String>) -> Result<Settings, ConfigError> {
         let get = |key: &'static str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());

@@ -224,23 +224,32 @@ pub fn removal_cookie(kind: Kind, settings: &Settings) -> Cookie<'static> {
 mod tests {
     use super::*;
 
-    fn settings(base: &str) -> Settings {
-        let values =
-            std::collections::HashMap::from([("MEMBERDRIVE_BASE_URL".to_owned(), base.to_owned())]);
-        Settings::from_map(&values).unwrap()
-    }
-
     #[test]
     fn cookies_are_http_only_scoped_and_secure_on_https() {
-        let c = cookie(STAFF, "v".into(), &settings("https://m.example.org")).to_string();
+        let c = cookie(
+            STAFF,
+            "v".into(),
+            &Settings::with_base_url("https://m.example.org"),
+        )
+        .to_string();
         for part in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Secure"] {
             assert!(c.contains(part), "{c}");
         }
-        let c = cookie(MEMBER, "v".into(), &settings("https://m.example.org")).to_string();
+        let c = cookie(
+            MEMBER,
+            "v".into(),
+            &Settings::with_base_url("https://m.example.org"),
+        )
+        .to_string();
         for part in ["HttpOnly", "SameSite=Lax", "Path=/account", "Secure"] {
             assert!(c.contains(part), "{c}");
         }
-        let c = cookie(STAFF, "v".into(), &settings("http://127.0.0.1:8080")).to_string();
+        let c = cookie(
+            STAFF,
+            "v".into(),
+            &Settings::with_base_url("http://127.0.0.1:8080"),
+        )
+        .to_string();
         assert!(!c.contains("Secure"), "{c}");
     }
 }

@@ -50,15 +50,9 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn settings(base: &str) -> Settings {
-        let values =
-            std::collections::HashMap::from([("MEMBERDRIVE_BASE_URL".to_owned(), base.to_owned())]);
-        Settings::from_map(&values).unwrap()
-    }
-
     #[test]
     fn only_our_own_pages_may_post() {
-        let s = settings("https://members.example.org");
+        let s = Settings::with_base_url("https://members.example.org");
         type Headers = &'static [(&'static str, &'static str)];
         let cases: [(Headers, bool, &str); 8] = [
             (&[], true, "no browser headers: not a browser"),
