@@ -382,6 +382,7 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::web::form::refuse_unreadable_urls))
             .wrap(from_fn(crate::web::security_headers))
             .wrap(metrics.clone())
             .wrap(from_fn(crate::web::log_requests))

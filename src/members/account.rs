@@ -28,7 +28,7 @@ use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
-use crate::web::form::Form;
+use crate::web::form::{Form, TextForm};
 use crate::web::{client_ip, see_other};
 
 /// Sign-in links work this long.
@@ -377,7 +377,7 @@ pub(crate) struct TokenForm {
 pub(crate) async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
+    TextForm(form): TextForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
     // Another site must not sign a visitor in to an account of its choosing.
     if !same_origin(&req, &state.settings) {
@@ -387,7 +387,7 @@ pub(crate) async fn sign_in(
             "Please use the link from your email.",
         ));
     }
-    let raw = form.into_inner().token;
+    let raw = form.token;
     let outcome = state
         .db
         .write(move |c| -> Result<Result<String, Rejected>, DbError> {
