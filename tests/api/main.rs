@@ -14,6 +14,7 @@ mod health;
 mod import_export;
 mod join_race;
 mod newsletters;
+mod pages;
 mod payments;
 mod schema;
 mod stripe_server_check;
