@@ -13,6 +13,7 @@ mod forms;
 mod health;
 mod import_export;
 mod join_race;
+mod limits;
 mod newsletters;
 mod payments;
 mod schema;
