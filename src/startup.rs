@@ -112,7 +112,7 @@ impl Application {
             stripe_wake: Arc::default(),
             settings,
             subscribe_limiter: PerClient::new(db.clone(), "signup", SIGNUP_RATE),
-            staff_logins: admin::throttle::LoginThrottle::default(),
+            staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
             db,
             board,
             stats: Arc::default(),
