@@ -111,6 +111,7 @@ admin-login-throttled-seconds = Too many failed sign-in attempts. Please wait { 
     [one] a second
    *[other] { $seconds } seconds
 } and try again.
+admin-login-busy = Too many sign-ins are being checked right now. Please try again in a few seconds.
 admin-overview-title = Dashboard
 admin-overview-signed-in = You are signed in as
 admin-overview-soon-title = Coming soon

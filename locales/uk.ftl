@@ -117,6 +117,7 @@ admin-login-throttled-seconds = Забагато невдалих спроб в�
     [few] { $seconds } секунди
    *[other] { $seconds } секунд
 } і спробуйте ще раз.
+admin-login-busy = Зараз перевіряється забагато входів. Спробуйте ще раз за кілька секунд.
 admin-overview-title = Панель
 admin-overview-signed-in = Ви увійшли як
 admin-overview-soon-title = Незабаром

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
+use crate::admin::password::Checks;
 use crate::admin::throttle::LoginThrottle;
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub subscribe_limiter: PerClient,
     /// Failed staff sign-ins per account and per client address.
     pub staff_logins: LoginThrottle,
+    /// Bounds the staff password checks running at once.
+    pub password_checks: Checks,
     /// Outbox gauges for `/metrics`.
     pub outbox_metrics: OutboxMetrics,
     /// Stripe, when paid membership is configured.

@@ -15,8 +15,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::password::CheckError;
 use super::throttle::{self, Refused, Throttled};
-use super::{Frame, lang_of, password, render_status, staff};
+use super::{Frame, lang_of, render_status, staff};
 use crate::audit::{self, Actor};
 use crate::auth::StaffSession;
 use crate::auth::session::{self, Holder, STAFF};
@@ -110,6 +111,12 @@ fn throttled(
     too_many(lang, email, next, message, seconds)
 }
 
+/// Every password check stayed busy: come back in a few seconds (nothing was counted).
+fn busy(lang: Lang, email: String, next: String) -> Result<HttpResponse, AppError> {
+    let message = lang.tr("admin-login-busy");
+    too_many(lang, email, next, message, 5)
+}
+
 /// A 429 page asking to come back in `seconds`.
 fn too_many(
     lang: Lang,
@@ -170,9 +177,19 @@ pub(crate) async fn submit(
         .read(move |c| staff::find_by_email(c, &lookup))
         .await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let matched = web::block(move || password::verify_or_dummy(&password, stored.as_deref()))
+    let matched = match state
+        .password_checks
+        .verify_or_dummy(password, stored)
         .await
-        .map_err(AppError::internal)?;
+    {
+        Ok(matched) => matched,
+        Err(CheckError::Busy) => {
+            tracing::warn!(client.ip = ?ip, "staff sign-in turned away: every password check busy");
+            state.staff_logins.abandon(attempt).await?;
+            return busy(lang, email, next);
+        }
+        Err(e) => return Err(AppError::internal(e)),
+    };
     let account = match account {
         Some(account) if matched => account,
         other => {

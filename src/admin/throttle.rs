@@ -87,9 +87,10 @@ pub struct LoginThrottle {
     db: Db,
 }
 
-/// An admitted sign-in attempt, counted as a failure until [`succeeded`].
+/// An admitted sign-in attempt, counted as a failure until [`succeeded`] or
+/// [`LoginThrottle::abandon`].
 #[derive(Debug)]
-#[must_use = "an attempt counts as a failure unless it succeeds"]
+#[must_use = "an attempt counts as a failure unless it succeeds or is abandoned"]
 pub struct Attempt {
     account: String,
     pair: String,
@@ -186,6 +187,18 @@ impl LoginThrottle {
                         &details,
                     )?;
                 }
+                Ok(())
+            })
+            .await
+    }
+
+    /// The attempt was not decided (the server was too busy to check the password): it does
+    /// not count.
+    pub async fn abandon(&self, attempt: Attempt) -> Result<(), DbError> {
+        self.db
+            .write(move |c| -> Result<(), DbError> {
+                limits::uncount(c, PAIR, &attempt.pair)?;
+                give_back_address(c, &attempt)?;
                 Ok(())
             })
             .await

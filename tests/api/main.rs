@@ -17,6 +17,7 @@ mod limits;
 mod newsletters;
 mod payments;
 mod schema;
+mod signin_memory;
 mod stripe_server_check;
 mod widget;
 mod widget_browser;
