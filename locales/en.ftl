@@ -107,6 +107,11 @@ admin-login-throttled = Too many failed sign-in attempts. Please wait { $minutes
     [one] a minute
    *[other] { $minutes } minutes
 } and try again.
+admin-login-throttled-seconds = Too many failed sign-in attempts. Please wait { $seconds ->
+    [one] a second
+   *[other] { $seconds } seconds
+} and try again.
+admin-login-busy = Too many sign-ins are being checked right now. Please try again in a few seconds.
 admin-overview-title = Dashboard
 admin-overview-signed-in = You are signed in as
 admin-overview-soon-title = Coming soon

@@ -112,6 +112,12 @@ admin-login-throttled = Забагато невдалих спроб входу.
     [few] { $minutes } хвилини
    *[other] { $minutes } хвилин
 } і спробуйте ще раз.
+admin-login-throttled-seconds = Забагато невдалих спроб входу. Зачекайте { $seconds ->
+    [one] { $seconds } секунду
+    [few] { $seconds } секунди
+   *[other] { $seconds } секунд
+} і спробуйте ще раз.
+admin-login-busy = Зараз перевіряється забагато входів. Спробуйте ще раз за кілька секунд.
 admin-overview-title = Панель
 admin-overview-signed-in = Ви увійшли як
 admin-overview-soon-title = Незабаром

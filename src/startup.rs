@@ -1,7 +1,6 @@
 //! Builds the application: state, background tasks, and the one route table.
 
 use std::net::TcpListener;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +9,6 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
-use governor::{Quota, RateLimiter};
 use tokio::sync::{Notify, watch};
 
 use crate::campaigns::attribution::{ArticleOrigins, ArticleStats};
@@ -23,7 +21,8 @@ use crate::email::worker::{EmailHandler, OutboxMetrics, close_idle_connections};
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
-use crate::state::{AppState, SUBSCRIBES_PER_MINUTE};
+use crate::state::{AppState, SIGNUP_RATE};
+use crate::web::limits::{self, PerClient};
 use crate::{admin, jobs, members};
 
 /// A built, listening application.
@@ -86,7 +85,6 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
-        let quota = Quota::per_minute(NonZeroU32::new(SUBSCRIBES_PER_MINUTE).expect("non-zero"));
         let settings = Arc::new(settings);
         let outbox_wake: Arc<Notify> = Arc::default();
         let stripe = StripeApi::new(&settings)?.map(Arc::new);
@@ -118,13 +116,14 @@ impl Application {
             syncer,
             stripe_wake: Arc::default(),
             settings,
+            subscribe_limiter: PerClient::new(db.clone(), "signup", SIGNUP_RATE),
+            staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
+            password_checks: admin::password::Checks::per_core(),
             db,
             board,
             stats,
             mailer,
             outbox_wake,
-            subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
-            staff_logins: admin::throttle::LoginThrottle::default(),
             outbox_metrics,
             stopping,
         });
@@ -202,8 +201,6 @@ impl Stopper {
 fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
     let s = state.clone();
     let stats = state.stats.clone();
-    let limiter = state.subscribe_limiter.clone();
-    let mut stop = state.stopping.clone();
     let mut tasks = vec![
         tokio::spawn(
             s.board
@@ -233,15 +230,7 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
                 .run(s.db.clone(), s.stopping.clone()),
         ),
         tokio::spawn(close_idle_connections(s.mailer.clone(), s.stopping.clone())),
-        // Forget rate-limit state of addresses that went quiet.
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(60)) => limiter.retain_recent(),
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-        }),
+        tokio::spawn(purge_rate_limits(s.db.clone(), s.stopping.clone())),
     ];
     tasks.push(tokio::spawn(remind_hourly(
         s.db.clone(),
@@ -264,6 +253,24 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
         )));
     }
     tasks
+}
+
+/// Rate limits of clients that went quiet say nothing any more: delete them every minute.
+async fn purge_rate_limits(db: Db, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let purged = db
+            .write(|conn| -> Result<usize, db::DbError> {
+                Ok(limits::purge(conn, limits::now_ms())?)
+            })
+            .await;
+        if let Err(e) = purged {
+            tracing::warn!(error = %e, "cannot purge rate limits");
+        }
+    }
 }
 
 /// Renewal reminders are due as time passes, not on any write: look every hour.

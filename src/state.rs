@@ -1,11 +1,11 @@
 //! The state every handler and background task shares: one object in `web::Data`.
 
-use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use governor::DefaultKeyedRateLimiter;
 use tokio::sync::{Notify, watch};
 
+use crate::admin::password::Checks;
 use crate::admin::throttle::LoginThrottle;
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
@@ -15,10 +15,17 @@ use crate::email::transport::Mailer;
 use crate::email::worker::OutboxMetrics;
 use crate::payments::client::StripeApi;
 use crate::payments::sync::Syncer;
+use crate::web::limits::{PerClient, Rate};
 
 /// Sign-up attempts one client address may make per minute (a newsroom's office or a
 /// campus shares one address, so this is generous; the per-address limit stops floods).
 pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
+
+/// [`SUBSCRIBES_PER_MINUTE`] at once, then one more every `60 / SUBSCRIBES_PER_MINUTE` seconds.
+pub const SIGNUP_RATE: Rate = Rate {
+    burst: SUBSCRIBES_PER_MINUTE,
+    per: Duration::from_millis(60_000 / SUBSCRIBES_PER_MINUTE as u64),
+};
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
@@ -34,10 +41,12 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the email worker after a request queued mail.
     pub outbox_wake: Arc<Notify>,
-    /// Limits sign-ups per client address.
-    pub subscribe_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Limits sign-ups, joins and account sign-in links per client address, in the database.
+    pub subscribe_limiter: PerClient,
     /// Failed staff sign-ins per account and per client address.
     pub staff_logins: LoginThrottle,
+    /// Bounds the staff password checks running at once.
+    pub password_checks: Checks,
     /// Outbox gauges for `/metrics`.
     pub outbox_metrics: OutboxMetrics,
     /// Stripe, when paid membership is configured.

@@ -15,8 +15,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::throttle::Throttled;
-use super::{Frame, lang_of, password, render_status, staff};
+use super::password::CheckError;
+use super::throttle::{self, Refused, Throttled};
+use super::{Frame, lang_of, render_status, staff};
 use crate::audit::{self, Actor};
 use crate::auth::StaffSession;
 use crate::auth::session::{self, Holder, STAFF};
@@ -98,8 +99,33 @@ fn throttled(
     next: String,
     t: Throttled,
 ) -> Result<HttpResponse, AppError> {
-    let minutes = t.retry_after.as_secs().div_ceil(60).max(1);
-    let message = lang.t("admin-login-throttled", &[("minutes", minutes.into())]);
+    let seconds = t.retry_after.as_millis().div_ceil(1000).max(1) as u64;
+    let message = if seconds < 60 {
+        lang.t(
+            "admin-login-throttled-seconds",
+            &[("seconds", seconds.into())],
+        )
+    } else {
+        let minutes = seconds.div_ceil(60);
+        lang.t("admin-login-throttled", &[("minutes", minutes.into())])
+    };
+    too_many(lang, email, next, message, seconds)
+}
+
+/// Every password check stayed busy: come back in a few seconds (nothing was counted).
+fn busy(lang: Lang, email: String, next: String) -> Result<HttpResponse, AppError> {
+    let message = lang.tr("admin-login-busy");
+    too_many(lang, email, next, message, 5)
+}
+
+/// A 429 page asking to come back in `seconds`.
+fn too_many(
+    lang: Lang,
+    email: String,
+    next: String,
+    message: String,
+    seconds: u64,
+) -> Result<HttpResponse, AppError> {
     let mut res = page(
         StatusCode::TOO_MANY_REQUESTS,
         lang,
@@ -107,10 +133,8 @@ fn throttled(
         next,
         Some(message),
     )?;
-    res.headers_mut().insert(
-        header::RETRY_AFTER,
-        header::HeaderValue::from(t.retry_after.as_secs().max(1)),
-    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     Ok(res)
 }
 
@@ -137,28 +161,46 @@ pub(crate) async fn submit(
     let next = safe_next(next.as_deref());
     let ip = client_ip(&req, &state.settings.trusted_proxies);
 
-    let attempt = match state.staff_logins.begin(&email, ip) {
+    let attempt = match state.staff_logins.begin(&email, ip).await {
         Ok(attempt) => attempt,
-        Err(t) => {
+        Err(Refused::Throttled(t)) => {
             tracing::warn!(client.ip = ?ip, "staff sign-in throttled");
             return throttled(lang, email, next, t);
         }
+        Err(Refused::Db(e)) => return Err(e.into()),
     };
+    if let Some(wait) = attempt.wait_first() {
+        tokio::time::sleep(wait).await;
+    }
     let lookup = email.clone();
     let account = state
         .db
         .read(move |c| staff::find_by_email(c, &lookup))
         .await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let matched = web::block(move || password::verify_or_dummy(&password, stored.as_deref()))
+    let matched = match state
+        .password_checks
+        .verify_or_dummy(password, stored)
         .await
-        .map_err(AppError::internal)?;
-    let Some(account) = account.filter(|_| matched) else {
-        tracing::info!(client.ip = ?ip, "staff sign-in failed");
-        let error = lang.tr("admin-login-failed");
-        return page(StatusCode::UNAUTHORIZED, lang, email, next, Some(error));
+    {
+        Ok(matched) => matched,
+        Err(CheckError::Busy) => {
+            tracing::warn!(client.ip = ?ip, "staff sign-in turned away: every password check busy");
+            state.staff_logins.abandon(attempt).await?;
+            return busy(lang, email, next);
+        }
+        Err(e) => return Err(AppError::internal(e)),
     };
-    state.staff_logins.succeeded(attempt);
+    let account = match account {
+        Some(account) if matched => account,
+        other => {
+            tracing::info!(client.ip = ?ip, "staff sign-in failed");
+            let id = other.map(|a| a.id);
+            state.staff_logins.failed(attempt, id).await?;
+            let error = lang.tr("admin-login-failed");
+            return page(StatusCode::UNAUTHORIZED, lang, email, next, Some(error));
+        }
+    };
 
     // A new session id at every sign-in; the one the browser held (if any) ends.
     let previous = req.cookie(STAFF.cookie).map(|c| c.value().to_owned());
@@ -171,6 +213,7 @@ pub(crate) async fn submit(
                 session::end_staff_by_token(c, &previous)?;
             }
             session::purge_expired(c, now)?;
+            throttle::succeeded(c, &attempt)?;
             let raw = session::start(c, Holder::Staff(account.id), now)?;
             staff::touch_login(c, account.id, now)?;
             let actor = Actor::Staff {

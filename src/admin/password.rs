@@ -2,9 +2,17 @@
 //!
 //! Verification runs for unknown accounts too, against [`DUMMY_HASH`] made with the same
 //! parameters, so that a wrong password and an unknown email take the same time.
+//!
+//! Each check takes [`MEMORY_KIB`] of memory: [`Checks`] bounds how many run at once, so a
+//! flood of sign-ins waits in line instead of taking memory without limit.
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use tokio::sync::Semaphore;
 
 /// Memory cost in KiB (OWASP's minimum for argon2id: 19 MiB).
 pub const MEMORY_KIB: u32 = 19_456;
@@ -80,6 +88,60 @@ pub fn verify(password: &str, phc: &str) -> bool {
 pub fn verify_or_dummy(password: &str, phc: Option<&str>) -> bool {
     let matched = verify(password, phc.unwrap_or(DUMMY_HASH));
     matched && phc.is_some()
+}
+
+/// How long a sign-in waits for a password check to be free before it is turned away.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// Why a password could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Every check was busy for [`QUEUE_WAIT`].
+    #[error("every password check is busy")]
+    Busy,
+    /// The check itself failed (it panicked).
+    #[error("the password check failed: {0}")]
+    Failed(#[from] tokio::task::JoinError),
+}
+
+/// Password checks, at most a fixed number at once.
+#[derive(Debug, Clone)]
+pub struct Checks {
+    permits: Arc<Semaphore>,
+}
+
+impl Checks {
+    /// At most `at_once` checks at a time.
+    pub fn new(at_once: NonZeroUsize) -> Checks {
+        Checks {
+            permits: Arc::new(Semaphore::new(at_once.get())),
+        }
+    }
+
+    /// One check per core: more would only wait for a CPU while holding their memory.
+    pub fn per_core() -> Checks {
+        Checks::new(std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN))
+    }
+
+    /// [`verify_or_dummy`] on the blocking pool, once a check is free.
+    pub async fn verify_or_dummy(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, CheckError> {
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| CheckError::Busy)?
+            .map_err(|_| CheckError::Busy)?;
+        // The permit goes with the work: a request that gives up does not free it while its
+        // hash still runs.
+        let matched = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_or_dummy(&password, phc.as_deref())
+        })
+        .await?;
+        Ok(matched)
+    }
 }
 
 #[cfg(test)]

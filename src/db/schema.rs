@@ -150,6 +150,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (scope, key) {
+        scope -> Text,
+        key -> Text,
+        count -> Integer,
+        until_ms -> BigInt,
+        expires_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Integer,
         token_hash -> Text,
@@ -267,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     newsletter_subscriptions,
     newsletters,
     payments,
+    rate_limits,
     sessions,
     signups,
     staff_users,

@@ -232,7 +232,7 @@ pub(crate) async fn request_link(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state.subscribe_limiter.check_key(&ip).is_err()
+        && state.subscribe_limiter.exceeded(ip).await?
     {
         return Err(AppError::client(
             StatusCode::TOO_MANY_REQUESTS,

@@ -322,7 +322,11 @@ pub(crate) async fn join(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
     if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state.subscribe_limiter.check_key(&ip).is_err()
+        && state
+            .subscribe_limiter
+            .exceeded(ip)
+            .await
+            .map_err(|e| AppError::from(e).json(json))?
     {
         return Err(AppError::client(
             StatusCode::TOO_MANY_REQUESTS,

@@ -215,7 +215,11 @@ pub(crate) async fn subscribe(
 ) -> Result<HttpResponse, AppError> {
     let json = wants_json(&req);
     if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state.subscribe_limiter.check_key(&ip).is_err()
+        && state
+            .subscribe_limiter
+            .exceeded(ip)
+            .await
+            .map_err(|e| AppError::from(e).json(json))?
     {
         return Err(AppError::client(
             StatusCode::TOO_MANY_REQUESTS,

@@ -5,6 +5,7 @@ pub mod charts;
 pub mod csrf;
 pub mod error;
 pub mod form;
+pub mod limits;
 pub mod spreadsheet;
 
 use std::net::IpAddr;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use memberdrive::admin::Role;
-use memberdrive::admin::throttle::{ACCOUNT_FAILURES, ADDRESS_FAILURES};
+use memberdrive::admin::throttle::ADDRESS_FAILURES;
 use memberdrive::auth::Access;
 use memberdrive::auth::session::STAFF;
 use memberdrive::db;
@@ -27,7 +27,6 @@ both_backends!(
     the_session_cookie_is_secure_when_the_base_url_is_https,
     signing_out_ends_the_session_on_the_server,
     unknown_emails_and_wrong_passwords_get_the_same_answer_in_the_same_time,
-    the_sixth_failure_for_an_account_is_refused_even_with_the_right_password,
     an_address_is_refused_after_its_failures_and_other_addresses_are_not,
     posts_without_the_session_csrf_token_are_refused_and_change_nothing,
     sign_in_forms_posted_from_another_site_are_refused,
@@ -223,30 +222,6 @@ async fn unknown_emails_and_wrong_passwords_get_the_same_answer_in_the_same_time
         ));
     }
     panic!("timings differ by more than 50% in every round: {rounds:#?}");
-}
-
-async fn the_sixth_failure_for_an_account_is_refused_even_with_the_right_password(
-    backend: Backend,
-) {
-    let app = spawn_app(backend).await;
-    add_staff(&app, "editor@news.example", Role::Admin).await;
-    add_staff(&app, "other@news.example", Role::Admin).await;
-    for i in 0..ACCOUNT_FAILURES {
-        let res = sign_in(&app, "editor@news.example", "wrong password").await;
-        assert_eq!(res.status(), 401, "failure {}", i + 1);
-    }
-    let res = sign_in(&app, "editor@news.example", PASSWORD).await;
-    assert_eq!(res.status(), 429, "the right password after five failures");
-    assert!(res.headers().contains_key(header::RETRY_AFTER));
-    assert!(set_cookie(&res).is_none());
-    let body = res.text().await.unwrap();
-    assert!(body.contains("Too many failed sign-in attempts"), "{body}");
-    // Case and spaces do not make another account.
-    let res = sign_in(&app, " EDITOR@news.example", PASSWORD).await;
-    assert_eq!(res.status(), 429);
-
-    let other = sign_in(&app, "other@news.example", PASSWORD).await;
-    assert_eq!(other.status(), 303, "another account is unaffected");
 }
 
 async fn an_address_is_refused_after_its_failures_and_other_addresses_are_not(backend: Backend) {

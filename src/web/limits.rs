@@ -1,0 +1,259 @@
+//! Rate limits kept in the database, so that every instance on one database shares one quota
+//! and a restart forgets nothing.
+//!
+//! Each limit is a row of `rate_limits` keyed by (scope, key), changed by one statement that
+//! decides (`INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING`): two instances taking the
+//! last place at the same moment cannot both have it. Two kinds of row:
+//!
+//! - a **bucket** ([`Rate`]): GCRA, the algorithm of the in-memory limiters it replaces. The
+//!   row holds the theoretical arrival time; a bucket allows `burst` events at once and one
+//!   more every `per`. Unlike counters per fixed window it has no window edge around which
+//!   twice the quota gets through.
+//! - a **back-off**: a count of failures and the earliest time of the next attempt, the delay
+//!   growing with the count.
+//!
+//! Times are milliseconds since the Unix epoch, so that the arithmetic is the same SQL on both
+//! databases. A row past its `expires_ms` holds nothing a limit needs; [`purge`] deletes them.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use diesel::dsl::case_when;
+use diesel::prelude::*;
+
+use crate::db::schema::rate_limits::dsl as r;
+use crate::db::{Db, DbConnection, DbError, on_backend};
+
+/// A bucket: `burst` events at once, then one more every `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Events allowed at once.
+    pub burst: u32,
+    /// How long it takes for one more to be allowed.
+    pub per: Duration,
+}
+
+impl Rate {
+    fn per_ms(self) -> i64 {
+        i64::try_from(self.per.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// How far ahead of now the bucket's arrival time may be before the bucket is full.
+    fn depth_ms(self) -> i64 {
+        self.per_ms().saturating_mul(i64::from(self.burst))
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn after(until_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(until_ms - now_ms).unwrap_or(0))
+}
+
+/// One more event in a bucket, unless its arrival time is past `at_most` (then the bucket is
+/// unchanged); the new arrival time.
+fn arrive(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    rate: Rate,
+    now_ms: i64,
+    at_most: i64,
+) -> QueryResult<Option<i64>> {
+    let per = rate.per_ms();
+    let next = case_when(r::until_ms.gt(now_ms), r::until_ms + per).otherwise(now_ms + per);
+    let upsert = diesel::insert_into(r::rate_limits)
+        .values((
+            r::scope.eq(scope),
+            r::key.eq(key),
+            r::count.eq(1),
+            r::until_ms.eq(now_ms + per),
+            r::expires_ms.eq(now_ms + per),
+        ))
+        .on_conflict((r::scope, r::key))
+        .do_update()
+        .set((
+            r::count.eq(r::count + 1),
+            r::until_ms.eq(next),
+            r::expires_ms.eq(next),
+        ));
+    // `ON CONFLICT … DO UPDATE … WHERE`: `QueryDsl::filter` does not reach it.
+    let insert = diesel::query_dsl::methods::FilterDsl::filter(upsert, r::until_ms.le(at_most))
+        .returning(r::until_ms);
+    on_backend!(conn, |c| insert.get_result(c).optional())
+}
+
+/// Takes one place in a bucket, or answers how long until one is free (the bucket is
+/// unchanged then).
+pub fn take(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    rate: Rate,
+    now_ms: i64,
+) -> QueryResult<Result<(), Duration>> {
+    // Full when one more `per` would put the arrival time past the bucket's depth.
+    let at_most = now_ms + rate.depth_ms() - rate.per_ms();
+    if arrive(conn, scope, key, rate, now_ms, at_most)?.is_some() {
+        return Ok(Ok(()));
+    }
+    let until = until_of(conn, scope, key)?.unwrap_or(now_ms);
+    Ok(Err(after(until, at_most)))
+}
+
+/// Where a bucket stands after an event that is never refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    /// Whether the bucket is over its burst now.
+    pub over: bool,
+    /// Whether this event took it over (exactly one event does, until it drains).
+    pub crossed: bool,
+}
+
+/// Adds an event to a bucket even when it is over its burst (a ceiling that warns and slows
+/// but never refuses).
+pub fn add(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    rate: Rate,
+    now_ms: i64,
+) -> QueryResult<Level> {
+    let until =
+        arrive(conn, scope, key, rate, now_ms, i64::MAX)?.ok_or(diesel::result::Error::NotFound)?;
+    let over = until - now_ms > rate.depth_ms();
+    Ok(Level {
+        over,
+        crossed: over && until - rate.per_ms() - now_ms <= rate.depth_ms(),
+    })
+}
+
+/// Whether a bucket is over its burst, without adding to it.
+pub fn is_over(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    rate: Rate,
+    now_ms: i64,
+) -> QueryResult<bool> {
+    Ok(until_of(conn, scope, key)?.is_some_and(|until| until - now_ms > rate.depth_ms()))
+}
+
+/// Gives back a place taken with [`take`] (the event turned out not to count).
+pub fn give_back(conn: &mut DbConnection, scope: &str, key: &str, rate: Rate) -> QueryResult<()> {
+    diesel::update(r::rate_limits.find((scope, key)))
+        .set((
+            r::count.eq(r::count - 1),
+            r::until_ms.eq(r::until_ms - rate.per_ms()),
+            r::expires_ms.eq(r::expires_ms - rate.per_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Admits one more attempt of a back-off unless its delay runs: the attempt counts at once,
+/// and the next may come `delay(count)` later. Answers the count, or how long to wait.
+/// Failures are forgotten `forget` after the last delay ends.
+pub fn back_off(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    now_ms: i64,
+    delay: impl Fn(i32) -> Duration,
+    forget: Duration,
+) -> QueryResult<Result<i32, Duration>> {
+    let upsert = diesel::insert_into(r::rate_limits)
+        .values((
+            r::scope.eq(scope),
+            r::key.eq(key),
+            r::count.eq(1),
+            r::until_ms.eq(0),
+            r::expires_ms.eq(now_ms),
+        ))
+        .on_conflict((r::scope, r::key))
+        .do_update()
+        .set(r::count.eq(r::count + 1));
+    let insert = diesel::query_dsl::methods::FilterDsl::filter(upsert, r::until_ms.le(now_ms))
+        .returning(r::count);
+    let Some(count): Option<i32> = on_backend!(conn, |c| insert.get_result(c).optional()?) else {
+        let until = until_of(conn, scope, key)?.unwrap_or(now_ms);
+        return Ok(Err(after(until, now_ms)));
+    };
+    // The row is ours until the transaction ends (a row lock on PostgreSQL, the write lock on
+    // SQLite): no other attempt sees it between the two statements.
+    // No wait is 0, not now: a concurrent attempt whose clock read a millisecond earlier
+    // must not find itself too early.
+    let wait = delay(count);
+    let until = if wait.is_zero() {
+        0
+    } else {
+        now_ms.saturating_add(millis(wait))
+    };
+    diesel::update(r::rate_limits.find((scope, key)))
+        .set((
+            r::until_ms.eq(until),
+            r::expires_ms.eq(until.max(now_ms).saturating_add(millis(forget))),
+        ))
+        .execute(conn)?;
+    Ok(Ok(count))
+}
+
+/// Takes back one attempt of a back-off (it was never decided); its delay stays.
+pub fn uncount(conn: &mut DbConnection, scope: &str, key: &str) -> QueryResult<()> {
+    diesel::update(r::rate_limits.find((scope, key)))
+        .set(r::count.eq(r::count - 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a limit's row (a back-off whose client succeeded).
+pub fn forget(conn: &mut DbConnection, scope: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(r::rate_limits.find((scope, key))).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the rows that no longer limit anything; returns how many.
+pub fn purge(conn: &mut DbConnection, now_ms: i64) -> QueryResult<usize> {
+    diesel::delete(r::rate_limits.filter(r::expires_ms.lt(now_ms))).execute(conn)
+}
+
+fn until_of(conn: &mut DbConnection, scope: &str, key: &str) -> QueryResult<Option<i64>> {
+    r::rate_limits
+        .find((scope, key))
+        .select(r::until_ms)
+        .first(conn)
+        .optional()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// One bucket per client address for a family of public forms.
+#[derive(Debug, Clone)]
+pub struct PerClient {
+    db: Db,
+    scope: &'static str,
+    rate: Rate,
+}
+
+impl PerClient {
+    /// A limit named `scope` (the row's scope) allowing `rate` per client address.
+    pub fn new(db: Db, scope: &'static str, rate: Rate) -> PerClient {
+        PerClient { db, scope, rate }
+    }
+
+    /// Counts a request from `client`; true when it is one too many (and then it does not
+    /// count).
+    pub async fn exceeded(&self, client: IpAddr) -> Result<bool, DbError> {
+        let (scope, rate) = (self.scope, self.rate);
+        self.db
+            .write(move |c| -> Result<bool, DbError> {
+                Ok(take(c, scope, &client.to_string(), rate, now_ms())?.is_err())
+            })
+            .await
+    }
+}
