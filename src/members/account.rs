@@ -9,19 +9,16 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::session::{self, Holder, MEMBER};
-use crate::config::Settings;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
-use crate::db::{self, DbConnection, DbError};
+use crate::db::{self, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
-use crate::email;
-use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
@@ -29,12 +26,7 @@ use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::web::{client_ip, see_other};
-
-/// Sign-in links work this long.
-pub const LINK_TTL: Duration = Duration::minutes(15);
-/// Sign-in links one address may be sent per hour.
-const LINKS_PER_HOUR: i64 = 5;
+use crate::web::see_other;
 
 #[derive(Template)]
 #[template(path = "account/sign_in.html")]
@@ -223,94 +215,6 @@ pub(crate) async fn account(
         header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?,
     );
     Ok(res)
-}
-
-/// Emails a sign-in link to a member; answers the same whatever the address.
-pub(crate) async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state.subscribe_limiter.check_key(&ip).is_err()
-    {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many attempts from your network. Please try again in a minute.",
-        ));
-    }
-    let form = Form::parse(&body)?;
-    let lang = form.get("lang").map(Lang::from_code).unwrap_or_default();
-    let email = EmailAddress::parse(form.get("email").unwrap_or_default()).ok_or_else(|| {
-        AppError::client(
-            StatusCode::BAD_REQUEST,
-            "invalid_email",
-            "Please enter a valid email address, like name@example.org.",
-        )
-    })?;
-    let settings = state.settings.clone();
-    state
-        .db
-        .write(move |c| -> Result<(), DbError> {
-            Ok(queue_link(c, &settings, &email, lang, db::now())?)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    html(
-        StatusCode::OK,
-        &MessagePage {
-            lang,
-            title: lang.tr("acct-link-sent-title"),
-            body: lang.tr("acct-link-sent-body"),
-            items: Vec::new(),
-        },
-    )
-}
-
-fn queue_link(
-    c: &mut DbConnection,
-    settings: &Settings,
-    email: &EmailAddress,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let Some(member) = members::table
-        .filter(members::email.eq(email.as_str()))
-        .select(members::id)
-        .first::<i32>(c)
-        .optional()?
-    else {
-        return Ok(());
-    };
-    if tokens::issued_since(
-        c,
-        Purpose::SignIn,
-        Owner::Member(member),
-        now - Duration::hours(1),
-    )? >= LINKS_PER_HOUR
-    {
-        return Ok(());
-    }
-    let raw = tokens::issue(
-        c,
-        Purpose::SignIn,
-        Owner::Member(member),
-        "{}",
-        Some(now + LINK_TTL),
-    )?;
-    let url = settings.public_url(&format!(
-        "/account/sign-in?token={raw}&lang={}",
-        lang.code()
-    ));
-    let notice = Notice::sign_in_link(lang, &url);
-    let key = format!("sign_in:{member}:{}", &tokens::hash_of(&raw)[..16]);
-    email::queue(
-        c,
-        &key,
-        &notice.render_email(email.as_str()).expect("notice renders"),
-    )
-    .map(drop)
 }
 
 #[derive(Deserialize)]

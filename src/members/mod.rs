@@ -10,6 +10,7 @@ pub mod import;
 pub mod join;
 pub mod reminders;
 pub mod search;
+pub mod sign_in;
 pub mod staff;
 
 use chrono::NaiveDateTime;
