@@ -276,7 +276,6 @@ acct-link-body = Sign in to your membership account.
 acct-link-button = Sign me in
 acct-link-subject = Your sign-in link
 acct-link-email = Use this link within 15 minutes to sign in to your membership account. If you did not ask for it, ignore this email.
-acct-already = You are already a member — thank you! Here is your membership.
 acct-joined = Thank you for joining! Your membership appears here as soon as your payment is confirmed.
 acct-memberships = Memberships
 acct-none = No membership yet.

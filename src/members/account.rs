@@ -118,7 +118,6 @@ async fn checked(
 #[derive(Deserialize)]
 pub(crate) struct AccountQuery {
     lang: Option<String>,
-    already: Option<String>,
     joined: Option<String>,
 }
 
@@ -132,13 +131,7 @@ pub(crate) async fn account(
         .as_deref()
         .map(Lang::from_code)
         .unwrap_or_default();
-    let notice = if query.already.is_some() {
-        Some(lang.tr("acct-already"))
-    } else if query.joined.is_some() {
-        Some(lang.tr("acct-joined"))
-    } else {
-        None
-    };
+    let notice = query.joined.is_some().then(|| lang.tr("acct-joined"));
     let Some(session) = current(&req, &state).await? else {
         return html(StatusCode::OK, &SignInPage { lang, notice });
     };

@@ -1,0 +1,177 @@
+//! `POST /join` tells no one who pays: a member's address and a stranger's get the same answer,
+//! and nothing is stored for an address (here or at Stripe) until its Checkout completes.
+
+use std::time::Duration;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use memberdrive::db::schema::{jobs, members, memberships, stripe_events, subscribers, tokens};
+use reqwest::header;
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, join, spawn_app_with_stripe};
+use crate::support::stripe_server::{Delivery, RecordedRequest, StripeServer};
+
+both_backends!(join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_checkout,);
+
+const WAIT: Duration = Duration::from_secs(10);
+const MEMBER: &str = "member@news.example";
+const STRANGER: &str = "stranger@news.example";
+
+fn form(email: &str) -> [(&str, &str); 4] {
+    [
+        ("email", email),
+        ("tier", "supporter"),
+        ("interval", "month"),
+        ("ref", "https://news.example/2026/budget"),
+    ]
+}
+
+/// Joins with `email` and pays; waits until the member exists and every event is processed.
+async fn join_and_pay(app: &TestApp, stripe: &StripeServer, email: &str) -> String {
+    let session = join(app, stripe, &form(email)).await;
+    let paid = stripe.pay_checkout(&session);
+    let statuses = stripe.deliver(Delivery::InOrder).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.wait_for_jobs("stripe_event", WAIT * 3).await;
+    paid.subscription.expect("a subscription")
+}
+
+/// Status, headers but `Date` and `Location`, body: what must not differ between addresses.
+async fn answer(res: reqwest::Response) -> (u16, Vec<(String, String)>, String, String) {
+    let mut headers: Vec<(String, String)> = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != header::DATE && *name != header::LOCATION)
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    (
+        res.status().as_u16(),
+        headers,
+        location,
+        res.text().await.unwrap(),
+    )
+}
+
+/// Every row that names `email`, in the tables a join or its side effects could write.
+async fn rows_naming(app: &TestApp, email: &'static str) -> i64 {
+    app.read(move |c| {
+        let pattern = format!("%{email}%");
+        Ok(members::table
+            .filter(members::email.eq(email))
+            .select(count_star())
+            .first::<i64>(c)?
+            + subscribers::table
+                .filter(subscribers::email.eq(email))
+                .select(count_star())
+                .first::<i64>(c)?
+            + jobs::table
+                .filter(
+                    jobs::recipient
+                        .eq(email)
+                        .or(jobs::payload.like(&pattern))
+                        .or(jobs::dedupe_key.like(&pattern)),
+                )
+                .select(count_star())
+                .first::<i64>(c)?
+            + stripe_events::table
+                .filter(stripe_events::payload.like(&pattern))
+                .select(count_star())
+                .first::<i64>(c)?)
+    })
+    .await
+}
+
+fn checkout_creations(stripe: &StripeServer) -> Vec<RecordedRequest> {
+    stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/checkout/sessions")
+        .collect()
+}
+
+async fn join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_checkout(
+    backend: Backend,
+) {
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    join_and_pay(&app, &stripe, MEMBER).await;
+    app.smtp.wait_for_messages(2, WAIT).await;
+    let before = (
+        app.count(members::table).await,
+        app.count(memberships::table).await,
+        app.count(jobs::table).await,
+        app.count(tokens::table).await,
+        stripe.objects_created("customer"),
+    );
+    let sent_before = checkout_creations(&stripe).len();
+
+    let member = answer(app.post_form("/join", &form(MEMBER)).await).await;
+    let stranger = answer(app.post_form("/join", &form(STRANGER)).await).await;
+    assert_eq!(member.0, 303);
+    assert_eq!(
+        (member.0, &member.1, &member.3),
+        (stranger.0, &stranger.1, &stranger.3),
+        "status, headers and body"
+    );
+    let checkout = format!("{}checkout/cs_test_", stripe.url());
+    assert!(member.2.starts_with(&checkout), "{}", member.2);
+    assert!(stranger.2.starts_with(&checkout), "{}", stranger.2);
+    assert_ne!(member.2, stranger.2, "each join has its own session");
+
+    // Stripe was asked the same for both, but for the address Checkout starts from.
+    let sent = checkout_creations(&stripe);
+    let [to_member, to_stranger] = &sent[sent_before..] else {
+        panic!("two Checkout Sessions: {sent:?}");
+    };
+    // Sorted: metadata comes from a map, in no particular order.
+    let without_address = |r: &RecordedRequest| {
+        let mut fields: Vec<_> = r
+            .form
+            .iter()
+            .filter(|(k, _)| k != "customer_email")
+            .cloned()
+            .collect();
+        fields.sort();
+        fields
+    };
+    assert_eq!(without_address(to_member), without_address(to_stranger));
+    assert_eq!(to_member.param("customer_email"), Some(MEMBER));
+    assert_eq!(to_stranger.param("customer_email"), Some(STRANGER));
+    assert_eq!(to_stranger.param("customer"), None);
+
+    // Nothing was written for either, here or at Stripe.
+    let after = (
+        app.count(members::table).await,
+        app.count(memberships::table).await,
+        app.count(jobs::table).await,
+        app.count(tokens::table).await,
+        stripe.objects_created("customer"),
+    );
+    assert_eq!(
+        after, before,
+        "members, memberships, jobs, tokens, customers"
+    );
+    assert_eq!(
+        rows_naming(&app, STRANGER).await,
+        0,
+        "rows naming the stranger"
+    );
+
+    // The member and membership appear when the stranger's Checkout completes.
+    let session = stranger.2.rsplit('/').next().unwrap();
+    let paid = stripe.pay_checkout(session);
+    stripe.deliver(Delivery::InOrder).await;
+    app.wait_for_jobs("stripe_event", WAIT * 3).await;
+    let joined: Vec<(Option<String>, String)> = app
+        .read(|c| {
+            members::table
+                .inner_join(memberships::table)
+                .filter(members::email.eq(STRANGER))
+                .select((members::stripe_customer_id, memberships::status))
+                .load(c)
+        })
+        .await;
+    assert_eq!(joined, [(paid.customer, "active".to_owned())]);
+}
