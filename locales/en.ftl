@@ -290,6 +290,7 @@ acct-status-pending = Awaiting payment
 acct-next-payment = Next payment: { $amount } on { $date }
 acct-ends = Cancelled — member until { $date }
 acct-billing = Manage payment, tier or cancellation
+acct-manage-membership = Manage or cancel this membership
 acct-newsletters = Newsletters
 acct-newsletters-none = You are not subscribed to any newsletter.
 acct-manage-newsletters = Manage newsletters

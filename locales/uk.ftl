@@ -292,6 +292,7 @@ acct-status-pending = Очікує оплати
 acct-next-payment = Наступний платіж: { $amount }, { $date }
 acct-ends = Скасовано — ви учасник до { $date }
 acct-billing = Керувати оплатою, рівнем чи скасуванням
+acct-manage-membership = Керувати цим членством чи скасувати його
 acct-newsletters = Розсилки
 acct-newsletters-none = Ви не підписані на жодну розсилку.
 acct-manage-newsletters = Керувати розсилками

@@ -18,7 +18,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
+use crate::domain::{EmailAddress, MembershipStatus, OptIn};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
@@ -39,6 +39,8 @@ struct MembershipLine {
     campaign: String,
     status: String,
     detail: String,
+    /// The membership's id when it has a Stripe subscription to manage.
+    manage: Option<i32>,
 }
 
 #[derive(Template)]
@@ -53,15 +55,17 @@ struct StatusPage {
     csrf_token: String,
 }
 
-/// Campaign title, status, cancelled at period end, period end, amount, currency, interval.
+/// Id, campaign title, status, cancelled at period end, period end, amount, currency,
+/// Stripe subscription.
 type MembershipRow = (
+    i32,
     String,
     MembershipStatus,
     bool,
     Option<NaiveDateTime>,
     i64,
     String,
-    BillingInterval,
+    Option<String>,
 );
 
 /// A signed-in member.
@@ -148,13 +152,14 @@ pub(crate) async fn account(
                 .filter(memberships::member_id.eq(member_id))
                 .order(memberships::created_at.desc())
                 .select((
+                    memberships::id,
                     campaigns::title,
                     memberships::status,
                     memberships::cancel_at_period_end,
                     memberships::current_period_end,
                     memberships::amount,
                     memberships::currency,
-                    memberships::billing_interval,
+                    memberships::stripe_subscription_id,
                 ))
                 .load(c)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
@@ -170,7 +175,7 @@ pub(crate) async fn account(
     let memberships = rows
         .into_iter()
         .map(
-            |(campaign, status, at_end, period_end, amount, currency, _interval)| {
+            |(id, campaign, status, at_end, period_end, amount, currency, subscription)| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
                 let detail = match (status.in_good_standing(), at_end) {
                     (true, true) => lang.t("acct-ends", &[("date", date.into())]),
@@ -187,6 +192,7 @@ pub(crate) async fn account(
                     campaign,
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
+                    manage: subscription.filter(|_| state.stripe.is_some()).map(|_| id),
                 }
             },
         )
@@ -308,7 +314,9 @@ pub(crate) async fn sign_in(
     }
 }
 
-/// Opens Stripe's billing portal for the member's customer.
+/// Opens Stripe's billing portal: for the customer of one of the member's memberships when
+/// the form names it (`membership`; a member who joined twice may have paid as two Stripe
+/// customers), else for the member's customer.
 pub(crate) async fn billing(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -323,15 +331,51 @@ pub(crate) async fn billing(
         )
     })?;
     let member = session.member_id;
-    let customer: Option<String> = state
+    let membership: Option<i32> = Form::parse(&body)?
+        .get("membership")
+        .map(|id| id.parse())
+        .transpose()
+        .map_err(|_| {
+            AppError::client(
+                StatusCode::BAD_REQUEST,
+                "invalid_membership",
+                "There is no such membership.",
+            )
+        })?;
+    let (customer, subscription): (Option<String>, Option<String>) = state
         .db
         .read(move |c| {
-            members::table
+            let customer = members::table
                 .find(member)
                 .select(members::stripe_customer_id)
-                .first(c)
+                .first(c)?;
+            let subscription = match membership {
+                Some(id) => memberships::table
+                    .find(id)
+                    .filter(memberships::member_id.eq(member))
+                    .select(memberships::stripe_subscription_id)
+                    .first::<Option<String>>(c)
+                    .optional()?
+                    .flatten(),
+                None => None,
+            };
+            Ok((customer, subscription))
         })
         .await?;
+    let customer = match (membership, subscription) {
+        (Some(_), Some(subscription)) => Some(
+            stripe
+                .subscription(&subscription)
+                .await
+                .map_err(AppError::internal)?
+                .customer
+                .id()
+                .to_string(),
+        ),
+        // Another member's membership, or one without a subscription: nothing to open.
+        (Some(_), None) => None,
+        (None, _) => customer,
+    };
     let customer = customer.ok_or_else(|| {
         AppError::client(
             StatusCode::NOT_FOUND,

@@ -1,5 +1,6 @@
 //! `POST /join` tells no one who pays: a member's address and a stranger's get the same answer,
-//! and nothing is stored for an address (here or at Stripe) until its Checkout completes.
+//! and nothing is stored for an address (here or at Stripe) until its Checkout completes. A
+//! member who joins twice is counted once and can cancel either membership from `/account`.
 
 use std::time::Duration;
 
@@ -9,10 +10,13 @@ use memberdrive::db::schema::{jobs, members, memberships, stripe_events, subscri
 use reqwest::header;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, join, spawn_app_with_stripe};
+use crate::helpers::{Backend, TestApp, csrf_in, join, spawn_app_with_stripe, token_of};
 use crate::support::stripe_server::{Delivery, RecordedRequest, StripeServer};
 
-both_backends!(join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_checkout,);
+both_backends!(
+    join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_checkout,
+    a_member_who_joins_twice_is_counted_once_and_can_manage_both,
+);
 
 const WAIT: Duration = Duration::from_secs(10);
 const MEMBER: &str = "member@news.example";
@@ -174,4 +178,95 @@ async fn join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_ch
         })
         .await;
     assert_eq!(joined, [(paid.customer, "active".to_owned())]);
+}
+
+/// Signs the member in through an emailed link (the `n`th message); returns the cookie.
+async fn member_session(app: &TestApp, email: &str, n: usize) -> String {
+    app.post_form("/account/sign-in", &[("email", email)]).await;
+    let mails = app.smtp.wait_for_messages(n + 1, WAIT).await;
+    let text = mails[n].text_part();
+    let start = text
+        .find(&format!("{}/account/sign-in?token=", app.base_url))
+        .expect("a sign-in link");
+    let link = text[start..].split_whitespace().next().unwrap();
+    let res = app
+        .post_form("/account/sign-in/confirm", &[("token", &token_of(link))])
+        .await;
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn a_member_who_joins_twice_is_counted_once_and_can_manage_both(backend: Backend) {
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    let first = join_and_pay(&app, &stripe, MEMBER).await;
+    let second = join_and_pay(&app, &stripe, MEMBER).await;
+    let (n_members, n_memberships) = (
+        app.count(members::table).await,
+        app.count(memberships::table).await,
+    );
+    assert_eq!((n_members, n_memberships), (1, 2));
+    assert_eq!(app.widget_json("members").await["count"], 1, "counted once");
+    app.smtp.wait_for_messages(3, WAIT).await;
+    app.wait_for_jobs("email", WAIT).await;
+    // Welcome, receipt, second receipt.
+    assert_eq!(app.smtp.messages().len(), 3);
+
+    let cookie = member_session(&app, MEMBER, 3).await;
+    let page = app
+        .client
+        .get(format!("{}/account", app.address))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let ids: Vec<i32> = app
+        .read(|c| {
+            memberships::table
+                .order(memberships::id)
+                .select(memberships::id)
+                .load(c)
+        })
+        .await;
+    for (id, sub) in ids.iter().zip([&first, &second]) {
+        let id = id.to_string();
+        assert!(
+            page.contains(&format!(r#"name="membership" value="{id}""#)),
+            "a button for membership {id}: {page}"
+        );
+        let res = app
+            .client
+            .post(format!("{}/account/billing", app.address))
+            .header(header::COOKIE, &cookie)
+            .form(&[("csrf_token", csrf.as_str()), ("membership", &id)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{:?}", res.text().await);
+        let portal = stripe
+            .requests()
+            .into_iter()
+            .rfind(|r| r.path == "/v1/billing_portal/sessions")
+            .expect("a portal session");
+        let customer = stripe.object(sub).unwrap()["customer"].clone();
+        assert_eq!(
+            portal.param("customer"),
+            customer.as_str(),
+            "the portal of the customer who pays {sub}"
+        );
+    }
+    // Another member's membership (or none) opens nothing.
+    let res = app
+        .client
+        .post(format!("{}/account/billing", app.address))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf_token", csrf.as_str()), ("membership", "999999")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 }
