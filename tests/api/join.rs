@@ -16,6 +16,7 @@ use crate::support::stripe_server::{Delivery, RecordedRequest, StripeServer};
 both_backends!(
     join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_checkout,
     a_member_who_joins_twice_is_counted_once_and_can_manage_both,
+    a_donor_who_gives_no_address_becomes_a_member_with_the_one_typed_at_checkout,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -269,4 +270,44 @@ async fn a_member_who_joins_twice_is_counted_once_and_can_manage_both(backend: B
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+async fn a_donor_who_gives_no_address_becomes_a_member_with_the_one_typed_at_checkout(
+    backend: Backend,
+) {
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    let session = join(
+        &app,
+        &stripe,
+        &[("amount", "2500"), ("interval", "once"), ("lang", "uk")],
+    )
+    .await;
+    let sent = stripe.checkout_session(&session);
+    assert!(sent["customer_email"].is_null(), "{sent}");
+    assert_eq!(sent["customer_creation"], "always");
+    assert_eq!(stripe.objects_created("customer"), 0);
+
+    let paid = stripe.pay_checkout_as(&session, "Donor@News.Example");
+    stripe.deliver(Delivery::InOrder).await;
+    app.wait_for_jobs("stripe_event", WAIT * 3).await;
+    let member: Vec<(String, String, Option<String>)> = app
+        .read(|c| {
+            members::table
+                .select((members::email, members::locale, members::stripe_customer_id))
+                .load(c)
+        })
+        .await;
+    assert_eq!(
+        member,
+        [(
+            "donor@news.example".to_owned(),
+            "uk".to_owned(),
+            paid.customer
+        )]
+    );
+    let mails = app.smtp.wait_for_messages(2, WAIT).await;
+    assert!(
+        mails.iter().all(|m| m.to == ["donor@news.example"]),
+        "{mails:?}"
+    );
 }
