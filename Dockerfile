@@ -2,8 +2,7 @@
 #
 #   docker build -t memberdrive .
 #   docker run -p 8080:8080 -v memberdrive-data:/data \
-#     -e MEMBERDRIVE_BASE_URL=https://members.example.org \
-#     -e MEMBERDRIVE_SESSION_KEY="$(head -c 64 /dev/urandom | base64 -w0)" memberdrive
+#     -e MEMBERDRIVE_BASE_URL=https://members.example.org memberdrive
 #   docker run --rm -v memberdrive-data:/data memberdrive migrate   # any other subcommand too
 #
 # One static-ish binary: SQLite, libpq and OpenSSL are built from source into

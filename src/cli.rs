@@ -50,6 +50,9 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     telemetry::init(settings.log_format);
+    for deprecation in &settings.deprecations {
+        tracing::warn!("{deprecation}");
+    }
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
@@ -65,10 +68,47 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let summary = StartSummary::of(&settings);
         let app = Application::build(settings).await?;
-        tracing::info!(port = app.port(), "listening");
+        summary.log(app.port());
         app.run_until_stopped().await
     })
+}
+
+/// What an operator checks first in a log: the one line `serve` writes once it listens.
+struct StartSummary {
+    ip: std::net::IpAddr,
+    database: &'static str,
+    mail: String,
+    stripe: &'static str,
+    base_url: String,
+}
+
+impl StartSummary {
+    fn of(settings: &Settings) -> StartSummary {
+        StartSummary {
+            ip: settings.bind.ip(),
+            database: match settings.database_url.backend() {
+                db::Backend::Sqlite => "sqlite",
+                db::Backend::Postgres => "postgresql",
+            },
+            mail: settings.mail_summary(),
+            stripe: settings.stripe_mode().as_str(),
+            base_url: settings.base_url.to_string(),
+        }
+    }
+
+    /// Logs it with the port actually bound (`MEMBERDRIVE_BIND` may ask for port 0).
+    fn log(&self, port: u16) {
+        tracing::info!(
+            listen = %std::net::SocketAddr::new(self.ip, port),
+            database = self.database,
+            mail = %self.mail,
+            stripe = self.stripe,
+            base_url = %self.base_url,
+            "listening"
+        );
+    }
 }
 
 fn reconcile(settings: Settings, apply: bool) -> anyhow::Result<()> {

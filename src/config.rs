@@ -104,6 +104,42 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether paid membership is on, and against which of Stripe's modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeMode {
+    /// No `STRIPE_SECRET_KEY`: the join page says paid membership is off.
+    Off,
+    /// A test key: Stripe's test mode, no real money.
+    Test,
+    /// A live key.
+    Live,
+}
+
+impl StripeMode {
+    /// The mode a secret (`sk_`) or restricted (`rk_`) key belongs to; `None` for anything else.
+    fn of_key(key: &str) -> Option<StripeMode> {
+        ["sk_", "rk_"].iter().find_map(|kind| {
+            let mode = key.strip_prefix(kind)?;
+            if mode.starts_with("test_") {
+                Some(StripeMode::Test)
+            } else if mode.starts_with("live_") {
+                Some(StripeMode::Live)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// `off`, `test` or `live`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StripeMode::Off => "off",
+            StripeMode::Test => "test",
+            StripeMode::Live => "live",
+        }
+    }
+}
+
 /// All runtime settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -125,8 +161,8 @@ pub struct Settings {
     pub stripe_webhook_secrets: Vec<Secret>,
     /// Stripe API base URL.
     pub stripe_api_base: Url,
-    /// Key for session cookies; `None` means one is generated per start.
-    pub session_key: Option<Secret>,
+    /// What was set but no longer does anything, one line each, to be logged at start.
+    pub deprecations: Vec<&'static str>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// `frame-ancestors` sources for the widget iframe.
@@ -177,9 +213,11 @@ const KEYS: &[&str] = &[
 impl Settings {
     /// Reads `memberdrive.toml` (or the file named by `MEMBERDRIVE_CONFIG`) and the environment.
     pub fn load() -> Result<Settings, ConfigError> {
-        let file =
-            std::env::var("MEMBERDRIVE_CONFIG").unwrap_or_else(|_| "memberdrive.toml".into());
-        let mut values = read_toml(Path::new(&file))?;
+        // The default file is optional; a file named on purpose must be there.
+        let mut values = match std::env::var_os("MEMBERDRIVE_CONFIG") {
+            Some(file) => read_toml(Path::new(&file), true)?,
+            None => read_toml(Path::new("memberdrive.toml"), false)?,
+        };
         for key in KEYS {
             if let Ok(value) = std::env::var(key) {
                 values.insert(key.to_string(), value);
@@ -228,7 +266,22 @@ impl Settings {
         let mail_from = parse("MAIL_FROM", "Members <members@localhost>")?
             .parse::<Mailbox>()
             .map_err(|e| err("MAIL_FROM")(format!("not an address: {e}")))?;
-        let stripe_secret_key = get("STRIPE_SECRET_KEY").map(Secret::new);
+        let stripe_secret_key = match get("STRIPE_SECRET_KEY") {
+            Some(key) if key.starts_with("pk_") => {
+                return Err(err("STRIPE_SECRET_KEY")(
+                    "this is a publishable key (pk_…), which cannot call Stripe's API; use the \
+                     secret key (sk_…) or a restricted key (rk_…)"
+                        .into(),
+                ));
+            }
+            Some(key) if StripeMode::of_key(key).is_none() => {
+                return Err(err("STRIPE_SECRET_KEY")(
+                    "must start with sk_test_, sk_live_, rk_test_ or rk_live_".into(),
+                ));
+            }
+            Some(key) => Some(Secret::new(key)),
+            None => None,
+        };
         let stripe_webhook_secrets = get("STRIPE_WEBHOOK_SECRET")
             .map(|raw| {
                 raw.split(',')
@@ -247,24 +300,33 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
+        // Half a Stripe set-up takes payments it can never count (no webhook secret: every
+        // event is refused), or counts events for payments it cannot take: neither starts.
+        match (&stripe_secret_key, stripe_webhook_secrets.is_empty()) {
+            (Some(_), true) => {
+                return Err(err("STRIPE_WEBHOOK_SECRET")(
+                    "required with STRIPE_SECRET_KEY: without it every Stripe event is refused \
+                     and nobody who pays is counted"
+                        .into(),
+                ));
+            }
+            (None, false) => {
+                return Err(err("STRIPE_SECRET_KEY")(
+                    "required with STRIPE_WEBHOOK_SECRET (unset both to switch payments off)"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         let stripe_api_base = parse_http_url(&parse("STRIPE_API_BASE", "https://api.stripe.com/")?)
             .map_err(err("STRIPE_API_BASE"))?;
-        let session_key = match get("MEMBERDRIVE_SESSION_KEY") {
-            Some(raw) => {
-                use base64::Engine as _;
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(raw)
-                    .map_err(|e| err("MEMBERDRIVE_SESSION_KEY")(format!("not base64: {e}")))?;
-                if bytes.len() < 64 {
-                    return Err(err("MEMBERDRIVE_SESSION_KEY")(format!(
-                        "must decode to at least 64 bytes, got {}",
-                        bytes.len()
-                    )));
-                }
-                Some(Secret::new(raw))
-            }
-            None => None,
-        };
+        let mut deprecations = Vec::new();
+        if get("MEMBERDRIVE_SESSION_KEY").is_some() {
+            deprecations.push(
+                "MEMBERDRIVE_SESSION_KEY is deprecated and ignored: sessions are random tokens \
+                 stored hashed in the database, which needs no key",
+            );
+        }
         let trusted_proxies = get("MEMBERDRIVE_TRUSTED_PROXIES")
             .map(|raw| {
                 raw.split(',')
@@ -337,11 +399,36 @@ impl Settings {
             stripe_secret_key,
             stripe_webhook_secrets,
             stripe_api_base,
-            session_key,
+            deprecations,
             trusted_proxies,
             widget_ancestors,
             log_format,
         })
+    }
+
+    /// Stripe's mode, from the key.
+    pub fn stripe_mode(&self) -> StripeMode {
+        self.stripe_secret_key
+            .as_ref()
+            .and_then(|key| StripeMode::of_key(key.expose()))
+            .unwrap_or(StripeMode::Off)
+    }
+
+    /// Where mail goes, without credentials: `smtp://HOST:PORT` or `files in DIR`.
+    pub fn mail_summary(&self) -> String {
+        match self
+            .smtp_url
+            .as_ref()
+            .and_then(|u| Url::parse(u.expose()).ok())
+        {
+            Some(url) => format!(
+                "{}://{}:{}",
+                url.scheme(),
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or(25)
+            ),
+            None => format!("files in {}", self.mail_dir.display()),
+        }
     }
 
     /// The public URL of `path` (which starts with `/`), from the configured base URL.
@@ -358,10 +445,12 @@ fn parse_http_url(raw: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+fn read_toml(path: &Path, required: bool) -> Result<HashMap<String, String>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(HashMap::new());
+        }
         Err(e) => {
             return Err(ConfigError {
                 key: "MEMBERDRIVE_CONFIG",
@@ -437,7 +526,8 @@ mod tests {
             ("MEMBERDRIVE_BASE_URL", "ftp://x", "http"),
             ("SMTP_URL", "http://x", "smtp://"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_a,nope", "whsec_"),
-            ("MEMBERDRIVE_SESSION_KEY", "c2hvcnQ=", "at least 64 bytes"),
+            ("STRIPE_SECRET_KEY", "pk_test_123", "publishable key"),
+            ("STRIPE_SECRET_KEY", "sk_123", "sk_test_"),
             ("MEMBERDRIVE_TRUSTED_PROXIES", "10.0.0.1,proxy", "proxy"),
             ("MEMBERDRIVE_LOG_FORMAT", "xml", "neither"),
         ];
@@ -449,10 +539,61 @@ mod tests {
     }
 
     #[test]
+    fn half_a_stripe_set_up_is_refused_and_a_whole_one_names_its_mode() {
+        let e = settings(&[("STRIPE_SECRET_KEY", "sk_test_1")]).unwrap_err();
+        assert_eq!(e.key, "STRIPE_WEBHOOK_SECRET");
+        assert!(
+            e.to_string().contains("required with STRIPE_SECRET_KEY"),
+            "{e}"
+        );
+        let e = settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_1")]).unwrap_err();
+        assert_eq!(e.key, "STRIPE_SECRET_KEY");
+        assert_eq!(settings(&[]).unwrap().stripe_mode(), StripeMode::Off);
+        for (key, mode) in [
+            ("sk_test_1", StripeMode::Test),
+            ("rk_live_1", StripeMode::Live),
+        ] {
+            let s = settings(&[
+                ("STRIPE_SECRET_KEY", key),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_1"),
+            ])
+            .unwrap();
+            assert_eq!(s.stripe_mode(), mode, "{key}");
+        }
+    }
+
+    #[test]
+    fn mail_summary_names_the_server_without_credentials() {
+        let s = settings(&[("SMTP_URL", "smtp://u:p4ss@mail.example:587?tls=required")]).unwrap();
+        assert_eq!(s.mail_summary(), "smtp://mail.example:587");
+        assert_eq!(settings(&[]).unwrap().mail_summary(), "files in ./mail");
+    }
+
+    #[test]
+    fn the_session_key_is_accepted_with_a_deprecation() {
+        let s = settings(&[("MEMBERDRIVE_SESSION_KEY", "anything")]).unwrap();
+        assert_eq!(s.deprecations.len(), 1);
+        assert!(s.deprecations[0].contains("MEMBERDRIVE_SESSION_KEY"));
+        assert!(settings(&[]).unwrap().deprecations.is_empty());
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let e = read_toml(Path::new("/nonexistent/memberdrive.toml"), true).unwrap_err();
+        assert_eq!(e.key, "MEMBERDRIVE_CONFIG");
+        assert!(
+            read_toml(Path::new("/nonexistent/memberdrive.toml"), false)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn secrets_never_show_in_debug() {
         let s = settings(&[
             ("DATABASE_URL", "postgres://app:hunter2@db/app"),
             ("STRIPE_SECRET_KEY", "sk_test_123"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_123"),
             ("SMTP_URL", "smtp://u:p4ss@mail:587"),
         ])
         .unwrap();

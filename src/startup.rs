@@ -13,6 +13,7 @@ use anyhow::Context;
 use governor::{Quota, RateLimiter};
 use tokio::sync::{Notify, watch};
 
+use crate::campaigns::attribution::{ArticleOrigins, ArticleStats};
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
 use crate::config::Settings;
@@ -108,6 +109,10 @@ impl Application {
             stripe_origins.push(settings.stripe_api_base.origin().ascii_serialization());
         }
         let payment_csp = crate::web::csp_allowing_forms_to(&stripe_origins);
+        let stats = Arc::new(ArticleStats::new(ArticleOrigins::new(
+            &settings.widget_ancestors,
+            &settings.base_url,
+        )));
         let state = web::Data::new(AppState {
             payment_csp,
             stripe,
@@ -117,7 +122,7 @@ impl Application {
             settings,
             db,
             board,
-            stats: Arc::default(),
+            stats,
             mailer,
             outbox_wake,
             subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
@@ -394,6 +399,7 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::web::form::refuse_unreadable_urls))
             .wrap(from_fn(crate::web::security_headers))
             .wrap(metrics.clone())
             .wrap(from_fn(crate::web::log_requests))

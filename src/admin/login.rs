@@ -25,6 +25,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::error::AppError;
+use crate::web::form::TextForm;
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -117,7 +118,7 @@ fn throttled(
 pub(crate) async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
+    TextForm(form): TextForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = lang_of(&req);
     if !crate::web::csrf::same_origin(&req, &state.settings) {
@@ -131,7 +132,7 @@ pub(crate) async fn submit(
         email,
         password,
         next,
-    } = form.into_inner();
+    } = form;
     let email = email.trim().to_lowercase();
     let next = safe_next(next.as_deref());
     let ip = client_ip(&req, &state.settings.trusted_proxies);

@@ -343,13 +343,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for StaffForm<T> {
                     .into());
                 }
             }
-            let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-                AppError::client(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_form",
-                    format!("The form could not be read: {e}."),
-                )
-            })?;
+            let form = crate::web::form::deserialize(&bytes)?;
             Ok(StaffForm { staff, form })
         })
     }

@@ -3,11 +3,14 @@
 //! the campaign, the article URL without its query, and the day.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::watch;
 
 use crate::db::schema::article_stats;
@@ -32,9 +35,16 @@ struct Tally {
     clicks: i64,
 }
 
-/// Counters waiting to be flushed.
-#[derive(Debug, Default)]
+/// Hits one client address may report per minute; more are dropped. A reader's browser
+/// reports one view per widget on a page and a click per join, far below this even for an
+/// office behind one address; a script posting forged hits is held to it.
+pub const HITS_PER_MINUTE: u32 = 120;
+
+/// Counters waiting to be flushed, and what decides which hits count.
 pub struct ArticleStats {
+    origins: ArticleOrigins,
+    /// Keyed by client address; clients of unknown address share one key.
+    per_client: DefaultKeyedRateLimiter<Option<IpAddr>>,
     pending: Mutex<HashMap<(i32, String, String), Tally>>,
 }
 
@@ -53,22 +63,155 @@ pub fn normalize_article(raw: &str) -> Option<String> {
     (s.len() <= 500).then_some(s)
 }
 
+/// The sites whose articles count, from `MEMBERDRIVE_WIDGET_ANCESTORS` (the origins allowed to
+/// frame the widget are the outlet's own): anyone can post a hit or a `ref`, so a URL on
+/// another site is not an article of ours, however often it is reported.
+///
+/// Each source of the setting is read as CSP reads it: `https://news.example` (that origin),
+/// `news.example` (that host, any scheme and port), `*.news.example` (its subdomains),
+/// `'self'` (the base URL's origin). The default `*`, or a bare scheme such as `https:`,
+/// names no site: then articles count on the base URL's own site (its registrable domain,
+/// e.g. `news.example` and every `*.news.example` for `https://members.news.example`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleOrigins(Vec<Source>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// A host (or, with `subdomains`, the hosts below it), with an optional scheme and port.
+    Host {
+        scheme: Option<String>,
+        host: String,
+        subdomains: bool,
+        port: Option<u16>,
+    },
+    /// A registrable domain and every host below it.
+    Site(String),
+}
+
+impl ArticleOrigins {
+    /// The sources of `ancestors` (space-separated), for a service at `base_url`.
+    pub fn new(ancestors: &str, base_url: &url::Url) -> ArticleOrigins {
+        let base_host = base_url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let mut sources = Vec::new();
+        let mut anywhere = false;
+        for source in ancestors.split_whitespace() {
+            if source == "'self'" {
+                sources.push(Source::Host {
+                    scheme: Some(base_url.scheme().to_owned()),
+                    host: base_host.clone(),
+                    subdomains: false,
+                    port: base_url.port_or_known_default(),
+                });
+            } else if source == "*" || (source.ends_with(':') && !source.contains('/')) {
+                anywhere = true;
+            } else if !source.starts_with('\'') {
+                sources.extend(Source::parse(source));
+            }
+        }
+        if anywhere {
+            let site = psl::domain_str(&base_host).unwrap_or(&base_host).to_owned();
+            sources.push(Source::Site(site));
+        }
+        ArticleOrigins(sources)
+    }
+
+    /// The article `raw` names ([`normalize_article`]), if it is on one of our sites.
+    pub fn article(&self, raw: &str) -> Option<String> {
+        let article = normalize_article(raw)?;
+        let url = url::Url::parse(&article).ok()?;
+        let host = url.host_str()?;
+        let port = url.port_or_known_default();
+        let ours = self.0.iter().any(|source| match source {
+            Source::Site(site) => host == site || host.ends_with(&format!(".{site}")),
+            Source::Host {
+                scheme,
+                host: h,
+                subdomains,
+                port: p,
+            } => {
+                scheme.as_deref().is_none_or(|s| s == url.scheme())
+                    && p.is_none_or(|p| Some(p) == port)
+                    && if *subdomains {
+                        host.ends_with(&format!(".{h}"))
+                    } else {
+                        host == h
+                    }
+            }
+        });
+        ours.then_some(article)
+    }
+}
+
+impl Source {
+    /// A CSP host source (`[scheme://]host[:port]`, host possibly `*.`-prefixed); `None` for
+    /// what is not one.
+    fn parse(source: &str) -> Option<Source> {
+        let (scheme, rest) = match source.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
+            None => (None, source),
+        };
+        let authority = rest.split('/').next()?.to_ascii_lowercase();
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port.parse().ok()?)),
+            None => (authority, None),
+        };
+        let (host, subdomains) = match host.strip_prefix("*.") {
+            Some(parent) => (parent.to_owned(), true),
+            None => (host, false),
+        };
+        let port = port.or(match scheme.as_deref() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        (!host.is_empty()).then_some(Source::Host {
+            scheme,
+            host,
+            subdomains,
+            port,
+        })
+    }
+}
+
 impl ArticleStats {
-    /// Counts one hit.
-    pub fn record(&self, campaign_id: i32, article: String, hit: Hit) {
+    /// Counts articles on `origins` only.
+    pub fn new(origins: ArticleOrigins) -> ArticleStats {
+        let quota = Quota::per_minute(NonZeroU32::new(HITS_PER_MINUTE).expect("non-zero"));
+        ArticleStats {
+            origins,
+            per_client: RateLimiter::keyed(quota),
+            pending: Mutex::default(),
+        }
+    }
+
+    /// Which articles count.
+    pub fn origins(&self) -> &ArticleOrigins {
+        &self.origins
+    }
+
+    /// Counts one hit that `client` reported for the article `raw`, if it is one of ours and
+    /// the client is within [`HITS_PER_MINUTE`]; says whether it counted.
+    pub fn record(&self, client: Option<IpAddr>, campaign_id: i32, raw: &str, hit: Hit) -> bool {
+        let Some(article) = self.origins.article(raw) else {
+            return false;
+        };
+        if self.per_client.check_key(&client).is_err() {
+            return false;
+        }
         let day = Utc::now().date_naive().to_string();
         let mut pending = self.pending.lock().expect("stats lock");
         let len = pending.len();
         let key = (campaign_id, article, day);
         let tally = match pending.get_mut(&key) {
             Some(tally) => tally,
-            None if len >= MAX_PENDING_KEYS => return,
+            None if len >= MAX_PENDING_KEYS => return false,
             None => pending.entry(key).or_default(),
         };
         match hit {
             Hit::View => tally.views += 1,
             Hit::Click => tally.clicks += 1,
         }
+        true
     }
 
     /// Writes the pending counters in one transaction; on failure they are kept for next time.
@@ -130,6 +273,8 @@ impl ArticleStats {
                 _ = tokio::time::sleep(Duration::from_secs(5)) => false,
                 _ = stop.wait_for(|s| *s) => true,
             };
+            // Clients quiet for a minute are forgotten, so the limiter's memory stays bounded.
+            self.per_client.retain_recent();
             if let Err(e) = self.flush(&db).await {
                 tracing::warn!(error = %e, "cannot flush article statistics; keeping them for the next try");
             }
@@ -142,7 +287,56 @@ impl ArticleStats {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_article;
+    use super::{ArticleOrigins, normalize_article};
+
+    fn counted(ancestors: &str, base: &str, article: &str) -> bool {
+        ArticleOrigins::new(ancestors, &url::Url::parse(base).unwrap())
+            .article(article)
+            .is_some()
+    }
+
+    #[test]
+    fn only_articles_on_our_own_sites_count() {
+        let base = "https://members.news.example";
+        // The default names no site: the base URL's registrable domain is ours.
+        for (article, ours) in [
+            ("https://news.example/2026/budget", true),
+            ("https://www.news.example/a", true),
+            ("http://members.news.example/a", true),
+            ("https://attacker.example/x", false),
+            ("https://news.example.attacker.example/x", false),
+            ("https://evilnews.example/x", false),
+        ] {
+            assert_eq!(counted("*", base, article), ours, "{article}");
+        }
+        // A public suffix is not a site: outlet.co.uk's sibling is not ours.
+        assert!(counted(
+            "*",
+            "https://members.outlet.co.uk",
+            "https://outlet.co.uk/a"
+        ));
+        assert!(!counted(
+            "*",
+            "https://members.outlet.co.uk",
+            "https://other.co.uk/a"
+        ));
+        // Listed origins, as CSP reads them.
+        let listed = "https://news.example https://*.partner.example 'self' archive.example:8443";
+        for (article, ours) in [
+            ("https://news.example/a", true),
+            ("http://news.example/a", false),
+            ("https://www.news.example/a", false),
+            ("https://blog.partner.example/a", true),
+            ("https://partner.example/a", false),
+            ("https://members.news.example/a", true),
+            ("https://archive.example:8443/a", true),
+            ("https://archive.example/a", false),
+            ("https://attacker.example/x", false),
+        ] {
+            assert_eq!(counted(listed, base, article), ours, "{article}");
+        }
+        assert!(!counted("'none'", base, "https://news.example/a"));
+    }
 
     #[test]
     fn articles_lose_query_fragment_and_credentials() {

@@ -7,15 +7,26 @@ use std::fmt;
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    /// Parses user input; `None` for anything lettre would not accept as a mailbox address.
+    /// Parses user input; `None` for anything the mailer could not deliver to. That is what
+    /// lettre accepts both as an address and as the `To` mailbox the mailer builds from it
+    /// (`"a,b"@example.com` is an address but reads as two mailboxes), without the forms no
+    /// reader types and no relay delivers: a quoted local part and an IP literal for a domain.
     pub fn parse(input: &str) -> Option<EmailAddress> {
         let trimmed = input.trim();
-        if trimmed.len() > 254 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if trimmed.len() > 254
+            || trimmed
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '[' | ']'))
+        {
             return None;
         }
         let address: lettre::Address = trimmed.parse().ok()?;
         // A public newsroom's readers have a dot in their domain; `user@localhost` is a typo here.
         if !address.domain().contains('.') || address.domain().ends_with('.') {
+            return None;
+        }
+        let mailbox: lettre::message::Mailbox = trimmed.parse().ok()?;
+        if mailbox.name.is_some() || mailbox.email != address {
             return None;
         }
         Some(EmailAddress(trimmed.to_lowercase()))
@@ -36,6 +47,7 @@ impl fmt::Display for EmailAddress {
 #[cfg(test)]
 mod tests {
     use super::EmailAddress;
+    use proptest::prelude::*;
 
     #[test]
     fn accepts_and_normalises_real_addresses() {
@@ -67,11 +79,37 @@ mod tests {
             "reader@example.com\r\nBcc: x@y.z",
             "reader@@example.com",
             "reader@example.",
+            "\"a,b\"@example.com",
+            "\"reader\"@example.com",
+            "a@[127.0.0.1]",
+            "a@[IPv6:::1]",
+            "Reader <reader@example.com>",
+            "a,b@example.com",
         ] {
             assert!(
                 EmailAddress::parse(input).is_none(),
                 "{input:?} was accepted"
             );
+        }
+    }
+
+    proptest! {
+        /// Whatever is accepted is an address the mailer builds a message to.
+        #[test]
+        fn every_accepted_address_is_a_deliverable_mailbox(
+            local in "[a-z0-9.+_\"\\[\\],<>@ -]{1,12}",
+            domain in "[a-z0-9.\\[\\]:-]{1,12}\\.[a-z]{2,3}",
+        ) {
+            let input = format!("{local}@{domain}");
+            if let Some(address) = EmailAddress::parse(&input) {
+                let to: lettre::message::Mailbox = address.as_str().parse().unwrap();
+                let message = lettre::Message::builder()
+                    .from("members@example.org".parse().unwrap())
+                    .to(to)
+                    .subject("x")
+                    .body(String::from("x"));
+                prop_assert!(message.is_ok(), "{input:?}");
+            }
         }
     }
 }

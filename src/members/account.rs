@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
-use crate::web::form::Form;
+use crate::web::form::{Form, TextForm};
 use crate::web::see_other;
 
 #[derive(Template)]
@@ -280,7 +280,7 @@ pub(crate) struct TokenForm {
 pub(crate) async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
+    TextForm(form): TextForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
     // Another site must not sign a visitor in to an account of its choosing.
     if !same_origin(&req, &state.settings) {
@@ -290,7 +290,7 @@ pub(crate) async fn sign_in(
             "Please use the link from your email.",
         ));
     }
-    let raw = form.into_inner().token;
+    let raw = form.token;
     let outcome = state
         .db
         .write(move |c| -> Result<Result<String, Rejected>, DbError> {

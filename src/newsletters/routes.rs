@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::tokens::{Purpose, Rejected};
 use crate::web::client_ip;
 use crate::web::error::AppError;
-use crate::web::form::Form;
+use crate::web::form::{Form, TextForm};
 
 #[derive(Template)]
 #[template(path = "newsletters/index.html")]
@@ -331,7 +331,7 @@ pub(crate) struct TokenForm {
 pub(crate) async fn confirm(
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
-    form: web::Form<TokenForm>,
+    TextForm(form): TextForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = query.lang();
     let app = state.clone();

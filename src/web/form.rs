@@ -6,9 +6,15 @@
 
 use std::borrow::Cow;
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpRequest, ResponseError, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 
-use crate::web::error::AppError;
+use crate::web::error::{AppError, accepts_json};
 
 /// The fields of an `application/x-www-form-urlencoded` body, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +59,64 @@ impl Form {
             .filter(move |(n, _)| *n == name)
             .map(|(_, v)| v)
     }
+}
+
+/// A form with known fields, read into `T` after [`Form::parse`]'s checks. actix's
+/// `web::Form` would decode invalid UTF-8 lossily and pass a NUL byte on; every form of ours
+/// that is not read field by field goes through [`deserialize`] instead, this extractor
+/// included.
+pub struct TextForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for TextForm<T> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(TextForm(deserialize(&body.await?)?)) })
+    }
+}
+
+/// Reads a urlencoded body into `T`: 400 `invalid_form` for what is not text (as
+/// [`Form::parse`]) or does not fit `T`.
+pub fn deserialize<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    Form::parse(body)?;
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        AppError::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_form",
+            format!("The form could not be read: {e}."),
+        )
+    })
+}
+
+/// Answers 400 `invalid_address`, before routing, for a path or query string that decodes
+/// to a control character or to bytes that are not UTF-8: such a value would reach a query
+/// as a path segment or a search term (and PostgreSQL refuses a NUL byte with an error).
+/// Addresses without `%` and non-ASCII bytes (nearly all of them) are not decoded at all.
+pub async fn refuse_unreadable_urls(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let suspect = |s: &str| s.bytes().any(|b| b == b'%' || !b.is_ascii());
+    let uri = req.uri();
+    let unreadable = (suspect(uri.path()) && decode(uri.path().as_bytes()).is_err())
+        || uri
+            .query()
+            .is_some_and(|q| suspect(q) && Form::parse(q.as_bytes()).is_err());
+    if unreadable {
+        let refusal = AppError::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_address",
+            "This address could not be read: it contains a control character or text that \
+             is not UTF-8.",
+        )
+        .json(accepts_json(req.request()));
+        return Ok(req.into_response(refusal.error_response().map_into_right_body()));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// One name or value: `+` is a space, `%XX` a byte, and the bytes must be text.

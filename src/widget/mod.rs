@@ -15,10 +15,11 @@ use bytes::Bytes;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::campaigns::attribution::{Hit, normalize_article};
+use crate::campaigns::attribution::Hit;
 use crate::campaigns::board::Snapshot;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::web::client_ip;
 use crate::web::error::AppError;
 pub use view::count_text;
 use view::{FramePage, SvgImage, WidgetView};
@@ -208,8 +209,10 @@ struct HitForm {
 }
 
 /// Counts a view or a join click for an article. Answers 204 whatever happens to the hit,
-/// so it tells a caller nothing; malformed hits are dropped.
+/// so it tells a caller nothing; malformed hits, articles on other sites and hits beyond the
+/// client's limit are dropped.
 pub(crate) async fn hit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Bytes,
@@ -225,8 +228,11 @@ pub(crate) async fn hit(
         "click" => Hit::Click,
         _ => return no_content,
     };
-    if let (Some(snap), Some(article)) = (state.board.get(&slug), normalize_article(&form.r#ref)) {
-        state.stats.record(snap.campaign_id(), article, kind);
+    if let Some(snap) = state.board.get(&slug) {
+        let client = client_ip(&req, &state.settings.trusted_proxies);
+        state
+            .stats
+            .record(client, snap.campaign_id(), &form.r#ref, kind);
     }
     no_content
 }

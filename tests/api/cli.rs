@@ -78,6 +78,27 @@ fn bad_settings_stop_serve_with_one_line_naming_the_variable() {
             "example.org",
             "invalid MEMBERDRIVE_BASE_URL",
         ),
+        // Half a Stripe set-up: payments nobody would count.
+        (
+            "STRIPE_SECRET_KEY",
+            "sk_test_half",
+            "invalid STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY",
+        ),
+        (
+            "STRIPE_SECRET_KEY",
+            "pk_test_publishable",
+            "invalid STRIPE_SECRET_KEY: this is a publishable key",
+        ),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            "whsec_half",
+            "invalid STRIPE_SECRET_KEY: required with STRIPE_WEBHOOK_SECRET",
+        ),
+        (
+            "MEMBERDRIVE_CONFIG",
+            "/nonexistent/memberdrive.toml",
+            "invalid MEMBERDRIVE_CONFIG: /nonexistent/memberdrive.toml",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (var, value, expected) in cases {
@@ -132,6 +153,7 @@ async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() 
         .arg("serve")
         .current_dir(dir.path())
         .env("MEMBERDRIVE_BIND", "127.0.0.1:0")
+        .env("MEMBERDRIVE_SESSION_KEY", "left over from an old set-up")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -201,23 +223,35 @@ async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() 
     reader.join().unwrap();
     let log = log.lock().unwrap();
     assert!(log.iter().any(|l| l.contains("stopping")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l.contains("WARN") && l.contains("MEMBERDRIVE_SESSION_KEY is deprecated")),
+        "{log:?}"
+    );
+    // One summary line says what runs, with no secret, and a pipe gets no colour codes.
+    let summary = log.iter().find(|l| listening_port(l).is_some()).unwrap();
+    for part in [
+        "database=\"sqlite\"",
+        "mail=files in ./mail",
+        "stripe=\"off\"",
+        "base_url=http://127.0.0.1:8080/",
+    ] {
+        assert!(summary.contains(part), "{part} missing from {summary}");
+    }
+    assert!(
+        log.iter().all(|l| !l.contains('\u{1b}')),
+        "colour codes in a pipe: {log:?}"
+    );
 }
 
-/// The port of a `listening port=N` log line, coloured or not.
+/// The port of the start-up summary line (`listening listen=127.0.0.1:PORT database=…`).
 fn listening_port(line: &str) -> Option<u16> {
-    // Without the terminal's colour codes (`ESC [ … m`), which hold digits too.
-    let mut plain = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(char::is_ascii_alphabetic);
-        } else {
-            plain.push(c);
-        }
-    }
-    let (_, after) = plain.split_once(" listening ")?.1.split_once("port=")?;
-    let digits = after.split(|c: char| !c.is_ascii_digit()).next()?;
-    digits.parse().ok()
+    let (_, after) = line.split_once(" listening ")?.1.split_once("listen=")?;
+    let address = after.split_whitespace().next()?;
+    address
+        .parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| a.port())
 }
 
 fn sigterm(pid: u32) {

@@ -1,13 +1,19 @@
-//! Public forms refuse what is not text (a NUL byte, invalid UTF-8) at the edge, with the
-//! same 400 on both databases, before anything is looked up or stored.
+//! Forms, paths and query strings refuse what is not text (a NUL byte, invalid UTF-8) at the
+//! edge, with the same 400 on both databases, before anything is looked up or stored.
 
 use diesel::prelude::*;
-use memberdrive::db::schema::{jobs, members, subscribers, tokens};
+use memberdrive::admin::Role;
+use memberdrive::db::schema::{
+    audit_log, campaigns, jobs, members, newsletters, subscribers, tokens,
+};
 
 use crate::both_backends;
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, add_staff, csrf_in, request, session_of, spawn_app, text_as};
 
-both_backends!(control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_nothing);
+both_backends!(
+    control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_nothing,
+    staff_forms_paths_and_searches_refuse_what_is_not_text_and_change_nothing
+);
 
 async fn control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_nothing(
     backend: Backend,
@@ -106,4 +112,127 @@ async fn control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_
         .await
         .unwrap();
     assert_eq!(stored, (0, 0, 0, 0), "subscribers, members, tokens, jobs");
+}
+
+async fn staff_forms_paths_and_searches_refuse_what_is_not_text_and_change_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    add_staff(&app, "editor@news.example", Role::Admin).await;
+    let cookie = session_of(&app, "editor@news.example").await;
+    let token = csrf_in(&text_as(&app, "/admin/campaigns/new", &cookie).await);
+    let counts = || async {
+        app.db
+            .read(|c| {
+                Ok((
+                    campaigns::table.count().get_result::<i64>(c)?,
+                    newsletters::table.count().get_result::<i64>(c)?,
+                    audit_log::table.count().get_result::<i64>(c)?,
+                ))
+            })
+            .await
+            .unwrap()
+    };
+    let before = counts().await;
+
+    // Forms: a staff member's (with a valid CSRF token) and the sign-in form.
+    let forms: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "/admin/campaigns",
+            format!("slug=spring&title=A%00B&goal=100&metric=members&csrf_token={token}").into(),
+            "a NUL byte in a campaign title",
+        ),
+        (
+            "/admin/newsletters",
+            format!("slug=weekly&name=%00&csrf_token={token}").into(),
+            "a NUL byte in a newsletter name",
+        ),
+        (
+            "/admin/newsletters",
+            [
+                &b"slug=weekly&name=\xff\xfe&csrf_token="[..],
+                token.as_bytes(),
+            ]
+            .concat(),
+            "invalid UTF-8 in a newsletter name",
+        ),
+        (
+            "/admin/login",
+            b"email=a%00b%40news.example&password=x".to_vec(),
+            "a NUL byte in the sign-in address",
+        ),
+        (
+            "/admin/login",
+            b"email=%FF%FE%40news.example&password=x".to_vec(),
+            "invalid UTF-8 in the sign-in address",
+        ),
+    ];
+    for (path, body, why) in forms {
+        let res = request(&app, reqwest::Method::POST, path, Some(&cookie))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{path}: {why}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains("control character"), "{path}: {why}: {text}");
+    }
+
+    // Paths and query strings, for staff and readers, as pages and as JSON.
+    for (path, why) in [
+        ("/admin/members?q=%00", "a NUL byte in the member search"),
+        (
+            "/admin/members?q=%FF%FE",
+            "invalid UTF-8 in the member search",
+        ),
+        ("/admin/campaigns/%00", "a NUL byte as a campaign"),
+        ("/admin/newsletters/a%00b", "a NUL byte as a newsletter"),
+        ("/join/%00", "a NUL byte as the campaign to join"),
+        ("/join/%C3", "a truncated UTF-8 sequence as the campaign"),
+        (
+            "/widget/members.json?lang=%00",
+            "a NUL byte as the widget's language",
+        ),
+        ("/newsletters?lang=%1B", "an escape as the language"),
+    ] {
+        for json in [false, true] {
+            let res = request(&app, reqwest::Method::GET, path, Some(&cookie))
+                .header(
+                    "accept",
+                    if json {
+                        "application/json"
+                    } else {
+                        "text/html"
+                    },
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400, "{path}: {why}");
+            let text = res.text().await.unwrap();
+            if json {
+                let error: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(error["error"], "invalid_address", "{path}: {text}");
+            } else {
+                assert!(text.contains("could not be read"), "{path}: {why}: {text}");
+            }
+        }
+    }
+    // What is text still works, non-ASCII included.
+    let res = request(
+        &app,
+        reqwest::Method::GET,
+        "/admin/members?q=%D0%BE%D0%BB%D0%B5%D0%BD%D0%B0",
+        Some(&cookie),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        counts().await,
+        before,
+        "campaigns, newsletters, audit entries"
+    );
 }

@@ -519,7 +519,12 @@ pub fn memberdrive_command() -> std::process::Command {
     for var in [
         "DATABASE_URL",
         "MEMBERDRIVE_BIND",
+        "MEMBERDRIVE_BASE_URL",
         "SMTP_URL",
+        "MEMBERDRIVE_MAIL_DIR",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "MEMBERDRIVE_SESSION_KEY",
         "MEMBERDRIVE_CONFIG",
         "RUST_LOG",
     ] {

@@ -603,6 +603,7 @@ async fn reconcile(app: &TestApp, stripe: &StripeServer, apply: bool) -> String 
     cmd.arg("reconcile")
         .env("DATABASE_URL", &app.database.url)
         .env("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY)
+        .env("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET)
         .env("STRIPE_API_BASE", stripe.url())
         .env("RUST_LOG", "warn")
         .env_remove("SMTP_URL");

@@ -542,10 +542,20 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
 }
 
 async fn views_and_clicks_are_counted_per_article(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let hit = |event: &'static str, article: &'static str| {
+    // The outlet's site, as the operator names it for framing; behind a proxy that names
+    // each reader's address.
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example"),
+            ("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    let hit_from = |client: &'static str, event: &'static str, article: &'static str| {
         app.client
             .post(format!("{}/widget/members/hit", app.address))
+            .header("x-forwarded-for", client)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
                 "event={event}&ref={}",
@@ -553,6 +563,7 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
             ))
             .send()
     };
+    let hit = |event, article| hit_from("203.0.113.1", event, article);
     for _ in 0..3 {
         assert_eq!(
             hit("view", "https://news.example/budget?utm_source=x")
@@ -566,7 +577,8 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
         .await
         .unwrap();
     hit("view", "https://news.example/other").await.unwrap();
-    // Dropped, and answered the same: not an article, unknown event, unknown campaign.
+    // Dropped, and answered the same: not an article, unknown event, another site's URL
+    // (however often it is posted).
     assert_eq!(
         hit("view", "javascript:alert(1)").await.unwrap().status(),
         204
@@ -578,11 +590,61 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
             .status(),
         204
     );
+    for _ in 0..100 {
+        assert_eq!(
+            hit("click", "https://attacker.example/x")
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+    }
+    hit("click", "https://news.example.attacker.example/x")
+        .await
+        .unwrap();
 
     // The batches are written every five seconds.
-    let rows = eventually(
+    let rows = flushed_articles(&app, |rows| !rows.is_empty()).await;
+    assert_eq!(
+        rows,
+        [
+            ("https://news.example/budget".to_owned(), 3, 1),
+            ("https://news.example/other".to_owned(), 1, 0)
+        ]
+    );
+
+    // One client posting a flood is held to its limit per minute (a few more may come in
+    // while the flood is sent, as the quota refills: two a second); another client is not.
+    let flood = futures_util::future::join_all(
+        (0..300).map(|_| hit_from("203.0.113.7", "view", "https://news.example/flooded")),
+    )
+    .await;
+    assert!(flood.iter().all(|r| r.as_ref().unwrap().status() == 204));
+    // Counted after the whole flood: the flush that writes it has written the flood too.
+    hit_from("203.0.113.8", "view", "https://news.example/marker")
+        .await
+        .unwrap();
+    let rows = flushed_articles(&app, |rows| rows.len() == 4).await;
+    let flooded = rows
+        .iter()
+        .find(|(url, ..)| url == "https://news.example/flooded")
+        .unwrap()
+        .1;
+    let limit = i64::from(memberdrive::campaigns::attribution::HITS_PER_MINUTE);
+    assert!(
+        flooded >= limit && flooded < 200,
+        "{flooded} of 300 counted, limit {limit}"
+    );
+}
+
+/// The article statistics once `ready` holds for them (the flusher writes every few seconds).
+async fn flushed_articles(
+    app: &TestApp,
+    ready: impl Fn(&[(String, i64, i64)]) -> bool,
+) -> Vec<(String, i64, i64)> {
+    eventually(
         "the statistics to be flushed",
-        Duration::from_secs(8),
+        Duration::from_secs(15),
         || async {
             let rows: Vec<(String, i64, i64)> = app
                 .read(|c| {
@@ -596,15 +658,8 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
                         .load(c)
                 })
                 .await;
-            (!rows.is_empty()).then_some(rows)
+            ready(&rows).then_some(rows)
         },
     )
-    .await;
-    assert_eq!(
-        rows,
-        [
-            ("https://news.example/budget".to_owned(), 3, 1),
-            ("https://news.example/other".to_owned(), 1, 0)
-        ]
-    );
+    .await
 }
