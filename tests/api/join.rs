@@ -89,6 +89,17 @@ async fn rows_naming(app: &TestApp, email: &'static str) -> i64 {
     .await
 }
 
+/// Members, memberships, jobs, tokens, and customers at Stripe.
+async fn stored(app: &TestApp, stripe: &StripeServer) -> (i64, i64, i64, i64, usize) {
+    (
+        app.count(members::table).await,
+        app.count(memberships::table).await,
+        app.count(jobs::table).await,
+        app.count(tokens::table).await,
+        stripe.objects_created("customer"),
+    )
+}
+
 fn checkout_creations(stripe: &StripeServer) -> Vec<RecordedRequest> {
     stripe
         .requests()
@@ -103,13 +114,7 @@ async fn join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_ch
     let (app, stripe) = spawn_app_with_stripe(backend).await;
     join_and_pay(&app, &stripe, MEMBER).await;
     app.smtp.wait_for_messages(2, WAIT).await;
-    let before = (
-        app.count(members::table).await,
-        app.count(memberships::table).await,
-        app.count(jobs::table).await,
-        app.count(tokens::table).await,
-        stripe.objects_created("customer"),
-    );
+    let before = stored(&app, &stripe).await;
     let sent_before = checkout_creations(&stripe).len();
 
     let member = answer(app.post_form("/join", &form(MEMBER)).await).await;
@@ -147,13 +152,7 @@ async fn join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_ch
     assert_eq!(to_stranger.param("customer"), None);
 
     // Nothing was written for either, here or at Stripe.
-    let after = (
-        app.count(members::table).await,
-        app.count(memberships::table).await,
-        app.count(jobs::table).await,
-        app.count(tokens::table).await,
-        stripe.objects_created("customer"),
-    );
+    let after = stored(&app, &stripe).await;
     assert_eq!(
         after, before,
         "members, memberships, jobs, tokens, customers"

@@ -509,21 +509,15 @@ async fn stored_tokens(app: &TestApp) -> Vec<(String, String)> {
     .await
 }
 
-async fn repeated_sign_ups_write_one_token_per_email_sent(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let address = "repeat@news.example";
-    for _ in 0..25 {
-        assert_eq!(subscribe(&app, address).await.status(), 200);
-    }
-    app.smtp.wait_for_messages(3, WAIT).await;
+/// Waits for `n` emails to `address`; checks that the stored tokens are exactly those in
+/// their links, and returns the emails' text parts and the tokens' purposes.
+async fn sent_and_stored(app: &TestApp, address: &str, n: usize) -> (Vec<String>, Vec<String>) {
+    app.smtp.wait_for_messages(n, WAIT).await;
     app.wait_for_jobs("email", WAIT).await;
     let received = app.smtp.messages();
     let mails = mails_to(&received, address);
-    assert_eq!(mails.len(), 3, "three confirmations a day");
-    let stored = stored_tokens(&app).await;
-    let of = |purpose: &str| stored.iter().filter(|(p, _)| p == purpose).count();
-    // Each confirmation carries one confirm and one unsubscribe link.
-    assert_eq!((of("confirm"), of("unsubscribe")), (3, 3), "{stored:?}");
+    assert_eq!(mails.len(), n, "emails to {address}");
+    let stored = stored_tokens(app).await;
     let hashes: std::collections::BTreeSet<String> =
         stored.iter().map(|(_, h)| h.clone()).collect();
     assert_eq!(
@@ -531,10 +525,28 @@ async fn repeated_sign_ups_write_one_token_per_email_sent(backend: Backend) {
         token_hashes_in(&mails),
         "every stored token was sent"
     );
+    let texts = mails.iter().map(|m| m.text_part()).collect();
+    (
+        texts,
+        stored.into_iter().map(|(purpose, _)| purpose).collect(),
+    )
+}
 
-    // Confirmed, then asked again: one "already subscribed" email a day, and its tokens only.
+async fn repeated_sign_ups_write_one_token_per_email_sent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let address = "repeat@news.example";
+    for _ in 0..25 {
+        assert_eq!(subscribe(&app, address).await.status(), 200);
+    }
+    // Three confirmations a day, each with one confirm and one unsubscribe link.
+    let (texts, purposes) = sent_and_stored(&app, address, 3).await;
+    let of = |purpose: &str| purposes.iter().filter(|p| *p == purpose).count();
+    assert_eq!((of("confirm"), of("unsubscribe")), (3, 3), "{purposes:?}");
+
+    // Confirmed (a welcome with two links), then asked again three times: one "already
+    // subscribed" email a day, and only its two tokens.
     let confirm = link(
-        &mails[0].text_part(),
+        &texts[0],
         &format!("{}/newsletters/confirm?token=", app.base_url),
     );
     let res = app
@@ -544,24 +556,8 @@ async fn repeated_sign_ups_write_one_token_per_email_sent(backend: Backend) {
     for _ in 0..3 {
         assert_eq!(subscribe(&app, address).await.status(), 200);
     }
-    app.smtp.wait_for_messages(5, WAIT).await;
-    app.wait_for_jobs("email", WAIT).await;
-    let received = app.smtp.messages();
-    let mails = mails_to(&received, address);
-    assert_eq!(
-        mails.len(),
-        5,
-        "three confirmations, a welcome, one \"already\""
-    );
-    let stored = stored_tokens(&app).await;
-    let hashes: std::collections::BTreeSet<String> =
-        stored.iter().map(|(_, h)| h.clone()).collect();
-    assert_eq!(stored.len(), 6 + 2 + 2, "{stored:?}");
-    assert_eq!(
-        hashes,
-        token_hashes_in(&mails),
-        "every stored token was sent"
-    );
+    let (_, purposes) = sent_and_stored(&app, address, 5).await;
+    assert_eq!(purposes.len(), 6 + 2 + 2, "{purposes:?}");
 }
 
 async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(backend: Backend) {
