@@ -95,6 +95,22 @@ async fn sign_in_answers_alike_and_only_a_member_gets_a_link(backend: Backend) {
     sign_in_link(&app, 2);
     let tokens_after: i64 = app.count(tokens::table).await;
     assert_eq!(tokens_after, tokens_before + 1, "one token, the member's");
+
+    // An hour on, the next job deletes the done ones: requests leave no rows behind.
+    app.write(|c| {
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(61);
+        diesel::update(jobs::table.filter(jobs::kind.eq("sign_in")))
+            .set(jobs::finished_at.eq(past))
+            .execute(c)
+    })
+    .await;
+    app.post_form("/account/sign-in", &[("email", "stranger@news.example")])
+        .await;
+    app.wait_for_jobs("sign_in", WAIT).await;
+    let left: i64 = app
+        .count(jobs::table.filter(jobs::kind.eq("sign_in")))
+        .await;
+    assert_eq!(left, 1, "only the latest request's job");
 }
 
 async fn sign_in_links_work_once(backend: Backend) {
