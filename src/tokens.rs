@@ -214,22 +214,24 @@ pub fn issued_since(
     owner: Owner,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let query = tokens::table
-        .filter(tokens::purpose.eq(purpose.as_str()))
+    of(purpose, owner)
         .filter(tokens::created_at.ge(since))
-        .into_boxed();
-    let query = match owner {
-        Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
-        Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
-    };
-    query.count().get_result(conn)
-}
-
-/// How many tokens of `purpose` a reader was ever sent.
-pub fn issued(conn: &mut DbConnection, purpose: Purpose, subscriber_id: i32) -> QueryResult<i64> {
-    tokens::table
-        .filter(tokens::subscriber_id.eq(subscriber_id))
-        .filter(tokens::purpose.eq(purpose.as_str()))
         .count()
         .get_result(conn)
+}
+
+/// How many tokens of `purpose` `owner` was ever sent (numbers the emails that carry them, so
+/// that two concurrent senders of the next one share its key and one of them sends it).
+pub fn issued(conn: &mut DbConnection, purpose: Purpose, owner: Owner) -> QueryResult<i64> {
+    of(purpose, owner).count().get_result(conn)
+}
+
+fn of<'a>(purpose: Purpose, owner: Owner) -> tokens::BoxedQuery<'a, crate::db::MultiBackend> {
+    let query = tokens::table
+        .filter(tokens::purpose.eq(purpose.as_str()))
+        .into_boxed();
+    match owner {
+        Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
+        Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
+    }
 }

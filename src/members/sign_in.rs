@@ -77,7 +77,7 @@ pub(crate) async fn request_link(
     })
     .map_err(AppError::internal)?;
     // A random key: every request is its own job, and the key says nothing about the address.
-    let key = format!("sign_in:{}", tokens::random_secret());
+    let key = format!("sign_in_request:{}", tokens::random_secret());
     state
         .db
         .write(move |c| -> Result<bool, DbError> {
@@ -118,13 +118,12 @@ impl Handler for SignInHandler {
             .ok_or_else(|| JobError::permanent("payload without a valid address"))?;
         let lang = Lang::from_code(&request.lang);
         let settings = self.settings.clone();
-        let key = format!("{}:link", job.dedupe_key);
         let sent = self
             .db
             .write(move |c| -> Result<bool, DbError> {
                 let now = db::now();
                 forget_done(c, now - Duration::hours(1))?;
-                Ok(send_link(c, &settings, &key, &email, lang, now)?)
+                Ok(send_link(c, &settings, &email, lang, now)?)
             })
             .await?;
         if sent {
@@ -146,12 +145,13 @@ fn forget_done(c: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize
     .execute(c)
 }
 
-/// Queues a link for a member under `key` (the job's, so a job run twice sends one); nothing
-/// for an address that is no member's, or one that had its links for the hour.
+/// Queues a link for a member; nothing for an address that is no member's, or one that had
+/// its links for the hour. Links are numbered per member in their key: jobs for the same
+/// member running at once read the same number, and only one of them sends, so the limit
+/// holds under concurrency.
 fn send_link(
     c: &mut DbConnection,
     settings: &Settings,
-    key: &str,
     email: &EmailAddress,
     lang: Lang,
     now: NaiveDateTime,
@@ -169,6 +169,10 @@ fn send_link(
     {
         return Ok(false);
     }
+    let key = format!(
+        "sign_in:{member}:{}",
+        tokens::issued(c, Purpose::SignIn, owner)? + 1
+    );
     let token = Unstored::new(Purpose::SignIn, owner, "{}", Some(now + LINK_TTL));
     let url = settings.public_url(&format!(
         "/account/sign-in?token={}&lang={}",
@@ -177,5 +181,5 @@ fn send_link(
     ));
     let notice = Notice::sign_in_link(lang, &url);
     let message = notice.render_email(email.as_str()).expect("notice renders");
-    email::queue_with_tokens(c, key, &message, [token])
+    email::queue_with_tokens(c, &key, &message, [token])
 }

@@ -170,7 +170,7 @@ pub fn subscribe(
         if sent_today >= CONFIRMATIONS_PER_DAY {
             return Ok(Subscribed::Throttled);
         }
-        tokens::issued(conn, Purpose::Confirm, subscriber)?
+        tokens::issued(conn, Purpose::Confirm, Owner::Subscriber(subscriber))?
     };
     let confirm = Unstored::new(
         Purpose::Confirm,

@@ -13,6 +13,7 @@ use crate::support::stripe_server::{Delivery, StripeServer};
 both_backends!(
     sign_in_answers_alike_and_only_a_member_gets_a_link,
     sign_in_links_work_once,
+    a_member_gets_at_most_five_links_an_hour,
     a_member_signs_in_sees_their_membership_and_opens_billing
 );
 
@@ -228,4 +229,25 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
         Some(format!("{}/account", app.base_url).as_str())
     );
     browser.close().await;
+}
+
+async fn a_member_gets_at_most_five_links_an_hour(backend: Backend) {
+    let (app, _stripe) = member_app(backend).await;
+    let asks =
+        (0..12).map(|_| app.post_form("/account/sign-in", &[("email", "member@news.example")]));
+    let answers = futures_util::future::join_all(asks).await;
+    assert!(answers.iter().all(|a| a.status() == 200));
+    app.wait_for_jobs("sign_in", WAIT).await;
+    app.wait_for_jobs("email", WAIT).await;
+    let links = app
+        .smtp
+        .messages()
+        .iter()
+        .filter(|m| m.decoded_header("Subject").unwrap() == "Your sign-in link")
+        .count();
+    assert_eq!(links, 5);
+    let stored: i64 = app
+        .count(tokens::table.filter(tokens::purpose.eq("sign_in")))
+        .await;
+    assert_eq!(stored, 5, "a token for each link sent, none for the rest");
 }
