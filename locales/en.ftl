@@ -429,5 +429,6 @@ error-not-found = Not found
 error-ours = Something went wrong
 error-refused = That didn't work
 error-home = Back to the start page
+error-no-such-page = There is no page at this address. It may have moved, or the link may be mistyped.
 home-more = More
 home-account = Your membership

@@ -243,5 +243,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             cfg.route(row.path, route);
         }
     }
-    cfg.app_data(AccessTable(ROUTES)).service(staff);
+    cfg.app_data(AccessTable(ROUTES))
+        .service(staff)
+        .default_service(web::to(crate::web::error::no_such_page));
 }

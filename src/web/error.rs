@@ -180,6 +180,24 @@ impl ErrorPage<'_> {
     }
 }
 
+/// The answer for an address no route serves: a 404 page in the reader's language whose link
+/// leads somewhere that exists (the sign-in form under `/admin`), or JSON for a JSON caller.
+pub async fn no_such_page(req: HttpRequest) -> HttpResponse {
+    let error = AppError::refused(
+        &req,
+        Lang::of_request(&req),
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "error-no-such-page",
+    );
+    let error = if req.path().starts_with("/admin") {
+        error.back_to(Back::StaffSignIn)
+    } else {
+        error
+    };
+    error.error_response()
+}
+
 /// Whether the caller asked for JSON rather than a page.
 pub fn accepts_json(req: &HttpRequest) -> bool {
     req.headers()

@@ -220,7 +220,7 @@ pub(crate) async fn hit(
     let no_content = HttpResponse::NoContent()
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .finish();
-    let Ok(form) = serde_urlencoded::from_bytes::<HitForm>(&body) else {
+    let Ok(form) = crate::web::form::deserialize::<HitForm>(&body) else {
         return no_content;
     };
     let kind = match form.event.as_str() {

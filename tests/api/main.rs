@@ -15,6 +15,7 @@ mod import_export;
 mod join;
 mod join_race;
 mod newsletters;
+mod pages;
 mod payments;
 mod schema;
 mod stripe_server_check;
