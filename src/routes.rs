@@ -108,7 +108,7 @@ pub static ROUTES: &[Route] = &[
         r.to(members::account::account)
     }),
     route(Method::POST, "/account/sign-in", Public, |r| {
-        r.to(members::account::request_link)
+        r.to(members::sign_in::request_link)
     }),
     route(Method::GET, "/account/sign-in", Public, |r| {
         r.to(members::account::link_page)

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::email::transport::Mailer;
 use crate::email::worker::{EmailHandler, OutboxMetrics, close_idle_connections};
+use crate::members::sign_in::SignInHandler;
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
@@ -115,6 +116,7 @@ impl Application {
             stripe,
             syncer,
             stripe_wake: Arc::default(),
+            sign_in_wake: Arc::default(),
             settings,
             subscribe_limiter: PerClient::new(db.clone(), "signup", SIGNUP_RATE),
             staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
@@ -222,6 +224,16 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
                 mailer: s.mailer.clone(),
             }),
             s.outbox_wake.clone(),
+            s.stopping.clone(),
+        )),
+        tokio::spawn(jobs::worker::run(
+            s.db.clone(),
+            Arc::new(SignInHandler {
+                db: s.db.clone(),
+                settings: s.settings.clone(),
+                outbox: s.outbox_wake.clone(),
+            }),
+            s.sign_in_wake.clone(),
             s.stopping.clone(),
         )),
         tokio::spawn(

@@ -55,6 +55,8 @@ pub struct AppState {
     pub syncer: Option<Arc<Syncer>>,
     /// Wakes the Stripe event worker after a webhook was stored here.
     pub stripe_wake: Arc<Notify>,
+    /// Wakes the sign-in link worker after a request queued a job.
+    pub sign_in_wake: Arc<Notify>,
     /// The CSP of pages whose forms redirect to Stripe.
     pub payment_csp: String,
     /// Turns true when the process is stopping; long-lived responses end on it.

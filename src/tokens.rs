@@ -84,7 +84,62 @@ pub fn hash_of(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))
 }
 
-/// Issues a token and returns the only copy of its secret.
+/// A token whose secret exists but which is not stored yet: put its secret in an email, queue
+/// the email, and [`Unstored::store`] it only if the email was queued, so that no row is
+/// written for an email that is not sent.
+#[derive(Debug)]
+pub struct Unstored {
+    raw: String,
+    purpose: Purpose,
+    owner: Owner,
+    payload: String,
+    expires_at: Option<NaiveDateTime>,
+}
+
+impl Unstored {
+    /// A new secret for `owner`.
+    pub fn new(
+        purpose: Purpose,
+        owner: Owner,
+        payload: &str,
+        expires_at: Option<NaiveDateTime>,
+    ) -> Unstored {
+        Unstored {
+            raw: random_secret(),
+            purpose,
+            owner,
+            payload: payload.to_owned(),
+            expires_at,
+        }
+    }
+
+    /// The secret, for the link in the email.
+    pub fn secret(&self) -> &str {
+        &self.raw
+    }
+
+    /// Stores the token (its hash); the secret is not kept.
+    pub fn store(self, conn: &mut DbConnection) -> QueryResult<()> {
+        let (subscriber, member) = match self.owner {
+            Owner::Subscriber(id) => (Some(id), None),
+            Owner::Member(id) => (None, Some(id)),
+        };
+        diesel::insert_into(tokens::table)
+            .values((
+                tokens::token_hash.eq(hash_of(&self.raw)),
+                tokens::purpose.eq(self.purpose.as_str()),
+                tokens::subscriber_id.eq(subscriber),
+                tokens::member_id.eq(member),
+                tokens::payload.eq(&self.payload),
+                tokens::expires_at.eq(self.expires_at),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+}
+
+/// Issues a token and returns the only copy of its secret (for a link shown at once, not
+/// emailed: emailed ones are [`Unstored`] until their email is queued).
 pub fn issue(
     conn: &mut DbConnection,
     purpose: Purpose,
@@ -92,23 +147,9 @@ pub fn issue(
     payload: &str,
     expires_at: Option<NaiveDateTime>,
 ) -> QueryResult<String> {
-    let raw = random_secret();
-    diesel::insert_into(tokens::table)
-        .values((
-            tokens::token_hash.eq(hash_of(&raw)),
-            tokens::purpose.eq(purpose.as_str()),
-            tokens::subscriber_id.eq(match owner {
-                Owner::Subscriber(id) => Some(id),
-                Owner::Member(_) => None,
-            }),
-            tokens::member_id.eq(match owner {
-                Owner::Member(id) => Some(id),
-                Owner::Subscriber(_) => None,
-            }),
-            tokens::payload.eq(payload),
-            tokens::expires_at.eq(expires_at),
-        ))
-        .execute(conn)?;
+    let token = Unstored::new(purpose, owner, payload, expires_at);
+    let raw = token.raw.clone();
+    token.store(conn)?;
     Ok(raw)
 }
 
@@ -173,22 +214,24 @@ pub fn issued_since(
     owner: Owner,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let query = tokens::table
-        .filter(tokens::purpose.eq(purpose.as_str()))
+    of(purpose, owner)
         .filter(tokens::created_at.ge(since))
-        .into_boxed();
-    let query = match owner {
-        Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
-        Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
-    };
-    query.count().get_result(conn)
-}
-
-/// How many tokens of `purpose` a reader was ever sent.
-pub fn issued(conn: &mut DbConnection, purpose: Purpose, subscriber_id: i32) -> QueryResult<i64> {
-    tokens::table
-        .filter(tokens::subscriber_id.eq(subscriber_id))
-        .filter(tokens::purpose.eq(purpose.as_str()))
         .count()
         .get_result(conn)
+}
+
+/// How many tokens of `purpose` `owner` was ever sent (numbers the emails that carry them, so
+/// that two concurrent senders of the next one share its key and one of them sends it).
+pub fn issued(conn: &mut DbConnection, purpose: Purpose, owner: Owner) -> QueryResult<i64> {
+    of(purpose, owner).count().get_result(conn)
+}
+
+fn of<'a>(purpose: Purpose, owner: Owner) -> tokens::BoxedQuery<'a, crate::db::MultiBackend> {
+    let query = tokens::table
+        .filter(tokens::purpose.eq(purpose.as_str()))
+        .into_boxed();
+    match owner {
+        Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
+        Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
+    }
 }

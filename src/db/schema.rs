@@ -173,23 +173,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    signups (id) {
-        id -> Integer,
-        member_id -> Integer,
-        campaign_id -> Integer,
-        tier_id -> Nullable<Integer>,
-        billing_interval -> Text,
-        amount -> BigInt,
-        currency -> Text,
-        ref_url -> Nullable<Text>,
-        status -> Text,
-        stripe_checkout_session_id -> Nullable<Text>,
-        created_at -> Timestamp,
-        completed_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::table! {
     staff_users (id) {
         id -> Integer,
         email -> Text,
@@ -260,9 +243,6 @@ diesel::joinable!(payments -> members (member_id));
 diesel::joinable!(payments -> memberships (membership_id));
 diesel::joinable!(sessions -> members (member_id));
 diesel::joinable!(sessions -> staff_users (staff_user_id));
-diesel::joinable!(signups -> campaigns (campaign_id));
-diesel::joinable!(signups -> members (member_id));
-diesel::joinable!(signups -> tiers (tier_id));
 diesel::joinable!(tiers -> campaigns (campaign_id));
 diesel::joinable!(tokens -> members (member_id));
 diesel::joinable!(tokens -> subscribers (subscriber_id));
@@ -279,7 +259,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     rate_limits,
     sessions,
-    signups,
     staff_users,
     stripe_events,
     subscribers,

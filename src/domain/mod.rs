@@ -14,6 +14,6 @@ pub use interval::BillingInterval;
 pub use membership_status::MembershipStatus;
 pub use metric::Metric;
 pub use money::{major, parse_major};
-pub use opt_in::{OptIn, SignupStatus};
+pub use opt_in::OptIn;
 pub use slug::Slug;
 pub use stored::Unknown;

@@ -1,5 +1,4 @@
-//! Where a reader stands with one newsletter (double opt-in), and where a sign-up stands with
-//! its Checkout.
+//! Where a reader stands with one newsletter (double opt-in).
 
 use super::stored::text_enum;
 
@@ -15,31 +14,17 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// A reader's intent to pay, recorded before Stripe Checkout.
-    pub enum SignupStatus as "sign-up status" {
-        /// Sent to Checkout; not paid (yet).
-        Pending = "pending",
-        /// Checkout completed: the membership or donation exists.
-        Completed = "completed",
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{OptIn, SignupStatus};
+    use super::OptIn;
 
     #[test]
     fn they_print_and_parse_as_stored() {
         for status in OptIn::ALL {
             assert_eq!(status.as_str().parse::<OptIn>(), Ok(status));
         }
-        for status in SignupStatus::ALL {
-            assert_eq!(status.as_str().parse::<SignupStatus>(), Ok(status));
-        }
         let stored: Vec<&str> = OptIn::ALL.map(OptIn::as_str).into();
         assert_eq!(stored, ["pending", "confirmed", "unsubscribed"]);
         assert!("Confirmed".parse::<OptIn>().is_err());
-        assert!("paid".parse::<SignupStatus>().is_err());
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
 use crate::jobs;
+use crate::tokens::Unstored;
 
 /// The outbox job kind for emails.
 pub const JOB_KIND: &str = "email";
@@ -49,4 +50,21 @@ impl OutgoingEmail {
 pub fn queue(conn: &mut DbConnection, key: &str, email: &OutgoingEmail) -> QueryResult<bool> {
     let payload = serde_json::to_string(email).expect("email serialises");
     jobs::enqueue(conn, JOB_KIND, key, &payload, Some(&email.to))
+}
+
+/// Queues `email` like [`queue`] and stores the tokens its links carry only if it was queued:
+/// a key already queued writes nothing at all.
+pub fn queue_with_tokens(
+    conn: &mut DbConnection,
+    key: &str,
+    email: &OutgoingEmail,
+    tokens: impl IntoIterator<Item = Unstored>,
+) -> QueryResult<bool> {
+    let queued = queue(conn, key, email)?;
+    if queued {
+        for token in tokens {
+            token.store(conn)?;
+        }
+    }
+    Ok(queued)
 }

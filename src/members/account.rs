@@ -9,19 +9,16 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::session::{self, Holder, MEMBER};
-use crate::config::Settings;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
-use crate::db::{self, DbConnection, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
-use crate::email;
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::db::{self, DbError};
+use crate::domain::{EmailAddress, MembershipStatus, OptIn};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
@@ -29,12 +26,7 @@ use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 use crate::web::form::{Form, TextForm};
-use crate::web::{client_ip, see_other};
-
-/// Sign-in links work this long.
-pub const LINK_TTL: Duration = Duration::minutes(15);
-/// Sign-in links one address may be sent per hour.
-const LINKS_PER_HOUR: i64 = 5;
+use crate::web::see_other;
 
 #[derive(Template)]
 #[template(path = "account/sign_in.html")]
@@ -47,6 +39,8 @@ struct MembershipLine {
     campaign: String,
     status: String,
     detail: String,
+    /// The membership's id when it has a Stripe subscription to manage.
+    manage: Option<i32>,
 }
 
 #[derive(Template)]
@@ -61,15 +55,17 @@ struct StatusPage {
     csrf_token: String,
 }
 
-/// Campaign title, status, cancelled at period end, period end, amount, currency, interval.
+/// Id, campaign title, status, cancelled at period end, period end, amount, currency,
+/// Stripe subscription.
 type MembershipRow = (
+    i32,
     String,
     MembershipStatus,
     bool,
     Option<NaiveDateTime>,
     i64,
     String,
-    BillingInterval,
+    Option<String>,
 );
 
 /// A signed-in member.
@@ -126,7 +122,6 @@ async fn checked(
 #[derive(Deserialize)]
 pub(crate) struct AccountQuery {
     lang: Option<String>,
-    already: Option<String>,
     joined: Option<String>,
 }
 
@@ -140,13 +135,7 @@ pub(crate) async fn account(
         .as_deref()
         .map(Lang::from_code)
         .unwrap_or_default();
-    let notice = if query.already.is_some() {
-        Some(lang.tr("acct-already"))
-    } else if query.joined.is_some() {
-        Some(lang.tr("acct-joined"))
-    } else {
-        None
-    };
+    let notice = query.joined.is_some().then(|| lang.tr("acct-joined"));
     let Some(session) = current(&req, &state).await? else {
         return html(StatusCode::OK, &SignInPage { lang, notice });
     };
@@ -163,13 +152,14 @@ pub(crate) async fn account(
                 .filter(memberships::member_id.eq(member_id))
                 .order(memberships::created_at.desc())
                 .select((
+                    memberships::id,
                     campaigns::title,
                     memberships::status,
                     memberships::cancel_at_period_end,
                     memberships::current_period_end,
                     memberships::amount,
                     memberships::currency,
-                    memberships::billing_interval,
+                    memberships::stripe_subscription_id,
                 ))
                 .load(c)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
@@ -185,7 +175,7 @@ pub(crate) async fn account(
     let memberships = rows
         .into_iter()
         .map(
-            |(campaign, status, at_end, period_end, amount, currency, _interval)| {
+            |(id, campaign, status, at_end, period_end, amount, currency, subscription)| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
                 let detail = match (status.in_good_standing(), at_end) {
                     (true, true) => lang.t("acct-ends", &[("date", date.into())]),
@@ -202,6 +192,7 @@ pub(crate) async fn account(
                     campaign,
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
+                    manage: subscription.filter(|_| state.stripe.is_some()).map(|_| id),
                 }
             },
         )
@@ -223,94 +214,6 @@ pub(crate) async fn account(
         header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?,
     );
     Ok(res)
-}
-
-/// Emails a sign-in link to a member; answers the same whatever the address.
-pub(crate) async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state.subscribe_limiter.exceeded(ip).await?
-    {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many attempts from your network. Please try again in a minute.",
-        ));
-    }
-    let form = Form::parse(&body)?;
-    let lang = form.get("lang").map(Lang::from_code).unwrap_or_default();
-    let email = EmailAddress::parse(form.get("email").unwrap_or_default()).ok_or_else(|| {
-        AppError::client(
-            StatusCode::BAD_REQUEST,
-            "invalid_email",
-            "Please enter a valid email address, like name@example.org.",
-        )
-    })?;
-    let settings = state.settings.clone();
-    state
-        .db
-        .write(move |c| -> Result<(), DbError> {
-            Ok(queue_link(c, &settings, &email, lang, db::now())?)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    html(
-        StatusCode::OK,
-        &MessagePage {
-            lang,
-            title: lang.tr("acct-link-sent-title"),
-            body: lang.tr("acct-link-sent-body"),
-            items: Vec::new(),
-        },
-    )
-}
-
-fn queue_link(
-    c: &mut DbConnection,
-    settings: &Settings,
-    email: &EmailAddress,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let Some(member) = members::table
-        .filter(members::email.eq(email.as_str()))
-        .select(members::id)
-        .first::<i32>(c)
-        .optional()?
-    else {
-        return Ok(());
-    };
-    if tokens::issued_since(
-        c,
-        Purpose::SignIn,
-        Owner::Member(member),
-        now - Duration::hours(1),
-    )? >= LINKS_PER_HOUR
-    {
-        return Ok(());
-    }
-    let raw = tokens::issue(
-        c,
-        Purpose::SignIn,
-        Owner::Member(member),
-        "{}",
-        Some(now + LINK_TTL),
-    )?;
-    let url = settings.public_url(&format!(
-        "/account/sign-in?token={raw}&lang={}",
-        lang.code()
-    ));
-    let notice = Notice::sign_in_link(lang, &url);
-    let key = format!("sign_in:{member}:{}", &tokens::hash_of(&raw)[..16]);
-    email::queue(
-        c,
-        &key,
-        &notice.render_email(email.as_str()).expect("notice renders"),
-    )
-    .map(drop)
 }
 
 #[derive(Deserialize)]
@@ -411,7 +314,9 @@ pub(crate) async fn sign_in(
     }
 }
 
-/// Opens Stripe's billing portal for the member's customer.
+/// Opens Stripe's billing portal: for the customer of one of the member's memberships when
+/// the form names it (`membership`; a member who joined twice may have paid as two Stripe
+/// customers), else for the member's customer.
 pub(crate) async fn billing(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -426,15 +331,51 @@ pub(crate) async fn billing(
         )
     })?;
     let member = session.member_id;
-    let customer: Option<String> = state
+    let membership: Option<i32> = Form::parse(&body)?
+        .get("membership")
+        .map(|id| id.parse())
+        .transpose()
+        .map_err(|_| {
+            AppError::client(
+                StatusCode::BAD_REQUEST,
+                "invalid_membership",
+                "There is no such membership.",
+            )
+        })?;
+    let (customer, subscription): (Option<String>, Option<String>) = state
         .db
         .read(move |c| {
-            members::table
+            let customer = members::table
                 .find(member)
                 .select(members::stripe_customer_id)
-                .first(c)
+                .first(c)?;
+            let subscription = match membership {
+                Some(id) => memberships::table
+                    .find(id)
+                    .filter(memberships::member_id.eq(member))
+                    .select(memberships::stripe_subscription_id)
+                    .first::<Option<String>>(c)
+                    .optional()?
+                    .flatten(),
+                None => None,
+            };
+            Ok((customer, subscription))
         })
         .await?;
+    let customer = match (membership, subscription) {
+        (Some(_), Some(subscription)) => Some(
+            stripe
+                .subscription(&subscription)
+                .await
+                .map_err(AppError::internal)?
+                .customer
+                .id()
+                .to_string(),
+        ),
+        // Another member's membership, or one without a subscription: nothing to open.
+        (Some(_), None) => None,
+        (None, _) => customer,
+    };
     let customer = customer.ok_or_else(|| {
         AppError::client(
             StatusCode::NOT_FOUND,

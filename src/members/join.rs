@@ -1,5 +1,7 @@
-//! Joining: the campaign's appeal page, and `POST /join`, which validates everything, records
-//! a pending sign-up and sends the reader to Stripe Checkout.
+//! Joining: the campaign's appeal page, and `POST /join`, which validates everything and sends
+//! the reader to Stripe Checkout. It writes nothing, here or at Stripe, for the address typed
+//! in, and its answer does not depend on whose address it is: the member is made when
+//! Checkout completes (`payments::sync`).
 
 use std::collections::HashMap;
 
@@ -9,20 +11,19 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::Member;
 use crate::campaigns::Campaign;
-use crate::campaigns::attribution::normalize_article;
+use crate::campaigns::attribution::{ArticleOrigins, normalize_article};
 use crate::campaigns::board::Progress;
-use crate::db::schema::{members, memberships, signups, tiers};
-use crate::db::{DbConnection, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, parse_major};
+use crate::db::DbConnection;
+use crate::db::schema::tiers;
+use crate::domain::{BillingInterval, EmailAddress, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::web::{client_ip, see_other};
+use crate::web::see_other;
 
 /// The campaign `/join` shows.
 pub const DEFAULT_CAMPAIGN: &str = "members";
@@ -208,7 +209,7 @@ struct JoinRequest {
     tier: Option<Tier>,
     interval: BillingInterval,
     amount: i64,
-    email: EmailAddress,
+    email: Option<EmailAddress>,
     ref_url: Option<String>,
     lang: Lang,
 }
@@ -221,6 +222,7 @@ fn validate(
     form: JoinForm,
     campaign: Option<Campaign>,
     tiers: &[Tier],
+    articles: &ArticleOrigins,
 ) -> Result<JoinRequest, AppError> {
     let campaign = campaign
         .filter(|c| !c.archived)
@@ -229,12 +231,16 @@ fn validate(
         .interval
         .parse()
         .map_err(|_| bad("invalid_interval", "Choose monthly, yearly or once."))?;
-    let email = EmailAddress::parse(&form.email).ok_or_else(|| {
-        bad(
-            "invalid_email",
-            "Please enter a valid email address, like name@example.org.",
-        )
-    })?;
+    // Optional: Checkout asks for it when it is not given.
+    let email = match form.email.trim() {
+        "" => None,
+        typed => Some(EmailAddress::parse(typed).ok_or_else(|| {
+            bad(
+                "invalid_email",
+                "Please enter a valid email address, like name@example.org.",
+            )
+        })?),
+    };
     let custom = match &form.custom_amount {
         Some(raw) => Some(
             parse_major(raw)
@@ -306,7 +312,8 @@ fn validate(
         interval,
         amount,
         email,
-        ref_url: form.r#ref.as_deref().and_then(normalize_article),
+        // Credited to an article only on the outlet's own sites, as widget hits are.
+        ref_url: form.r#ref.as_deref().and_then(|r| articles.article(r)),
         lang: form.lang,
     })
 }
@@ -321,20 +328,10 @@ pub(crate) async fn join(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state
-            .subscribe_limiter
-            .exceeded(ip)
-            .await
-            .map_err(|e| AppError::from(e).json(json))?
-    {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many attempts from your network. Please try again in a minute.",
-        )
-        .json(json));
-    }
+    state
+        .subscribe_limiter
+        .check(&req, &state.settings.trusted_proxies, json)
+        .await?;
     let form = JoinForm::parse(&body).map_err(|e| e.json(json))?;
     let slug = form
         .campaign
@@ -352,7 +349,8 @@ pub(crate) async fn join(
         })
         .await
         .map_err(|e| AppError::from(e).json(json))?;
-    let request = validate(form, campaign, &tiers).map_err(|e| e.json(json))?;
+    let request =
+        validate(form, campaign, &tiers, state.stats.origins()).map_err(|e| e.json(json))?;
     let Some(stripe) = state.stripe.clone() else {
         return Err(AppError::client(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -362,52 +360,23 @@ pub(crate) async fn join(
         .json(json));
     };
 
-    // The pending sign-up and the member, in one transaction.
-    let r = request.clone();
-    let started = state
-        .db
-        .write(move |c| -> Result<Started, DbError> { Ok(start_signup(c, &r)?) })
-        .await
-        .map_err(|e| AppError::from(e).json(json))?;
-    let (member, signup_id) = match started {
-        Started::AlreadyMember => {
-            return Ok(see_other(
-                &state.settings.public_url("/account?already=member"),
-            ));
-        }
-        Started::Signup { member, signup_id } => (member, signup_id),
-    };
-
-    let customer = match member.stripe_customer_id.clone() {
-        Some(customer) => customer,
-        None => {
-            let created = stripe
-                .create_customer(member.id, &member.email)
-                .await
-                .map_err(|e| AppError::internal(e).json(json))?;
-            let id = member.id;
-            state
-                .db
-                .write(move |c| -> Result<String, DbError> {
-                    Ok(attach_customer(c, id, &created)?)
-                })
-                .await
-                .map_err(|e| AppError::from(e).json(json))?
-        }
-    };
     let product_name = match &request.tier {
         Some(tier) => format!("{} — {}", request.campaign.title, tier.name),
         None => request.campaign.title.clone(),
     };
-    let metadata = HashMap::from([
+    let mut metadata = HashMap::from([
         (meta::CAMPAIGN.to_owned(), request.campaign.id.to_string()),
-        (meta::MEMBER.to_owned(), member.id.to_string()),
-        (meta::SIGNUP.to_owned(), signup_id.to_string()),
+        (meta::LANG.to_owned(), request.lang.code().to_owned()),
     ]);
+    if let Some(tier) = &request.tier {
+        metadata.insert(meta::TIER.to_owned(), tier.id.to_string());
+    }
+    if let Some(ref_url) = &request.ref_url {
+        metadata.insert(meta::REF.to_owned(), ref_url.clone());
+    }
     let checkout = stripe
         .create_checkout(&CheckoutRequest {
-            signup_id,
-            customer,
+            email: request.email.as_ref().map(|e| e.as_str().to_owned()),
             interval: request.interval,
             amount: request.amount,
             currency: request.campaign.currency.clone(),
@@ -422,76 +391,6 @@ pub(crate) async fn join(
         .map_err(|e| AppError::internal(e).json(json))?;
     let url = checkout
         .url
-        .clone()
         .ok_or_else(|| AppError::internal("Stripe returned a session without a URL").json(json))?;
-    let session_id = checkout.id.to_string();
-    state
-        .db
-        .write(move |c| -> Result<usize, DbError> {
-            Ok(diesel::update(signups::table.find(signup_id))
-                .set(signups::stripe_checkout_session_id.eq(session_id))
-                .execute(c)?)
-        })
-        .await
-        .map_err(|e| AppError::from(e).json(json))?;
     Ok(see_other(&url))
-}
-
-/// Gives a member who has no Stripe customer this one, and returns the member's customer:
-/// this one, or the one a concurrent join attached first (`WHERE stripe_customer_id IS NULL`
-/// lets exactly one writer attach). Stripe's idempotency key (`md-customer-{member}`) gives
-/// racers the same customer anyway; this keeps one per member whatever Stripe answered.
-fn attach_customer(conn: &mut DbConnection, member_id: i32, customer: &str) -> QueryResult<String> {
-    let attached = diesel::update(
-        members::table
-            .find(member_id)
-            .filter(members::stripe_customer_id.is_null()),
-    )
-    .set(members::stripe_customer_id.eq(customer))
-    .execute(conn)?;
-    if attached == 1 {
-        return Ok(customer.to_owned());
-    }
-    members::table
-        .find(member_id)
-        .select(members::stripe_customer_id.assume_not_null())
-        .first(conn)
-}
-
-enum Started {
-    AlreadyMember,
-    Signup { member: Member, signup_id: i32 },
-}
-
-fn start_signup(conn: &mut DbConnection, r: &JoinRequest) -> QueryResult<Started> {
-    let member = Member::find_or_create(conn, &r.email, r.lang.code())?;
-    if r.interval.is_recurring() {
-        let standing: i64 = memberships::table
-            .filter(memberships::member_id.eq(member.id))
-            .filter(memberships::campaign_id.eq(r.campaign.id))
-            .filter(
-                memberships::status
-                    .eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
-            )
-            .count()
-            .get_result(conn)?;
-        if standing > 0 {
-            return Ok(Started::AlreadyMember);
-        }
-    }
-    // The id comes back with the insert: reading the member's latest sign-up instead would
-    // find a concurrent join's row if it committed in between.
-    let signup_id = diesel::insert_into(signups::table)
-        .values((
-            signups::member_id.eq(member.id),
-            signups::campaign_id.eq(r.campaign.id),
-            signups::tier_id.eq(r.tier.as_ref().map(|t| t.id)),
-            signups::billing_interval.eq(r.interval),
-            signups::amount.eq(r.amount),
-            signups::currency.eq(&r.campaign.currency),
-            signups::ref_url.eq(&r.ref_url),
-        ))
-        .returning(signups::id)
-        .get_result(conn)?;
-    Ok(Started::Signup { member, signup_id })
 }

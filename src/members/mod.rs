@@ -10,6 +10,7 @@ pub mod import;
 pub mod join;
 pub mod reminders;
 pub mod search;
+pub mod sign_in;
 pub mod staff;
 
 use chrono::NaiveDateTime;
@@ -69,6 +70,32 @@ impl Member {
                 .select(Member::as_select())
                 .first(conn),
         }
+    }
+
+    /// The member a completed Checkout (or its subscription) belongs to: the one with this
+    /// address, created if new, given this Stripe customer if it has none yet. Both writes
+    /// decide in one statement (`ON CONFLICT (email)`, `WHERE stripe_customer_id IS NULL`),
+    /// so two completions for the same new address at once make one member, whose customer
+    /// is the first one attached; a member who paid twice keeps their first customer.
+    pub fn for_checkout(
+        conn: &mut DbConnection,
+        email: &EmailAddress,
+        locale: &str,
+        customer: Option<&str>,
+    ) -> QueryResult<i32> {
+        let member = Member::find_or_create(conn, email, locale)?;
+        if let Some(customer) = customer
+            && member.stripe_customer_id.is_none()
+        {
+            diesel::update(
+                members::table
+                    .find(member.id)
+                    .filter(members::stripe_customer_id.is_null()),
+            )
+            .set(members::stripe_customer_id.eq(customer))
+            .execute(conn)?;
+        }
+        Ok(member.id)
     }
 }
 

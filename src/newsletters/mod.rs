@@ -19,7 +19,7 @@ use crate::email::templates::{
 };
 use crate::email::{self, OutgoingEmail};
 use crate::i18n::Lang;
-use crate::tokens::{self, Owner, Purpose, Rejected, Token};
+use crate::tokens::{self, Owner, Purpose, Rejected, Token, Unstored};
 
 /// Confirmation emails one address may be sent per day.
 pub const CONFIRMATIONS_PER_DAY: i64 = 3;
@@ -136,32 +136,26 @@ pub fn subscribe(
         })
         .collect();
     let names: Vec<String> = requested.iter().map(|n| n.name.clone()).collect();
-    let unsubscribe = tokens::issue(
-        conn,
-        Purpose::Unsubscribe,
-        Owner::Subscriber(subscriber),
-        &ids_payload(&ids),
-        None,
-    )?;
-    let unsubscribe_url = settings.public_url(&format!("/unsubscribe?token={unsubscribe}"));
+    // Each email's tokens are stored only if the email is queued (`queue_with_tokens`): a
+    // request that sends nothing writes no token.
+    let owner = Owner::Subscriber(subscriber);
+    let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids_payload(&ids), None);
+    let unsubscribe_url =
+        settings.public_url(&format!("/unsubscribe?token={}", unsubscribe.secret()));
 
     if pending.is_empty() {
         // One "already subscribed" email a day at most, whatever the form is sent.
         let key = format!("already:{subscriber}:{}", now.date());
-        let manage = tokens::issue(
-            conn,
-            Purpose::Manage,
-            Owner::Subscriber(subscriber),
-            "{}",
-            None,
-        )?;
+        let manage = Unstored::new(Purpose::Manage, owner, "{}", None);
         let message = AlreadySubscribed {
             lang,
             newsletters: names,
-            manage_url: settings.public_url(&format!("/newsletters/manage?token={manage}")),
+            manage_url: settings
+                .public_url(&format!("/newsletters/manage?token={}", manage.secret())),
             unsubscribe_url,
         };
-        email::queue(conn, &key, &render(&message, email.as_str()))?;
+        let email = render(&message, email.as_str());
+        email::queue_with_tokens(conn, &key, &email, [manage, unsubscribe])?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
     let sent_ever = if new {
@@ -176,25 +170,26 @@ pub fn subscribe(
         if sent_today >= CONFIRMATIONS_PER_DAY {
             return Ok(Subscribed::Throttled);
         }
-        tokens::issued(conn, Purpose::Confirm, subscriber)?
+        tokens::issued(conn, Purpose::Confirm, Owner::Subscriber(subscriber))?
     };
-    let confirm = tokens::issue(
-        conn,
+    let confirm = Unstored::new(
         Purpose::Confirm,
-        Owner::Subscriber(subscriber),
+        owner,
         &ids_payload(&pending),
         Some(now + CONFIRM_TTL),
-    )?;
+    );
     let message = ConfirmSubscription {
         lang,
         newsletters: names,
-        confirm_url: settings.public_url(&format!("/newsletters/confirm?token={confirm}")),
+        confirm_url: settings
+            .public_url(&format!("/newsletters/confirm?token={}", confirm.secret())),
         unsubscribe_url,
     };
-    email::queue(
+    email::queue_with_tokens(
         conn,
         &format!("confirm:{subscriber}:{}", sent_ever + 1),
         &render(&message, email.as_str()),
+        [confirm, unsubscribe],
     )?;
     Ok(Subscribed::ConfirmationQueued)
 }
@@ -261,30 +256,21 @@ pub fn confirm(
         .select((subscribers::email, subscribers::locale))
         .first(conn)?;
     let names = names_of(conn, &ids)?;
-    let manage = tokens::issue(
-        conn,
-        Purpose::Manage,
-        Owner::Subscriber(subscriber),
-        "{}",
-        None,
-    )?;
-    let unsubscribe = tokens::issue(
-        conn,
-        Purpose::Unsubscribe,
-        Owner::Subscriber(subscriber),
-        &ids_payload(&ids),
-        None,
-    )?;
+    let owner = Owner::Subscriber(subscriber);
+    let manage = Unstored::new(Purpose::Manage, owner, "{}", None);
+    let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids_payload(&ids), None);
     let welcome = SubscriptionConfirmed {
         lang: Lang::from_code(&locale),
         newsletters: names.clone(),
-        manage_url: settings.public_url(&format!("/newsletters/manage?token={manage}")),
-        unsubscribe_url: settings.public_url(&format!("/unsubscribe?token={unsubscribe}")),
+        manage_url: settings.public_url(&format!("/newsletters/manage?token={}", manage.secret())),
+        unsubscribe_url: settings
+            .public_url(&format!("/unsubscribe?token={}", unsubscribe.secret())),
     };
-    email::queue(
+    email::queue_with_tokens(
         conn,
         &format!("confirmed:{}", token.id),
         &render(&welcome, &address),
+        [manage, unsubscribe],
     )?;
     Ok(Ok(names))
 }

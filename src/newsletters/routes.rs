@@ -13,7 +13,6 @@ use crate::domain::EmailAddress;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tokens::{Purpose, Rejected};
-use crate::web::client_ip;
 use crate::web::error::AppError;
 use crate::web::form::{Form, TextForm};
 
@@ -214,20 +213,10 @@ pub(crate) async fn subscribe(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let json = wants_json(&req);
-    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies)
-        && state
-            .subscribe_limiter
-            .exceeded(ip)
-            .await
-            .map_err(|e| AppError::from(e).json(json))?
-    {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many sign-ups from your network. Please try again in a minute.",
-        )
-        .json(json));
-    }
+    state
+        .subscribe_limiter
+        .check(&req, &state.settings.trusted_proxies, json)
+        .await?;
     let form = SubscribeForm::parse(&body).map_err(|e| e.json(json))?;
     let Some(email) = EmailAddress::parse(&form.email) else {
         return Err(AppError::client(

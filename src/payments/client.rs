@@ -3,21 +3,21 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe::{Client, ClientBuilder, StripeError};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::subscription::{
     ListSubscription, ListSubscriptionStatus, RetrieveSubscription,
 };
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionLineItemsPriceDataRecurring,
+    CreateCheckoutSession, CreateCheckoutSessionCustomerCreation, CreateCheckoutSessionLineItems,
+    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionLineItemsPriceDataRecurring,
     CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
     RetrieveCheckoutSession,
 };
 use stripe_core::charge::RetrieveCharge;
-use stripe_core::customer::CreateCustomer;
+use stripe_core::customer::{RetrieveCustomer, RetrieveCustomerReturned};
 use stripe_core::dispute::RetrieveDispute;
 use stripe_core::payment_intent::RetrievePaymentIntent;
 use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Dispute, Invoice, Subscription};
@@ -34,13 +34,13 @@ pub struct StripeApi {
     client: Client,
 }
 
-/// What a reader is about to pay for.
+/// What a reader is about to pay for. It names no member and no customer: Checkout collects
+/// the address (or starts from the one the reader typed) and creates the customer when the
+/// reader pays, so nothing exists for an address before then.
 #[derive(Debug, Clone)]
 pub struct CheckoutRequest {
-    /// Our sign-up row (its id makes the idempotency key).
-    pub signup_id: i32,
-    /// The member's Stripe customer.
-    pub customer: String,
+    /// The address the reader typed, if any: Checkout starts from it.
+    pub email: Option<String>,
     /// Monthly, yearly or once.
     pub interval: BillingInterval,
     /// Minor units.
@@ -57,10 +57,6 @@ pub struct CheckoutRequest {
     pub metadata: HashMap<String, String>,
 }
 
-fn idempotent(key: String) -> RequestStrategy {
-    RequestStrategy::Idempotent(IdempotencyKey::new(key).expect("our keys are short ASCII"))
-}
-
 impl StripeApi {
     /// From the settings; `None` when paid membership is switched off.
     pub fn new(settings: &Settings) -> anyhow::Result<Option<StripeApi>> {
@@ -73,25 +69,6 @@ impl StripeApi {
             .build()
             .map_err(|e| anyhow::anyhow!("Stripe client: {e}"))?;
         Ok(Some(StripeApi { client }))
-    }
-
-    /// Creates the member's Stripe customer (once per member, whatever the retries).
-    pub async fn create_customer(
-        &self,
-        member_id: i32,
-        email: &str,
-    ) -> Result<String, StripeError> {
-        let customer = CreateCustomer::new()
-            .email(email)
-            .metadata(HashMap::from([(
-                super::meta::MEMBER.to_owned(),
-                member_id.to_string(),
-            )]))
-            .customize()
-            .request_strategy(idempotent(format!("md-customer-{member_id}")))
-            .send(&self.client)
-            .await?;
-        Ok(customer.id.to_string())
     }
 
     /// Creates a Checkout Session: subscription mode for recurring, payment mode for once.
@@ -122,12 +99,13 @@ impl StripeApi {
         item.price_data = Some(price);
         item.quantity = Some(1);
         let mut session = CreateCheckoutSession::new()
-            .customer(req.customer.clone())
-            .client_reference_id(format!("signup_{}", req.signup_id))
             .line_items(vec![item])
             .metadata(req.metadata.clone())
             .success_url(req.success_url.clone())
             .cancel_url(req.cancel_url.clone());
+        if let Some(email) = &req.email {
+            session = session.customer_email(email.clone());
+        }
         session = if recurring.is_some() {
             let mut data = CreateCheckoutSessionSubscriptionData::new();
             data.metadata = Some(req.metadata.clone());
@@ -137,15 +115,23 @@ impl StripeApi {
         } else {
             let mut data = CreateCheckoutSessionPaymentIntentData::new();
             data.metadata = Some(req.metadata.clone());
+            // A donor becomes a customer too, so the member made at completion has one.
             session
                 .mode(CheckoutSessionMode::Payment)
+                .customer_creation(CreateCheckoutSessionCustomerCreation::Always)
                 .payment_intent_data(data)
         };
-        session
-            .customize()
-            .request_strategy(idempotent(format!("md-checkout-{}", req.signup_id)))
-            .send(&self.client)
-            .await
+        // No idempotency key: the client does not retry, and a reader who sends the form
+        // again gets a new session, which is what they asked for.
+        session.send(&self.client).await
+    }
+
+    /// A customer's email address; `None` for a deleted customer or one without an address.
+    pub async fn customer_email(&self, id: &str) -> Result<Option<String>, StripeError> {
+        Ok(match RetrieveCustomer::new(id).send(&self.client).await? {
+            RetrieveCustomerReturned::Customer(customer) => customer.email,
+            RetrieveCustomerReturned::DeletedCustomer(_) => None,
+        })
     }
 
     /// A billing portal session for a member (cancel, change card, change tier).

@@ -1,10 +1,11 @@
 //! Paid membership through Stripe: the API client, webhook verification, the job that turns
 //! verified events into our state, and reconciliation.
 //!
-//! Card data never touches us (Stripe-hosted Checkout). Every create call carries an
-//! idempotency key derived from our row, so a retry after a dropped connection creates
-//! nothing twice. Webhook events are stored raw and acknowledged at once; processing fetches
-//! the current object from Stripe, so the order events arrive in does not matter.
+//! Card data never touches us (Stripe-hosted Checkout), and neither does a reader's address
+//! before they pay: `POST /join` only creates a Checkout Session, and the member is made when
+//! its completion (or its subscription) is processed, race-safely by address. Webhook events
+//! are stored raw and acknowledged at once; processing fetches the current object from
+//! Stripe, so the order events arrive in does not matter.
 
 pub mod client;
 pub mod events;
@@ -12,13 +13,17 @@ pub mod reconcile;
 pub mod sync;
 pub mod webhook;
 
-/// Metadata keys that mark Stripe objects as ours; objects without them (other products on
-/// the same Stripe account) never become members.
+/// Metadata keys that mark Stripe objects as ours; objects without a campaign (other
+/// products on the same Stripe account) never become members. They name no member: the
+/// member is made from the address Checkout collected, once the reader paid.
 pub mod meta {
     /// Our campaign id.
     pub const CAMPAIGN: &str = "memberdrive_campaign";
-    /// Our member id.
-    pub const MEMBER: &str = "memberdrive_member";
-    /// Our sign-up id (the article that sent the reader is on it).
-    pub const SIGNUP: &str = "memberdrive_signup";
+    /// The chosen tier's id, if any.
+    pub const TIER: &str = "memberdrive_tier";
+    /// The article that sent the reader, if any (normalised, at most 500 characters: Stripe's
+    /// limit for a metadata value).
+    pub const REF: &str = "memberdrive_ref";
+    /// The reader's language, for the emails that follow.
+    pub const LANG: &str = "memberdrive_lang";
 }

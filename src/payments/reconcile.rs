@@ -47,7 +47,8 @@ pub async fn reconcile(syncer: &Syncer, apply: bool) -> anyhow::Result<Vec<Drift
             };
             let id = sub.id.to_string();
             seen.insert(id.clone());
-            let expected = subscription_state(&sub, ours, None, None)
+            // Only Stripe's terms are compared; a repair finds the member (`Syncer::member_of`).
+            let expected = subscription_state(&sub, &ours, 0)
                 .map_err(|e| anyhow::anyhow!("subscription {id}: {e}"))?;
             let latest_invoice = sub
                 .latest_invoice

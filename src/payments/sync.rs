@@ -15,15 +15,16 @@ use super::client::{StripeApi, job_error};
 use super::meta;
 use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
-use crate::db::schema::{campaigns, members, memberships, signups};
+use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::domain::{BillingInterval, MembershipStatus, SignupStatus, Unknown};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::i18n::Lang;
 use crate::jobs::worker::JobError;
 use crate::members::{
-    ChargeState, PaymentRecord, SubscriptionState, apply_charge, apply_payment, apply_subscription,
+    ChargeState, Member, PaymentRecord, SubscriptionState, apply_charge, apply_payment,
+    apply_subscription,
 };
 
 /// What syncing needs: Stripe, the database, and who to tell.
@@ -40,15 +41,17 @@ pub struct Syncer {
     pub outbox: Arc<tokio::sync::Notify>,
 }
 
-/// Our ids on a Stripe object, if it is ours.
-#[derive(Debug, Clone, Copy)]
+/// What a join put on its Stripe objects, if they are ours.
+#[derive(Debug, Clone)]
 pub struct Ours {
-    /// Member id.
-    pub member: i32,
     /// Campaign id.
     pub campaign: i32,
-    /// Sign-up id, when known.
-    pub signup: Option<i32>,
+    /// The chosen tier, if any.
+    pub tier: Option<i32>,
+    /// The article that sent the reader, if any.
+    pub ref_url: Option<String>,
+    /// The reader's language.
+    pub lang: Lang,
 }
 
 impl Ours {
@@ -56,9 +59,13 @@ impl Ours {
     pub fn from(metadata: Option<&HashMap<String, String>>) -> Option<Ours> {
         let metadata = metadata?;
         Some(Ours {
-            member: metadata.get(meta::MEMBER)?.parse().ok()?,
             campaign: metadata.get(meta::CAMPAIGN)?.parse().ok()?,
-            signup: metadata.get(meta::SIGNUP).and_then(|s| s.parse().ok()),
+            tier: metadata.get(meta::TIER).and_then(|t| t.parse().ok()),
+            ref_url: metadata.get(meta::REF).cloned(),
+            lang: metadata
+                .get(meta::LANG)
+                .map(|l| Lang::from_code(l))
+                .unwrap_or_default(),
         })
     }
 }
@@ -73,17 +80,16 @@ fn time(ts: i64) -> NaiveDateTime {
 /// of the API does not have, rather than a membership nothing would understand.
 pub fn subscription_state(
     sub: &Subscription,
-    ours: Ours,
-    ref_url: Option<String>,
-    tier_id: Option<i32>,
+    ours: &Ours,
+    member_id: i32,
 ) -> Result<SubscriptionState, Unknown> {
     let item = sub.items.data.first();
     let price = item.map(|i| &i.price);
     Ok(SubscriptionState {
         stripe_subscription_id: sub.id.to_string(),
-        member_id: ours.member,
+        member_id,
         campaign_id: ours.campaign,
-        tier_id,
+        tier_id: ours.tier,
         interval: match price
             .and_then(|p| p.recurring.as_ref())
             .map(|r| &r.interval)
@@ -97,34 +103,22 @@ pub fn subscription_state(
         status: sub.status.as_str().parse()?,
         cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
         current_period_end: item.map(|i| time(i.current_period_end)),
-        ref_url,
+        ref_url: ours.ref_url.clone(),
     })
 }
 
-/// The sign-up behind a checkout: its article and tier.
-fn signup_details(
+/// A member's address and language and the campaign's title, for emails.
+fn email_context(
     conn: &mut DbConnection,
-    signup: Option<i32>,
-) -> QueryResult<(Option<String>, Option<i32>)> {
-    let Some(id) = signup else {
-        return Ok((None, None));
-    };
-    Ok(signups::table
-        .find(id)
-        .select((signups::ref_url, signups::tier_id))
-        .first(conn)
-        .optional()?
-        .unwrap_or((None, None)))
-}
-
-/// A reader's language and the campaign's title and currency, for emails.
-fn email_context(conn: &mut DbConnection, ours: Ours) -> QueryResult<(String, Lang, String)> {
+    member: i32,
+    campaign: i32,
+) -> QueryResult<(String, Lang, String)> {
     let (email, locale): (String, String) = members::table
-        .find(ours.member)
+        .find(member)
         .select((members::email, members::locale))
         .first(conn)?;
     let title: String = campaigns::table
-        .find(ours.campaign)
+        .find(campaign)
         .select(campaigns::title)
         .first(conn)?;
     Ok((email, Lang::from_code(&locale), title))
@@ -154,13 +148,23 @@ impl Syncer {
 
     /// Applies a subscription's current state; `false` when it is not ours.
     pub async fn subscription(&self, id: &str) -> Result<bool, JobError> {
+        self.subscription_of(id, None).await
+    }
+
+    /// Applies a subscription's current state to `member`, or (`None`) to the member
+    /// [`Syncer::member_of`] finds; `false` when it is not ours.
+    async fn subscription_of(&self, id: &str, member: Option<i32>) -> Result<bool, JobError> {
         let sub = self.api.subscription(id).await.map_err(job_error)?;
         let Some(ours) = Ours::from(Some(&sub.metadata)) else {
             return Ok(false);
         };
+        let member = match member {
+            Some(member) => member,
+            None => self.member_of(&sub, ours.lang).await?,
+        };
         let account_url = self.account_url();
         let sub_id = sub.id.to_string();
-        let stripe_state = subscription_state(&sub, ours, None, None)
+        let state = subscription_state(&sub, &ours, member)
             .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
         self.write(move |conn| {
             let before: Option<(MembershipStatus, bool)> = memberships::table
@@ -168,23 +172,14 @@ impl Syncer {
                 .select((memberships::status, memberships::cancel_at_period_end))
                 .first(conn)
                 .optional()?;
-            let (ref_url, tier_id) = signup_details(conn, ours.signup)?;
-            let state = SubscriptionState {
-                ref_url,
-                tier_id,
-                ..stripe_state
-            };
             apply_subscription(conn, &state)?;
-            if let Some(signup) = ours.signup {
-                complete_signup(conn, signup)?;
-            }
             // Cancelled (at period end, or ended): tell the member once.
             let canceled = MembershipStatus::Canceled;
             let cancelled_now = state.cancel_at_period_end || state.status == canceled;
             let cancelled_before =
                 before.is_some_and(|(status, at_end)| at_end || status == canceled);
             if cancelled_now && !cancelled_before {
-                let (to, lang, _) = email_context(conn, ours)?;
+                let (to, lang, _) = email_context(conn, state.member_id, state.campaign_id)?;
                 let until = (state.status != canceled)
                     .then(|| state.current_period_end.map(|t| t.date().to_string()))
                     .flatten();
@@ -258,15 +253,66 @@ impl Syncer {
         }
     }
 
-    /// Completes a checkout: the subscription it started, or the donation it paid.
+    /// The member a subscription of ours belongs to: the one its membership names, else the
+    /// one its customer is attached to, else the customer's address as a member (a
+    /// subscription exists only once its Checkout completed, so the address was given; this
+    /// is how a subscription processed before its checkout, or a second one on another
+    /// customer, finds its member).
+    async fn member_of(&self, sub: &Subscription, lang: Lang) -> Result<i32, JobError> {
+        let (sub_id, customer) = (sub.id.to_string(), sub.customer.id().to_string());
+        let known = customer.clone();
+        let found: Option<i32> = self
+            .db
+            .read(move |c| {
+                let by_membership = memberships::table
+                    .filter(memberships::stripe_subscription_id.eq(&sub_id))
+                    .select(memberships::member_id)
+                    .first(c)
+                    .optional()?;
+                match by_membership {
+                    Some(member) => Ok(Some(member)),
+                    None => members::table
+                        .filter(members::stripe_customer_id.eq(&known))
+                        .select(members::id)
+                        .first(c)
+                        .optional(),
+                }
+            })
+            .await?;
+        if let Some(member) = found {
+            return Ok(member);
+        }
+        let email = self
+            .api
+            .customer_email(&customer)
+            .await
+            .map_err(job_error)?;
+        let email = address(email.as_deref(), &customer)?;
+        self.write(move |c| Member::for_checkout(c, &email, lang.code(), Some(&customer)))
+            .await
+    }
+
+    /// Completes a checkout: makes (or finds) the member from the address the reader gave
+    /// Checkout, then records the subscription it started or the donation it paid.
     pub async fn checkout(&self, id: &str) -> Result<bool, JobError> {
         let session = self.api.checkout_session(id).await.map_err(job_error)?;
         let Some(ours) = Ours::from(session.metadata.as_ref()) else {
             return Ok(false);
         };
+        let given = session
+            .customer_details
+            .as_ref()
+            .and_then(|d| d.email.clone())
+            .or_else(|| session.customer_email.clone());
+        let email = address(given.as_deref(), id)?;
+        let customer = session.customer.as_ref().map(|c| c.id().to_string());
+        let lang = ours.lang;
+        let member = self
+            .write(move |c| Member::for_checkout(c, &email, lang.code(), customer.as_deref()))
+            .await?;
         match session.mode {
             CheckoutSessionMode::Subscription => match session.subscription.as_ref() {
-                Some(sub) => self.subscription(sub.id().as_str()).await,
+                Some(sub) => self.subscription_of(sub.id().as_str(), Some(member)).await,
                 None => Ok(true), // not paid yet: the subscription events will follow
             },
             _ => {
@@ -280,7 +326,7 @@ impl Syncer {
                 };
                 let account_url = self.account_url();
                 self.write(move |conn| {
-                    record_donation(conn, &session, charge.as_ref(), ours, &account_url)
+                    record_donation(conn, &session, charge.as_ref(), &ours, member, &account_url)
                 })
                 .await
             }
@@ -328,18 +374,12 @@ fn charge_state(charge: &Charge, dispute_status: Option<String>) -> ChargeState 
     }
 }
 
-fn complete_signup(conn: &mut DbConnection, signup: i32) -> QueryResult<()> {
-    diesel::update(
-        signups::table
-            .find(signup)
-            .filter(signups::status.eq(SignupStatus::Pending)),
-    )
-    .set((
-        signups::status.eq(SignupStatus::Completed),
-        signups::completed_at.eq(db::now()),
-    ))
-    .execute(conn)
-    .map(drop)
+/// The address Checkout collected, parsed; a permanent failure (kept for staff) when Stripe
+/// gave none we can write to.
+fn address(given: Option<&str>, object: &str) -> Result<EmailAddress, JobError> {
+    given
+        .and_then(EmailAddress::parse)
+        .ok_or_else(|| JobError::permanent(format!("{object} has no usable email address")))
 }
 
 fn record_invoice(
@@ -359,17 +399,12 @@ fn record_invoice(
                 memberships::billing_interval,
             ))
             .first(conn)?;
-    let ours = Ours {
-        member: member_id,
-        campaign: campaign_id,
-        signup: None,
-    };
     let invoice_id = invoice
         .id
         .as_ref()
         .map(|i| i.to_string())
         .unwrap_or_default();
-    let (to, lang, title) = email_context(conn, ours)?;
+    let (to, lang, title) = email_context(conn, member_id, campaign_id)?;
     let amount = lang.money(
         invoice.amount_paid.max(invoice.amount_due),
         &invoice.currency.to_string(),
@@ -429,7 +464,8 @@ fn record_donation(
     conn: &mut DbConnection,
     session: &CheckoutSession,
     charge: Option<&Charge>,
-    ours: Ours,
+    ours: &Ours,
+    member: i32,
     account_url: &str,
 ) -> QueryResult<bool> {
     if session.payment_status.as_str() != "paid" {
@@ -442,8 +478,7 @@ fn record_donation(
     else {
         return Ok(true);
     };
-    let (ref_url, _) = signup_details(conn, ours.signup)?;
-    let (to, lang, title) = email_context(conn, ours)?;
+    let (to, lang, title) = email_context(conn, member, ours.campaign)?;
     let amount = session.amount_total.unwrap_or(0);
     let currency = session
         .currency
@@ -452,7 +487,7 @@ fn record_donation(
         .unwrap_or_else(|| "eur".into());
     let charge_state = charge.map(|c| charge_state(c, None));
     let record = PaymentRecord {
-        member_id: ours.member,
+        member_id: member,
         campaign_id: ours.campaign,
         membership_id: None,
         amount,
@@ -464,12 +499,9 @@ fn record_donation(
         stripe_payment_intent_id: Some(intent.clone()),
         stripe_charge_id: charge_state.as_ref().map(|c| c.charge_id.clone()),
         paid_at: db::now(),
-        ref_url,
+        ref_url: ours.ref_url.clone(),
     };
     apply_payment(conn, &record)?;
-    if let Some(signup) = ours.signup {
-        complete_signup(conn, signup)?;
-    }
     let date = db::now().date().to_string();
     let money = lang.money(amount, &currency);
     queue(
@@ -480,7 +512,7 @@ fn record_donation(
     )?;
     queue(
         conn,
-        &format!("welcome:{}:{}", ours.member, ours.campaign),
+        &format!("welcome:{member}:{}", ours.campaign),
         &to,
         &Notice::welcome(lang, &title, account_url),
     )?;

@@ -18,11 +18,16 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+
 use diesel::dsl::case_when;
 use diesel::prelude::*;
 
 use crate::db::schema::rate_limits::dsl as r;
 use crate::db::{Db, DbConnection, DbError, on_backend};
+use crate::web::client_ip;
+use crate::web::error::AppError;
 
 /// A bucket: `burst` events at once, then one more every `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,5 +260,31 @@ impl PerClient {
                 Ok(take(c, scope, &client.to_string(), rate, now_ms())?.is_err())
             })
             .await
+    }
+
+    /// Counts a request from the client of `req` (the address `trusted_proxies` name) and
+    /// refuses the one too many with 429 `rate_limited`, as JSON when `json`.
+    pub async fn check(
+        &self,
+        req: &HttpRequest,
+        trusted_proxies: &[IpAddr],
+        json: bool,
+    ) -> Result<(), AppError> {
+        let Some(client) = client_ip(req, trusted_proxies) else {
+            return Ok(());
+        };
+        if self
+            .exceeded(client)
+            .await
+            .map_err(|e| AppError::from(e).json(json))?
+        {
+            return Err(AppError::client(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many attempts from your network. Please try again in a minute.",
+            )
+            .json(json));
+        }
+        Ok(())
     }
 }

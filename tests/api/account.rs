@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::db::schema::{sessions, tokens};
+use memberdrive::db::schema::{jobs, sessions, tokens};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, join, spawn_app_with_stripe, token_of};
@@ -11,7 +11,9 @@ use crate::support::browser::Browser;
 use crate::support::stripe_server::{Delivery, StripeServer};
 
 both_backends!(
-    sign_in_links_answer_the_same_and_work_once,
+    sign_in_answers_alike_and_only_a_member_gets_a_link,
+    sign_in_links_work_once,
+    a_member_gets_at_most_five_links_an_hour,
     a_member_signs_in_sees_their_membership_and_opens_billing
 );
 
@@ -43,26 +45,80 @@ fn sign_in_link(app: &TestApp, n: usize) -> String {
     text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
-async fn sign_in_links_answer_the_same_and_work_once(backend: Backend) {
+/// Status, headers but `Date`, and body of an answer.
+async fn answer(res: reqwest::Response) -> (u16, Vec<(String, String)>, String) {
+    let mut headers: Vec<(String, String)> = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != reqwest::header::DATE)
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (res.status().as_u16(), headers, res.text().await.unwrap())
+}
+
+async fn sign_in_answers_alike_and_only_a_member_gets_a_link(backend: Backend) {
     let (app, _stripe) = member_app(backend).await;
+    let tokens_before: i64 = app.count(tokens::table).await;
     let member = app
         .post_form("/account/sign-in", &[("email", "member@news.example")])
         .await;
     let stranger = app
         .post_form("/account/sign-in", &[("email", "stranger@news.example")])
         .await;
-    assert_eq!(
-        (member.status().as_u16(), stranger.status().as_u16()),
-        (200, 200)
-    );
-    assert_eq!(
-        member.text().await.unwrap(),
-        stranger.text().await.unwrap(),
-        "no address enumeration"
-    );
-    app.smtp.wait_for_messages(3, WAIT).await;
+    let (member, stranger) = (answer(member).await, answer(stranger).await);
+    assert_eq!(member.0, 200);
+    assert_eq!(member, stranger, "no address enumeration");
+
+    // Each request queued one job, the same for both; the job decided.
+    app.wait_for_jobs("sign_in", WAIT).await;
     app.wait_for_jobs("email", WAIT).await;
-    assert_eq!(app.smtp.messages().len(), 3, "only the member gets a link");
+    let outcomes: Vec<(String, String)> = app
+        .read(|c| {
+            jobs::table
+                .filter(jobs::kind.eq("sign_in"))
+                .order(jobs::id)
+                .select((jobs::status, jobs::payload))
+                .load(c)
+        })
+        .await;
+    assert_eq!(
+        outcomes,
+        [
+            ("done".to_owned(), r#"{"sent":true}"#.to_owned()),
+            ("done".to_owned(), r#"{"sent":false}"#.to_owned()),
+        ],
+        "the addresses are not kept once the jobs are done"
+    );
+    let mails = app.smtp.messages();
+    assert_eq!(mails.len(), 3, "only the member gets a link");
+    assert_eq!(mails[2].to, ["member@news.example"]);
+    sign_in_link(&app, 2);
+    let tokens_after: i64 = app.count(tokens::table).await;
+    assert_eq!(tokens_after, tokens_before + 1, "one token, the member's");
+
+    // An hour on, the next job deletes the done ones: requests leave no rows behind.
+    app.write(|c| {
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(61);
+        diesel::update(jobs::table.filter(jobs::kind.eq("sign_in")))
+            .set(jobs::finished_at.eq(past))
+            .execute(c)
+    })
+    .await;
+    app.post_form("/account/sign-in", &[("email", "stranger@news.example")])
+        .await;
+    app.wait_for_jobs("sign_in", WAIT).await;
+    let left: i64 = app
+        .count(jobs::table.filter(jobs::kind.eq("sign_in")))
+        .await;
+    assert_eq!(left, 1, "only the latest request's job");
+}
+
+async fn sign_in_links_work_once(backend: Backend) {
+    let (app, _stripe) = member_app(backend).await;
+    app.post_form("/account/sign-in", &[("email", "member@news.example")])
+        .await;
+    app.smtp.wait_for_messages(3, WAIT).await;
     let link = sign_in_link(&app, 2);
     let path = link.strip_prefix(&app.base_url).unwrap();
 
@@ -173,4 +229,25 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
         Some(format!("{}/account", app.base_url).as_str())
     );
     browser.close().await;
+}
+
+async fn a_member_gets_at_most_five_links_an_hour(backend: Backend) {
+    let (app, _stripe) = member_app(backend).await;
+    let asks =
+        (0..12).map(|_| app.post_form("/account/sign-in", &[("email", "member@news.example")]));
+    let answers = futures_util::future::join_all(asks).await;
+    assert!(answers.iter().all(|a| a.status() == 200));
+    app.wait_for_jobs("sign_in", WAIT).await;
+    app.wait_for_jobs("email", WAIT).await;
+    let links = app
+        .smtp
+        .messages()
+        .iter()
+        .filter(|m| m.decoded_header("Subject").unwrap() == "Your sign-in link")
+        .count();
+    assert_eq!(links, 5);
+    let stored: i64 = app
+        .count(tokens::table.filter(tokens::purpose.eq("sign_in")))
+        .await;
+    assert_eq!(stored, 5, "a token for each link sent, none for the rest");
 }

@@ -369,6 +369,8 @@ pub async fn spawn_app_with_stripe(backend: Backend) -> (TestApp, StripeServer) 
             ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
             ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
             ("STRIPE_API_BASE", &stripe.url()),
+            // The outlet's site, whose articles send readers to join.
+            ("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example"),
         ],
     )
     .await;

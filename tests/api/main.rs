@@ -12,6 +12,7 @@ mod cli;
 mod forms;
 mod health;
 mod import_export;
+mod join;
 mod join_race;
 mod limits;
 mod newsletters;

@@ -23,6 +23,7 @@ both_backends!(
     expired_reused_and_forged_links_change_nothing,
     bad_input_is_rejected_and_stores_nothing,
     an_address_gets_a_few_confirmations_a_day_at_most,
+    repeated_sign_ups_write_one_token_per_email_sent,
     a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles,
     a_crashed_worker_loses_no_email,
     smtp_connections_are_reused_and_closed_with_quit_on_stop,
@@ -477,6 +478,86 @@ async fn an_address_gets_a_few_confirmations_a_day_at_most(backend: Backend) {
         mails_to(&app.smtp.messages(), "target@news.example").len(),
         3
     );
+}
+
+/// Every token in the links of `mails` (text parts), hashed as they are stored.
+fn token_hashes_in(mails: &[&ReceivedMail]) -> std::collections::BTreeSet<String> {
+    mails
+        .iter()
+        .flat_map(|m| {
+            let text = m.text_part();
+            text.split("token=")
+                .skip(1)
+                .map(|rest| {
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                        .unwrap_or(rest.len());
+                    memberdrive::tokens::hash_of(&rest[..end])
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+async fn stored_tokens(app: &TestApp) -> Vec<(String, String)> {
+    app.read(|c| {
+        tokens::table
+            .order(tokens::id)
+            .select((tokens::purpose, tokens::token_hash))
+            .load(c)
+    })
+    .await
+}
+
+/// Waits for `n` emails to `address`; checks that the stored tokens are exactly those in
+/// their links, and returns the emails' text parts and the tokens' purposes.
+async fn sent_and_stored(app: &TestApp, address: &str, n: usize) -> (Vec<String>, Vec<String>) {
+    app.smtp.wait_for_messages(n, WAIT).await;
+    app.wait_for_jobs("email", WAIT).await;
+    let received = app.smtp.messages();
+    let mails = mails_to(&received, address);
+    assert_eq!(mails.len(), n, "emails to {address}");
+    let stored = stored_tokens(app).await;
+    let hashes: std::collections::BTreeSet<String> =
+        stored.iter().map(|(_, h)| h.clone()).collect();
+    assert_eq!(
+        hashes,
+        token_hashes_in(&mails),
+        "every stored token was sent"
+    );
+    let texts = mails.iter().map(|m| m.text_part()).collect();
+    (
+        texts,
+        stored.into_iter().map(|(purpose, _)| purpose).collect(),
+    )
+}
+
+async fn repeated_sign_ups_write_one_token_per_email_sent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let address = "repeat@news.example";
+    for _ in 0..25 {
+        assert_eq!(subscribe(&app, address).await.status(), 200);
+    }
+    // Three confirmations a day, each with one confirm and one unsubscribe link.
+    let (texts, purposes) = sent_and_stored(&app, address, 3).await;
+    let of = |purpose: &str| purposes.iter().filter(|p| *p == purpose).count();
+    assert_eq!((of("confirm"), of("unsubscribe")), (3, 3), "{purposes:?}");
+
+    // Confirmed (a welcome with two links), then asked again three times: one "already
+    // subscribed" email a day, and only its two tokens.
+    let confirm = link(
+        &texts[0],
+        &format!("{}/newsletters/confirm?token=", app.base_url),
+    );
+    let res = app
+        .post_form("/newsletters/confirm", &[("token", &token_of(&confirm))])
+        .await;
+    assert_eq!(res.status(), 200);
+    for _ in 0..3 {
+        assert_eq!(subscribe(&app, address).await.status(), 200);
+    }
+    let (_, purposes) = sent_and_stored(&app, address, 5).await;
+    assert_eq!(purposes.len(), 6 + 2 + 2, "{purposes:?}");
 }
 
 async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(backend: Backend) {

@@ -18,7 +18,14 @@ pub(super) struct CheckoutExtras {
 }
 
 impl State {
-    pub(super) fn complete_checkout(&mut self, session_id: &str, succeed: bool) -> Paid {
+    /// `typed`: the address the customer types on Checkout's page, which asks for one only
+    /// when the session was created with neither `customer` nor `customer_email`.
+    pub(super) fn complete_checkout(
+        &mut self,
+        session_id: &str,
+        succeed: bool,
+        typed: Option<&str>,
+    ) -> Paid {
         let session = self.expect_kind(session_id, "checkout.session").clone();
         assert_eq!(
             session["status"], "open",
@@ -30,8 +37,16 @@ impl State {
             succeed || subscription_mode,
             "a declined card never completes a payment-mode Checkout Session: nothing to simulate"
         );
+        let prefilled = session["customer_email"]
+            .as_str()
+            .or(session["customer"].as_str());
+        assert!(
+            typed.is_none() || prefilled.is_none(),
+            "checkout session {session_id} was given its customer's address: there is nothing to type"
+        );
         let email = session["customer_email"]
             .as_str()
+            .or(typed)
             .unwrap_or("customer@example.com")
             .to_owned();
         let mut customer = session["customer"].as_str().map(str::to_owned);

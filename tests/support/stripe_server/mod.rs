@@ -218,7 +218,15 @@ impl StripeServer {
     /// and a charge; a customer only if the session named one or had
     /// `customer_creation=always`. Queues `checkout.session.completed` (`payment_status: paid`).
     pub fn pay_checkout(&self, session_id: &str) -> Paid {
-        self.state().complete_checkout(session_id, true)
+        self.state().complete_checkout(session_id, true, None)
+    }
+
+    /// Like [`StripeServer::pay_checkout`], for a session created without `customer` or
+    /// `customer_email`: the customer types `email` on Checkout's page, and it becomes the
+    /// new customer's `email` and the session's `customer_details.email`.
+    pub fn pay_checkout_as(&self, session_id: &str, email: &str) -> Paid {
+        self.state()
+            .complete_checkout(session_id, true, Some(email))
     }
 
     /// Subscription mode only: the session completes but the first payment fails (as with a
@@ -227,7 +235,7 @@ impl StripeServer {
     /// `customer.subscription.created`, `invoice.payment_failed`. Follow with
     /// [`StripeServer::retry_payment_succeeds`] or [`StripeServer::end_subscription`].
     pub fn pay_checkout_first_payment_fails(&self, session_id: &str) -> Paid {
-        self.state().complete_checkout(session_id, false)
+        self.state().complete_checkout(session_id, false, None)
     }
 
     /// The subscription's open latest invoice is paid on a retry: a new charge on the same

@@ -1,0 +1,1 @@
+DROP INDEX jobs_sign_in_done_idx;
