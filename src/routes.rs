@@ -3,8 +3,10 @@
 //! and the tests walk the same table.
 //!
 //! Every `/admin` response carries `Cache-Control: no-store` (staff pages show members'
-//! personal data).
+//! personal data). Every `GET` row also answers `HEAD` (RFC 9110 §9.3.2): the same handler
+//! runs, and actix sends its status and headers, `Content-Length` included, without the body.
 
+use actix_web::guard;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -38,6 +40,7 @@ pub static ROUTES: &[Route] = &[
     }),
     route(Method::GET, "/healthz", Public, |r| r.to(ops::healthz)),
     route(Method::GET, "/readyz", Public, |r| r.to(ops::readyz)),
+    route(Method::GET, "/metrics", Public, |r| r.to(ops::metrics)),
     route(Method::GET, "/static/site.css", Public, |r| {
         r.to(ops::site_css)
     }),
@@ -230,18 +233,29 @@ pub static ROUTES: &[Route] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut staff = web::scope("/admin").wrap(from_fn(admin::no_store));
     for row in ROUTES {
-        let route = (row.handler)(web::method(row.method.clone()));
-        if let Some(relative) = row.path.strip_prefix("/admin") {
-            staff = staff.route(relative, route);
-        } else if let Some(limit) = row.body_limit {
-            cfg.service(
-                web::resource(row.path)
-                    .app_data(web::PayloadConfig::new(limit))
-                    .route(route),
-            );
+        let path = row.path.strip_prefix("/admin").unwrap_or(row.path);
+        let mut resource = web::resource(path)
+            .guard(method_guard(&row.method))
+            .route((row.handler)(web::route()));
+        if let Some(limit) = row.body_limit {
+            resource = resource.app_data(web::PayloadConfig::new(limit));
+        }
+        if path != row.path {
+            staff = staff.service(resource);
         } else {
-            cfg.route(row.path, route);
+            cfg.service(resource);
         }
     }
     cfg.app_data(AccessTable(ROUTES)).service(staff);
+}
+
+/// Takes `method`, and `HEAD` where `method` is `GET`. A guard on the resource, so that a
+/// request in another method goes on to the next row of the same path (`GET`/`POST /join`).
+fn method_guard(method: &Method) -> guard::AnyGuard {
+    let only = guard::Any(guard::Method(method.clone()));
+    if *method == Method::GET {
+        only.or(guard::Head())
+    } else {
+        only
+    }
 }

@@ -25,6 +25,9 @@ use crate::payments::sync::Syncer;
 use crate::state::{AppState, SUBSCRIBES_PER_MINUTE};
 use crate::{admin, jobs, members};
 
+/// The `endpoint` label of requests whose path matches no route.
+pub const UNMATCHED: &str = "unmatched";
+
 /// A built, listening application.
 pub struct Application {
     port: u16,
@@ -79,9 +82,11 @@ impl Application {
         let (stop, stopping) = watch::channel(false);
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        // `/metrics` is a row of the route table (`ops::metrics`); a path that matches no
+        // route is counted under one label, so scanners cannot grow the series without end.
         let metrics = PrometheusMetricsBuilder::new("memberdrive")
-            .registry(registry)
-            .endpoint("/metrics")
+            .registry(registry.clone())
+            .mask_unmatched_patterns(UNMATCHED)
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -121,6 +126,7 @@ impl Application {
             subscribe_limiter: Arc::new(RateLimiter::keyed(quota)),
             staff_logins: admin::throttle::LoginThrottle::default(),
             outbox_metrics,
+            metrics: registry,
             stopping,
         });
         let server = build_server(listener, state.clone(), metrics)?;
