@@ -10,9 +10,11 @@ use actix_web::guard;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
+use actix_web_prom::PrometheusMetrics;
 
 use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
+use crate::telemetry::WidgetMetrics;
 use crate::{admin, campaigns, email, members, newsletters, ops, payments, widget};
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -229,9 +231,16 @@ pub static ROUTES: &[Route] = &[
     ),
 ];
 
-/// Mounts [`ROUTES`]: the `/admin` rows in one scope that marks every answer `no-store`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Mounts [`ROUTES`]: the `/widget/` rows first, each counted by `widget_metrics`; then the
+/// others, counted by `metrics`, with the `/admin` rows in one scope that marks every answer
+/// `no-store`. A request that matches no row ends in the second group, so `metrics` counts it.
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    metrics: PrometheusMetrics,
+    widget_metrics: &WidgetMetrics,
+) {
     let mut staff = web::scope("/admin").wrap(from_fn(admin::no_store));
+    let mut others = web::scope("").wrap(metrics);
     for row in ROUTES {
         let path = row.path.strip_prefix("/admin").unwrap_or(row.path);
         let mut resource = web::resource(path)
@@ -242,11 +251,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         if path != row.path {
             staff = staff.service(resource);
+        } else if row.path.starts_with("/widget/") {
+            cfg.service(resource.wrap(widget_metrics.route(row.path)));
         } else {
-            cfg.service(resource);
+            others = others.service(resource);
         }
     }
-    cfg.app_data(AccessTable(ROUTES)).service(staff);
+    cfg.app_data(AccessTable(ROUTES))
+        .service(others.service(staff));
 }
 
 /// Takes `method`, and `HEAD` where `method` is `GET`. A guard on the resource, so that a

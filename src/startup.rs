@@ -23,6 +23,7 @@ use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
 use crate::state::{AppState, SUBSCRIBES_PER_MINUTE};
+use crate::telemetry::WidgetMetrics;
 use crate::{admin, jobs, members};
 
 /// The `endpoint` label of requests whose path matches no route.
@@ -129,7 +130,8 @@ impl Application {
             metrics: registry,
             stopping,
         });
-        let server = build_server(listener, state.clone(), metrics)?;
+        let widget_metrics = WidgetMetrics::register(&state.metrics)?;
+        let server = build_server(listener, state.clone(), metrics, widget_metrics)?;
         Ok(Application {
             port,
             server,
@@ -385,15 +387,15 @@ fn build_server(
     listener: TcpListener,
     state: web::Data<AppState>,
     metrics: PrometheusMetrics,
+    widget_metrics: WidgetMetrics,
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::web::security_headers))
-            .wrap(metrics.clone())
             .wrap(from_fn(crate::web::log_requests))
             .wrap(Compress::default())
             .app_data(state.clone())
-            .configure(crate::routes::configure)
+            .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })
     .disable_signals()
     .shutdown_timeout(10)

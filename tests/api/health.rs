@@ -71,16 +71,33 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test]
 async fn metrics_are_in_prometheus_text_format() {
     let app = spawn_app(Backend::Sqlite).await;
-    app.get("/widget/members.json").await;
-    let body = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        body.contains("# TYPE memberdrive_http_requests_total counter"),
-        "{body}"
-    );
-    assert!(
-        body.contains("endpoint=\"/widget/{campaign}.json\""),
-        "{body}"
-    );
+    for _ in 0..2 {
+        app.get("/widget/members.json").await;
+    }
+    request(&app, Method::HEAD, "/widget/members.json", None)
+        .send()
+        .await
+        .unwrap();
+    app.get("/widget/no-such-campaign.json").await;
+    app.get("/healthz").await;
+    let body = eventually("the requests counted", Duration::from_secs(10), || async {
+        let body = app.get("/metrics").await.text().await.unwrap();
+        let counted = body.contains(r#"endpoint="/healthz",method="GET",status="200"}"#);
+        if counted { Ok(body) } else { Err(body) }
+    })
+    .await;
+    let widget = r#"memberdrive_widget_http_requests_total{endpoint="/widget/{campaign}.json""#;
+    for line in [
+        "# TYPE memberdrive_http_requests_total counter",
+        "# TYPE memberdrive_http_requests_duration_seconds histogram",
+        "# TYPE memberdrive_widget_http_requests_total counter",
+        "# TYPE memberdrive_widget_http_requests_duration_seconds histogram",
+        &format!(r#"{widget},method="GET",status="200"}} 2"#),
+        &format!(r#"{widget},method="HEAD",status="200"}} 1"#),
+        &format!(r#"{widget},method="GET",status="404"}} 1"#),
+    ] {
+        assert!(body.contains(line), "{line} in {body}");
+    }
 }
 
 /// The series `/metrics` shows (name and labels), and the value of each; not the outbox
