@@ -1,11 +1,13 @@
-//! What operators and every page rely on: liveness and readiness probes, and the readers'
-//! stylesheet.
+//! What operators and every page rely on: liveness and readiness probes, the metrics, and
+//! the readers' stylesheet.
 
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
+use prometheus::{Encoder, TextEncoder};
 
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// `GET /static/site.css`
 pub async fn site_css() -> HttpResponse {
@@ -29,4 +31,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .content_type("text/plain")
             .body("database unavailable"),
     }
+}
+
+/// `GET /metrics`: every metric of the registry in Prometheus' text format.
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let encoder = TextEncoder::new();
+    let mut body = Vec::new();
+    encoder
+        .encode(&state.metrics.gather(), &mut body)
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(format!("{}; charset=utf-8", encoder.format_type()))
+        .body(body))
 }

@@ -3,14 +3,18 @@
 //! and the tests walk the same table.
 //!
 //! Every `/admin` response carries `Cache-Control: no-store` (staff pages show members'
-//! personal data).
+//! personal data). Every `GET` row also answers `HEAD` (RFC 9110 §9.3.2): the same handler
+//! runs, and actix sends its status and headers, `Content-Length` included, without the body.
 
+use actix_web::guard;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
+use actix_web_prom::PrometheusMetrics;
 
 use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
+use crate::telemetry::WidgetMetrics;
 use crate::{admin, campaigns, email, members, newsletters, ops, payments, widget};
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -38,6 +42,7 @@ pub static ROUTES: &[Route] = &[
     }),
     route(Method::GET, "/healthz", Public, |r| r.to(ops::healthz)),
     route(Method::GET, "/readyz", Public, |r| r.to(ops::readyz)),
+    route(Method::GET, "/metrics", Public, |r| r.to(ops::metrics)),
     route(Method::GET, "/static/site.css", Public, |r| {
         r.to(ops::site_css)
     }),
@@ -226,24 +231,47 @@ pub static ROUTES: &[Route] = &[
     ),
 ];
 
-/// Mounts [`ROUTES`]: the `/admin` rows in one scope that marks every answer `no-store`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Mounts [`ROUTES`]: the `/widget/` rows first, each counted by `widget_metrics`; then the
+/// others, counted by `metrics`, with the `/admin` rows in one scope that marks every answer
+/// `no-store`. A request that matches no row ends in the second group, so `metrics` counts it.
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    metrics: PrometheusMetrics,
+    widget_metrics: &WidgetMetrics,
+) {
     let mut staff = web::scope("/admin").wrap(from_fn(admin::no_store));
+    let mut others = web::scope("").wrap(metrics);
     for row in ROUTES {
-        let route = (row.handler)(web::method(row.method.clone()));
-        if let Some(relative) = row.path.strip_prefix("/admin") {
-            staff = staff.route(relative, route);
-        } else if let Some(limit) = row.body_limit {
-            cfg.service(
-                web::resource(row.path)
-                    .app_data(web::PayloadConfig::new(limit))
-                    .route(route),
-            );
+        let path = row.path.strip_prefix("/admin").unwrap_or(row.path);
+        let mut resource = web::resource(path)
+            .guard(method_guard(&row.method))
+            .route((row.handler)(web::route()));
+        if let Some(limit) = row.body_limit {
+            resource = resource.app_data(web::PayloadConfig::new(limit));
+        }
+        if path != row.path {
+            staff = staff.service(resource);
+        } else if row.path.starts_with("/widget/") {
+            cfg.service(resource.wrap(widget_metrics.route(row.path)));
         } else {
-            cfg.route(row.path, route);
+            others = others.service(resource);
         }
     }
-    cfg.app_data(AccessTable(ROUTES))
-        .service(staff)
-        .default_service(web::to(crate::web::error::no_such_page));
+    // An address no row serves gets the 404 page, counted under the one unmatched label.
+    let no_such_page = || web::to(crate::web::error::no_such_page);
+    let others = others
+        .service(staff.default_service(no_such_page()))
+        .default_service(no_such_page());
+    cfg.app_data(AccessTable(ROUTES)).service(others);
+}
+
+/// Takes `method`, and `HEAD` where `method` is `GET`. A guard on the resource, so that a
+/// request in another method goes on to the next row of the same path (`GET`/`POST /join`).
+fn method_guard(method: &Method) -> guard::AnyGuard {
+    let only = guard::Any(guard::Method(method.clone()));
+    if *method == Method::GET {
+        only.or(guard::Head())
+    } else {
+        only
+    }
 }

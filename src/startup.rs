@@ -23,8 +23,12 @@ use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
 use crate::state::{AppState, SIGNUP_RATE};
+use crate::telemetry::WidgetMetrics;
 use crate::web::limits::{self, PerClient};
 use crate::{admin, jobs, members};
+
+/// The `endpoint` label of requests whose path matches no route.
+pub const UNMATCHED: &str = "unmatched";
 
 /// A built, listening application.
 pub struct Application {
@@ -80,9 +84,11 @@ impl Application {
         let (stop, stopping) = watch::channel(false);
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        // `/metrics` is a row of the route table (`ops::metrics`); a path that matches no
+        // route is counted under one label, so scanners cannot grow the series without end.
         let metrics = PrometheusMetricsBuilder::new("memberdrive")
-            .registry(registry)
-            .endpoint("/metrics")
+            .registry(registry.clone())
+            .mask_unmatched_patterns(UNMATCHED)
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -127,9 +133,11 @@ impl Application {
             mailer,
             outbox_wake,
             outbox_metrics,
+            metrics: registry,
             stopping,
         });
-        let server = build_server(listener, state.clone(), metrics)?;
+        let widget_metrics = WidgetMetrics::register(&state.metrics)?;
+        let server = build_server(listener, state.clone(), metrics, widget_metrics)?;
         Ok(Application {
             port,
             server,
@@ -403,16 +411,16 @@ fn build_server(
     listener: TcpListener,
     state: web::Data<AppState>,
     metrics: PrometheusMetrics,
+    widget_metrics: WidgetMetrics,
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::web::form::refuse_unreadable_urls))
             .wrap(from_fn(crate::web::security_headers))
-            .wrap(metrics.clone())
             .wrap(from_fn(crate::web::log_requests))
             .wrap(Compress::default())
             .app_data(state.clone())
-            .configure(crate::routes::configure)
+            .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })
     .disable_signals()
     .shutdown_timeout(10)

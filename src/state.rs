@@ -49,6 +49,8 @@ pub struct AppState {
     pub password_checks: Checks,
     /// Outbox gauges for `/metrics`.
     pub outbox_metrics: OutboxMetrics,
+    /// Every metric `/metrics` shows.
+    pub metrics: prometheus::Registry,
     /// Stripe, when paid membership is configured.
     pub stripe: Option<Arc<StripeApi>>,
     /// Applies Stripe's state (webhook jobs, reconciliation), when Stripe is configured.

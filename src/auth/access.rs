@@ -45,16 +45,22 @@ pub struct Route {
 pub struct AccessTable(pub &'static [Route]);
 
 impl AccessTable {
-    /// The access the request's route needs; a route missing from the table (or a request
-    /// that matched none) is treated as admin-only, so a forgotten row fails closed.
+    /// The access the request's route needs (for `HEAD`, that of `GET`); a route missing from
+    /// the table (or a request that matched none) is treated as admin-only, so a forgotten row
+    /// fails closed.
     pub fn of(req: &HttpRequest) -> Access {
         let pattern = req.match_pattern();
+        // `HEAD` is served by the `GET` row (`crate::routes`), so it needs what `GET` needs.
+        let method = match *req.method() {
+            Method::HEAD => &Method::GET,
+            ref other => other,
+        };
         req.app_data::<AccessTable>()
             .and_then(|table| {
                 table
                     .0
                     .iter()
-                    .find(|r| Some(r.path) == pattern.as_deref() && r.method == *req.method())
+                    .find(|r| Some(r.path) == pattern.as_deref() && r.method == method)
             })
             .map_or(Access::Admin, |r| r.access)
     }

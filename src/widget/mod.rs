@@ -7,8 +7,8 @@ mod view;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use askama::Template;
 use bytes::Bytes;
@@ -51,14 +51,22 @@ fn snapshot(state: &AppState, slug: &str, json: bool) -> Result<Arc<Snapshot>, A
 fn cached(
     req: &HttpRequest,
     etag: &str,
-    content_type: &str,
+    content_type: &'static str,
 ) -> Result<HttpResponseBuilder, HttpResponse> {
+    // The widget's answers are the site's whole read load: their fixed header values are
+    // static, not parsed and copied on each request.
     let mut builder = HttpResponse::Ok();
     builder
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .content_type(content_type);
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        ))
+        .insert_header((
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -155,6 +163,7 @@ pub(crate) async fn demo(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub(crate) async fn events(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -162,6 +171,23 @@ pub(crate) async fn events(
         .board
         .subscribe(&slug)
         .ok_or_else(|| AppError::not_found("campaign").json(true))?;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        // Compression would buffer events; proxies must not buffer them either.
+        .insert_header((
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        ))
+        .insert_header(("x-accel-buffering", "no"));
+    if req.method() == Method::HEAD {
+        // The stream never ends by itself, and actix reads a HEAD answer's body to its end
+        // (and drops it): the same headers, then an empty stream.
+        let none = futures_util::stream::empty::<Result<Bytes, actix_web::Error>>();
+        return Ok(response.streaming(none));
+    }
     let stopping = state.stopping.clone();
     let stream = futures_util::stream::unfold(
         (rx, stopping, true),
@@ -181,17 +207,7 @@ pub(crate) async fn events(
             Some((Ok(chunk), (rx, stopping, false)))
         },
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        // Compression would buffer events; proxies must not buffer them either.
-        .insert_header((
-            header::CONTENT_ENCODING,
-            HeaderValue::from_static("identity"),
-        ))
-        .insert_header(("x-accel-buffering", "no"))
-        .streaming(stream))
+    Ok(response.streaming(stream))
 }
 
 fn sse_event(snap: &Snapshot) -> Bytes {

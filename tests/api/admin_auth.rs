@@ -17,7 +17,7 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, csrf_in, get_as,
+    Backend, COOKIE, PASSWORD, TestApp, TestDatabase, add_staff, concrete, csrf_in, get_as,
     memberdrive_command, post_as, request, session_of, set_cookie, sign_in, sign_in_from,
     spawn_app, spawn_app_on, spawn_app_with, text_as,
 };
@@ -322,18 +322,6 @@ async fn sign_in_forms_posted_from_another_site_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "our own origin");
-}
-
-/// A route pattern with every `{param}` filled in.
-fn concrete(pattern: &str) -> String {
-    pattern
-        .split('/')
-        .map(|s| match (s.find('{'), s.find('}')) {
-            (Some(open), Some(close)) => format!("{}1{}", &s[..open], &s[close + 1..]),
-            _ => s.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 fn method_of(route: &memberdrive::auth::Route) -> reqwest::Method {

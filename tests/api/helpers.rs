@@ -552,3 +552,22 @@ pub fn csrf_in(html: &str) -> String {
     let start = html.find(marker).expect("a CSRF field") + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// A route pattern of `memberdrive::routes::ROUTES` with every `{param}` filled in: the
+/// campaign every new database has for `{campaign}`, `1` for the others.
+pub fn concrete(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| match (s.find('{'), s.find('}')) {
+            (Some(open), Some(close)) => {
+                let value = match &s[open..=close] {
+                    "{campaign}" => "members",
+                    _ => "1",
+                };
+                format!("{}{value}{}", &s[..open], &s[close + 1..])
+            }
+            _ => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -10,6 +10,7 @@ mod admin_dashboard;
 mod admin_manage;
 mod cli;
 mod forms;
+mod head;
 mod health;
 mod import_export;
 mod join;
