@@ -415,9 +415,7 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(crate::web::form::refuse_unreadable_urls))
-            .wrap(from_fn(crate::web::security_headers))
-            .wrap(from_fn(crate::web::log_requests))
+            .wrap(from_fn(crate::web::edge))
             .wrap(Compress::default())
             .app_data(state.clone())
             .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))

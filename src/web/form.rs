@@ -6,11 +6,9 @@
 
 use std::borrow::Cow;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpRequest, ResponseError, web};
+use actix_web::{Error, FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
@@ -90,33 +88,26 @@ pub fn deserialize<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     })
 }
 
-/// Answers 400 `invalid_address`, before routing, for a path or query string that decodes
-/// to a control character or to bytes that are not UTF-8: such a value would reach a query
-/// as a path segment or a search term (and PostgreSQL refuses a NUL byte with an error).
-/// Addresses without `%` and non-ASCII bytes (nearly all of them) are not decoded at all.
-pub async fn refuse_unreadable_urls(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+/// The 400 `invalid_address` for a request whose path or query string decodes to a control
+/// character or to bytes that are not UTF-8: such a value would reach a query as a path
+/// segment or a search term (and PostgreSQL refuses a NUL byte with an error). Addresses
+/// without `%` and non-ASCII bytes (nearly all of them) are not decoded at all.
+pub fn unreadable_url(req: &HttpRequest) -> Option<AppError> {
     let suspect = |s: &str| s.bytes().any(|b| b == b'%' || !b.is_ascii());
     let uri = req.uri();
     let unreadable = (suspect(uri.path()) && decode(uri.path().as_bytes()).is_err())
         || uri
             .query()
             .is_some_and(|q| suspect(q) && Form::parse(q.as_bytes()).is_err());
-    if unreadable {
-        let refusal = AppError::client(
+    unreadable.then(|| {
+        AppError::client(
             StatusCode::BAD_REQUEST,
             "invalid_address",
             "This address could not be read: it contains a control character or text that \
              is not UTF-8.",
         )
-        .json(accepts_json(req.request()));
-        return Ok(req.into_response(refusal.error_response().map_into_right_body()));
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+        .json(accepts_json(req))
+    })
 }
 
 /// One name or value: `+` is a space, `%XX` a byte, and the bytes must be text.

@@ -11,11 +11,11 @@ pub mod spreadsheet;
 use std::net::IpAddr;
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest};
+use actix_web::{Error, HttpRequest, ResponseError};
 
 /// The CSP for our own pages: nothing is loaded from another site.
 const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
@@ -38,15 +38,37 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
         .finish()
 }
 
+/// What every request passes through, in one middleware (each layer of `from_fn` costs the
+/// widget's hot path an allocation): an address that is not text is refused before routing
+/// ([`form::unreadable_url`]); every answer gets the security headers; one log line.
+pub async fn edge(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let started = Instant::now();
+    let mut res = match form::unreadable_url(req.request()) {
+        Some(refusal) => {
+            let response = refusal.error_response().map_into_right_body();
+            req.into_response(response)
+        }
+        None => match next.call(req).await {
+            Ok(res) => res.map_into_left_body(),
+            Err(e) => {
+                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::warn!(error = %e, duration_ms, "request failed");
+                return Err(e);
+            }
+        },
+    };
+    security_headers(res.headers_mut());
+    log_request(&res, started);
+    Ok(res)
+}
+
 /// Adds the security headers every response carries, unless the handler set its own: a
 /// response that sets a CSP with `frame-ancestors` wants to be framed, so it gets no
 /// `X-Frame-Options`.
-pub async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
+fn security_headers(headers: &mut HeaderMap) {
     let framable = headers
         .get(header::CONTENT_SECURITY_POLICY)
         .and_then(|v| v.to_str().ok())
@@ -65,41 +87,19 @@ pub async fn security_headers(
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     headers.remove(header::SERVER);
-    Ok(res)
 }
 
 /// One log line per request: method, path (never the query string, which may carry a token),
 /// status and duration.
-pub async fn log_requests(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let res = next.call(req).await;
+fn log_request<B>(res: &ServiceResponse<B>, started: Instant) {
+    let (req, status) = (res.request(), res.status().as_u16());
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &res {
-        // The widget and probes take the site's whole read load: their successes are debug.
-        Ok(r) if r.status().as_u16() < 400 && is_high_volume(&path) => tracing::debug!(
-            http.method = %method,
-            http.path = %path,
-            http.status = r.status().as_u16(),
-            duration_ms,
-            "request"
-        ),
-        Ok(r) => tracing::info!(
-            http.method = %method,
-            http.path = %path,
-            http.status = r.status().as_u16(),
-            duration_ms,
-            "request"
-        ),
-        Err(e) => {
-            tracing::warn!(http.method = %method, http.path = %path, error = %e, duration_ms, "request failed")
-        }
+    // The widget and probes take the site's whole read load: their successes are debug.
+    if status < 400 && is_high_volume(req.path()) {
+        tracing::debug!(http.method = %req.method(), http.path = %req.path(), http.status = status, duration_ms, "request");
+    } else {
+        tracing::info!(http.method = %req.method(), http.path = %req.path(), http.status = status, duration_ms, "request");
     }
-    res
 }
 
 fn is_high_volume(path: &str) -> bool {
