@@ -552,9 +552,14 @@ async fn views_and_clicks_are_counted_per_article(backend: Backend) {
         ],
     )
     .await;
+    // A connection per hit: a pooled one may be closed by the server's keep-alive timeout
+    // just as a hit is sent on it, while the test waits for a flush.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let hit_from = |client: &'static str, event: &'static str, article: &'static str| {
-        app.client
-            .post(format!("{}/widget/members/hit", app.address))
+        http.post(format!("{}/widget/members/hit", app.address))
             .header("x-forwarded-for", client)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
