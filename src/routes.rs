@@ -8,7 +8,7 @@
 
 use actix_web::guard;
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::web;
 use actix_web_prom::PrometheusMetrics;
 
@@ -240,7 +240,7 @@ pub fn configure(
     widget_metrics: &WidgetMetrics,
 ) {
     let mut staff = web::scope("/admin").wrap(from_fn(admin::no_store));
-    let mut others = web::scope("").wrap(metrics);
+    let mut others = web::scope("").wrap(Compress::default()).wrap(metrics);
     for row in ROUTES {
         let path = row.path.strip_prefix("/admin").unwrap_or(row.path);
         let mut resource = web::resource(path)
@@ -252,7 +252,16 @@ pub fn configure(
         if path != row.path {
             staff = staff.service(resource);
         } else if row.path.starts_with("/widget/") {
-            cfg.service(resource.wrap(widget_metrics.route(row.path)));
+            let counted = resource.wrap(widget_metrics.route(row.path));
+            // Only the script and the iframe's page are worth compressing. The JSON and the
+            // SVG are a few hundred bytes asked for on every article view, where compressing
+            // each answer again costs more than it saves; the event stream must not be
+            // buffered.
+            if matches!(row.path, "/widget/embed.js" | "/widget/{campaign}") {
+                cfg.service(counted.wrap(Compress::default()));
+            } else {
+                cfg.service(counted);
+            }
         } else {
             others = others.service(resource);
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
@@ -416,7 +416,6 @@ fn build_server(
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::web::edge))
-            .wrap(Compress::default())
             .app_data(state.clone())
             .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })

@@ -169,3 +169,33 @@ async fn metrics_keep_their_series_after_a_thousand_requests_to_unknown_paths(ba
     let keys = |s: &[(String, f64)]| s.iter().map(|(k, _)| k.clone()).collect::<BTreeSet<_>>();
     assert_eq!(keys(&after), keys(&before), "the same series");
 }
+
+/// Bodies worth compressing are compressed for a client that asks; the widget's few hundred
+/// bytes of JSON and SVG, asked for on every article view, are sent as they are.
+#[tokio::test]
+async fn compression_where_it_pays() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for (path, compressed) in [
+        ("/widget/embed.js", true),
+        ("/widget/members", true),
+        ("/static/site.css", true),
+        ("/widget/members.json", false),
+        ("/widget/members.svg", false),
+    ] {
+        let res = request(&app, Method::GET, path, None)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let encoding = res
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            encoding.as_deref() == Some("gzip"),
+            compressed,
+            "{path}: {encoding:?}"
+        );
+    }
+}
