@@ -15,6 +15,25 @@ both_backends!(
     staff_forms_paths_and_searches_refuse_what_is_not_text_and_change_nothing
 );
 
+/// Sends `req` asking for JSON or a page, and expects the 400 that refuses what is not text:
+/// `code` in JSON, the readable message on a page.
+async fn assert_refused(req: reqwest::RequestBuilder, json: bool, code: &str, case: &str) {
+    let accept = if json {
+        "application/json"
+    } else {
+        "text/html"
+    };
+    let res = req.header("accept", accept).send().await.unwrap();
+    assert_eq!(res.status(), 400, "{case}, json: {json}");
+    let text = res.text().await.unwrap();
+    if json {
+        let error: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(error["error"], code, "{case}: {text}");
+    } else {
+        assert!(text.contains("could not be read"), "{case}: {text}");
+    }
+}
+
 async fn control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_nothing(
     backend: Backend,
 ) {
@@ -73,30 +92,12 @@ async fn control_characters_and_invalid_utf8_in_a_public_form_get_400_and_store_
             _ => &[false],
         };
         for &json in modes {
-            let res = app
+            let req = app
                 .client
                 .post(format!("{}{path}", app.address))
                 .header("content-type", "application/x-www-form-urlencoded")
-                .header(
-                    "accept",
-                    if json {
-                        "application/json"
-                    } else {
-                        "text/html"
-                    },
-                )
-                .body(body.to_vec())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 400, "{path}, {why}, json: {json}");
-            let text = res.text().await.unwrap();
-            if json {
-                let error: serde_json::Value = serde_json::from_str(&text).unwrap();
-                assert_eq!(error["error"], "invalid_form", "{path}, {why}: {text}");
-            } else {
-                assert!(text.contains("could not be read"), "{path}, {why}: {text}");
-            }
+                .body(body.to_vec());
+            assert_refused(req, json, "invalid_form", &format!("{path}, {why}")).await;
         }
     }
     let stored: (i64, i64, i64, i64) = app
@@ -197,26 +198,8 @@ async fn staff_forms_paths_and_searches_refuse_what_is_not_text_and_change_nothi
         ("/newsletters?lang=%1B", "an escape as the language"),
     ] {
         for json in [false, true] {
-            let res = request(&app, reqwest::Method::GET, path, Some(&cookie))
-                .header(
-                    "accept",
-                    if json {
-                        "application/json"
-                    } else {
-                        "text/html"
-                    },
-                )
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 400, "{path}: {why}");
-            let text = res.text().await.unwrap();
-            if json {
-                let error: serde_json::Value = serde_json::from_str(&text).unwrap();
-                assert_eq!(error["error"], "invalid_address", "{path}: {text}");
-            } else {
-                assert!(text.contains("could not be read"), "{path}: {why}: {text}");
-            }
+            let req = request(&app, reqwest::Method::GET, path, Some(&cookie));
+            assert_refused(req, json, "invalid_address", &format!("{path}: {why}")).await;
         }
     }
     // What is text still works, non-ASCII included.
