@@ -109,8 +109,12 @@ impl ArticleOrigins {
             }
         }
         if anywhere {
-            let site = psl::domain_str(&base_host).unwrap_or(&base_host).to_owned();
-            sources.push(Source::Site(site));
+            // An address is its own site: `127.0.0.1` has no registrable domain.
+            let site = match base_url.host() {
+                Some(url::Host::Domain(domain)) => psl::domain_str(domain).unwrap_or(domain),
+                _ => &base_host,
+            };
+            sources.push(Source::Site(site.to_owned()));
         }
         ArticleOrigins(sources)
     }
@@ -336,6 +340,13 @@ mod tests {
             assert_eq!(counted(listed, base, article), ours, "{article}");
         }
         assert!(!counted("'none'", base, "https://news.example/a"));
+        // A base URL on an address counts that address only, not its numeric "subdomains".
+        assert!(counted(
+            "*",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:9000/a"
+        ));
+        assert!(!counted("*", "http://127.0.0.1:8080", "http://10.0.0.1/a"));
     }
 
     #[test]
