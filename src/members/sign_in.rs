@@ -140,9 +140,8 @@ fn forget_done(c: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize
 }
 
 /// Queues a link for a member; nothing for an address that is no member's, or one that had
-/// its links for the hour. Links are numbered per member in their key: jobs for the same
-/// member running at once read the same number, and only one of them sends, so the limit
-/// holds under concurrency.
+/// its links for the hour. Links are numbered per member in their key, so a link is never
+/// queued twice.
 fn send_link(
     c: &mut DbConnection,
     settings: &Settings,
@@ -150,12 +149,17 @@ fn send_link(
     lang: Lang,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let Some(member) = members::table
+    let member = members::table
         .filter(members::email.eq(email.as_str()))
-        .select(members::id)
-        .first::<i32>(c)
-        .optional()?
-    else {
+        .select(members::id);
+    // The member's row is locked until the link is queued: jobs for the same member take
+    // turns, so each reads the count the one before it left (SQLite's writers take turns
+    // already).
+    let member = match c {
+        DbConnection::Pg(pg) => member.for_update().first::<i32>(pg),
+        DbConnection::Sqlite(sqlite) => member.first::<i32>(sqlite),
+    };
+    let Some(member) = member.optional()? else {
         return Ok(false);
     };
     let owner = Owner::Member(member);
