@@ -124,7 +124,7 @@ fn reconcile(settings: Settings, apply: bool) -> anyhow::Result<()> {
     runtime.block_on(async {
         let api = StripeApi::new(&settings)?
             .ok_or_else(|| anyhow::anyhow!("STRIPE_SECRET_KEY is not set"))?;
-        let db = Db::connect(&settings.database_url)?;
+        let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
         db::run_migrations(&mut *db.get()?)?;
         let syncer = Syncer {
             api: Arc::new(api),

@@ -72,6 +72,36 @@ impl DatabaseUrl {
         self.raw.expose()
     }
 
+    /// What libpq is given for a `postgres://` URL: the URL without `pgbouncer=true` (ours,
+    /// not libpq's), with a connect timeout and TCP keepalives unless the URL sets its own, so
+    /// neither an unreachable server nor a silently dead connection holds a caller for long.
+    pub fn driver_url(&self) -> String {
+        let Ok(mut url) = Url::parse(self.expose()) else {
+            return self.expose().to_owned();
+        };
+        let mut pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(key, _)| key != PGBOUNCER)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        for (key, value) in PG_CONNECTION_DEFAULTS {
+            if !pairs.iter().any(|(k, _)| k == key) {
+                pairs.push((key.to_string(), value.to_string()));
+            }
+        }
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url.into()
+    }
+
+    /// Whether the URL says a PgBouncer in transaction mode stands between us and PostgreSQL
+    /// (`?pgbouncer=true`): each transaction may then run on another server connection.
+    pub fn behind_pgbouncer(&self) -> bool {
+        Url::parse(self.expose()).is_ok_and(|url| {
+            url.query_pairs()
+                .any(|(key, value)| key == PGBOUNCER && value == "true")
+        })
+    }
+
     /// The file path of a `sqlite://` URL.
     pub fn sqlite_path(&self) -> &str {
         self.raw.expose().trim_start_matches("sqlite://")
@@ -94,6 +124,19 @@ impl std::fmt::Debug for DatabaseUrl {
         f.write_str(&self.redacted())
     }
 }
+
+/// The query parameter of a `postgres://` URL that says PgBouncer runs in transaction mode.
+const PGBOUNCER: &str = "pgbouncer";
+
+/// libpq parameters every PostgreSQL connection gets unless its URL sets them: give up
+/// connecting after 5 s, and find a dead peer within about a minute.
+const PG_CONNECTION_DEFAULTS: [(&str, &str); 5] = [
+    ("connect_timeout", "5"),
+    ("keepalives", "1"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+];
 
 /// How request and worker logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +214,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// DKIM signing for outgoing mail: selector and RSA private key (PKCS#1 PEM).
     pub dkim: Option<DkimSettings>,
+    /// Most database connections this instance holds.
+    pub db_pool_size: u32,
 }
 
 /// DKIM settings; the signing domain is the From address's domain.
@@ -208,6 +253,7 @@ const KEYS: &[&str] = &[
     "MEMBERDRIVE_LOG_FORMAT",
     "MEMBERDRIVE_DKIM_SELECTOR",
     "MEMBERDRIVE_DKIM_KEY_FILE",
+    "MEMBERDRIVE_DB_POOL_SIZE",
 ];
 
 impl Settings {
@@ -388,7 +434,18 @@ impl Settings {
                 ));
             }
         };
+        let db_pool_size = parse(
+            "MEMBERDRIVE_DB_POOL_SIZE",
+            &crate::db::DEFAULT_POOL_SIZE.to_string(),
+        )?
+        .parse::<u32>()
+        .ok()
+        .filter(|size| (1..=1000).contains(size))
+        .ok_or_else(|| {
+            err("MEMBERDRIVE_DB_POOL_SIZE")("must be a whole number from 1 to 1000".into())
+        })?;
         Ok(Settings {
+            db_pool_size,
             dkim,
             database_url,
             bind,
@@ -511,6 +568,25 @@ mod tests {
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.widget_ancestors, "*");
         assert!(s.smtp_url.is_none() && s.stripe_secret_key.is_none());
+        assert_eq!(s.db_pool_size, 10);
+    }
+
+    #[test]
+    fn postgres_urls_get_timeouts_and_keep_their_own_settings() {
+        let url = DatabaseUrl::parse("postgres://u:pw@db:5432/app?sslmode=require").unwrap();
+        assert!(!url.behind_pgbouncer());
+        let driver = Url::parse(&url.driver_url()).unwrap();
+        let pairs: HashMap<_, _> = driver.query_pairs().into_owned().collect();
+        assert_eq!(pairs["sslmode"], "require");
+        assert_eq!(pairs["connect_timeout"], "5");
+        assert_eq!(pairs["keepalives_idle"], "30");
+        assert_eq!(driver.password(), Some("pw"));
+
+        let url = DatabaseUrl::parse("postgres://db/app?pgbouncer=true&connect_timeout=2").unwrap();
+        assert!(url.behind_pgbouncer());
+        let driver = url.driver_url();
+        assert!(!driver.contains("pgbouncer"), "{driver}");
+        assert!(driver.contains("connect_timeout=2") && !driver.contains("connect_timeout=5"));
     }
 
     #[test]
@@ -530,6 +606,8 @@ mod tests {
             ("STRIPE_SECRET_KEY", "sk_123", "sk_test_"),
             ("MEMBERDRIVE_TRUSTED_PROXIES", "10.0.0.1,proxy", "proxy"),
             ("MEMBERDRIVE_LOG_FORMAT", "xml", "neither"),
+            ("MEMBERDRIVE_DB_POOL_SIZE", "0", "from 1 to 1000"),
+            ("MEMBERDRIVE_DB_POOL_SIZE", "ten", "from 1 to 1000"),
         ];
         for (key, value, expected) in cases {
             let e = settings(&[(key, value)]).expect_err(key);

@@ -59,7 +59,7 @@ impl Application {
         settings: Settings,
         listener: Option<TcpListener>,
     ) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database_url)?;
+        let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
         let migrate = db.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let mut conn = migrate.get()?;

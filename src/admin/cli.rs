@@ -4,7 +4,6 @@ use std::io::BufRead;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use diesel::Connection;
 
 use super::password;
 use super::staff::{self, CreateError, Role};
@@ -63,21 +62,20 @@ fn add(
     };
     password::check_new(&password)?;
     let hash = password::hash(&password)?;
-    let id = conn
-        .transaction(|c| -> Result<i32, CreateError> {
-            let id = staff::create(c, &email, &hash, role, db::now())?;
-            let details = serde_json::json!({ "email": email.as_str(), "role": role.as_str() });
-            audit::record(
-                c,
-                &Actor::Cli,
-                "staff.create",
-                "staff_user",
-                &id.to_string(),
-                &details,
-            )?;
-            Ok(id)
-        })
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let id = db::write_transaction(&mut conn, |c| -> Result<i32, CreateError> {
+        let id = staff::create(c, &email, &hash, role, db::now())?;
+        let details = serde_json::json!({ "email": email.as_str(), "role": role.as_str() });
+        audit::record(
+            c,
+            &Actor::Cli,
+            "staff.create",
+            "staff_user",
+            &id.to_string(),
+            &details,
+        )?;
+        Ok(id)
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
     println!("created {role} account {email} (id {id})");
     Ok(())
 }

@@ -265,7 +265,7 @@ async fn authorise(req: HttpRequest, csrf: CsrfSource) -> Result<StaffSession, A
     let session = match resume(&state.db, cookie.value().to_owned(), db::now()).await {
         Ok(Some(session)) => session,
         Ok(None) => return Err(anonymous(&req, settings, true)),
-        Err(e @ DbError::Unavailable(_)) => {
+        Err(e) if e.is_unavailable() => {
             return Err(AppError::from(e).json(accepts_json(&req)));
         }
         Err(e) => return Err(internal(&req, e)),

@@ -2,18 +2,23 @@
 //!
 //! `DbConnection` is a diesel `MultiConnection`; the pool's manager picks the backend from the
 //! URL scheme. Blocking diesel calls run on tokio's blocking pool through [`Db::read`] and
-//! [`Db::write`]. SQLite allows one writer at a time, so `write` serialises writers in-process
-//! instead of letting concurrent transactions fail with `SQLITE_BUSY` on lock upgrade.
+//! [`Db::write`], each bounded in time by [`CALL_TIMEOUT`]: a database that stops answering
+//! (a partition, a frozen server) costs a request a 503 after that long, never a hang. Writes
+//! wait in a bounded queue; when it is full they are refused at once, so a flood cannot pile
+//! up work and memory. Every write transaction, of the server and of the CLI, goes through
+//! [`write_transaction`], which on SQLite takes the write lock before its first read.
 
 pub mod schema;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, CacheSize, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use crate::config::DatabaseUrl;
 
@@ -49,20 +54,23 @@ impl ConnectionManager {
     fn connect(&self) -> ConnectionResult<DbConnection> {
         match self.url.backend() {
             Backend::Postgres => {
-                let mut conn = PgConnection::establish(self.url.expose())?;
-                // Timestamps are naive UTC; CURRENT_TIMESTAMP defaults must be UTC too.
-                conn.batch_execute("SET TIME ZONE 'UTC'")
-                    .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                let mut conn = PgConnection::establish(&self.url.driver_url())?;
+                // PgBouncer in transaction mode hands each transaction to any server
+                // connection: statements prepared by name on one are missing on the next.
+                if self.url.behind_pgbouncer() {
+                    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+                }
                 Ok(DbConnection::Pg(conn))
             }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(self.url.sqlite_path())?;
                 // WAL lets readers proceed during a write; the busy timeout covers other
-                // processes (a CLI command next to `serve`).
+                // processes (a CLI command next to `serve`), whose write transactions all
+                // begin IMMEDIATE, so waiting for the lock is all they ever do.
                 conn.batch_execute(
                     // busy_timeout first: switching to WAL needs a lock another
                     // connection may hold.
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
@@ -143,12 +151,29 @@ impl Page {
     }
 }
 
+/// How long a database call may take, waiting for a connection or the write lock included,
+/// before its request is answered 503. A call that has not started by then never runs; one
+/// that has runs to its end (its transaction commits or not, as a whole).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Writes that may wait for their turn per connection of the pool; more are refused at once.
+const QUEUED_WRITES_PER_CONNECTION: usize = 16;
+
+/// Connections an instance holds at most, unless `MEMBERDRIVE_DB_POOL_SIZE` says otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 10;
+
 /// Why a database call failed, as far as callers need to distinguish.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// No connection could be had in time: the database is down or overloaded.
     #[error("database unavailable: {0}")]
     Unavailable(#[from] r2d2::PoolError),
+    /// The call did not finish within [`CALL_TIMEOUT`].
+    #[error("database call timed out after {CALL_TIMEOUT:?}")]
+    TimedOut,
+    /// The queue of writes is full.
+    #[error("too many writes waiting")]
+    Busy,
     /// The query itself failed.
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
@@ -157,12 +182,24 @@ pub enum DbError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// The shared database handle: a pool plus the SQLite writer lock.
+impl DbError {
+    /// Whether the failure is the database's availability, not the query: the caller may try
+    /// again in a moment.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Unavailable(_) | DbError::TimedOut | DbError::Busy
+        )
+    }
+}
+
+/// The shared database handle: a pool, the SQLite writer lock and the queue of writes.
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    queued_writes: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for Db {
@@ -183,17 +220,14 @@ pub fn connect_one(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
 }
 
 impl Db {
-    /// Connects (failing with the driver's own message when the first connection fails).
-    pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    /// Connects (failing with the driver's own message when the first connection fails), with
+    /// at most `pool_size` connections.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Db> {
         // Fail fast with the real reason instead of r2d2's "timed out waiting for connection".
         connect_one(url)?;
         let manager = ConnectionManager { url: url.clone() };
-        let max_size = match url.backend() {
-            Backend::Postgres => 10,
-            Backend::Sqlite => 8,
-        };
         let pool = r2d2::Pool::builder()
-            .max_size(max_size)
+            .max_size(pool_size)
             // Connections are made when asked for, never in the background: a pool thread
             // inside libpq or OpenSSL when the process exits can corrupt the heap.
             .min_idle(Some(0))
@@ -204,6 +238,9 @@ impl Db {
             pool,
             backend: url.backend(),
             sqlite_writer: Arc::default(),
+            queued_writes: Arc::new(Semaphore::new(
+                pool_size as usize * QUEUED_WRITES_PER_CONNECTION,
+            )),
         })
     }
 
@@ -223,33 +260,46 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
     {
+        let deadline = Instant::now() + CALL_TIMEOUT;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        bounded(deadline, move || {
             let mut conn = pool.get()?;
             Ok(f(&mut conn)?)
         })
-        .await?
+        .await
     }
 
-    /// Runs `f` in one transaction: everything it writes (state, emails, jobs) commits together
-    /// or not at all.
+    /// Runs `f` in one write transaction: everything it writes (state, emails, jobs) commits
+    /// together or not at all.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        let _guard = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        let place = self
+            .queued_writes
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| DbError::Busy)?;
+        // SQLite has one writer at a time: take turns here rather than in the busy handler.
+        // The turn is held until the transaction ends, even past a caller that gave up.
+        let turn = match self.backend {
+            Backend::Sqlite => Some(
+                tokio::time::timeout_at(deadline, self.sqlite_writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbError::TimedOut)?,
+            ),
             Backend::Postgres => None,
         };
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        bounded(deadline, move || {
+            let _held = (place, turn);
             let mut conn = pool.get().map_err(DbError::from)?;
-            DbConnection::transaction(&mut conn, f)
+            write_transaction(&mut conn, f)
         })
         .await
-        .map_err(DbError::from)?
     }
 
     /// Whether the database answers right now (for `/readyz`).
@@ -260,14 +310,77 @@ impl Db {
     }
 }
 
-/// Applies pending migrations for the connection's backend; returns how many ran.
-pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
-    let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+/// Runs blocking database work, answering [`DbError::TimedOut`] at `deadline`. Work that has
+/// not started by then is dropped unstarted.
+async fn bounded<T, E, F>(deadline: Instant, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+{
+    let task = tokio::task::spawn_blocking(move || {
+        if Instant::now() >= deadline {
+            return Err(DbError::TimedOut.into());
+        }
+        f()
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Ok(joined) => joined.map_err(DbError::from)?,
+        Err(_) => Err(DbError::TimedOut.into()),
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
+}
+
+/// Runs `f` in one transaction that may write, on either backend. On SQLite it begins
+/// IMMEDIATE, taking the write lock before its first read: a DEFERRED transaction that read
+/// first fails at once ("database is locked", no busy wait) when it must become a writer after
+/// another connection wrote in between, while an IMMEDIATE one waits its turn within the busy
+/// timeout. Every write of the server and of every CLI command goes through here.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Any number that no other application on the same PostgreSQL database is likely to use for
+/// an advisory lock ("memb" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6d65_6d62;
+
+/// Applies pending migrations for the connection's backend; returns how many ran. Instances
+/// that start together take turns: on PostgreSQL an advisory lock held for the transaction
+/// serialises them (the next one finds nothing left to apply; the lock is the transaction's, so
+/// it works through PgBouncer in transaction mode too), on SQLite the IMMEDIATE transaction
+/// does.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    let applied = write_transaction(conn, |conn| -> anyhow::Result<usize> {
+        let applied = match conn {
+            DbConnection::Pg(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))?;
+                c.run_pending_migrations(POSTGRES_MIGRATIONS)
+            }
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.len())
+    })?;
+    Ok(applied)
 }
 
 diesel::define_sql_function! {

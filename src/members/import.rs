@@ -32,7 +32,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use chrono::NaiveDateTime;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -153,37 +153,20 @@ pub(super) fn bar(len: u64, label: &'static str, template: &str) -> ProgressBar 
     ProgressBar::new(len).with_style(style).with_prefix(label)
 }
 
-/// Runs `f` in a transaction that may write members and memberships from its first statement.
-/// On SQLite it begins `IMMEDIATE`: a deferred transaction that read first could not become a
-/// writer once `serve` had written in between. On PostgreSQL a table lock keeps other writers
-/// from adding a member between our read of the table and our insert (readers go on).
+/// Runs `f` in a transaction that may write members and memberships from its first statement
+/// (on SQLite every write transaction takes the write lock first). On PostgreSQL a table lock
+/// keeps other writers from adding a member between our read of the table and our insert
+/// (readers go on).
 fn exclusive_transaction<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    if let DbConnection::Pg(_) = conn {
-        return conn.transaction(|conn| {
-            conn.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
-            f(conn)
-        });
-    }
-    if let DbConnection::Sqlite(sqlite) = conn {
-        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    }
-    let result = f(conn);
-    let DbConnection::Sqlite(sqlite) = conn else {
-        unreachable!("PostgreSQL returned above")
-    };
-    match result {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(sqlite)?;
-            Ok(value)
+    db::write_transaction(conn, |conn| {
+        if let DbConnection::Pg(pg) = conn {
+            pg.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
         }
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(sqlite)?;
-            Err(e)
-        }
-    }
+        f(conn)
+    })
 }
 
 /// A multi-row INSERT, run on the concrete connection: diesel's `MultiConnection` cannot

@@ -125,16 +125,15 @@ impl AppError {
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                AppError::client(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "The service is briefly unavailable. Please try again in a moment.",
-                )
-            }
-            other => AppError::internal(other),
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            AppError::client(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The service is briefly unavailable. Please try again in a moment.",
+            )
+        } else {
+            AppError::internal(e)
         }
     }
 }
@@ -213,6 +212,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
+        // Every 503 is a moment's unavailability: say when to come back.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
         if let Some(cookie) = &self.clear_cookie {
             response.cookie((**cookie).clone());
         }

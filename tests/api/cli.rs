@@ -1,13 +1,10 @@
 //! The binary as an operator runs it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestDatabase, memberdrive_command};
-use crate::support::wait::eventually;
+use crate::served::Served;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -149,48 +146,14 @@ fn every_command_has_help() {
 async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     // Port 0: the system picks a free port, and the log says which.
-    let mut child = memberdrive_command()
-        .arg("serve")
-        .current_dir(dir.path())
+    let mut cmd = memberdrive_command();
+    cmd.current_dir(dir.path())
         .env("MEMBERDRIVE_BIND", "127.0.0.1:0")
-        .env("MEMBERDRIVE_SESSION_KEY", "left over from an old set-up")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let reader = std::thread::spawn({
-        let (stderr, log) = (child.stderr.take().unwrap(), log.clone());
-        move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log.lock().unwrap().push(line);
-            }
-        }
-    });
-    let port = eventually(
-        "serve to say where it listens",
-        Duration::from_secs(20),
-        || {
-            let port = log.lock().unwrap().iter().find_map(|l| listening_port(l));
-            std::future::ready(port)
-        },
-    )
-    .await;
-    let get = |path: &str| -> Option<(u16, String)> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).ok()?;
-        let status = out.split(' ').nth(1)?.parse().ok()?;
-        Some((status, out))
-    };
-    assert_eq!(get("/healthz").unwrap().0, 200);
-    assert_eq!(get("/readyz").unwrap().0, 200);
-    let (status, body) = get("/widget/members.json").unwrap();
+        .env("MEMBERDRIVE_SESSION_KEY", "left over from an old set-up");
+    let served = Served::start(cmd, Duration::from_secs(20)).await;
+    assert_eq!(served.get("/healthz").unwrap().0, 200);
+    assert_eq!(served.get("/readyz").unwrap().0, 200);
+    let (status, body) = served.get("/widget/members.json").unwrap();
     assert_eq!(status, 200);
     assert!(
         body.contains("\"title\":\"Help us reach 20,000 members\"")
@@ -212,16 +175,14 @@ async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() 
     }
 
     let stopping = Instant::now();
-    sigterm(child.id());
-    let status = child.wait().unwrap();
+    served.sigterm();
+    let (status, log) = served.wait();
     assert!(status.success(), "exit status {status}");
     assert!(
         stopping.elapsed() < Duration::from_secs(5),
         "took {:?} to stop",
         stopping.elapsed()
     );
-    reader.join().unwrap();
-    let log = log.lock().unwrap();
     assert!(log.iter().any(|l| l.contains("stopping")), "{log:?}");
     assert!(
         log.iter()
@@ -229,7 +190,7 @@ async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() 
         "{log:?}"
     );
     // One summary line says what runs, with no secret, and a pipe gets no colour codes.
-    let summary = log.iter().find(|l| listening_port(l).is_some()).unwrap();
+    let summary = log.iter().find(|l| l.contains(" listening ")).unwrap();
     for part in [
         "database=\"sqlite\"",
         "mail=files in ./mail",
@@ -242,23 +203,4 @@ async fn serve_on_a_fresh_directory_creates_the_database_and_stops_on_sigterm() 
         log.iter().all(|l| !l.contains('\u{1b}')),
         "colour codes in a pipe: {log:?}"
     );
-}
-
-/// The port of the start-up summary line (`listening listen=127.0.0.1:PORT database=…`).
-fn listening_port(line: &str) -> Option<u16> {
-    let (_, after) = line.split_once(" listening ")?.1.split_once("listen=")?;
-    let address = after.split_whitespace().next()?;
-    address
-        .parse::<std::net::SocketAddr>()
-        .ok()
-        .map(|a| a.port())
-}
-
-fn sigterm(pid: u32) {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
 }

@@ -221,7 +221,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
     if std::env::var("TEST_LOG").is_ok() {
         memberdrive::telemetry::init(settings.log_format);
     }
-    let db = Db::connect(&settings.database_url).expect("test db");
+    let db = Db::connect(&settings.database_url, settings.db_pool_size).expect("test db");
     let app = Application::build_with_listener(settings, listener)
         .await
         .expect("application starts");

@@ -44,7 +44,11 @@ fn import_ok(db: &TestDatabase, file: &str) -> String {
 }
 
 fn connect(db: &TestDatabase) -> Db {
-    Db::connect(&DatabaseUrl::parse(&db.url).unwrap()).unwrap()
+    Db::connect(
+        &DatabaseUrl::parse(&db.url).unwrap(),
+        memberdrive::db::DEFAULT_POOL_SIZE,
+    )
+    .unwrap()
 }
 
 type StoredMember = (

@@ -39,7 +39,7 @@ fn normalise(data_type: &str) -> String {
 fn shape(backend: Backend) -> Shape {
     let db = TestDatabase::new(backend);
     let url = memberdrive::config::DatabaseUrl::parse(&db.url).unwrap();
-    let pool = memberdrive::db::Db::connect(&url).unwrap();
+    let pool = memberdrive::db::Db::connect(&url, memberdrive::db::DEFAULT_POOL_SIZE).unwrap();
     let mut conn = pool.get().unwrap();
     memberdrive::db::run_migrations(&mut conn).unwrap();
     let sql = match backend {

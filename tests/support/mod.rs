@@ -4,6 +4,7 @@
 pub mod article;
 pub mod browser;
 pub mod connections;
+pub mod postgres;
 pub mod smtp;
 pub mod stripe_server;
 pub mod wait;
