@@ -21,6 +21,7 @@ mod limits;
 mod newsletters;
 mod pages;
 mod payments;
+mod pgbouncer;
 mod schema;
 mod served;
 mod signin_memory;

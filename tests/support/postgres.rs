@@ -151,3 +151,82 @@ fn run(cmd: &mut Command) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A PgBouncer in transaction mode in front of the PostgreSQL server at `server_url`, with two
+/// server connections per database, so that consecutive transactions of one client land on
+/// different server connections. Stopped when dropped.
+pub struct PgBouncer {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    /// The port it listens on, at 127.0.0.1.
+    pub port: u16,
+}
+
+impl PgBouncer {
+    /// Starts it and waits (up to 30 s) until it accepts connections. Panics with what to
+    /// install when it is missing (`scripts/test` installs it).
+    pub fn start(server_url: &str) -> PgBouncer {
+        let program = Path::new("/usr/sbin/pgbouncer");
+        assert!(
+            program.exists(),
+            "PgBouncer is not installed; scripts/test installs it (Debian package pgbouncer)"
+        );
+        let server = url::Url::parse(server_url).expect("server URL");
+        let dir = tempfile::tempdir().expect("temp dir");
+        if as_root() {
+            run(Command::new("chown").arg("postgres").arg(dir.path()));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.path().join("pgbouncer.ini");
+        std::fs::write(
+            &config,
+            format!(
+                "[databases]\n* = host={host} port={server_port} user={user}\n\
+                 [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
+                 unix_socket_dir =\nauth_type = any\npool_mode = transaction\n\
+                 default_pool_size = 2\nmax_client_conn = 200\n\
+                 logfile = {dir}/pgbouncer.log\n",
+                host = server.host_str().unwrap_or("127.0.0.1"),
+                server_port = server.port().unwrap_or(5432),
+                user = server.username(),
+                dir = dir.path().display(),
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(program);
+        // It refuses to run as root, and changes to another user itself when asked.
+        if as_root() {
+            cmd.args(["-u", "postgres"]);
+        }
+        let child = cmd
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start pgbouncer");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "PgBouncer did not listen on {port} within 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        PgBouncer {
+            child,
+            _dir: dir,
+            port,
+        }
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
