@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
@@ -415,7 +414,7 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(crate::web::edge))
+            .wrap(crate::web::Edge)
             .app_data(state.clone())
             .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })

@@ -10,11 +10,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use actix_web::http::header::HeaderValue;
 use bytes::Bytes;
 use chrono::{NaiveDateTime, SecondsFormat};
 use diesel::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
 use super::Campaign;
@@ -85,8 +85,8 @@ pub struct Snapshot {
     pub progress: Progress,
     /// The widget JSON body.
     pub json: Bytes,
-    /// A strong validator for `ETag` / `If-None-Match` (quoted).
-    pub etag: String,
+    /// A strong validator for `ETag` / `If-None-Match` (quoted), ready to be a header.
+    pub etag: HeaderValue,
     campaign_id: i32,
     version: i64,
 }
@@ -100,8 +100,7 @@ impl Snapshot {
     fn new(campaign: &Campaign, join_url: String) -> Snapshot {
         let progress = Progress::new(campaign, join_url);
         let json = Bytes::from(serde_json::to_vec(&progress).expect("progress serialises"));
-        let digest = Sha256::digest(&json);
-        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+        let etag = crate::web::strong_etag(&json);
         Snapshot {
             progress,
             json,

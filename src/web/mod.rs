@@ -8,14 +8,18 @@ pub mod form;
 pub mod limits;
 pub mod spreadsheet;
 
+use std::future::{Future, Ready, ready};
 use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, ResponseError};
+use pin_project_lite::pin_project;
+use sha2::Digest as _;
 
 /// The CSP for our own pages: nothing is loaded from another site.
 const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
@@ -30,6 +34,13 @@ pub fn csp_allowing_forms_to(origins: &[String]) -> String {
     )
 }
 
+/// A strong `ETag` for `body`: a quoted prefix of its SHA-256, made once per body.
+pub fn strong_etag(body: &[u8]) -> HeaderValue {
+    let digest = sha2::Sha256::digest(body);
+    HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..12])))
+        .expect("hex is a valid header value")
+}
+
 /// 303 to `location`: after a form that changed something, the browser shows a page that
 /// reloading does not post again.
 pub fn see_other(location: &str) -> actix_web::HttpResponse {
@@ -38,31 +49,105 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
         .finish()
 }
 
-/// What every request passes through, in one middleware (each layer of `from_fn` costs the
-/// widget's hot path an allocation): an address that is not text is refused before routing
-/// ([`form::unreadable_url`]); every answer gets the security headers; one log line.
-pub async fn edge(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let started = Instant::now();
-    let mut res = match form::unreadable_url(req.request()) {
-        Some(refusal) => {
-            let response = refusal.error_response().map_into_right_body();
-            req.into_response(response)
-        }
-        None => match next.call(req).await {
-            Ok(res) => res.map_into_left_body(),
-            Err(e) => {
-                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-                tracing::warn!(error = %e, duration_ms, "request failed");
-                return Err(e);
-            }
-        },
-    };
-    security_headers(res.headers_mut());
-    log_request(&res, started);
-    Ok(res)
+/// What every request passes through, in one hand-written middleware (a `from_fn` layer
+/// costs the widget's hot path a boxed future per request): an address that is not text is
+/// refused before routing ([`form::unreadable_url`]); every answer gets the security headers;
+/// one log line.
+pub struct Edge;
+
+impl<S, B> Transform<S, ServiceRequest> for Edge
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = EdgeService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(EdgeService { service }))
+    }
+}
+
+/// The service [`Edge`] wraps the application in.
+pub struct EdgeService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for EdgeService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Edged<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let inner = match form::unreadable_url(req.request()) {
+            Some(refusal) => Step::Refused {
+                res: Some(req.into_response(refusal.error_response())),
+            },
+            None => Step::Routed {
+                fut: self.service.call(req),
+            },
+        };
+        Edged { inner, started }
+    }
+}
+
+pin_project! {
+    /// A request's answer, finished by [`Edge`] when it is ready.
+    pub struct Edged<F> {
+        #[pin]
+        inner: Step<F>,
+        started: Instant,
+    }
+}
+
+pin_project! {
+    /// Refused at the edge, or on its way through the routes.
+    #[project = StepProj]
+    pub enum Step<F> {
+        /// Answered already.
+        Refused { res: Option<ServiceResponse> },
+        /// Answered by the application.
+        Routed { #[pin] fut: F },
+    }
+}
+
+impl<F, B> Future for Edged<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+    B: MessageBody,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = match this.inner.project() {
+            StepProj::Refused { res } => res
+                .take()
+                .expect("an Edged future polled after it was ready")
+                .map_into_right_body(),
+            StepProj::Routed { fut } => match std::task::ready!(fut.poll(cx)) {
+                Ok(res) => res.map_into_left_body(),
+                Err(e) => {
+                    let duration_ms = this.started.elapsed().as_secs_f64() * 1000.0;
+                    tracing::warn!(error = %e, duration_ms, "request failed");
+                    return Poll::Ready(Err(e));
+                }
+            },
+        };
+        security_headers(res.headers_mut());
+        log_request(&res, *this.started);
+        Poll::Ready(Ok(res))
+    }
 }
 
 /// Adds the security headers every response carries, unless the handler set its own: a

@@ -13,7 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use askama::Template;
 use bytes::Bytes;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::campaigns::attribution::Hit;
 use crate::campaigns::board::Snapshot;
@@ -50,11 +49,20 @@ fn snapshot(state: &AppState, slug: &str, json: bool) -> Result<Arc<Snapshot>, A
 /// caller's copy is current.
 fn cached(
     req: &HttpRequest,
-    etag: &str,
+    etag: HeaderValue,
     content_type: &'static str,
 ) -> Result<HttpResponseBuilder, HttpResponse> {
-    // The widget's answers are the site's whole read load: their fixed header values are
-    // static, not parsed and copied on each request.
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                t.trim().trim_start_matches("W/").as_bytes() == etag.as_bytes() || t.trim() == "*"
+            })
+        });
+    // The widget's answers are the site's whole read load: their header values are made
+    // once (static, or kept with the snapshot), not parsed and copied on each request.
     let mut builder = HttpResponse::Ok();
     builder
         .insert_header((header::ETAG, etag))
@@ -67,14 +75,6 @@ fn cached(
             HeaderValue::from_static("*"),
         ))
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
-        });
     if fresh {
         builder.status(StatusCode::NOT_MODIFIED);
         return Err(builder.finish());
@@ -82,13 +82,15 @@ fn cached(
     Ok(builder)
 }
 
+/// `GET /widget/{campaign}.json`. The slug is read from the match, not extracted: this is
+/// the busiest route, and its slugs are plain ASCII.
 pub(crate) async fn json(
     req: HttpRequest,
     state: web::Data<AppState>,
-    slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let snap = snapshot(&state, &slug, true)?;
-    Ok(match cached(&req, &snap.etag, "application/json") {
+    let slug = req.match_info().get("campaign").unwrap_or_default();
+    let snap = snapshot(&state, slug, true)?;
+    Ok(match cached(&req, snap.etag.clone(), "application/json") {
         Ok(mut ok) => ok.body(snap.json.clone()),
         Err(not_modified) => not_modified,
     })
@@ -102,8 +104,10 @@ pub(crate) async fn svg(
 ) -> Result<HttpResponse, AppError> {
     let snap = snapshot(&state, &slug, false)?;
     let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
-    let etag = format!("{}-{}\"", snap.etag.trim_end_matches('"'), view.lang.code());
-    Ok(match cached(&req, &etag, "image/svg+xml") {
+    let base = snap.etag.to_str().unwrap_or_default().trim_end_matches('"');
+    let etag = HeaderValue::from_str(&format!("{base}-{}\"", view.lang.code()))
+        .map_err(AppError::internal)?;
+    Ok(match cached(&req, etag, "image/svg+xml") {
         Ok(mut ok) => ok.body(
             SvgImage { view: &view }
                 .render()
@@ -139,11 +143,15 @@ pub(crate) async fn frame(
 }
 
 static EMBED_JS: &str = include_str!("../../static/embed.js");
-static EMBED_JS_ETAG: LazyLock<String> =
-    LazyLock::new(|| format!("\"{}\"", hex::encode(&Sha256::digest(EMBED_JS)[..12])));
+static EMBED_JS_ETAG: LazyLock<HeaderValue> =
+    LazyLock::new(|| crate::web::strong_etag(EMBED_JS.as_bytes()));
 
 pub(crate) async fn embed_js(req: HttpRequest) -> HttpResponse {
-    match cached(&req, &EMBED_JS_ETAG, "text/javascript; charset=utf-8") {
+    match cached(
+        &req,
+        EMBED_JS_ETAG.clone(),
+        "text/javascript; charset=utf-8",
+    ) {
         Ok(mut ok) => ok
             .insert_header((
                 header::CACHE_CONTROL,
