@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -74,6 +74,11 @@ pub struct Connection {
 /// A pool of SMTP connections to the server of `SMTP_URL`.
 pub struct Relay {
     pool: Pool<Connector>,
+    /// Set by [`Relay::close`]: from then on a connection given back says QUIT instead of
+    /// waiting in the pool. A lock rather than an atomic flag, so that giving a connection
+    /// back and closing cannot interleave: the closing pass either finds a connection in the
+    /// pool or has set the flag before it came back.
+    closing: Mutex<bool>,
 }
 
 impl Relay {
@@ -140,7 +145,10 @@ impl Relay {
             .max_size(connections)
             .build()
             .context("SMTP connection pool")?;
-        Ok(Relay { pool })
+        Ok(Relay {
+            pool,
+            closing: Mutex::new(false),
+        })
     }
 
     /// Sends `message` on a pooled connection. Cancel-safe: a send dropped half-way retires
@@ -157,7 +165,31 @@ impl Relay {
             .await;
         // lettre aborts the connection on every error, so the pool's check sees it broken.
         connection.busy = false;
+        self.give_back(connection).await;
         sent.map(drop).map_err(classify)
+    }
+
+    /// Returns `connection` to the pool, or closes it with QUIT once the relay is closing.
+    async fn give_back(&self, connection: Object<Connector>) {
+        let leaving = {
+            let closing = self.closing();
+            if *closing {
+                Some(Object::take(connection))
+            } else {
+                // Back in the pool before the lock is let go.
+                drop(connection);
+                None
+            }
+        };
+        if let Some(mut connection) = leaving {
+            quit(&mut connection).await;
+        }
+    }
+
+    /// Closes every connection with QUIT: the idle ones now, each busy one as its send ends.
+    pub async fn close(&self) {
+        *self.closing() = true;
+        self.close_idle(Duration::ZERO).await;
     }
 
     /// Says `QUIT` on the pooled connections idle for `idle` or longer, and closes them.
@@ -168,10 +200,19 @@ impl Relay {
             .removed;
         let usable = idle.into_iter().filter(|c| !c.busy && !c.smtp.has_broken());
         futures_util::future::join_all(usable.map(|mut connection| async move {
-            let _ = tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.quit()).await;
+            quit(&mut connection).await;
         }))
         .await;
     }
+
+    fn closing(&self) -> MutexGuard<'_, bool> {
+        // A bool cannot be left half-written by a panic.
+        self.closing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+async fn quit(connection: &mut Connection) {
+    let _ = tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.quit()).await;
 }
 
 impl Manager for Connector {
@@ -543,7 +584,7 @@ mod tests {
             for n in 0..3 {
                 relay.send(&message(n)).await.unwrap();
             }
-            relay.close_idle(Duration::ZERO).await;
+            relay.close().await;
             let seen = server.seen.lock().unwrap();
             assert_eq!(
                 seen.sessions, 1,

@@ -157,6 +157,14 @@ impl Mailer {
             relay.close_idle(idle).await;
         }
     }
+
+    /// Closes every SMTP connection with `QUIT`: the idle ones now, the others as their sends
+    /// end.
+    pub async fn close(&self) {
+        if let Transport::Smtp(relay) = &self.transport {
+            relay.close().await;
+        }
+    }
 }
 
 /// Emails sent at once, each on its own SMTP connection.

@@ -40,7 +40,8 @@ impl Handler for EmailHandler {
 /// minutes, RFC 5321 4.5.3.2.7, and an idle connection holds one of their slots).
 const SMTP_IDLE: Duration = Duration::from_secs(60);
 
-/// Closes SMTP connections idle for [`SMTP_IDLE`], and all of them once `stop` turns true.
+/// Closes SMTP connections idle for [`SMTP_IDLE`], and all of them once `stop` turns true
+/// (those in use as their sends end).
 pub async fn close_idle_connections(mailer: Arc<Mailer>, mut stop: watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
@@ -48,7 +49,7 @@ pub async fn close_idle_connections(mailer: Arc<Mailer>, mut stop: watch::Receiv
             _ = stop.wait_for(|s| *s) => true,
         };
         if stopping {
-            return mailer.close_idle(Duration::ZERO).await;
+            return mailer.close().await;
         }
         mailer.close_idle(SMTP_IDLE).await;
     }
