@@ -8,6 +8,7 @@
 //! [`AsyncSmtpConnection`] for the protocol, and keeps them in a [`deadpool`] pool.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -151,13 +152,22 @@ impl Relay {
         })
     }
 
-    /// Sends `message` on a pooled connection. Cancel-safe: a send dropped half-way retires
-    /// its connection instead of returning it to the pool.
-    pub async fn send(&self, message: &Message) -> Result<(), JobError> {
+    /// Sends `message` on a pooled connection once `ready` (the job's lease, confirmed right
+    /// before the message is handed over) says so. Cancel-safe: a send dropped half-way
+    /// retires its connection instead of returning it to the pool.
+    pub async fn send(
+        &self,
+        message: &Message,
+        ready: impl Future<Output = Result<(), JobError>>,
+    ) -> Result<(), JobError> {
         let mut connection: Object<Connector> = self.pool.get().await.map_err(|e| match e {
             PoolError::Backend(e) => e,
             other => JobError::temporary(format!("SMTP pool: {other}")),
         })?;
+        if let Err(not_ready) = ready.await {
+            self.give_back(connection).await;
+            return Err(not_ready);
+        }
         connection.busy = true;
         let sent = connection
             .smtp
@@ -565,6 +575,11 @@ mod tests {
         }
     }
 
+    /// A lease that always holds.
+    async fn ready() -> Result<(), JobError> {
+        Ok(())
+    }
+
     fn message(n: usize) -> Message {
         Message::builder()
             .from("Outlet <news@outlet.example>".parse().unwrap())
@@ -582,7 +597,7 @@ mod tests {
             let url = format!("{scheme}://user:s3cret@localhost:{}{tls}", server.port);
             let relay = Relay::trusting(&url, 2, Some(&server.root)).unwrap();
             for n in 0..3 {
-                relay.send(&message(n)).await.unwrap();
+                relay.send(&message(n), ready()).await.unwrap();
             }
             relay.close().await;
             let seen = server.seen.lock().unwrap();
@@ -602,14 +617,14 @@ mod tests {
         let plain = TlsServer::start(false, false).await;
         let url = format!("smtp://user:s3cret@localhost:{}?tls=required", plain.port);
         let relay = Relay::trusting(&url, 1, Some(&plain.root)).unwrap();
-        let refused = relay.send(&message(0)).await.unwrap_err();
+        let refused = relay.send(&message(0), ready()).await.unwrap_err();
         assert!(refused.reason.contains("STARTTLS"), "{refused}");
 
         let stranger = TlsServer::start(true, false).await;
         let url = format!("smtps://user:s3cret@localhost:{}", stranger.port);
         let refused = Relay::from_url(&url, 1)
             .unwrap()
-            .send(&message(0))
+            .send(&message(0), ready())
             .await
             .unwrap_err();
         assert!(

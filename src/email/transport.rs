@@ -1,6 +1,7 @@
 //! Delivery: over SMTP ([`Relay`]), or to `.eml` files when no SMTP server is configured,
 //! so a newcomer sees every email that would have gone out.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -132,19 +133,30 @@ impl Mailer {
         Ok(message)
     }
 
-    /// Delivers one message under [`SEND_TIMEOUT`].
-    pub async fn send(&self, message: &Message, file_stem: &str) -> Result<(), SendError> {
+    /// Delivers one message under [`SEND_TIMEOUT`], once `ready` (the job's lease, confirmed
+    /// right before the message is handed over) says so.
+    pub async fn send(
+        &self,
+        message: &Message,
+        file_stem: &str,
+        ready: impl Future<Output = Result<(), SendError>>,
+    ) -> Result<(), SendError> {
         match &self.transport {
-            Transport::Files(dir) => write_eml(dir, file_stem, &message.formatted())
-                .await
-                .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}"))),
-            Transport::Smtp(relay) => tokio::time::timeout(SEND_TIMEOUT, relay.send(message))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(SendError::temporary(format!(
-                        "no answer within {SEND_TIMEOUT:?}"
-                    )))
-                }),
+            Transport::Files(dir) => {
+                ready.await?;
+                write_eml(dir, file_stem, &message.formatted())
+                    .await
+                    .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}")))
+            }
+            Transport::Smtp(relay) => {
+                tokio::time::timeout(SEND_TIMEOUT, relay.send(message, ready))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(SendError::temporary(format!(
+                            "no answer within {SEND_TIMEOUT:?}"
+                        )))
+                    })
+            }
         }
     }
 }

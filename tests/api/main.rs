@@ -17,6 +17,7 @@ mod join;
 mod join_race;
 mod limits;
 mod newsletters;
+mod outbox;
 mod pages;
 mod payments;
 mod schema;
