@@ -6,6 +6,11 @@
 //! pooled transport opens its sockets itself and never sets `TCP_NODELAY`, so this module
 //! opens them (plain, STARTTLS or implicit TLS, as `SMTP_URL` says), hands them to lettre's
 //! [`AsyncSmtpConnection`] for the protocol, and keeps them in a [`deadpool`] pool.
+//!
+//! Each step of the exchange waits for its answer as long as RFC 5321 says a client should
+//! (`smtp/exchange.rs`).
+
+mod exchange;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -31,14 +36,14 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{self, RootCertStore};
 
 use crate::jobs::worker::JobError;
+use exchange::{COMMAND, step, transaction};
 
-/// Connecting, TLS, greeting, EHLO and AUTH together get at most this.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection idle longer than this is checked with `NOOP` before it is used again
 /// (Postfix under stress drops idle clients after 10 s). Busy connections are never checked.
 const IDLE_CHECK_AFTER: Duration = Duration::from_secs(5);
-/// How long that check may take.
-const IDLE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long our own `NOOP` or `QUIT` waits for its answer: neither carries a message, and a
+/// connection that does not answer it at once is dropped.
+const SHORT_ANSWER: Duration = Duration::from_secs(5);
 
 /// How the connection is encrypted (the `SMTP_URL` forms lettre documents).
 enum Encryption {
@@ -66,7 +71,7 @@ struct Connector {
 }
 
 /// A pooled connection. `busy` is set for the length of a send: a send cancelled half-way
-/// (by its timeout) leaves it set, and such a connection is never used again.
+/// leaves it set, and such a connection is never used again.
 pub struct Connection {
     smtp: AsyncSmtpConnection,
     busy: bool,
@@ -169,14 +174,16 @@ impl Relay {
             return Err(not_ready);
         }
         connection.busy = true;
-        let sent = connection
-            .smtp
-            .send(message.envelope(), &message.formatted())
-            .await;
-        // lettre aborts the connection on every error, so the pool's check sees it broken.
-        connection.busy = false;
-        self.give_back(connection).await;
-        sent.map(drop).map_err(classify)
+        let sent = transaction(&mut connection.smtp, message).await;
+        if sent.is_ok() {
+            connection.busy = false;
+            self.give_back(connection).await;
+        } else {
+            // Aborted after an error answer, or in a state nobody knows after a step timed
+            // out: never used again.
+            drop(Object::take(connection));
+        }
+        sent
     }
 
     /// Returns `connection` to the pool, or closes it with QUIT once the relay is closing.
@@ -222,7 +229,7 @@ impl Relay {
 }
 
 async fn quit(connection: &mut Connection) {
-    let _ = tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.quit()).await;
+    let _ = tokio::time::timeout(SHORT_ANSWER, connection.smtp.quit()).await;
 }
 
 impl Manager for Connector {
@@ -230,13 +237,7 @@ impl Manager for Connector {
     type Error = JobError;
 
     async fn create(&self) -> Result<Connection, JobError> {
-        tokio::time::timeout(CONNECT_TIMEOUT, self.connect())
-            .await
-            .unwrap_or_else(|_| {
-                Err(JobError::temporary(format!(
-                    "no SMTP connection within {CONNECT_TIMEOUT:?}"
-                )))
-            })
+        self.connect().await
     }
 
     async fn recycle(
@@ -248,8 +249,7 @@ impl Manager for Connector {
             return Err(RecycleError::Message(Cow::Borrowed("connection broken")));
         }
         if metrics.last_used() > IDLE_CHECK_AFTER {
-            let alive =
-                tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.test_connected()).await;
+            let alive = tokio::time::timeout(SHORT_ANSWER, connection.smtp.test_connected()).await;
             if !matches!(alive, Ok(true)) {
                 return Err(RecycleError::Message(Cow::Borrowed("idle connection gone")));
             }
@@ -259,23 +259,29 @@ impl Manager for Connector {
 }
 
 impl Connector {
+    /// Connects, encrypts and signs in, each step under [`COMMAND`].
     async fn connect(&self) -> Result<Connection, JobError> {
         let io = |what: &str, e: io::Error| JobError::temporary(format!("SMTP {what}: {e}"));
-        let tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
+        let address = (self.host.as_str(), self.port);
+        let tcp = step(COMMAND, "the connection", TcpStream::connect(address))
+            .await?
             .map_err(|e| io("connect", e))?;
         tcp.set_nodelay(true).map_err(|e| io("TCP_NODELAY", e))?;
         let stream: Box<dyn AsyncTokioStream> = match &self.encryption {
-            Encryption::Implicit { connector, name } => Box::new(TlsStream(
-                connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| io("TLS", e))?,
-            )),
+            Encryption::Implicit { connector, name } => {
+                let handshake = connector.connect(name.clone(), tcp);
+                Box::new(TlsStream(
+                    step(COMMAND, "the TLS handshake", handshake)
+                        .await?
+                        .map_err(|e| io("TLS", e))?,
+                ))
+            }
             _ => Box::new(tcp),
         };
-        let mut smtp = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
-            .await
+        // lettre reads the greeting and says EHLO in one call: 5 minutes each.
+        let hello = AsyncSmtpConnection::connect_with_transport(stream, &self.hello);
+        let mut smtp = step(2 * COMMAND, "the greeting or EHLO", hello)
+            .await?
             .map_err(classify)?;
         if let Encryption::StartTls {
             parameters,
@@ -283,14 +289,14 @@ impl Connector {
         } = &self.encryption
             && (*required || smtp.can_starttls())
         {
-            smtp.starttls(parameters.clone(), &self.hello)
-                .await
+            let starttls = smtp.starttls(parameters.clone(), &self.hello);
+            step(COMMAND, "STARTTLS", starttls)
+                .await?
                 .map_err(classify)?;
         }
         if let Some(credentials) = &self.credentials {
-            smtp.auth(DEFAULT_MECHANISMS, credentials)
-                .await
-                .map_err(classify)?;
+            let auth = smtp.auth(DEFAULT_MECHANISMS, credentials);
+            step(COMMAND, "AUTH", auth).await?.map_err(classify)?;
         }
         Ok(Connection { smtp, busy: false })
     }

@@ -19,9 +19,6 @@ use crate::config::Settings;
 use crate::jobs::Failure;
 use crate::jobs::worker::JobError;
 
-/// A whole send (waiting for a connection, connecting, the SMTP exchange) gets this at most.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
-
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
 const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 
@@ -133,8 +130,9 @@ impl Mailer {
         Ok(message)
     }
 
-    /// Delivers one message under [`SEND_TIMEOUT`], once `ready` (the job's lease, confirmed
-    /// right before the message is handed over) says so.
+    /// Delivers one message once `ready` (the job's lease, confirmed right before the message
+    /// is handed over) says so. Over SMTP, each step waits as long as RFC 5321 says
+    /// ([`super::smtp`]).
     pub async fn send(
         &self,
         message: &Message,
@@ -148,22 +146,11 @@ impl Mailer {
                     .await
                     .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}")))
             }
-            Transport::Smtp(relay) => {
-                tokio::time::timeout(SEND_TIMEOUT, relay.send(message, ready))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(SendError::temporary(format!(
-                            "no answer within {SEND_TIMEOUT:?}"
-                        )))
-                    })
-            }
+            Transport::Smtp(relay) => relay.send(message, ready).await,
         }
     }
-}
 
-impl Mailer {
-    /// Closes the SMTP connections idle for `idle` or longer (all of them with
-    /// `Duration::ZERO`), saying `QUIT` first.
+    /// Closes the SMTP connections idle for `idle` or longer, saying `QUIT` first.
     pub async fn close_idle(&self, idle: Duration) {
         if let Transport::Smtp(relay) = &self.transport {
             relay.close_idle(idle).await;

@@ -602,7 +602,8 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
     }
     assert_eq!(app.smtp.accepted_count(), 0);
     app.smtp.set_mode(SmtpMode::Accept);
-    // The stalled sends time out (20 s), then back off; everything arrives, once.
+    // The recovered server closes the stalled connections; those sends fail, back off and go
+    // again: everything arrives, once.
     app.smtp
         .wait_for_messages(10, Duration::from_secs(60))
         .await;

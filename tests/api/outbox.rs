@@ -1,4 +1,5 @@
-//! The outbox against a crash: the emails of an instance killed mid-send go out from another
+//! The outbox against a slow mail server and a crash: each email goes out once while the
+//! server takes its time, and the emails of an instance killed mid-send go out from another
 //! within seconds, doubling at most those that were on the wire.
 
 use std::collections::{BTreeSet, HashMap};
@@ -15,11 +16,16 @@ use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::email::{self, OutgoingEmail};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestDatabase, memberdrive_command, spawn_app_on};
+use crate::helpers::{
+    Backend, TestApp, TestDatabase, memberdrive_command, spawn_app, spawn_app_on,
+};
 use crate::support::smtp::{ReceivedMail, SmtpServer};
 use crate::support::wait::eventually;
 
-both_backends!(an_instance_killed_mid_send_doubles_at_most_the_emails_on_the_wire_and_strands_none,);
+both_backends!(
+    a_mail_server_that_answers_late_gets_every_email_once,
+    an_instance_killed_mid_send_doubles_at_most_the_emails_on_the_wire_and_strands_none,
+);
 
 const WAIT: Duration = Duration::from_secs(10);
 /// As many emails as an edition to a small list: more than one claim (of four batches of
@@ -65,6 +71,53 @@ fn copies(mails: &[ReceivedMail]) -> HashMap<String, usize> {
 fn all_reached(mails: &[ReceivedMail], addresses: &[String]) -> bool {
     let copies = copies(mails);
     addresses.iter().all(|a| copies.contains_key(a))
+}
+
+/// The attempts of every email job.
+async fn attempts(app: &TestApp) -> Vec<i32> {
+    app.read(|c| jobs::table.select(jobs::attempts).load(c))
+        .await
+}
+
+async fn a_mail_server_that_answers_late_gets_every_email_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // On PostgreSQL a second instance shares the outbox (SQLite serves one instance a file).
+    let second = match backend {
+        Backend::Postgres => {
+            Some(spawn_app_on(app.database.clone(), &[("SMTP_URL", &app.smtp.url())]).await)
+        }
+        Backend::Sqlite => None,
+    };
+    // The first emails are stored at once and answered 25 s later: longer than a lease runs
+    // unrenewed, and longer than a whole send was once given (the server had the message,
+    // and got it again).
+    let late = Duration::from_secs(25);
+    app.smtp.answer_slowly(late, SMTP_CONNECTIONS);
+    let started = Instant::now();
+    let addresses = addresses("slow");
+    queue_emails(&app.db, &addresses).await;
+
+    app.smtp
+        .wait_until("an email to every address", late + 3 * WAIT, |m| {
+            all_reached(m, &addresses)
+        })
+        .await;
+    app.wait_for_jobs("email", late + 3 * WAIT).await;
+    let copies = copies(&app.smtp.messages());
+    for address in &addresses {
+        assert_eq!(copies.get(address), Some(&1), "emails to {address}");
+    }
+    assert_eq!(copies.len(), EMAILS, "{copies:?}");
+    assert!(
+        started.elapsed() >= late,
+        "the slow answers were awaited ({:?})",
+        started.elapsed()
+    );
+    assert!(
+        attempts(&app).await.iter().all(|&a| a == 1),
+        "each email was claimed once, by one worker of {} instance(s), and not retried",
+        1 + usize::from(second.is_some())
+    );
 }
 
 /// A `memberdrive serve` process, killed with SIGKILL when dropped (a failed test leaves
