@@ -184,9 +184,6 @@ impl Application {
         for task in background {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
-        // Last, once the workers have given their SMTP connections back: a connection a
-        // worker still held when the idle closer stopped would otherwise never say QUIT.
-        state.mailer.close_idle(Duration::ZERO).await;
         Ok(())
     }
 }

@@ -64,6 +64,7 @@ diesel::table! {
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         recipient -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
     }
 }
 

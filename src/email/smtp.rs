@@ -6,12 +6,18 @@
 //! pooled transport opens its sockets itself and never sets `TCP_NODELAY`, so this module
 //! opens them (plain, STARTTLS or implicit TLS, as `SMTP_URL` says), hands them to lettre's
 //! [`AsyncSmtpConnection`] for the protocol, and keeps them in a [`deadpool`] pool.
+//!
+//! Each step of the exchange waits for its answer as long as RFC 5321 says a client should
+//! (`smtp/exchange.rs`).
+
+mod exchange;
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -30,14 +36,14 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{self, RootCertStore};
 
 use crate::jobs::worker::JobError;
+use exchange::{COMMAND, step, transaction};
 
-/// Connecting, TLS, greeting, EHLO and AUTH together get at most this.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection idle longer than this is checked with `NOOP` before it is used again
 /// (Postfix under stress drops idle clients after 10 s). Busy connections are never checked.
 const IDLE_CHECK_AFTER: Duration = Duration::from_secs(5);
-/// How long that check may take.
-const IDLE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long our own `NOOP` or `QUIT` waits for its answer: neither carries a message, and a
+/// connection that does not answer it at once is dropped.
+const SHORT_ANSWER: Duration = Duration::from_secs(5);
 
 /// How the connection is encrypted (the `SMTP_URL` forms lettre documents).
 enum Encryption {
@@ -65,7 +71,7 @@ struct Connector {
 }
 
 /// A pooled connection. `busy` is set for the length of a send: a send cancelled half-way
-/// (by its timeout) leaves it set, and such a connection is never used again.
+/// leaves it set, and such a connection is never used again.
 pub struct Connection {
     smtp: AsyncSmtpConnection,
     busy: bool,
@@ -74,6 +80,11 @@ pub struct Connection {
 /// A pool of SMTP connections to the server of `SMTP_URL`.
 pub struct Relay {
     pool: Pool<Connector>,
+    /// Set by [`Relay::close`]: from then on a connection given back says QUIT instead of
+    /// waiting in the pool. A lock rather than an atomic flag, so that giving a connection
+    /// back and closing cannot interleave: the closing pass either finds a connection in the
+    /// pool or has set the flag before it came back.
+    closing: Mutex<bool>,
 }
 
 impl Relay {
@@ -140,24 +151,62 @@ impl Relay {
             .max_size(connections)
             .build()
             .context("SMTP connection pool")?;
-        Ok(Relay { pool })
+        Ok(Relay {
+            pool,
+            closing: Mutex::new(false),
+        })
     }
 
-    /// Sends `message` on a pooled connection. Cancel-safe: a send dropped half-way retires
-    /// its connection instead of returning it to the pool.
-    pub async fn send(&self, message: &Message) -> Result<(), JobError> {
+    /// Sends `message` on a pooled connection once `ready` (the job's lease, confirmed right
+    /// before the message is handed over) says so. Cancel-safe: a send dropped half-way
+    /// retires its connection instead of returning it to the pool.
+    pub async fn send(
+        &self,
+        message: &Message,
+        ready: impl Future<Output = Result<(), JobError>>,
+    ) -> Result<(), JobError> {
         let mut connection: Object<Connector> = self.pool.get().await.map_err(|e| match e {
             PoolError::Backend(e) => e,
             other => JobError::temporary(format!("SMTP pool: {other}")),
         })?;
+        if let Err(not_ready) = ready.await {
+            self.give_back(connection).await;
+            return Err(not_ready);
+        }
         connection.busy = true;
-        let sent = connection
-            .smtp
-            .send(message.envelope(), &message.formatted())
-            .await;
-        // lettre aborts the connection on every error, so the pool's check sees it broken.
-        connection.busy = false;
-        sent.map(drop).map_err(classify)
+        let sent = transaction(&mut connection.smtp, message).await;
+        if sent.is_ok() {
+            connection.busy = false;
+            self.give_back(connection).await;
+        } else {
+            // Aborted after an error answer, or in a state nobody knows after a step timed
+            // out: never used again.
+            drop(Object::take(connection));
+        }
+        sent
+    }
+
+    /// Returns `connection` to the pool, or closes it with QUIT once the relay is closing.
+    async fn give_back(&self, connection: Object<Connector>) {
+        let leaving = {
+            let closing = self.closing();
+            if *closing {
+                Some(Object::take(connection))
+            } else {
+                // Back in the pool before the lock is let go.
+                drop(connection);
+                None
+            }
+        };
+        if let Some(mut connection) = leaving {
+            quit(&mut connection).await;
+        }
+    }
+
+    /// Closes every connection with QUIT: the idle ones now, each busy one as its send ends.
+    pub async fn close(&self) {
+        *self.closing() = true;
+        self.close_idle(Duration::ZERO).await;
     }
 
     /// Says `QUIT` on the pooled connections idle for `idle` or longer, and closes them.
@@ -168,10 +217,19 @@ impl Relay {
             .removed;
         let usable = idle.into_iter().filter(|c| !c.busy && !c.smtp.has_broken());
         futures_util::future::join_all(usable.map(|mut connection| async move {
-            let _ = tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.quit()).await;
+            quit(&mut connection).await;
         }))
         .await;
     }
+
+    fn closing(&self) -> MutexGuard<'_, bool> {
+        // A bool cannot be left half-written by a panic.
+        self.closing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+async fn quit(connection: &mut Connection) {
+    let _ = tokio::time::timeout(SHORT_ANSWER, connection.smtp.quit()).await;
 }
 
 impl Manager for Connector {
@@ -179,13 +237,7 @@ impl Manager for Connector {
     type Error = JobError;
 
     async fn create(&self) -> Result<Connection, JobError> {
-        tokio::time::timeout(CONNECT_TIMEOUT, self.connect())
-            .await
-            .unwrap_or_else(|_| {
-                Err(JobError::temporary(format!(
-                    "no SMTP connection within {CONNECT_TIMEOUT:?}"
-                )))
-            })
+        self.connect().await
     }
 
     async fn recycle(
@@ -197,8 +249,7 @@ impl Manager for Connector {
             return Err(RecycleError::Message(Cow::Borrowed("connection broken")));
         }
         if metrics.last_used() > IDLE_CHECK_AFTER {
-            let alive =
-                tokio::time::timeout(IDLE_CHECK_TIMEOUT, connection.smtp.test_connected()).await;
+            let alive = tokio::time::timeout(SHORT_ANSWER, connection.smtp.test_connected()).await;
             if !matches!(alive, Ok(true)) {
                 return Err(RecycleError::Message(Cow::Borrowed("idle connection gone")));
             }
@@ -208,23 +259,29 @@ impl Manager for Connector {
 }
 
 impl Connector {
+    /// Connects, encrypts and signs in, each step under [`COMMAND`].
     async fn connect(&self) -> Result<Connection, JobError> {
         let io = |what: &str, e: io::Error| JobError::temporary(format!("SMTP {what}: {e}"));
-        let tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
+        let address = (self.host.as_str(), self.port);
+        let tcp = step(COMMAND, "the connection", TcpStream::connect(address))
+            .await?
             .map_err(|e| io("connect", e))?;
         tcp.set_nodelay(true).map_err(|e| io("TCP_NODELAY", e))?;
         let stream: Box<dyn AsyncTokioStream> = match &self.encryption {
-            Encryption::Implicit { connector, name } => Box::new(TlsStream(
-                connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| io("TLS", e))?,
-            )),
+            Encryption::Implicit { connector, name } => {
+                let handshake = connector.connect(name.clone(), tcp);
+                Box::new(TlsStream(
+                    step(COMMAND, "the TLS handshake", handshake)
+                        .await?
+                        .map_err(|e| io("TLS", e))?,
+                ))
+            }
             _ => Box::new(tcp),
         };
-        let mut smtp = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
-            .await
+        // lettre reads the greeting and says EHLO in one call: 5 minutes each.
+        let hello = AsyncSmtpConnection::connect_with_transport(stream, &self.hello);
+        let mut smtp = step(2 * COMMAND, "the greeting or EHLO", hello)
+            .await?
             .map_err(classify)?;
         if let Encryption::StartTls {
             parameters,
@@ -232,14 +289,14 @@ impl Connector {
         } = &self.encryption
             && (*required || smtp.can_starttls())
         {
-            smtp.starttls(parameters.clone(), &self.hello)
-                .await
+            let starttls = smtp.starttls(parameters.clone(), &self.hello);
+            step(COMMAND, "STARTTLS", starttls)
+                .await?
                 .map_err(classify)?;
         }
         if let Some(credentials) = &self.credentials {
-            smtp.auth(DEFAULT_MECHANISMS, credentials)
-                .await
-                .map_err(classify)?;
+            let auth = smtp.auth(DEFAULT_MECHANISMS, credentials);
+            step(COMMAND, "AUTH", auth).await?.map_err(classify)?;
         }
         Ok(Connection { smtp, busy: false })
     }
@@ -524,6 +581,11 @@ mod tests {
         }
     }
 
+    /// A lease that always holds.
+    async fn ready() -> Result<(), JobError> {
+        Ok(())
+    }
+
     fn message(n: usize) -> Message {
         Message::builder()
             .from("Outlet <news@outlet.example>".parse().unwrap())
@@ -541,9 +603,9 @@ mod tests {
             let url = format!("{scheme}://user:s3cret@localhost:{}{tls}", server.port);
             let relay = Relay::trusting(&url, 2, Some(&server.root)).unwrap();
             for n in 0..3 {
-                relay.send(&message(n)).await.unwrap();
+                relay.send(&message(n), ready()).await.unwrap();
             }
-            relay.close_idle(Duration::ZERO).await;
+            relay.close().await;
             let seen = server.seen.lock().unwrap();
             assert_eq!(
                 seen.sessions, 1,
@@ -561,14 +623,14 @@ mod tests {
         let plain = TlsServer::start(false, false).await;
         let url = format!("smtp://user:s3cret@localhost:{}?tls=required", plain.port);
         let relay = Relay::trusting(&url, 1, Some(&plain.root)).unwrap();
-        let refused = relay.send(&message(0)).await.unwrap_err();
+        let refused = relay.send(&message(0), ready()).await.unwrap_err();
         assert!(refused.reason.contains("STARTTLS"), "{refused}");
 
         let stranger = TlsServer::start(true, false).await;
         let url = format!("smtps://user:s3cret@localhost:{}", stranger.port);
         let refused = Relay::from_url(&url, 1)
             .unwrap()
-            .send(&message(0))
+            .send(&message(0), ready())
             .await
             .unwrap_err();
         assert!(

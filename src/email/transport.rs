@@ -1,6 +1,7 @@
 //! Delivery: over SMTP ([`Relay`]), or to `.eml` files when no SMTP server is configured,
 //! so a newcomer sees every email that would have gone out.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,9 +18,6 @@ use super::smtp::Relay;
 use crate::config::Settings;
 use crate::jobs::Failure;
 use crate::jobs::worker::JobError;
-
-/// A whole send (waiting for a connection, connecting, the SMTP exchange) gets this at most.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
 const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
@@ -132,29 +130,38 @@ impl Mailer {
         Ok(message)
     }
 
-    /// Delivers one message under [`SEND_TIMEOUT`].
-    pub async fn send(&self, message: &Message, file_stem: &str) -> Result<(), SendError> {
+    /// Delivers one message once `ready` (the job's lease, confirmed right before the message
+    /// is handed over) says so. Over SMTP, each step waits as long as RFC 5321 says
+    /// ([`super::smtp`]).
+    pub async fn send(
+        &self,
+        message: &Message,
+        file_stem: &str,
+        ready: impl Future<Output = Result<(), SendError>>,
+    ) -> Result<(), SendError> {
         match &self.transport {
-            Transport::Files(dir) => write_eml(dir, file_stem, &message.formatted())
-                .await
-                .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}"))),
-            Transport::Smtp(relay) => tokio::time::timeout(SEND_TIMEOUT, relay.send(message))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(SendError::temporary(format!(
-                        "no answer within {SEND_TIMEOUT:?}"
-                    )))
-                }),
+            Transport::Files(dir) => {
+                ready.await?;
+                write_eml(dir, file_stem, &message.formatted())
+                    .await
+                    .map_err(|e| SendError::temporary(format!("cannot write the .eml file: {e:#}")))
+            }
+            Transport::Smtp(relay) => relay.send(message, ready).await,
         }
     }
-}
 
-impl Mailer {
-    /// Closes the SMTP connections idle for `idle` or longer (all of them with
-    /// `Duration::ZERO`), saying `QUIT` first.
+    /// Closes the SMTP connections idle for `idle` or longer, saying `QUIT` first.
     pub async fn close_idle(&self, idle: Duration) {
         if let Transport::Smtp(relay) = &self.transport {
             relay.close_idle(idle).await;
+        }
+    }
+
+    /// Closes every SMTP connection with `QUIT`: the idle ones now, the others as their sends
+    /// end.
+    pub async fn close(&self) {
+        if let Transport::Smtp(relay) = &self.transport {
+            relay.close().await;
         }
     }
 }

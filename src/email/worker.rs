@@ -6,9 +6,10 @@ use std::time::Duration;
 use prometheus::{IntGaugeVec, Opts, Registry};
 use tokio::sync::watch;
 
-use super::transport::{Mailer, SEND_TIMEOUT, SMTP_CONNECTIONS};
+use super::transport::{Mailer, SMTP_CONNECTIONS};
 use super::{JOB_KIND, OutgoingEmail};
 use crate::db::{Db, DbError};
+use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
 use crate::jobs::{self, Job};
 
@@ -20,17 +21,18 @@ pub struct EmailHandler {
 
 impl Handler for EmailHandler {
     const KIND: &'static str = JOB_KIND;
-    // Longer than a send may take, so a healthy worker never loses its lease.
-    const LEASE: Duration = Duration::from_secs(SEND_TIMEOUT.as_secs() * 3);
+    // Renewed while a send runs, however long the server takes; short, so that the emails of
+    // an instance that died go out within seconds from another.
+    const LEASE: Duration = Duration::from_secs(6);
     // One SMTP connection each.
     const CONCURRENCY: usize = SMTP_CONNECTIONS;
 
-    async fn run(&self, job: &Job) -> Result<String, JobError> {
+    async fn run(&self, job: &Job, claim: Claim<'_>) -> Result<String, JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::permanent(format!("unreadable payload: {e}")))?;
         let message = self.mailer.build(job.id, &job.dedupe_key, &email)?;
         self.mailer
-            .send(&message, &format!("{:08}", job.id))
+            .send(&message, &format!("{:08}", job.id), claim.confirm())
             .await?;
         Ok(email.receipt())
     }
@@ -40,7 +42,8 @@ impl Handler for EmailHandler {
 /// minutes, RFC 5321 4.5.3.2.7, and an idle connection holds one of their slots).
 const SMTP_IDLE: Duration = Duration::from_secs(60);
 
-/// Closes SMTP connections idle for [`SMTP_IDLE`], and all of them once `stop` turns true.
+/// Closes SMTP connections idle for [`SMTP_IDLE`], and all of them once `stop` turns true
+/// (those in use as their sends end).
 pub async fn close_idle_connections(mailer: Arc<Mailer>, mut stop: watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
@@ -48,7 +51,7 @@ pub async fn close_idle_connections(mailer: Arc<Mailer>, mut stop: watch::Receiv
             _ = stop.wait_for(|s| *s) => true,
         };
         if stopping {
-            return mailer.close_idle(Duration::ZERO).await;
+            return mailer.close().await;
         }
         mailer.close_idle(SMTP_IDLE).await;
     }

@@ -2,10 +2,13 @@
 //! that causes them, each with a unique business key so that one cause queues at most once.
 //!
 //! Workers claim rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
-//! instances share the work; SQLite's single writer serialises claims). A worker that dies
-//! mid-job leaves a lease that expires, and another worker takes the row over. Failures back
-//! off exponentially with jitter and are dead-lettered after [`MAX_ATTEMPTS`].
+//! instances share the work; SQLite's single writer serialises claims). A lease is short and
+//! names its holder; the holder renews it while it works ([`lease`]), so a slow job keeps its
+//! row, and a worker that dies stops renewing: within one lease another worker takes the row
+//! over. Failures back off exponentially with jitter and are dead-lettered after
+//! [`MAX_ATTEMPTS`].
 
+pub mod lease;
 pub mod worker;
 
 use std::time::Duration;
@@ -34,8 +37,10 @@ pub struct Job {
     pub payload: String,
     /// Attempts so far, this one included.
     pub attempts: i32,
-    /// Until when this worker holds the job.
+    /// Until when this worker holds the job, as claimed (renewals move it on).
     pub locked_until: Option<NaiveDateTime>,
+    /// The worker that holds the job ([`lease::Lease::owner`]).
+    pub lease_owner: Option<String>,
 }
 
 /// Queues a job unless one with the same key exists; returns whether it was queued.
@@ -60,12 +65,16 @@ pub fn enqueue(
     Ok(inserted == 1)
 }
 
-/// Claims up to `limit` runnable jobs of `kind` for `lease`.
+/// Claims up to `limit` runnable jobs of `kind` for `owner`, for `lease`. `mine` are the jobs
+/// `owner` still holds (running, or their outcome not recorded yet): a lease of one of them
+/// that ran out while its renewal was late is not a job to start a second time.
 pub fn claim(
     conn: &mut DbConnection,
     kind: &str,
     limit: i64,
+    owner: &str,
     lease: Duration,
+    mine: &[i32],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Job>> {
     let runnable = jobs::table
@@ -73,6 +82,7 @@ pub fn claim(
         .filter(jobs::status.eq("queued"))
         .filter(jobs::run_at.le(now))
         .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(now)))
+        .filter(jobs::id.ne_all(mine))
         .order(jobs::run_at)
         .limit(limit)
         .select(jobs::id);
@@ -83,10 +93,10 @@ pub fn claim(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let until = now + chrono::Duration::from_std(lease).expect("lease fits");
     diesel::update(jobs::table.filter(jobs::id.eq_any(&ids)))
         .set((
-            jobs::locked_until.eq(until),
+            jobs::locked_until.eq(lease_end(now, lease)),
+            jobs::lease_owner.eq(owner),
             jobs::attempts.eq(jobs::attempts + 1),
             jobs::updated_at.eq(now),
         ))
@@ -98,16 +108,39 @@ pub fn claim(
         .load(conn)
 }
 
+/// When a lease taken or renewed at `now` runs out.
+pub fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
+    now + chrono::Duration::from_std(lease).expect("lease fits")
+}
+
+/// Renews, until `until`, the leases of those of `ids` that `owner` still holds; returns
+/// those. A lease that ran out is still renewed if no other worker has claimed the job since:
+/// a claim is the only way a job changes hands.
+pub fn renew(
+    conn: &mut DbConnection,
+    owner: &str,
+    ids: &[i32],
+    until: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    let held = jobs::table
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::lease_owner.eq(owner));
+    diesel::update(held.clone())
+        .set(jobs::locked_until.eq(until))
+        .execute(conn)?;
+    held.select(jobs::id).load(conn)
+}
+
 type Held = diesel::dsl::Filter<
     diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, i32>>,
-    diesel::dsl::Eq<jobs::locked_until, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<jobs::lease_owner, Option<String>>,
 >;
 
-/// The job's own row, only while this worker still holds its lease.
+/// The job's own row, only while this worker still holds its lease (no other has claimed it).
 fn held(job: &Job) -> Held {
     jobs::table
         .filter(jobs::id.eq(job.id))
-        .filter(jobs::locked_until.eq(job.locked_until))
+        .filter(jobs::lease_owner.eq(job.lease_owner.clone()))
 }
 
 /// Marks a job done, replacing its payload by `keep` (e.g. without the body that held a
@@ -123,6 +156,7 @@ pub fn complete(
             jobs::status.eq("done"),
             jobs::payload.eq(keep),
             jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::lease_owner.eq(None::<String>),
             jobs::last_error.eq(None::<String>),
             jobs::finished_at.eq(now),
             jobs::updated_at.eq(now),
@@ -138,33 +172,52 @@ pub enum Failure {
     Temporary,
     /// Will never succeed (e.g. SMTP 5xx): dead-letter now.
     Permanent,
+    /// Not attempted: the worker is stopping, or it could not confirm that it still holds the
+    /// lease. The job goes back to the queue as it was ([`release`]).
+    NotRun,
 }
 
-/// Records a failure: retry later with backoff, or dead-letter. Returns the new status.
+/// Records a failure: retry later with backoff, or dead-letter. Returns the new status, or
+/// `None` when the lease was lost.
 pub fn fail(
     conn: &mut DbConnection,
     job: &Job,
     failure: Failure,
     error: &str,
     now: NaiveDateTime,
-) -> QueryResult<&'static str> {
+) -> QueryResult<Option<&'static str>> {
     let status = if failure == Failure::Permanent || job.attempts >= MAX_ATTEMPTS {
         "dead"
     } else {
         "queued"
     };
     let run_at = now + chrono::Duration::from_std(backoff(job.attempts)).expect("backoff fits");
-    diesel::update(held(job))
+    let updated = diesel::update(held(job))
         .set((
             jobs::status.eq(status),
             jobs::run_at.eq(run_at),
             jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::lease_owner.eq(None::<String>),
             jobs::last_error.eq(error.chars().take(500).collect::<String>()),
             jobs::updated_at.eq(now),
             jobs::finished_at.eq((status == "dead").then_some(now)),
         ))
         .execute(conn)?;
-    Ok(status)
+    Ok((updated == 1).then_some(status))
+}
+
+/// Gives back a job that was claimed but not attempted, as if it had not been claimed: due
+/// at once for any worker, its attempt not counted. Returns false when the lease was lost.
+pub fn release(conn: &mut DbConnection, job: &Job, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(held(job))
+        .set((
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::lease_owner.eq(None::<String>),
+            jobs::attempts.eq(jobs::attempts - 1),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Puts a dead-lettered job back in the queue (staff's retry button).

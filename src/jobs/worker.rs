@@ -1,6 +1,11 @@
 //! The worker loop shared by every job kind: claim a batch under a lease, run the jobs
 //! concurrently, record their outcomes. A handler says what one job does.
 //!
+//! A heartbeat renews the leases of every job the worker holds, running, waiting in its batch
+//! or waiting for its outcome to be recorded ([`super::lease`]); each job starts only once its
+//! lease is confirmed, and none starts once the worker is stopping (those go back to the
+//! queue for another worker).
+//!
 //! Outcomes are recorded by one task in as few transactions as the database allows: each
 //! write takes every outcome that arrived while the previous one was in flight (a group
 //! commit). An idle worker records at once; a busy one does not take a write transaction
@@ -11,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+use super::lease::{Claim, Lease};
 use super::{Failure, Job};
 use crate::db::{self, Db, DbError};
 
@@ -49,6 +55,14 @@ impl JobError {
             reason: reason.to_string(),
         }
     }
+
+    /// The job was not attempted ([`Failure::NotRun`]).
+    pub fn not_run(reason: impl std::fmt::Display) -> Self {
+        JobError {
+            failure: Failure::NotRun,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for JobError {
@@ -67,44 +81,70 @@ impl From<DbError> for JobError {
 pub trait Handler: Send + Sync + 'static {
     /// The `jobs.kind` it runs.
     const KIND: &'static str;
-    /// How long a claimed job stays this worker's: longer than [`Handler::run`] can take.
+    /// How long a claimed job stays this worker's without renewal. The heartbeat renews it
+    /// while the job runs, so this bounds how long the jobs of a worker that died wait for
+    /// another, not how long a job may take.
     const LEASE: Duration;
     /// How many jobs run at once.
     const CONCURRENCY: usize;
 
-    /// Runs one job (idempotently: a job whose outcome was not recorded runs again).
-    /// `Ok` carries the payload to keep once it is done.
-    fn run(&self, job: &Job) -> impl Future<Output = Result<String, JobError>> + Send;
+    /// Runs one job (idempotently: a job whose outcome was not recorded runs again), calling
+    /// [`Claim::confirm`] right before a step that cannot be taken back. `Ok` carries the
+    /// payload to keep once it is done.
+    fn run(
+        &self,
+        job: &Job,
+        claim: Claim<'_>,
+    ) -> impl Future<Output = Result<String, JobError>> + Send;
 }
 
 /// A job and how it went.
 type Outcome = (Job, Result<String, JobError>);
 
 /// Runs jobs of `H::KIND` until `stop` turns true; `wake` says new rows were queued here.
-/// Returns once the outcomes of the jobs it ran are recorded.
+/// Returns once the outcomes of the jobs it claimed are recorded.
 pub async fn run<H: Handler>(
     db: Db,
     handler: Arc<H>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let lease = Arc::new(Lease::new(db.clone(), H::LEASE));
+    let (recorded, heartbeat_done) = oneshot::channel::<()>();
+    let heartbeat = tokio::spawn({
+        let lease = lease.clone();
+        async move { lease.keep_renewed(heartbeat_done).await }
+    });
     let (outcomes, received) = mpsc::unbounded_channel::<Outcome>();
-    let recorder = tokio::spawn(record::<H>(db.clone(), received));
+    let recorder = tokio::spawn(record::<H>(lease.clone(), received));
     let limit = (H::CONCURRENCY * BATCHES_PER_CLAIM) as i64;
     loop {
+        let (owner, mine) = (lease.owner().to_owned(), lease.ids());
         let claimed = db
             .write(move |conn| -> Result<Vec<Job>, DbError> {
-                Ok(super::claim(conn, H::KIND, limit, H::LEASE, db::now())?)
+                let now = db::now();
+                Ok(super::claim(
+                    conn,
+                    H::KIND,
+                    limit,
+                    &owner,
+                    H::LEASE,
+                    &mine,
+                    now,
+                )?)
             })
             .await;
         let full = match claimed {
             Ok(batch) => {
+                lease.claimed(&batch);
                 let n = batch.len();
                 futures_util::stream::iter(batch)
                     .for_each_concurrent(H::CONCURRENCY, |job| {
-                        let (handler, outcomes) = (&handler, &outcomes);
+                        let (handler, lease, outcomes, stop) =
+                            (&*handler, &*lease, &outcomes, &stop);
                         async move {
-                            let outcome = handler.run(&job).await;
+                            let stopping = *stop.borrow();
+                            let outcome = attempt(handler, lease, &job, stopping).await;
                             // The recorder lives until this loop ends.
                             let _ = outcomes.send((job, outcome));
                         }
@@ -130,10 +170,26 @@ pub async fn run<H: Handler>(
     if let Err(e) = recorder.await {
         tracing::error!(job.kind = H::KIND, error = %e, "the outcome recorder failed");
     }
+    drop(recorded);
+    let _ = heartbeat.await;
+}
+
+/// Runs `job`, unless the worker is `stopping` or no longer holds the job's lease.
+async fn attempt<H: Handler>(
+    handler: &H,
+    lease: &Lease,
+    job: &Job,
+    stopping: bool,
+) -> Result<String, JobError> {
+    if stopping {
+        return Err(JobError::not_run("the worker is stopping"));
+    }
+    lease.confirm(job.id).await?;
+    handler.run(job, Claim::new(lease, job.id)).await
 }
 
 /// Records outcomes until the worker loop ends, each write taking all that are waiting.
-async fn record<H: Handler>(db: Db, mut received: mpsc::UnboundedReceiver<Outcome>) {
+async fn record<H: Handler>(lease: Arc<Lease>, mut received: mpsc::UnboundedReceiver<Outcome>) {
     let mut waiting = Vec::with_capacity(RECORD_BATCH);
     while received.recv_many(&mut waiting, RECORD_BATCH).await > 0 {
         let batch = std::mem::take(&mut waiting);
@@ -141,31 +197,46 @@ async fn record<H: Handler>(db: Db, mut received: mpsc::UnboundedReceiver<Outcom
             .iter()
             .map(|(job, _)| (job.id, job.dedupe_key.clone(), job.attempts))
             .collect();
-        let recorded = db
-            .write(move |conn| -> Result<Vec<String>, DbError> {
-                let now = db::now();
-                let mut results = Vec::with_capacity(batch.len());
-                for (job, outcome) in &batch {
-                    results.push(match outcome {
-                        Ok(keep) if super::complete(conn, job, keep, now)? => "done".into(),
-                        Ok(_) => "done, but the lease was lost".into(),
-                        Err(e) => format!(
-                            "{}: {}",
-                            super::fail(conn, job, e.failure, &e.reason, now)?,
-                            e.reason
-                        ),
-                    });
-                }
-                Ok(results)
-            })
+        let recorded = lease
+            .write(
+                move |conn| -> Result<Vec<Result<String, String>>, DbError> {
+                    let now = db::now();
+                    let mut results = Vec::with_capacity(batch.len());
+                    for (job, outcome) in &batch {
+                        results.push(match outcome {
+                            Ok(keep) if super::complete(conn, job, keep, now)? => Ok("done".into()),
+                            Ok(_) => Err("done, but the lease was lost".into()),
+                            Err(e) if e.failure == Failure::NotRun => {
+                                if super::release(conn, job, now)? {
+                                    Ok(format!("given back to the queue: {}", e.reason))
+                                } else {
+                                    Err(format!("not run: {}", e.reason))
+                                }
+                            }
+                            Err(e) => match super::fail(conn, job, e.failure, &e.reason, now)? {
+                                Some(status) => Err(format!("{status}: {}", e.reason)),
+                                None => {
+                                    Err(format!("failed, and the lease was lost: {}", e.reason))
+                                }
+                            },
+                        });
+                    }
+                    Ok(results)
+                },
+            )
             .await;
+        // Recorded or not, these jobs are no longer this worker's to renew.
+        lease.forget(ids.iter().map(|(id, ..)| *id));
         match recorded {
             Ok(results) => {
                 for ((id, key, attempts), outcome) in ids.iter().zip(results) {
-                    if outcome == "done" {
-                        tracing::debug!(job.kind = H::KIND, job.id = id, job.key = %key, "job done");
-                    } else {
-                        tracing::warn!(job.kind = H::KIND, job.id = id, job.key = %key, attempts, outcome = %outcome, "job not done");
+                    match outcome {
+                        Ok(outcome) => {
+                            tracing::debug!(job.kind = H::KIND, job.id = id, job.key = %key, outcome = %outcome, "job recorded")
+                        }
+                        Err(outcome) => {
+                            tracing::warn!(job.kind = H::KIND, job.id = id, job.key = %key, attempts, outcome = %outcome, "job not done")
+                        }
                     }
                 }
             }

@@ -23,6 +23,7 @@ use crate::domain::EmailAddress;
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
+use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
 use crate::jobs::{self, Job};
 use crate::newsletters::routes::{MessagePage, html};
@@ -105,7 +106,7 @@ impl Handler for SignInHandler {
     const LEASE: StdDuration = StdDuration::from_secs(30);
     const CONCURRENCY: usize = 4;
 
-    async fn run(&self, job: &Job) -> Result<String, JobError> {
+    async fn run(&self, job: &Job, _claim: Claim<'_>) -> Result<String, JobError> {
         let request: LinkRequest = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::permanent(format!("unreadable payload: {e}")))?;
         let email = EmailAddress::parse(&request.email)

@@ -12,6 +12,7 @@ use super::sync::Syncer;
 use crate::db::schema::stripe_events;
 use crate::db::{self, DbError};
 use crate::jobs::Job;
+use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
 
 /// The job kind.
@@ -43,7 +44,7 @@ impl Handler for StripeEventHandler {
     const LEASE: Duration = Duration::from_secs(120);
     const CONCURRENCY: usize = 4;
 
-    async fn run(&self, job: &Job) -> Result<String, JobError> {
+    async fn run(&self, job: &Job, _claim: Claim<'_>) -> Result<String, JobError> {
         let event_id = serde_json::from_str::<serde_json::Value>(&job.payload)
             .ok()
             .and_then(|v| v["event_id"].as_str().map(str::to_owned))

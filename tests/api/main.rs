@@ -19,6 +19,7 @@ mod join;
 mod join_race;
 mod limits;
 mod newsletters;
+mod outbox;
 mod pages;
 mod payments;
 mod pgbouncer;

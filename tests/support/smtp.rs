@@ -65,6 +65,14 @@ struct Shared {
     // A watch channel lets `wait_for_messages` wait without missed wakeups.
     messages: watch::Sender<Vec<ReceivedMail>>,
     sessions: watch::Sender<Sessions>,
+    slow: Mutex<SlowAnswers>,
+}
+
+/// Messages still to be answered late, and how late.
+#[derive(Default)]
+struct SlowAnswers {
+    left: usize,
+    delay: Duration,
 }
 
 /// How many SMTP sessions were opened, how many of them ended with QUIT, and how many are
@@ -95,6 +103,7 @@ impl SmtpServer {
             mode: watch::Sender::new(SmtpMode::Accept),
             messages: watch::Sender::new(Vec::new()),
             sessions: watch::Sender::new(Sessions::default()),
+            slow: Mutex::default(),
         });
         let accept_task = tokio::spawn(accept_loop(Arc::clone(&shared)));
         SmtpServer {
@@ -132,6 +141,16 @@ impl SmtpServer {
             }
         }
         self.shared.mode.send_replace(mode);
+    }
+
+    /// The next `messages` messages are stored as soon as their final dot arrives, like any
+    /// other, but answered (`250`) only `delay` later, as a relay that delivers before it
+    /// answers (RFC 5321 4.5.3.2.6 lets it take ten minutes).
+    pub fn answer_slowly(&self, delay: Duration, messages: usize) {
+        *self.shared.slow.lock().unwrap() = SlowAnswers {
+            left: messages,
+            delay,
+        };
     }
 
     /// Every message accepted so far, oldest first.
@@ -338,7 +357,13 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     .await?;
                 mail.data = read_data(&mut reader).await?;
                 let mail = txn.take().expect("transaction is open");
+                // Decided before the message is seen stored, so a test that sees it and then
+                // asks for slow answers gets them for the messages after it.
+                let late = shared.slow_answer();
                 shared.messages.send_modify(|m| m.push(mail));
+                if let Some(delay) = late {
+                    tokio::time::sleep(delay).await;
+                }
                 b"250 2.0.0 OK queued\r\n"
             }
             ("QUIT", _) => {
@@ -349,6 +374,15 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             _ => b"500 5.5.2 Command not recognized\r\n",
         };
         writer.write_all(reply).await?;
+    }
+}
+
+impl Shared {
+    /// How late to answer the message being stored, if it is one of the slow ones.
+    fn slow_answer(&self) -> Option<Duration> {
+        let mut slow = self.slow.lock().unwrap();
+        slow.left = slow.left.checked_sub(1)?;
+        Some(slow.delay)
     }
 }
 
