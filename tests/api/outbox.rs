@@ -156,7 +156,11 @@ async fn an_instance_killed_mid_send_doubles_at_most_the_emails_on_the_wire_and_
             .await
             .unwrap(),
     );
-    let db = Db::connect(&DatabaseUrl::parse(&database.url).unwrap()).unwrap();
+    let db = Db::connect(
+        &DatabaseUrl::parse(&database.url).unwrap(),
+        memberdrive::db::DEFAULT_POOL_SIZE,
+    )
+    .unwrap();
     let migrate = db.clone();
     tokio::task::spawn_blocking(move || db::run_migrations(&mut migrate.get().unwrap()))
         .await
