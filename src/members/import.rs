@@ -163,6 +163,9 @@ fn exclusive_transaction<T>(
 ) -> anyhow::Result<T> {
     if let DbConnection::Pg(_) = conn {
         return conn.transaction(|conn| {
+            // The counts' locks before the tables': the order of every transaction that
+            // changes a count (`progress::lock`).
+            progress::lock_all(conn)?;
             conn.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
             f(conn)
         });

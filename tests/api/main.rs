@@ -22,5 +22,6 @@ mod payments;
 mod schema;
 mod signin_memory;
 mod stripe_server_check;
+mod webhook_storm;
 mod widget;
 mod widget_browser;
