@@ -5,11 +5,15 @@
 //! recomputes the count from the source rows and stores it on the campaign. Recomputing (an
 //! indexed count per write, never per page view) rather than adding deltas means the stored
 //! number cannot drift from a recount, whatever order events arrive in.
+//!
+//! Recounts of one campaign take turns ([`lock`]), and a transaction that changes a count
+//! takes its turn before any other lock: one order for every transaction, so two of them can
+//! wait for each other only one way round.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{BigInt, Integer, Nullable};
 
 use super::Campaign;
 use crate::db::DbConnection;
@@ -128,8 +132,9 @@ fn net_amount(conn: &mut DbConnection, campaign: &Campaign) -> QueryResult<i64> 
 
 /// Recomputes and stores a campaign's count inside the caller's transaction; bumps the
 /// version when it changed, so every instance's widget picks it up. Returns the new count.
+/// Takes the campaign's [`lock`] if the transaction has not yet.
 pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) -> QueryResult<i64> {
-    lock_campaign(conn, campaign_id)?;
+    lock(conn, campaign_id)?;
     let campaign: Campaign = campaigns::table
         .find(campaign_id)
         .select(Campaign::as_select())
@@ -148,10 +153,11 @@ pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) ->
 }
 
 /// Recounts every campaign (time moves counts too: a cancelled period ends, a donor's days
-/// run out). Returns how many counts changed.
+/// run out), taking their locks in id order. Returns how many counts changed.
 pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     let rows: Vec<(i32, i64)> = campaigns::table
         .select((campaigns::id, campaigns::progress_count))
+        .order(campaigns::id)
         .load(conn)?;
     let mut changed = 0;
     for (id, before) in rows {
@@ -186,21 +192,43 @@ pub fn touch(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Serialises concurrent recounts of one campaign. On PostgreSQL, two transactions that each
-/// recount under READ COMMITTED could both miss the other's insert; the row lock makes the
-/// second wait and then see the first's rows. SQLite writers are already serialised by
-/// [`crate::db::Db::write`].
-fn lock_campaign(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<()> {
+/// Makes the recounts of one campaign take turns until the transaction ends: on PostgreSQL,
+/// two transactions that each recount under READ COMMITTED could both miss the other's
+/// insert; with the lock the second waits, then counts the first's rows too. SQLite writers
+/// are already serialised by [`crate::db::Db::write`].
+///
+/// A transaction that changes a campaign's count takes this first, before it writes the rows
+/// it will count (several campaigns': in id order). The lock used to be the campaign row
+/// itself (`SELECT … FOR UPDATE`), taken by the recount after those writes; but each insert
+/// into memberships or payments holds a KEY SHARE lock on its campaign row through the
+/// foreign key, so two such transactions waited for each other's. An advisory lock names the
+/// campaign without locking its row: the recount writes the row only once it has counted,
+/// and that write, which changes no key, waits for no foreign key. Taking it again in the
+/// same transaction is harmless.
+pub fn lock(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<()> {
     match conn {
-        DbConnection::Pg(pg) => campaigns::table
-            .find(campaign_id)
-            .select(campaigns::id)
-            .for_update()
-            .first::<i32>(pg)
+        DbConnection::Pg(pg) => diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<Integer, _>(COUNT_LOCK)
+            .bind::<Integer, _>(campaign_id)
+            .execute(pg)
             .map(drop),
         DbConnection::Sqlite(_) => Ok(()),
     }
 }
+
+/// Takes every campaign's [`lock`], in id order, for a transaction that may change any count.
+pub fn lock_all(conn: &mut DbConnection) -> QueryResult<()> {
+    let ids: Vec<i32> = campaigns::table
+        .select(campaigns::id)
+        .order(campaigns::id)
+        .load(conn)?;
+    ids.into_iter().try_for_each(|id| lock(conn, id))
+}
+
+/// The first key of the advisory locks of [`lock`] (the campaign id is the second). It
+/// names what they are for: another use of advisory locks takes another first key, so the
+/// two never wait for each other.
+const COUNT_LOCK: i32 = 0x6d64_0001;
 
 /// Percent of the goal reached, one decimal, always within 0..=100.
 pub fn percent(count: i64, goal: i64) -> f64 {

@@ -162,8 +162,11 @@ fn exclusive_transaction<T>(
     f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     db::write_transaction(conn, |conn| {
-        if let DbConnection::Pg(pg) = conn {
-            pg.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
+        if let DbConnection::Pg(_) = conn {
+            // The counts' locks before the tables': the order of every transaction that
+            // changes a count (`progress::lock`).
+            progress::lock_all(conn)?;
+            conn.batch_execute("LOCK TABLE members, memberships IN SHARE ROW EXCLUSIVE MODE")?;
         }
         f(conn)
     })

@@ -1,8 +1,8 @@
 //! Members, their memberships and payments: the source rows every campaign count comes from.
 //!
-//! Each write here ends by recounting the campaign in the same transaction
-//! ([`progress::refresh`]), so the count moves exactly when the rows do, and a rolled-back
-//! change moves nothing.
+//! Each write here begins by taking its campaign's turn ([`progress::lock`]) and ends by
+//! recounting the campaign in the same transaction ([`progress::refresh`]), so the count
+//! moves exactly when the rows do, and a rolled-back change moves nothing.
 
 pub mod account;
 pub mod export;
@@ -14,7 +14,9 @@ pub mod sign_in;
 pub mod staff;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
@@ -148,52 +150,58 @@ pub struct Membership {
     pub ended_at: Option<NaiveDateTime>,
 }
 
-/// Records a subscription's current state (insert or update by Stripe id) and recounts its
-/// campaign. Applying the same state twice changes nothing the second time.
+/// Records a subscription's current state and recounts its campaign, the campaign's
+/// [`progress::lock`] first. One statement decides between a new row and an update (`INSERT …
+/// ON CONFLICT (stripe_subscription_id) DO UPDATE`, on
+/// `memberships_stripe_subscription_id_key`): where a look before inserting let two events of
+/// one subscription both insert and one fail, they update one row. Applying the same state
+/// twice changes nothing the second time.
 pub fn apply_subscription(
     conn: &mut DbConnection,
     state: &SubscriptionState,
 ) -> QueryResult<Membership> {
     let now = db::now();
-    let ended = state.status.has_ended();
-    let by_id = memberships::table
-        .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
-        .select(Membership::as_select());
-    match by_id.first(conn).optional()? {
-        Some(row) => diesel::update(memberships::table.find(row.id))
-            .set((
-                memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(state.interval),
-                memberships::amount.eq(state.amount),
-                memberships::currency.eq(&state.currency),
-                memberships::status.eq(state.status),
-                memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
-                memberships::current_period_end.eq(state.current_period_end),
-                // The end is when Stripe first reported it, not every later update.
-                memberships::ended_at.eq(ended.then(|| row.ended_at.unwrap_or(now))),
-                memberships::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        None => diesel::insert_into(memberships::table)
-            .values((
-                memberships::member_id.eq(state.member_id),
-                memberships::campaign_id.eq(state.campaign_id),
-                memberships::tier_id.eq(state.tier_id),
-                memberships::billing_interval.eq(state.interval),
-                memberships::amount.eq(state.amount),
-                memberships::currency.eq(&state.currency),
-                memberships::status.eq(state.status),
-                memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
-                memberships::current_period_end.eq(state.current_period_end),
-                memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
-                memberships::ref_url.eq(&state.ref_url),
-                memberships::started_at.eq(now),
-                memberships::ended_at.eq(ended.then_some(now)),
-            ))
-            .execute(conn)?,
-    };
+    progress::lock(conn, state.campaign_id)?;
+    let ended_at = excluded(memberships::ended_at);
+    let upsert = diesel::insert_into(memberships::table)
+        .values((
+            memberships::member_id.eq(state.member_id),
+            memberships::campaign_id.eq(state.campaign_id),
+            memberships::tier_id.eq(state.tier_id),
+            memberships::billing_interval.eq(state.interval),
+            memberships::amount.eq(state.amount),
+            memberships::currency.eq(&state.currency),
+            memberships::status.eq(state.status),
+            memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
+            memberships::current_period_end.eq(state.current_period_end),
+            memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
+            memberships::ref_url.eq(&state.ref_url),
+            memberships::started_at.eq(now),
+            memberships::ended_at.eq(state.status.has_ended().then_some(now)),
+        ))
+        .on_conflict(memberships::stripe_subscription_id)
+        .do_update()
+        .set((
+            memberships::tier_id.eq(state.tier_id),
+            memberships::billing_interval.eq(state.interval),
+            memberships::amount.eq(state.amount),
+            memberships::currency.eq(&state.currency),
+            memberships::status.eq(state.status),
+            memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
+            memberships::current_period_end.eq(state.current_period_end),
+            // The end is when Stripe first reported it, not every later update.
+            memberships::ended_at.eq(case_when(
+                ended_at.is_not_null(),
+                coalesce(memberships::ended_at, ended_at),
+            )),
+            memberships::updated_at.eq(now),
+        ));
+    // The selection is typed per backend, so each arm builds its own.
+    let membership = on_backend!(conn, |c| upsert
+        .returning(Membership::as_returning())
+        .get_result(c)?);
     progress::refresh(conn, state.campaign_id, now)?;
-    by_id.first(conn)
+    Ok(membership)
 }
 
 /// Money received, as Stripe reports it.
@@ -227,65 +235,73 @@ pub struct PaymentRecord {
     pub ref_url: Option<String>,
 }
 
-/// Records a payment's current state (insert or update by its Stripe invoice, else payment
-/// intent, else charge) and recounts its campaign. Returns the row id.
+/// Records a payment's current state and recounts its campaign, the campaign's
+/// [`progress::lock`] first. Returns the row id. A payment is known by any of its Stripe ids
+/// (invoice, payment intent, charge; each unique): the insert does nothing when one is taken
+/// (`ON CONFLICT DO NOTHING`, waiting for a concurrent insert to commit), and the row that
+/// holds it is brought up to date instead, keeping the ids and the dispute this record does
+/// not know. (`invoice.paid` and `invoice.payment_succeeded` of one invoice, applied at once,
+/// made two inserts of one payment where a look came first.)
 pub fn apply_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryResult<i32> {
     let now = db::now();
-    let existing = find_payment(conn, record)?;
-    match existing {
-        Some(id) => {
-            diesel::update(payments::table.find(id))
+    progress::lock(conn, record.campaign_id)?;
+    let insert = diesel::insert_into(payments::table)
+        .values((
+            payments::member_id.eq(record.member_id),
+            payments::campaign_id.eq(record.campaign_id),
+            payments::membership_id.eq(record.membership_id),
+            payments::kind.eq(if record.membership_id.is_some() {
+                "subscription"
+            } else {
+                "donation"
+            }),
+            payments::amount.eq(record.amount),
+            payments::amount_refunded.eq(record.amount_refunded),
+            payments::currency.eq(&record.currency),
+            payments::status.eq(&record.status),
+            payments::dispute_status.eq(&record.dispute_status),
+            payments::stripe_invoice_id.eq(&record.stripe_invoice_id),
+            payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id),
+            payments::stripe_charge_id.eq(&record.stripe_charge_id),
+            payments::ref_url.eq(&record.ref_url),
+            payments::paid_at.eq(record.paid_at),
+        ))
+        .on_conflict_do_nothing();
+    let created = on_backend!(conn, |c| insert
+        .returning(payments::id)
+        .get_result::<i32>(c)
+        .optional()?);
+    let id = match created {
+        Some(id) => id,
+        None => {
+            // The row holding any of the record's ids (one: each is unique, and a payment's
+            // ids are its own); an id the record lacks is NULL, which equals nothing.
+            let known = payments::stripe_invoice_id
+                .eq(&record.stripe_invoice_id)
+                .or(payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id))
+                .or(payments::stripe_charge_id.eq(&record.stripe_charge_id));
+            let update = diesel::update(payments::table.filter(known))
                 .set((
                     payments::amount_refunded.eq(record.amount_refunded),
                     payments::status.eq(&record.status),
-                    payments::dispute_status.eq(&record.dispute_status),
-                    payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id),
-                    payments::stripe_charge_id.eq(&record.stripe_charge_id),
+                    payments::dispute_status
+                        .eq(coalesce(&record.dispute_status, payments::dispute_status)),
+                    payments::stripe_payment_intent_id.eq(coalesce(
+                        &record.stripe_payment_intent_id,
+                        payments::stripe_payment_intent_id,
+                    )),
+                    payments::stripe_charge_id.eq(coalesce(
+                        &record.stripe_charge_id,
+                        payments::stripe_charge_id,
+                    )),
                     payments::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .returning(payments::id);
+            on_backend!(conn, |c| update.get_result(c)?)
         }
-        None => {
-            diesel::insert_into(payments::table)
-                .values((
-                    payments::member_id.eq(record.member_id),
-                    payments::campaign_id.eq(record.campaign_id),
-                    payments::membership_id.eq(record.membership_id),
-                    payments::kind.eq(if record.membership_id.is_some() {
-                        "subscription"
-                    } else {
-                        "donation"
-                    }),
-                    payments::amount.eq(record.amount),
-                    payments::amount_refunded.eq(record.amount_refunded),
-                    payments::currency.eq(&record.currency),
-                    payments::status.eq(&record.status),
-                    payments::dispute_status.eq(&record.dispute_status),
-                    payments::stripe_invoice_id.eq(&record.stripe_invoice_id),
-                    payments::stripe_payment_intent_id.eq(&record.stripe_payment_intent_id),
-                    payments::stripe_charge_id.eq(&record.stripe_charge_id),
-                    payments::ref_url.eq(&record.ref_url),
-                    payments::paid_at.eq(record.paid_at),
-                ))
-                .execute(conn)?;
-        }
-    }
-    progress::refresh(conn, record.campaign_id, now)?;
-    find_payment(conn, record).map(|id| id.expect("just written"))
-}
-
-fn find_payment(conn: &mut DbConnection, record: &PaymentRecord) -> QueryResult<Option<i32>> {
-    let query = payments::table.select(payments::id).into_boxed();
-    let query = if let Some(invoice) = &record.stripe_invoice_id {
-        query.filter(payments::stripe_invoice_id.eq(invoice.clone()))
-    } else if let Some(intent) = &record.stripe_payment_intent_id {
-        query.filter(payments::stripe_payment_intent_id.eq(intent.clone()))
-    } else if let Some(charge) = &record.stripe_charge_id {
-        query.filter(payments::stripe_charge_id.eq(charge.clone()))
-    } else {
-        return Ok(None);
     };
-    query.first(conn).optional()
+    progress::refresh(conn, record.campaign_id, now)?;
+    Ok(id)
 }
 
 /// A charge's refund and dispute state, as Stripe reports it.
@@ -305,11 +321,7 @@ pub struct ChargeState {
 /// not one of ours (yet). Returns the campaign whose count was refreshed.
 pub fn apply_charge(conn: &mut DbConnection, state: &ChargeState) -> QueryResult<Option<i32>> {
     let mut query = payments::table
-        .select((
-            payments::id,
-            payments::campaign_id,
-            payments::dispute_status,
-        ))
+        .select((payments::id, payments::campaign_id))
         .into_boxed();
     query = match &state.payment_intent_id {
         Some(intent) => query.filter(
@@ -319,20 +331,28 @@ pub fn apply_charge(conn: &mut DbConnection, state: &ChargeState) -> QueryResult
         ),
         None => query.filter(payments::stripe_charge_id.eq(state.charge_id.clone())),
     };
-    let Some((id, campaign_id, known_dispute)) =
-        query.first::<(i32, i32, Option<String>)>(conn).optional()?
-    else {
+    let Some((id, campaign_id)) = query.first::<(i32, i32)>(conn).optional()? else {
         return Ok(None);
     };
     let now = db::now();
+    progress::lock(conn, campaign_id)?;
     diesel::update(payments::table.find(id))
         .set((
             payments::amount_refunded.eq(state.amount_refunded),
             payments::stripe_charge_id.eq(&state.charge_id),
-            payments::dispute_status.eq(state.dispute_status.clone().or(known_dispute)),
+            // A charge read without its dispute keeps the one known.
+            payments::dispute_status.eq(coalesce(&state.dispute_status, payments::dispute_status)),
             payments::updated_at.eq(now),
         ))
         .execute(conn)?;
     progress::refresh(conn, campaign_id, now)?;
     Ok(Some(campaign_id))
+}
+
+diesel::define_sql_function! {
+    /// SQL `coalesce()` of two values of one type: the first that is not NULL.
+    fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(
+        first: diesel::sql_types::Nullable<T>,
+        second: diesel::sql_types::Nullable<T>,
+    ) -> diesel::sql_types::Nullable<T>;
 }

@@ -14,6 +14,7 @@ use stripe_shared::{
 use super::client::{StripeApi, job_error};
 use super::meta;
 use crate::campaigns::board::ProgressBoard;
+use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
@@ -167,6 +168,8 @@ impl Syncer {
         let state = subscription_state(&sub, &ours, member)
             .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
         self.write(move |conn| {
+            // The campaign's turn first, so `before` is the state the change is made to.
+            progress::lock(conn, state.campaign_id)?;
             let before: Option<(MembershipStatus, bool)> = memberships::table
                 .filter(memberships::stripe_subscription_id.eq(&sub_id))
                 .select((memberships::status, memberships::cancel_at_period_end))

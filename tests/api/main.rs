@@ -27,5 +27,6 @@ mod schema;
 mod served;
 mod signin_memory;
 mod stripe_server_check;
+mod webhook_storm;
 mod widget;
 mod widget_browser;

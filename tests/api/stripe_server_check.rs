@@ -138,14 +138,18 @@ fn check_events_parse(server: &StripeServer) {
     }
 }
 
-/// What completing a subscription checkout queues, the first invoice's event last.
-fn subscription_checkout_events(invoice_event: &str) -> [&str; 3] {
-    [
+/// What completing a subscription checkout queues, the first invoice's events last.
+fn subscription_checkout_events<'a>(invoice_events: &[&'a str]) -> Vec<&'a str> {
+    let mut events = vec![
         "checkout.session.completed",
         "customer.subscription.created",
-        invoice_event,
-    ]
+    ];
+    events.extend(invoice_events);
+    events
 }
+
+/// What Stripe sends once an invoice is paid.
+const INVOICE_PAID: [&str; 2] = ["invoice.paid", "invoice.payment_succeeded"];
 
 /// Asserts the queued events are of these types, in this order, and parse.
 fn expect_events(server: &StripeServer, types: &[&str]) {
@@ -313,7 +317,7 @@ async fn paying_a_subscription_checkout() {
     let (server, client, session) = server_with_checkout(true).await;
 
     let paid = server.pay_checkout(session.id.as_str());
-    expect_events(&server, &subscription_checkout_events("invoice.paid"));
+    expect_events(&server, &subscription_checkout_events(&INVOICE_PAID));
     let events = server.pending_events();
     assert_eq!(events[0]["data"]["object"]["payment_status"], "paid");
     assert_eq!(events[1]["data"]["object"]["status"], "active");
@@ -444,7 +448,7 @@ async fn a_failed_first_payment_and_its_retry() {
     let failed = server.pay_checkout_first_payment_fails(session.id.as_str());
     expect_events(
         &server,
-        &subscription_checkout_events("invoice.payment_failed"),
+        &subscription_checkout_events(&["invoice.payment_failed"]),
     );
     let sub_id = failed.subscription.clone().unwrap();
     // The subscription's status and its first invoice, as they are now.
@@ -467,7 +471,14 @@ async fn a_failed_first_payment_and_its_retry() {
 
     server.take_events();
     let retried = server.retry_payment_succeeds(&sub_id);
-    expect_events(&server, &["invoice.paid", "customer.subscription.updated"]);
+    expect_events(
+        &server,
+        &[
+            "invoice.paid",
+            "invoice.payment_succeeded",
+            "customer.subscription.updated",
+        ],
+    );
     assert_eq!(retried.invoice, failed.invoice, "the same invoice is paid");
     assert_eq!(retried.payment_intent, failed.payment_intent);
     assert_ne!(retried.charge, failed.charge, "a new charge");
@@ -493,7 +504,14 @@ async fn renewals_dunning_and_cancellation() {
 
     // A renewal moves the clock to the period's end and starts the next period there.
     let renewed = server.renew(&sub_id);
-    expect_events(&server, &["customer.subscription.updated", "invoice.paid"]);
+    expect_events(
+        &server,
+        &[
+            "customer.subscription.updated",
+            "invoice.paid",
+            "invoice.payment_succeeded",
+        ],
+    );
     assert!(server.now() >= period(&before).1);
     let after = retrieve_subscription(&client, &sub_id).await;
     assert_eq!(period(&after).0, period(&before).1);
@@ -619,7 +637,14 @@ async fn foreign_subscriptions_carry_no_memberdrive_metadata() {
     let server = StripeServer::start().await;
     let client = client(&server);
     let sub_id = server.foreign_subscription();
-    expect_events(&server, &["customer.subscription.created", "invoice.paid"]);
+    expect_events(
+        &server,
+        &[
+            "customer.subscription.created",
+            "invoice.paid",
+            "invoice.payment_succeeded",
+        ],
+    );
     let subscription = retrieve_subscription(&client, &sub_id).await;
     assert!(
         subscription
@@ -809,7 +834,7 @@ async fn deliveries_are_signed_and_repeat_verbatim() {
     let queued = server.pending_events();
 
     let statuses = server.deliver(Delivery::InOrder).await;
-    assert_eq!(statuses, [200, 200, 200]);
+    assert_eq!(statuses, [200; 4]);
     assert!(
         server.pending_events().is_empty(),
         "delivery clears the queue"
@@ -839,19 +864,36 @@ async fn deliveries_are_signed_and_repeat_verbatim() {
             concurrently: true,
         })
         .await;
-    assert_eq!(statuses, [200; 6]);
+    assert_eq!(statuses, [200; 9]);
     let deliveries = std::mem::take(&mut *received.lock().unwrap());
     let mut bodies: Vec<&str> = deliveries.iter().map(|(_, b)| b.as_str()).collect();
     bodies.sort();
     bodies.dedup();
-    assert_eq!(bodies.len(), 2, "two events, three identical copies each");
+    assert_eq!(bodies.len(), 3, "three events, three identical copies each");
+
+    // A storm: every copy of every event in one shuffled order, several at once.
+    server.renew(paid.subscription.as_deref().unwrap());
+    let queued: Vec<Value> = server.pending_events();
+    let storm = Delivery::Storm {
+        times: 3,
+        seed: 5,
+        at_once: 4,
+    };
+    assert_eq!(server.deliver(storm).await, [200; 9]);
+    let deliveries = std::mem::take(&mut *received.lock().unwrap());
+    let sent: Vec<String> = deliveries.iter().map(|(_, b)| id_in(b)).collect();
+    for event in &queued {
+        let id = event["id"].as_str().unwrap();
+        let copies = sent.iter().filter(|s| *s == id).count();
+        assert_eq!(copies, 3, "{id} in {sent:?}");
+    }
 
     // Shuffled delivers a permutation; DropSome a subset; both are deterministic per seed.
     for _ in 0..3 {
         server.foreign_subscription();
     }
     let queued: Vec<Value> = server.pending_events();
-    assert_eq!(server.deliver(Delivery::Shuffled(7)).await.len(), 6);
+    assert_eq!(server.deliver(Delivery::Shuffled(7)).await.len(), 9);
     let deliveries = std::mem::take(&mut *received.lock().unwrap());
     let mut sent: Vec<String> = deliveries.iter().map(|(_, b)| id_in(b)).collect();
     let mut expected: Vec<String> = queued
@@ -872,7 +914,7 @@ async fn deliveries_are_signed_and_repeat_verbatim() {
         })
         .await
         .len();
-    assert!(delivered < 20, "some of 20 events were dropped");
+    assert!(delivered < 30, "some of 30 events were dropped");
     assert!(server.pending_events().is_empty());
     assert_eq!(
         std::mem::take(&mut *received.lock().unwrap()).len(),

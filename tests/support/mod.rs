@@ -1,5 +1,6 @@
-//! Real peers for the tests (an SMTP server, a Stripe test server, a browser driver), and
-//! [`wait::eventually`], how a test waits for something to happen.
+//! Real peers for the tests (an SMTP server, a Stripe test server, a browser driver),
+//! [`wait::eventually`], how a test waits for something to happen, and
+//! [`webhook_storm`], many paid joins whose webhooks arrive at once.
 
 pub mod article;
 pub mod browser;
@@ -8,3 +9,4 @@ pub mod postgres;
 pub mod smtp;
 pub mod stripe_server;
 pub mod wait;
+pub mod webhook_storm;

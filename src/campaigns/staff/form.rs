@@ -262,6 +262,8 @@ impl CampaignFields {
         id: i32,
         now: NaiveDateTime,
     ) -> QueryResult<()> {
+        // The count's turn before the row, as every transaction that recounts takes them.
+        progress::lock(conn, id)?;
         diesel::update(campaigns::table.find(id))
             .set((
                 campaigns::title.eq(&self.title),

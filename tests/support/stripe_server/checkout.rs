@@ -117,12 +117,11 @@ impl State {
         if let Some(sub_id) = &paid.subscription {
             let invoice_id = paid.invoice.clone().expect("subscription invoice");
             self.queue("customer.subscription.created", sub_id, None);
-            let kind = if succeed {
-                "invoice.paid"
+            if succeed {
+                self.queue_invoice_paid(&invoice_id);
             } else {
-                "invoice.payment_failed"
-            };
-            self.queue(kind, &invoice_id, None);
+                self.queue("invoice.payment_failed", &invoice_id, None);
+            }
         }
         Paid {
             checkout_session: Some(session_id.to_owned()),

@@ -201,6 +201,13 @@ impl State {
         payment["status_transitions"]["paid_at"] = json!(now);
     }
 
+    /// Queues what Stripe sends once an invoice is paid: `invoice.paid`, then
+    /// `invoice.payment_succeeded`, two events about the same payment.
+    pub(super) fn queue_invoice_paid(&mut self, invoice_id: &str) {
+        self.queue("invoice.paid", invoice_id, None);
+        self.queue("invoice.payment_succeeded", invoice_id, None);
+    }
+
     /// Ids of an invoice's `invoice_payment` objects, oldest first.
     pub(super) fn invoice_payments(&self, invoice_id: &str) -> Vec<String> {
         self.order

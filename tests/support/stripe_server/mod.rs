@@ -120,6 +120,17 @@ pub enum Delivery {
         /// Send the copies of each event at the same time instead of one after another.
         concurrently: bool,
     },
+    /// Each event `times` times, every copy of every event in one order shuffled by the seed,
+    /// `at_once` POSTs in flight: Stripe's retries, duplicates and lack of order all at once,
+    /// as many readers' payments arrive together.
+    Storm {
+        /// Deliveries per event.
+        times: usize,
+        /// Seed of the order.
+        seed: u64,
+        /// POSTs in flight at a time (at least 1).
+        at_once: usize,
+    },
     /// Only about one event in `keep_one_in` (chosen by the seed) is sent; the rest are lost
     /// for good, as if every retry failed. For tests of `reconcile`.
     DropSome {
@@ -212,7 +223,8 @@ impl StripeServer {
     /// Subscription mode: creates the customer if the session named none, an `active`
     /// subscription (metadata = `subscription_data[metadata]`), its first invoice (`paid`,
     /// `subscription_create`), a payment intent and a charge. Queues
-    /// `checkout.session.completed`, `customer.subscription.created`, `invoice.paid`.
+    /// `checkout.session.completed`, `customer.subscription.created`, `invoice.paid`,
+    /// `invoice.payment_succeeded`.
     ///
     /// Payment mode (a donation): a payment intent (metadata = `payment_intent_data[metadata]`)
     /// and a charge; a customer only if the session named one or had
@@ -241,7 +253,8 @@ impl StripeServer {
     /// The subscription's open latest invoice is paid on a retry: a new charge on the same
     /// payment intent, invoice `paid`, subscription `active` (from `incomplete` or `past_due`);
     /// the Checkout Session that created it becomes `payment_status: paid` (no event for
-    /// that). Queues `invoice.paid`, `customer.subscription.updated`.
+    /// that). Queues `invoice.paid`, `invoice.payment_succeeded`,
+    /// `customer.subscription.updated`.
     pub fn retry_payment_succeeds(&self, subscription_id: &str) -> Paid {
         self.state().retry_payment(subscription_id)
     }
@@ -249,7 +262,8 @@ impl StripeServer {
     /// The next billing period starts and is paid. If the server clock is before the current
     /// period's end it is moved there first (time passes). New invoice (`paid`,
     /// `subscription_cycle`), payment intent and charge. Queues
-    /// `customer.subscription.updated` (new item period), `invoice.paid`.
+    /// `customer.subscription.updated` (new item period), `invoice.paid`,
+    /// `invoice.payment_succeeded`.
     pub fn renew(&self, subscription_id: &str) -> Paid {
         self.state().renew(subscription_id, true)
     }
@@ -292,7 +306,8 @@ impl StripeServer {
 
     /// A subscription of another product on the same Stripe account (not made through
     /// memberdrive's checkout): its own customer, no memberdrive metadata, paid first invoice.
-    /// Queues `customer.subscription.created`, `invoice.paid`. Returns the subscription id.
+    /// Queues `customer.subscription.created`, `invoice.paid`, `invoice.payment_succeeded`.
+    /// Returns the subscription id.
     pub fn foreign_subscription(&self) -> String {
         self.state().foreign_subscription()
     }

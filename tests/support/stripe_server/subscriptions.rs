@@ -140,7 +140,7 @@ impl State {
         if let Some(session) = &session {
             self.get_mut(session)["payment_status"] = json!("paid");
         }
-        self.queue("invoice.paid", &invoice_id, None);
+        self.queue_invoice_paid(&invoice_id);
         let previous = json!({ "status": subscription["status"] });
         self.queue("customer.subscription.updated", sub_id, Some(previous));
         Paid {
@@ -177,7 +177,7 @@ impl State {
         });
         if succeed {
             self.queue("customer.subscription.updated", sub_id, Some(previous));
-            self.queue("invoice.paid", paid.invoice.as_deref().unwrap(), None);
+            self.queue_invoice_paid(paid.invoice.as_deref().unwrap());
         } else {
             self.get_mut(sub_id)["status"] = json!("past_due");
             previous["status"] = before["status"].clone();
@@ -255,7 +255,7 @@ impl State {
         let now = self.now();
         let paid = self.bill(&sub_id, "subscription_create", (now, now), true);
         self.queue("customer.subscription.created", &sub_id, None);
-        self.queue("invoice.paid", paid.invoice.as_deref().unwrap(), None);
+        self.queue_invoice_paid(paid.invoice.as_deref().unwrap());
         sub_id
     }
 }

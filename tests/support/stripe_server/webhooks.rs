@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -37,25 +38,43 @@ impl StripeServer {
                 events.retain(|_| rng.random_range(0..keep_one_in) == 0);
             }
             Delivery::Reversed => events.reverse(),
-            Delivery::InOrder | Delivery::Repeated { .. } => {}
+            Delivery::InOrder | Delivery::Repeated { .. } | Delivery::Storm { .. } => {}
         }
-        let (times, concurrently) = match how {
-            Delivery::Repeated {
-                times,
-                concurrently,
-            } => (times, concurrently),
-            _ => (1, false),
-        };
         // No proxy: a test environment's HTTP_PROXY must not capture loopback deliveries.
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(30))
             .build()
             .expect("webhook client");
+        let (times, concurrently) = match how {
+            Delivery::Repeated {
+                times,
+                concurrently,
+            } => (times, concurrently),
+            Delivery::Storm {
+                times,
+                seed,
+                at_once,
+            } => {
+                let bodies: Vec<String> = events.iter().map(body_of).collect();
+                let mut copies: Vec<&String> = bodies
+                    .iter()
+                    .flat_map(|body| std::iter::repeat_n(body, times))
+                    .collect();
+                copies.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+                let posts = copies
+                    .into_iter()
+                    .map(|body| post_event(&client, &url, &secret, body));
+                return futures_util::stream::iter(posts)
+                    .buffered(at_once.max(1))
+                    .collect()
+                    .await;
+            }
+            _ => (1, false),
+        };
         let mut statuses = Vec::new();
         for event in &events {
-            // One body per event: every copy of a repeated delivery is byte-identical.
-            let body = serde_json::to_string_pretty(event).expect("event JSON");
+            let body = body_of(event);
             if concurrently {
                 let posts = (0..times).map(|_| post_event(&client, &url, &secret, &body));
                 statuses.extend(futures_util::future::join_all(posts).await);
@@ -98,6 +117,12 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         .chain_update(inner)
         .finalize()
         .into()
+}
+
+/// An event as Stripe sends it: pretty-printed JSON, one body per event, so every copy of a
+/// repeated delivery is byte-identical.
+fn body_of(event: &Value) -> String {
+    serde_json::to_string_pretty(event).expect("event JSON")
 }
 
 async fn post_event(client: &reqwest::Client, url: &str, secret: &str, body: &str) -> u16 {
