@@ -19,6 +19,7 @@ mod limits;
 mod newsletters;
 mod pages;
 mod payments;
+mod retention;
 mod schema;
 mod signin_memory;
 mod stripe_server_check;
