@@ -8,6 +8,7 @@
 
 pub mod worker;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -246,6 +247,21 @@ pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64
     )
     .get_result(conn)?;
     Ok(out)
+}
+
+/// Which of `keys` are queued already (in any state), looked up through the unique index.
+pub fn existing(conn: &mut DbConnection, keys: &[String]) -> QueryResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    // Well below SQLite's limit of bound parameters per statement.
+    for chunk in keys.chunks(1_000) {
+        found.extend(
+            jobs::table
+                .filter(jobs::dedupe_key.eq_any(chunk))
+                .select(jobs::dedupe_key)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
 }
 
 /// Sums the rows of `job_tallies` into one per kind. The table's triggers add a row for each
