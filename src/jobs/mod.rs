@@ -281,7 +281,8 @@ pub fn fold_tallies(conn: &mut DbConnection) -> QueryResult<()> {
         DbConnection::Pg(c) => diesel::sql_query(
             "WITH gone AS (DELETE FROM job_tallies RETURNING kind, done) \
              INSERT INTO job_tallies (kind, done) \
-             SELECT kind, CAST(SUM(done) AS BIGINT) FROM gone GROUP BY kind",
+             SELECT kind, CAST(SUM(done) AS BIGINT) FROM gone GROUP BY kind \
+             HAVING SUM(done) <> 0",
         )
         .execute(c)
         .map(drop),
@@ -293,7 +294,7 @@ pub fn fold_tallies(conn: &mut DbConnection) -> QueryResult<()> {
             for row in gone {
                 *sums.entry(row.kind).or_default() += row.done;
             }
-            for (kind, done) in sums {
+            for (kind, done) in sums.into_iter().filter(|(_, done)| *done != 0) {
                 diesel::sql_query("INSERT INTO job_tallies (kind, done) VALUES (?, ?)")
                     .bind::<Text, _>(kind)
                     .bind::<BigInt, _>(done)
