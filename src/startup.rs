@@ -25,7 +25,7 @@ use crate::payments::sync::Syncer;
 use crate::state::{AppState, SIGNUP_RATE};
 use crate::telemetry::WidgetMetrics;
 use crate::web::limits::{self, PerClient};
-use crate::{admin, jobs, members};
+use crate::{admin, jobs, members, retention};
 
 /// The `endpoint` label of requests whose path matches no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -250,6 +250,18 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
         tokio::spawn(close_idle_connections(s.mailer.clone(), s.stopping.clone())),
         tokio::spawn(purge_rate_limits(s.db.clone(), s.stopping.clone())),
     ];
+    let purge_wake: Arc<Notify> = Arc::default();
+    tasks.push(tokio::spawn(jobs::worker::run(
+        s.db.clone(),
+        Arc::new(retention::Purge { db: s.db.clone() }),
+        purge_wake.clone(),
+        s.stopping.clone(),
+    )));
+    tasks.push(tokio::spawn(retention::schedule(
+        s.db.clone(),
+        purge_wake,
+        s.stopping.clone(),
+    )));
     tasks.push(tokio::spawn(remind_hourly(
         s.db.clone(),
         s.settings.clone(),

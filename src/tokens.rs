@@ -2,7 +2,7 @@
 //! the reader once and stored only as a SHA-256 hash.
 
 use base64::Engine as _;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -220,10 +220,18 @@ pub fn issued_since(
         .get_result(conn)
 }
 
-/// How many tokens of `purpose` `owner` was ever sent (numbers the emails that carry them, so
-/// that two concurrent senders of the next one share its key and one of them sends it).
-pub fn issued(conn: &mut DbConnection, purpose: Purpose, owner: Owner) -> QueryResult<i64> {
-    of(purpose, owner).count().get_result(conn)
+/// How many tokens of `purpose` `owner` was sent today (UTC) before `now`. The emails that
+/// carry them are numbered per day with it, so that two concurrent senders of the next one
+/// share its key and one of them sends it. Per day, not ever: used and expired tokens are
+/// purged ([`crate::retention`]), but never on the day they were issued, so a day's count
+/// never goes back and no key is used twice.
+pub fn issued_today(
+    conn: &mut DbConnection,
+    purpose: Purpose,
+    owner: Owner,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    issued_since(conn, purpose, owner, now.date().and_time(NaiveTime::MIN))
 }
 
 fn of<'a>(purpose: Purpose, owner: Owner) -> tokens::BoxedQuery<'a, crate::db::MultiBackend> {

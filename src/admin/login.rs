@@ -212,7 +212,6 @@ pub(crate) async fn submit(
             if let Some(previous) = previous {
                 session::end_staff_by_token(c, &previous)?;
             }
-            session::purge_expired(c, now)?;
             throttle::succeeded(c, &attempt)?;
             let raw = session::start(c, Holder::Staff(account.id), now)?;
             staff::touch_login(c, account.id, now)?;

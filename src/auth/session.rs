@@ -9,10 +9,11 @@
 use actix_web::cookie::{Cookie, SameSite};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 
 use crate::config::Settings;
 use crate::db::schema::sessions;
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{Db, DbConnection, DbError, MultiBackend};
 use crate::tokens::{hash_of as hash, random_secret};
 
 /// `last_seen_at` is written at most this often (not on every request).
@@ -181,26 +182,20 @@ pub fn end_staff_by_token(conn: &mut DbConnection, raw: &str) -> QueryResult<usi
     .execute(conn)
 }
 
-/// Deletes sessions of either kind that can no longer be used.
-pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    let ended = |kind: Kind| {
-        sessions::expires_at
-            .le(now)
-            .or(sessions::last_seen_at.le(now - kind.idle))
-    };
-    let staff = diesel::delete(
-        sessions::table
+/// The ids of the sessions that can no longer be used at `now`, one query per reason: past
+/// their absolute end, or idle for longer than their kind allows. [`resume`] refuses such a
+/// session at once; [`crate::retention`] deletes the rows.
+pub fn ended(now: NaiveDateTime) -> [sessions::BoxedQuery<'static, MultiBackend, Integer>; 3] {
+    let ids = || sessions::table.select(sessions::id).into_boxed();
+    [
+        ids().filter(sessions::expires_at.le(now)),
+        ids()
             .filter(sessions::staff_user_id.is_not_null())
-            .filter(ended(STAFF)),
-    )
-    .execute(conn)?;
-    let members = diesel::delete(
-        sessions::table
+            .filter(sessions::last_seen_at.le(now - STAFF.idle)),
+        ids()
             .filter(sessions::member_id.is_not_null())
-            .filter(ended(MEMBER)),
-    )
-    .execute(conn)?;
-    Ok(staff + members)
+            .filter(sessions::last_seen_at.le(now - MEMBER.idle)),
+    ]
 }
 
 /// The session cookie: `HttpOnly`, the kind's path and `SameSite`, `Secure` on https.

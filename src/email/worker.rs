@@ -75,7 +75,12 @@ impl OutboxMetrics {
     }
 
     async fn refresh(&self, db: &Db) -> Result<(), DbError> {
-        let (queued, retrying, sent, dead) = db.read(|c| jobs::counts(c, JOB_KIND)).await?;
+        let (queued, retrying, sent, dead) = db
+            .write(|c| -> Result<_, DbError> {
+                jobs::fold_tallies(c)?;
+                Ok(jobs::counts(c, JOB_KIND)?)
+            })
+            .await?;
         for (state, n) in [
             ("queued", queued),
             ("retrying", retrying),

@@ -11,10 +11,13 @@
 pub mod lease;
 pub mod worker;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use rand::Rng;
 
 use crate::db::schema::jobs;
@@ -270,10 +273,13 @@ impl State {
     }
 }
 
-/// Counts per state of the jobs of `kind`: (queued, retrying, done, dead).
+/// Counts per state of the jobs of `kind`: (queued, retrying, done, dead). Queued and dead
+/// jobs are counted through `jobs_kind_status_run_idx`, done ones read from `job_tallies`
+/// (see [`fold_tallies`]): the cost follows the queue, not the history.
 pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64, i64)> {
     let rows: Vec<(String, i32, i64)> = jobs::table
         .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any(["queued", "dead"]))
         .group_by((jobs::status, jobs::attempts))
         .select((jobs::status, jobs::attempts, diesel::dsl::count_star()))
         .load(conn)?;
@@ -286,7 +292,70 @@ pub fn counts(conn: &mut DbConnection, kind: &str) -> QueryResult<(i64, i64, i64
             State::Dead => out.3 += n,
         }
     }
+    // SUM(BIGINT) is NUMERIC on PostgreSQL; the cast gives both backends the same type.
+    out.2 = diesel::select(
+        sql::<BigInt>("COALESCE((SELECT CAST(SUM(done) AS BIGINT) FROM job_tallies WHERE kind = ")
+            .bind::<Text, _>(kind)
+            .sql("), 0)"),
+    )
+    .get_result(conn)?;
     Ok(out)
+}
+
+/// Which of `keys` are queued already (in any state), looked up through the unique index.
+pub fn existing(conn: &mut DbConnection, keys: &[String]) -> QueryResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    // Well below SQLite's limit of bound parameters per statement.
+    for chunk in keys.chunks(1_000) {
+        found.extend(
+            jobs::table
+                .filter(jobs::dedupe_key.eq_any(chunk))
+                .select(jobs::dedupe_key)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Sums the rows of `job_tallies` into one per kind. The table's triggers add a row for each
+/// job that becomes done or stops being done, so that no two transactions wait on one
+/// counter; this keeps what [`counts`] adds up to a few rows. Run it in a transaction.
+pub fn fold_tallies(conn: &mut DbConnection) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Tally {
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = BigInt)]
+        done: i64,
+    }
+    match conn {
+        // One statement: a concurrent fold (another instance) waits for the rows this one
+        // deletes, then skips them, and sums only the rows it alone saw.
+        DbConnection::Pg(c) => diesel::sql_query(
+            "WITH gone AS (DELETE FROM job_tallies RETURNING kind, done) \
+             INSERT INTO job_tallies (kind, done) \
+             SELECT kind, CAST(SUM(done) AS BIGINT) FROM gone GROUP BY kind \
+             HAVING SUM(done) <> 0",
+        )
+        .execute(c)
+        .map(drop),
+        // SQLite has one writer at a time: nothing is added between the two statements.
+        DbConnection::Sqlite(c) => {
+            let gone: Vec<Tally> =
+                diesel::sql_query("DELETE FROM job_tallies RETURNING kind, done").load(c)?;
+            let mut sums = std::collections::BTreeMap::<String, i64>::new();
+            for row in gone {
+                *sums.entry(row.kind).or_default() += row.done;
+            }
+            for (kind, done) in sums.into_iter().filter(|(_, done)| *done != 0) {
+                diesel::sql_query("INSERT INTO job_tallies (kind, done) VALUES (?, ?)")
+                    .bind::<Text, _>(kind)
+                    .bind::<BigInt, _>(done)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

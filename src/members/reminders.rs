@@ -10,6 +10,7 @@ use crate::domain::{BillingInterval, MembershipStatus};
 use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
+use crate::jobs;
 
 /// How long before a yearly renewal the reminder goes out.
 pub const AHEAD: Duration = Duration::days(7);
@@ -37,15 +38,24 @@ pub fn queue_due(
             members::locale,
         ))
         .load(conn)?;
+    // Each hour finds the week's renewals again: render only the reminders not queued yet.
+    let keys: Vec<String> = due
+        .iter()
+        .map(|(id, renews, ..)| format!("renewal_reminder:{id}:{}", renews.date()))
+        .collect();
+    let known = jobs::existing(conn, &keys)?;
     let account_url = settings.public_url("/account");
     let mut queued = 0;
-    for (id, renews, amount, currency, to, locale) in due {
+    for ((_, renews, amount, currency, to, locale), key) in due.into_iter().zip(keys) {
+        if known.contains(&key) {
+            continue;
+        }
         let lang = Lang::from_code(&locale);
         let date = renews.date().to_string();
         let notice =
             Notice::renewal_reminder(lang, &lang.money(amount, &currency), &date, &account_url);
         let email = notice.render_email(&to).expect("notice renders");
-        if email::queue(conn, &format!("renewal_reminder:{id}:{date}"), &email)? {
+        if email::queue(conn, &key, &email)? {
             queued += 1;
         }
     }

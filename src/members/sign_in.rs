@@ -141,8 +141,8 @@ fn forget_done(c: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize
 }
 
 /// Queues a link for a member; nothing for an address that is no member's, or one that had
-/// its links for the hour. Links are numbered per member in their key, so a link is never
-/// queued twice.
+/// its links for the hour. Links are numbered per member and day in their key, so a link is
+/// never queued twice.
 fn send_link(
     c: &mut DbConnection,
     settings: &Settings,
@@ -169,8 +169,9 @@ fn send_link(
         return Ok(false);
     }
     let key = format!(
-        "sign_in:{member}:{}",
-        tokens::issued(c, Purpose::SignIn, owner)? + 1
+        "sign_in:{member}:{}:{}",
+        now.date(),
+        tokens::issued_today(c, Purpose::SignIn, owner, now)? + 1
     );
     let token = Unstored::new(Purpose::SignIn, owner, "{}", Some(now + LINK_TTL));
     let url = settings.public_url(&format!(

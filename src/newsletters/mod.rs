@@ -158,19 +158,19 @@ pub fn subscribe(
         email::queue_with_tokens(conn, &key, &email, [manage, unsubscribe])?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
-    let sent_ever = if new {
+    let sent_today = if new {
         0
     } else {
-        let sent_today = tokens::issued_since(
+        let last_day = tokens::issued_since(
             conn,
             Purpose::Confirm,
             Owner::Subscriber(subscriber),
             now - Duration::days(1),
         )?;
-        if sent_today >= CONFIRMATIONS_PER_DAY {
+        if last_day >= CONFIRMATIONS_PER_DAY {
             return Ok(Subscribed::Throttled);
         }
-        tokens::issued(conn, Purpose::Confirm, Owner::Subscriber(subscriber))?
+        tokens::issued_today(conn, Purpose::Confirm, Owner::Subscriber(subscriber), now)?
     };
     let confirm = Unstored::new(
         Purpose::Confirm,
@@ -187,7 +187,7 @@ pub fn subscribe(
     };
     email::queue_with_tokens(
         conn,
-        &format!("confirm:{subscriber}:{}", sent_ever + 1),
+        &format!("confirm:{subscriber}:{}:{}", now.date(), sent_today + 1),
         &render(&message, email.as_str()),
         [confirm, unsubscribe],
     )?;

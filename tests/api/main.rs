@@ -23,6 +23,7 @@ mod outbox;
 mod pages;
 mod payments;
 mod pgbouncer;
+mod retention;
 mod schema;
 mod served;
 mod signin_memory;

@@ -189,7 +189,7 @@ pub async fn run(server: &Server, stripe: &StripeServer, storm: Storm) -> Outcom
     }
     let events = stripe.pending_events().len();
     let url = DatabaseUrl::parse(&server.database_url).expect("a database URL");
-    let db = Db::connect(&url).expect("the storm's database");
+    let db = Db::connect(&url, memberdrive::db::DEFAULT_POOL_SIZE).expect("the storm's database");
 
     let started = Instant::now();
     let statuses = stripe

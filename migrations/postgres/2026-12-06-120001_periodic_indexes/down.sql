@@ -1,0 +1,13 @@
+DROP INDEX stripe_events_processed_idx;
+DROP INDEX sessions_member_seen_idx;
+DROP INDEX sessions_staff_seen_idx;
+DROP INDEX sessions_expires_idx;
+DROP INDEX tokens_expires_idx;
+DROP INDEX tokens_used_idx;
+DROP INDEX tokens_member_idx;
+DROP INDEX memberships_interval_end_idx;
+DROP INDEX memberships_cancelled_end_idx;
+DROP INDEX jobs_dead_idx;
+DROP INDEX jobs_purgeable_idx;
+CREATE INDEX jobs_runnable_idx ON jobs (status, run_at);
+DROP INDEX jobs_kind_status_run_idx;
