@@ -451,15 +451,27 @@ async fn bad_input_is_rejected_and_stores_nothing(backend: Backend) {
                 .status()
         }
     };
+    // The burst, then one more per refill interval that passed meanwhile (a busy machine may
+    // take seconds over the burst): the first refusal comes right after those.
     let limit = memberdrive::state::SUBSCRIBES_PER_MINUTE as usize;
-    for n in 0..limit {
-        assert_eq!(from("203.0.113.7", n).await, 200);
+    let started = Instant::now();
+    let mut accepted = 0;
+    loop {
+        let status = from("203.0.113.7", accepted).await;
+        if status == 429 {
+            break;
+        }
+        assert_eq!(status, 200);
+        accepted += 1;
+        let refills = (started.elapsed().as_secs_f64()
+            / memberdrive::state::SIGNUP_RATE.per.as_secs_f64()) as usize;
+        assert!(
+            accepted <= limit + refills,
+            "{accepted} sign-ups accepted in {:?} from one client",
+            started.elapsed()
+        );
     }
-    assert_eq!(
-        from("203.0.113.7", limit).await,
-        429,
-        "one sign-up too many in a minute from one client"
-    );
+    assert!(accepted >= limit, "refused after {accepted} sign-ups");
     assert_eq!(
         from("203.0.113.8", limit + 1).await,
         200,
@@ -572,8 +584,10 @@ async fn a_stalled_or_refusing_mail_server_delays_but_never_loses_or_doubles(bac
             let address = format!("{label}{n}@news.example");
             let started = Instant::now();
             assert_eq!(subscribe(&app, &address).await.status(), 200);
+            // A sign-up that waited on the mail server would wait out an SMTP timeout
+            // (minutes); seconds tell them apart even on a busy machine.
             assert!(
-                started.elapsed() < Duration::from_millis(500),
+                started.elapsed() < Duration::from_secs(5),
                 "subscribe took {:?} with the mail server {label}",
                 started.elapsed()
             );
