@@ -70,7 +70,7 @@ impl ConnectionManager {
                 conn.batch_execute(
                     // busy_timeout first: switching to WAL needs a lock another
                     // connection may hold.
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
@@ -155,6 +155,11 @@ impl Page {
 /// before its request is answered 503. A call that has not started by then never runs; one
 /// that has runs to its end (its transaction commits or not, as a whole).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a write on SQLite may wait for the file's write lock, which a command beside
+/// `serve` (an import, all or nothing) may hold for a while; there is no network to fail.
+/// The busy timeout of every SQLite connection is the same.
+pub const SQLITE_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Writes that may wait for their turn per connection of the pool; more are refused at once.
 const QUEUED_WRITES_PER_CONNECTION: usize = 16;
@@ -277,7 +282,11 @@ impl Db {
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        let deadline = Instant::now() + CALL_TIMEOUT;
+        let deadline = Instant::now()
+            + match self.backend {
+                Backend::Sqlite => SQLITE_WRITE_TIMEOUT,
+                Backend::Postgres => CALL_TIMEOUT,
+            };
         let place = self
             .queued_writes
             .clone()
