@@ -118,6 +118,8 @@ impl Drop for Server {
 pub struct Outcome {
     /// The storm that ran.
     pub storm: Storm,
+    /// From the first delivery until every delivery was answered.
+    pub delivered: Duration,
     /// From the first delivery until every event was processed and the widget showed every
     /// join.
     pub settled: Duration,
@@ -199,6 +201,7 @@ pub async fn run(server: &Server, stripe: &StripeServer, storm: Storm) -> Outcom
             at_once: storm.at_once,
         })
         .await;
+    let delivered = started.elapsed();
     let what = format!("{} joins to settle", storm.joins);
     eventually(&what, SETTLE_LIMIT, || async {
         let open = event_jobs(&db, "queued").await;
@@ -254,6 +257,7 @@ pub async fn run(server: &Server, stripe: &StripeServer, storm: Storm) -> Outcom
     };
     Outcome {
         storm,
+        delivered,
         settled,
         events: (events, stored),
         refused: statuses.iter().filter(|s| **s != 200).count(),
