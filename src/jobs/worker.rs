@@ -20,7 +20,10 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::lease::{Claim, Lease};
 use super::{Failure, Job};
-use crate::db::{self, Db, DbError};
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db::{self, Db, DbConnection, DbError};
 
 /// Rows claimed at once, in units of the handler's concurrency: enough that a slow job at
 /// the end of a batch does not idle the others for long.
@@ -96,6 +99,13 @@ pub trait Handler: Send + Sync + 'static {
         job: &Job,
         claim: Claim<'_>,
     ) -> impl Future<Output = Result<String, JobError>> + Send;
+
+    /// What a job's success means beyond its own row, written in the transaction that records
+    /// it done (with the outcomes of the jobs done meanwhile: one commit for them all, where a
+    /// write of its own in [`Handler::run`] would take one per job). Nothing by default.
+    fn completed(_conn: &mut DbConnection, _job: &Job, _now: NaiveDateTime) -> QueryResult<()> {
+        Ok(())
+    }
 }
 
 /// A job and how it went.
@@ -204,7 +214,10 @@ async fn record<H: Handler>(lease: Arc<Lease>, mut received: mpsc::UnboundedRece
                     let mut results = Vec::with_capacity(batch.len());
                     for (job, outcome) in &batch {
                         results.push(match outcome {
-                            Ok(keep) if super::complete(conn, job, keep, now)? => Ok("done".into()),
+                            Ok(keep) if super::complete(conn, job, keep, now)? => {
+                                H::completed(conn, job, now)?;
+                                Ok("done".into())
+                            }
                             Ok(_) => Err("done, but the lease was lost".into()),
                             Err(e) if e.failure == Failure::NotRun => {
                                 if super::release(conn, job, now)? {

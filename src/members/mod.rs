@@ -150,6 +150,52 @@ pub struct Membership {
     pub ended_at: Option<NaiveDateTime>,
 }
 
+/// Whether the membership of `state`'s subscription holds `state` already, every field that
+/// [`apply_subscription`] would write the same: applying it again would write a new row
+/// version and recount for nothing. Stripe sends the same state many times (each event of a
+/// subscription and each of its invoices sync it; each may be delivered more than once).
+pub fn holds(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<bool> {
+    let stored = memberships::table
+        .filter(memberships::stripe_subscription_id.eq(&state.stripe_subscription_id))
+        .select((
+            memberships::member_id,
+            memberships::campaign_id,
+            memberships::tier_id,
+            memberships::billing_interval,
+            memberships::amount,
+            memberships::currency,
+            memberships::status,
+            memberships::cancel_at_period_end,
+            memberships::current_period_end,
+        ))
+        .first::<(
+            i32,
+            i32,
+            Option<i32>,
+            BillingInterval,
+            i64,
+            String,
+            MembershipStatus,
+            bool,
+            Option<NaiveDateTime>,
+        )>(conn)
+        .optional()?;
+    Ok(stored.is_some_and(|stored| {
+        stored
+            == (
+                state.member_id,
+                state.campaign_id,
+                state.tier_id,
+                state.interval,
+                state.amount,
+                state.currency.clone(),
+                state.status,
+                state.cancel_at_period_end,
+                state.current_period_end,
+            )
+    }))
+}
+
 /// Records a subscription's current state and recounts its campaign, the campaign's
 /// [`progress::lock`] first. One statement decides between a new row and an update (`INSERT …
 /// ON CONFLICT (stripe_subscription_id) DO UPDATE`, on

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::sync::Syncer;
 use crate::db::schema::stripe_events;
-use crate::db::{self, DbError};
+use crate::db::{DbConnection, DbError};
 use crate::jobs::Job;
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
@@ -45,10 +46,8 @@ impl Handler for StripeEventHandler {
     const CONCURRENCY: usize = 4;
 
     async fn run(&self, job: &Job, _claim: Claim<'_>) -> Result<String, JobError> {
-        let event_id = serde_json::from_str::<serde_json::Value>(&job.payload)
-            .ok()
-            .and_then(|v| v["event_id"].as_str().map(str::to_owned))
-            .ok_or_else(|| JobError::permanent("payload without event_id"))?;
+        let event_id =
+            event_id(job).ok_or_else(|| JobError::permanent("payload without event_id"))?;
         let id = event_id.clone();
         let payload: String = self
             .syncer
@@ -99,17 +98,27 @@ impl Handler for StripeEventHandler {
             }
             None => "type not handled",
         };
-        let id = event_id.clone();
-        s.db.write(move |c| -> Result<usize, DbError> {
-            Ok(diesel::update(stripe_events::table.find(id))
-                .set((
-                    stripe_events::processed_at.eq(db::now()),
-                    stripe_events::last_error.eq(None::<String>),
-                ))
-                .execute(c)?)
-        })
-        .await?;
         tracing::info!(stripe.event_id = %event_id, stripe.event_type = kind, outcome = note, "stripe event processed");
         Ok(serde_json::json!({ "event_id": event_id, "outcome": note }).to_string())
     }
+
+    /// The stored event is marked processed with its job.
+    fn completed(conn: &mut DbConnection, job: &Job, now: NaiveDateTime) -> QueryResult<()> {
+        if let Some(id) = event_id(job) {
+            diesel::update(stripe_events::table.find(id))
+                .set((
+                    stripe_events::processed_at.eq(now),
+                    stripe_events::last_error.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// The id of the stored event a job processes.
+fn event_id(job: &Job) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()
+        .and_then(|v| v["event_id"].as_str().map(str::to_owned))
 }

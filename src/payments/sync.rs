@@ -25,7 +25,7 @@ use crate::i18n::Lang;
 use crate::jobs::worker::JobError;
 use crate::members::{
     ChargeState, Member, PaymentRecord, SubscriptionState, apply_charge, apply_payment,
-    apply_subscription,
+    apply_subscription, holds,
 };
 
 /// What syncing needs: Stripe, the database, and who to tell.
@@ -167,6 +167,12 @@ impl Syncer {
         let sub_id = sub.id.to_string();
         let state = subscription_state(&sub, &ours, member)
             .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
+        // Most syncs find what an earlier one stored: they read, and take no turn at the
+        // campaign's count.
+        let known = state.clone();
+        if self.db.read(move |c| holds(c, &known)).await? {
+            return Ok(true);
+        }
         self.write(move |conn| {
             // The campaign's turn first, so `before` is the state the change is made to.
             progress::lock(conn, state.campaign_id)?;

@@ -143,13 +143,26 @@ pub async fn receive(
     let (id, event_type) = (id.to_owned(), event_type.to_owned());
     let payload = String::from_utf8_lossy(&body).into_owned();
     let log_id = id.clone();
-    let fresh = state
+    // Stripe delivers an event again whenever it is unsure of an answer: a copy stored already
+    // is acknowledged after a read, without a turn at writing (the write below would change
+    // nothing: it inserts only what is new).
+    let known = id.clone();
+    let stored = state
         .db
-        .write(move |conn| -> Result<bool, DbError> {
-            Ok(store(conn, &id, &event_type, &payload)?)
+        .read(move |conn| {
+            diesel::select(diesel::dsl::exists(stripe_events::table.find(known)))
+                .get_result::<bool>(conn)
         })
         .await
         .map_err(|e| AppError::from(e).json(true))?;
+    let fresh = !stored
+        && state
+            .db
+            .write(move |conn| -> Result<bool, DbError> {
+                Ok(store(conn, &id, &event_type, &payload)?)
+            })
+            .await
+            .map_err(|e| AppError::from(e).json(true))?;
     if fresh {
         state.stripe_wake.notify_one();
     } else {
