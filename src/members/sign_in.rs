@@ -29,8 +29,10 @@ use crate::jobs::{self, Job};
 use crate::newsletters::routes::{MessagePage, html};
 use crate::state::AppState;
 use crate::tokens::{self, Owner, Purpose, Unstored};
+use crate::web::client_ip;
 use crate::web::error::AppError;
 use crate::web::form::Form;
+use crate::web::limits::PerClient;
 
 /// The job kind.
 pub const JOB_KIND: &str = "sign_in";
@@ -53,10 +55,6 @@ pub(crate) async fn request_link(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .subscribe_limiter
-        .check(&req, &state.settings.trusted_proxies, false)
-        .await?;
     let form = Form::parse(&body)?;
     let lang = form.get("lang").map(Lang::from_code).unwrap_or_default();
     let email = EmailAddress::parse(form.get("email").unwrap_or_default()).ok_or_else(|| {
@@ -73,12 +71,24 @@ pub(crate) async fn request_link(
     .map_err(AppError::internal)?;
     // A random key: every request is its own job, and the key says nothing about the address.
     let key = format!("sign_in_request:{}", tokens::random_secret());
-    state
+    let (limit, client) = (
+        state.subscribe_limiter.clone(),
+        client_ip(&req, &state.settings.trusted_proxies),
+    );
+    // The client's limit counts in the transaction that queues the request.
+    let allowed = state
         .db
         .write(move |c| -> Result<bool, DbError> {
-            Ok(jobs::enqueue(c, JOB_KIND, &key, &payload, None)?)
+            if !limit.allows(c, client)? {
+                return Ok(false);
+            }
+            jobs::enqueue(c, JOB_KIND, &key, &payload, None)?;
+            Ok(true)
         })
         .await?;
+    if !allowed {
+        return Err(PerClient::refusal(false));
+    }
     state.sign_in_wake.notify_one();
     html(
         StatusCode::OK,

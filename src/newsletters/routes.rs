@@ -13,8 +13,10 @@ use crate::domain::EmailAddress;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tokens::{Purpose, Rejected};
+use crate::web::client_ip;
 use crate::web::error::AppError;
 use crate::web::form::{Form, TextForm};
+use crate::web::limits::PerClient;
 
 #[derive(Template)]
 #[template(path = "newsletters/index.html")]
@@ -213,10 +215,6 @@ pub(crate) async fn subscribe(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let json = wants_json(&req);
-    state
-        .subscribe_limiter
-        .check(&req, &state.settings.trusted_proxies, json)
-        .await?;
     let form = SubscribeForm::parse(&body).map_err(|e| e.json(json))?;
     let Some(email) = EmailAddress::parse(&form.email) else {
         return Err(AppError::client(
@@ -233,10 +231,15 @@ pub(crate) async fn subscribe(
     let slugs = form.newsletters;
     let settings = state.clone();
     let lang = form.lang;
-    // One transaction, newsletter lookup included: the sign-up is the hot write path.
+    let client = client_ip(&req, &state.settings.trusted_proxies);
+    // One transaction, the client's limit and the newsletter lookup included: the sign-up is
+    // the hot write path.
     state
         .db
         .write(move |conn| -> Result<_, DbError> {
+            if !settings.subscribe_limiter.allows(conn, client)? {
+                return Ok(Err(PerClient::refusal(json)));
+            }
             let requested = match pick(&super::public(conn)?, &slugs) {
                 Ok(requested) => requested,
                 Err(unknown) => return Ok(Err(unknown)),

@@ -254,16 +254,36 @@ impl PerClient {
     /// Counts a request from `client`; true when it is one too many (and then it does not
     /// count).
     pub async fn exceeded(&self, client: IpAddr) -> Result<bool, DbError> {
-        let (scope, rate) = (self.scope, self.rate);
+        let limit = self.clone();
         self.db
-            .write(move |c| -> Result<bool, DbError> {
-                Ok(take(c, scope, &client.to_string(), rate, now_ms())?.is_err())
-            })
+            .write(move |c| -> Result<bool, DbError> { Ok(!limit.allows(c, Some(client))?) })
             .await
     }
 
+    /// Counts a request from `client` inside the caller's write transaction (a sign-up counts
+    /// in the transaction that stores it: one turn at writing, not two); false when it is one
+    /// too many, and then it does not count. A request whose client is unknown is allowed.
+    pub fn allows(&self, conn: &mut DbConnection, client: Option<IpAddr>) -> QueryResult<bool> {
+        match client {
+            Some(client) => {
+                Ok(take(conn, self.scope, &client.to_string(), self.rate, now_ms())?.is_ok())
+            }
+            None => Ok(true),
+        }
+    }
+
+    /// The answer to the one request too many: 429 `rate_limited`, as JSON when `json`.
+    pub fn refusal(json: bool) -> AppError {
+        AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many attempts from your network. Please try again in a minute.",
+        )
+        .json(json)
+    }
+
     /// Counts a request from the client of `req` (the address `trusted_proxies` name) and
-    /// refuses the one too many with 429 `rate_limited`, as JSON when `json`.
+    /// refuses the one too many with [`PerClient::refusal`].
     pub async fn check(
         &self,
         req: &HttpRequest,
@@ -278,12 +298,7 @@ impl PerClient {
             .await
             .map_err(|e| AppError::from(e).json(json))?
         {
-            return Err(AppError::client(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Too many attempts from your network. Please try again in a minute.",
-            )
-            .json(json));
+            return Err(PerClient::refusal(json));
         }
         Ok(())
     }
