@@ -112,6 +112,23 @@ admin-login-throttled-seconds = Too many failed sign-in attempts. Please wait { 
    *[other] { $seconds } seconds
 } and try again.
 admin-login-busy = Too many sign-ins are being checked right now. Please try again in a few seconds.
+admin-login-disabled = This account is disabled. Ask an admin to enable it.
+admin-password-title = Choose a new password
+admin-password-intro = Choose a new password for { $email }: at least 12 characters.
+admin-password-new = New password
+admin-password-repeat = Repeat the new password
+admin-password-submit = Save the new password
+admin-password-mismatch = The two passwords are not the same.
+admin-password-too-short = The password is too short: use at least 12 characters.
+admin-password-too-long = The password is too long: use at most 1,024 characters.
+admin-password-invalid = This link is not valid. Ask an admin to send you a new one.
+admin-password-expired = This link has expired or was already used. Ask an admin to send you a new one.
+admin-password-done-title = Your password is changed
+admin-password-done = Sign in with your new password. Every session your account had is signed out.
+admin-password-sign-in = Sign in
+staff-reset-subject = Choose a new password for the dashboard
+staff-reset-email = An admin asked for a new password for your staff account { $email }. The link works once, within an hour. If you did not expect this email, ignore it: your password stays as it is.
+staff-reset-button = Choose a new password
 admin-overview-title = Dashboard
 admin-overview-signed-in = You are signed in as
 admin-overview-soon-title = Coming soon

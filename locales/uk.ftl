@@ -118,6 +118,23 @@ admin-login-throttled-seconds = Забагато невдалих спроб в�
    *[other] { $seconds } секунд
 } і спробуйте ще раз.
 admin-login-busy = Зараз перевіряється забагато входів. Спробуйте ще раз за кілька секунд.
+admin-login-disabled = Цей обліковий запис вимкнено. Попросіть адміністратора його ввімкнути.
+admin-password-title = Новий пароль
+admin-password-intro = Оберіть новий пароль для { $email }: щонайменше 12 символів.
+admin-password-new = Новий пароль
+admin-password-repeat = Повторіть новий пароль
+admin-password-submit = Зберегти пароль
+admin-password-mismatch = Паролі не збігаються.
+admin-password-too-short = Пароль закороткий: потрібно щонайменше 12 символів.
+admin-password-too-long = Пароль задовгий: не більше 1024 символів.
+admin-password-invalid = Це посилання недійсне. Попросіть адміністратора надіслати нове.
+admin-password-expired = Посилання застаріло або ним уже скористалися. Попросіть адміністратора надіслати нове.
+admin-password-done-title = Пароль змінено
+admin-password-done = Увійдіть із новим паролем. Усі сеанси вашого облікового запису завершено.
+admin-password-sign-in = Увійти
+staff-reset-subject = Новий пароль до панелі керування
+staff-reset-email = Адміністратор запросив новий пароль для вашого облікового запису працівника { $email }. Посилання діє один раз упродовж години. Якщо ви цього не очікували, проігноруйте лист: пароль залишиться попереднім.
+staff-reset-button = Обрати новий пароль
 admin-overview-title = Панель
 admin-overview-signed-in = Ви увійшли як
 admin-overview-soon-title = Незабаром

@@ -139,6 +139,12 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/login", Public, |r| {
         r.to(admin::login::submit)
     }),
+    route(Method::GET, "/admin/password", Public, |r| {
+        r.to(admin::reset::page)
+    }),
+    route(Method::POST, "/admin/password", Public, |r| {
+        r.to(admin::reset::save)
+    }),
     route(Method::POST, "/admin/logout", Staff, |r| {
         r.to(admin::login::logout)
     }),

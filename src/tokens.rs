@@ -1,5 +1,5 @@
-//! Secrets sent by email (confirm, unsubscribe, manage, sign-in): 256 random bits, given to
-//! the reader once and stored only as a SHA-256 hash.
+//! Secrets sent by email (confirm, unsubscribe, manage, sign-in, a staff password reset): 256
+//! random bits, given to their holder once and stored only as a SHA-256 hash.
 
 use base64::Engine as _;
 use chrono::{NaiveDateTime, NaiveTime};
@@ -21,6 +21,8 @@ pub enum Purpose {
     Manage,
     /// Signs a member in to their account; single use, 15 minutes.
     SignIn,
+    /// Lets a staff member choose a new password; single use, 1 hour.
+    StaffPassword,
 }
 
 /// Whose a token is.
@@ -30,6 +32,8 @@ pub enum Owner {
     Subscriber(i32),
     /// A member (account sign-in).
     Member(i32),
+    /// A staff account (password reset).
+    Staff(i32),
 }
 
 impl Purpose {
@@ -39,6 +43,7 @@ impl Purpose {
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::Manage => "manage",
             Purpose::SignIn => "sign_in",
+            Purpose::StaffPassword => "staff_password",
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct Token {
     pub subscriber_id: Option<i32>,
     /// The member it belongs to.
     pub member_id: Option<i32>,
+    /// The staff account it belongs to.
+    pub staff_user_id: Option<i32>,
     /// JSON the issuer attached (e.g. newsletter ids).
     pub payload: String,
     /// When it stops working.
@@ -120,9 +127,10 @@ impl Unstored {
 
     /// Stores the token (its hash); the secret is not kept.
     pub fn store(self, conn: &mut DbConnection) -> QueryResult<()> {
-        let (subscriber, member) = match self.owner {
-            Owner::Subscriber(id) => (Some(id), None),
-            Owner::Member(id) => (None, Some(id)),
+        let (subscriber, member, staff) = match self.owner {
+            Owner::Subscriber(id) => (Some(id), None, None),
+            Owner::Member(id) => (None, Some(id), None),
+            Owner::Staff(id) => (None, None, Some(id)),
         };
         diesel::insert_into(tokens::table)
             .values((
@@ -130,6 +138,7 @@ impl Unstored {
                 tokens::purpose.eq(self.purpose.as_str()),
                 tokens::subscriber_id.eq(subscriber),
                 tokens::member_id.eq(member),
+                tokens::staff_user_id.eq(staff),
                 tokens::payload.eq(&self.payload),
                 tokens::expires_at.eq(self.expires_at),
             ))
@@ -241,5 +250,6 @@ fn of<'a>(purpose: Purpose, owner: Owner) -> tokens::BoxedQuery<'a, crate::db::M
     match owner {
         Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
         Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
+        Owner::Staff(id) => query.filter(tokens::staff_user_id.eq(id)),
     }
 }

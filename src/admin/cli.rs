@@ -3,14 +3,24 @@
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
+use chrono::NaiveDateTime;
 use clap::Subcommand;
 
 use super::password;
-use super::staff::{self, CreateError, Role};
+use super::staff::{self, CreateError, Role, StaffUser};
 use crate::audit::{self, Actor};
 use crate::config::Settings;
-use crate::db;
+use crate::db::{self, DbConnection};
 use crate::domain::EmailAddress;
+use crate::email::{
+    self,
+    templates::{EmailTemplate, Notice},
+};
+use crate::i18n::Lang;
+use crate::tokens::{self, Owner, Purpose, Unstored};
+
+/// How long a password-reset link works.
+const RESET_LINK_TTL: chrono::Duration = chrono::Duration::hours(1);
 
 /// The `staff` subcommands.
 #[derive(Debug, Subcommand)]
@@ -26,6 +36,39 @@ pub enum StaffCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List staff accounts: email, role, state and last sign-in.
+    List,
+    /// Give an account another role.
+    SetRole {
+        /// The account's email address.
+        email: String,
+        /// The new role.
+        #[arg(value_enum)]
+        role: Role,
+    },
+    /// Disable an account: it is signed out everywhere and cannot sign in.
+    Disable {
+        /// The account's email address.
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The account's email address.
+        email: String,
+    },
+    /// Email the account a single-use link (valid for an hour) to choose a new password; the
+    /// running service sends it.
+    ResetPassword {
+        /// The account's email address.
+        email: String,
+        /// The language of the email and of the page it links to (`en` or `uk`).
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+}
+
+fn parse_lang(code: &str) -> Result<Lang, String> {
+    Lang::parse(code).ok_or_else(|| format!("{code:?} is not a language we speak (en, uk)"))
 }
 
 /// Runs a `staff` subcommand.
@@ -36,7 +79,153 @@ pub fn run(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
             role,
             password_stdin,
         } => add(settings, &email, role, password_stdin),
+        StaffCommand::List => list(settings),
+        StaffCommand::SetRole { email, role } => change(settings, &email, Change::Role(role)),
+        StaffCommand::Disable { email } => change(settings, &email, Change::Disable),
+        StaffCommand::Enable { email } => change(settings, &email, Change::Enable),
+        StaffCommand::ResetPassword { email, lang } => reset_password(settings, &email, lang),
     }
+}
+
+fn list(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = db::connect_one(&settings.database_url)?;
+    let accounts = staff::list(&mut conn)?;
+    if accounts.is_empty() {
+        println!("no staff accounts (create one with `memberdrive staff add EMAIL --role admin`)");
+        return Ok(());
+    }
+    let width = accounts
+        .iter()
+        .map(|a| a.email.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    println!(
+        "{:<width$}  {:<6}  {:<8}  LAST SIGN-IN (UTC)",
+        "EMAIL", "ROLE", "STATE"
+    );
+    let minute = |at: NaiveDateTime| at.format("%Y-%m-%d %H:%M").to_string();
+    for account in accounts {
+        let state = if account.disabled_at.is_some() {
+            "disabled"
+        } else {
+            "active"
+        };
+        let last = account
+            .last_login_at
+            .map_or_else(|| "never".to_owned(), minute);
+        let role = Role::from_stored(&account.role);
+        println!("{:<width$}  {role:<6}  {state:<8}  {last}", account.email);
+    }
+    Ok(())
+}
+
+/// What `set-role`, `disable` and `enable` do to an account.
+#[derive(Clone, Copy)]
+enum Change {
+    Role(Role),
+    Disable,
+    Enable,
+}
+
+/// The account with this address, or a one-line reason why there is none.
+fn account(conn: &mut DbConnection, raw_email: &str) -> anyhow::Result<StaffUser> {
+    let Some(email) = EmailAddress::parse(raw_email) else {
+        bail!("{raw_email:?} is not a valid email address");
+    };
+    match staff::find_by_email(conn, email.as_str())? {
+        Some(account) => Ok(account),
+        None => bail!("there is no staff account for {email}"),
+    }
+}
+
+fn change(settings: &Settings, raw_email: &str, change: Change) -> anyhow::Result<()> {
+    let mut conn = db::connect_one(&settings.database_url)?;
+    let said = db::write_transaction(&mut conn, |c| -> anyhow::Result<String> {
+        let account = account(c, raw_email)?;
+        let email = account.email.clone();
+        let (action, details, said) = match change {
+            Change::Role(role) => {
+                let before = Role::from_stored(&account.role);
+                if before == role {
+                    return Ok(format!("{email} is already {role}"));
+                }
+                staff::set_role(c, account.id, role)?;
+                let details = serde_json::json!({ "email": email, "from": before.as_str(), "to": role.as_str() });
+                ("staff.set_role", details, format!("{email} is now {role}"))
+            }
+            Change::Disable if !account.enabled() => {
+                return Ok(format!("{email} is already disabled"));
+            }
+            Change::Enable if account.enabled() => {
+                return Ok(format!("{email} is already enabled"));
+            }
+            Change::Disable => {
+                staff::set_disabled(c, account.id, Some(db::now()))?;
+                let said = format!("disabled {email}: signed out everywhere, cannot sign in");
+                ("staff.disable", serde_json::json!({ "email": email }), said)
+            }
+            Change::Enable => {
+                staff::set_disabled(c, account.id, None)?;
+                let said = format!("enabled {email}: they can sign in again");
+                ("staff.enable", serde_json::json!({ "email": email }), said)
+            }
+        };
+        let id = account.id.to_string();
+        audit::record(c, &Actor::Cli, action, "staff_user", &id, &details)?;
+        Ok(said)
+    })?;
+    println!("{said}");
+    Ok(())
+}
+
+fn reset_password(settings: &Settings, raw_email: &str, lang: Lang) -> anyhow::Result<()> {
+    let mut conn = db::connect_one(&settings.database_url)?;
+    let email = db::write_transaction(&mut conn, |c| -> anyhow::Result<String> {
+        let account = account(c, raw_email)?;
+        if !account.enabled() {
+            bail!(
+                "{} is disabled: enable it first (memberdrive staff enable {})",
+                account.email,
+                account.email
+            );
+        }
+        let now = db::now();
+        let owner = Owner::Staff(account.id);
+        // Links are numbered per account and day, so each request queues its own email.
+        let number = tokens::issued_today(c, Purpose::StaffPassword, owner, now)? + 1;
+        let key = format!("staff_password:{}:{}:{number}", account.id, now.date());
+        let token = Unstored::new(
+            Purpose::StaffPassword,
+            owner,
+            "{}",
+            Some(now + RESET_LINK_TTL),
+        );
+        let url = settings.public_url(&format!(
+            "/admin/password?token={}&lang={}",
+            token.secret(),
+            lang.code()
+        ));
+        let message =
+            Notice::staff_password_link(lang, &account.email, &url).render_email(&account.email)?;
+        email::queue_with_tokens(c, &key, &message, [token])?;
+        let details = serde_json::json!({ "email": account.email });
+        let id = account.id.to_string();
+        audit::record(
+            c,
+            &Actor::Cli,
+            "staff.reset_password",
+            "staff_user",
+            &id,
+            &details,
+        )?;
+        Ok(account.email)
+    })?;
+    println!(
+        "queued a password-reset link for {email} (it works once, within an hour); \
+         the running service sends it"
+    );
+    Ok(())
 }
 
 fn add(

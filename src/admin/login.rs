@@ -192,6 +192,13 @@ pub(crate) async fn submit(
         Err(e) => return Err(AppError::internal(e)),
     };
     let account = match account {
+        // Only someone who knows the password learns that the account is disabled.
+        Some(account) if matched && !account.enabled() => {
+            tracing::info!(client.ip = ?ip, "staff sign-in refused: the account is disabled");
+            state.staff_logins.abandon(attempt).await?;
+            let error = lang.tr("admin-login-disabled");
+            return page(StatusCode::FORBIDDEN, lang, email, next, Some(error));
+        }
         Some(account) if matched => account,
         other => {
             tracing::info!(client.ip = ?ip, "staff sign-in failed");

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod login;
 pub mod password;
 pub mod reply;
+pub mod reset;
 pub mod staff;
 pub mod throttle;
 

@@ -129,18 +129,31 @@ impl Checks {
         password: String,
         phc: Option<String>,
     ) -> Result<bool, CheckError> {
+        self.bounded(move || verify_or_dummy(&password, phc.as_deref()))
+            .await
+    }
+
+    /// [`hash`] on the blocking pool, once a check is free: a new hash costs what a check does.
+    pub async fn hash(&self, password: String) -> Result<anyhow::Result<String>, CheckError> {
+        self.bounded(move || hash(&password)).await
+    }
+
+    async fn bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CheckError> {
         let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| CheckError::Busy)?
             .map_err(|_| CheckError::Busy)?;
         // The permit goes with the work: a request that gives up does not free it while its
         // hash still runs.
-        let matched = tokio::task::spawn_blocking(move || {
+        let done = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            verify_or_dummy(&password, phc.as_deref())
+            work()
         })
         .await?;
-        Ok(matched)
+        Ok(done)
     }
 }
 

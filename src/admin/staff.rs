@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::auth::session;
 use crate::db::DbConnection;
 use crate::db::schema::staff_users;
 use crate::domain::EmailAddress;
@@ -38,7 +39,8 @@ impl Role {
 
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, so that a width such as `{role:<6}` lines columns up.
+        f.pad(self.as_str())
     }
 }
 
@@ -54,6 +56,37 @@ pub struct StaffUser {
     pub password_hash: String,
     /// `admin` or `viewer`.
     pub role: String,
+    /// When the account was disabled; it cannot sign in while this is set.
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+impl StaffUser {
+    /// Whether the account may sign in.
+    pub fn enabled(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+}
+
+/// An account as `memberdrive staff list` shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff_users)]
+pub struct Listing {
+    /// Normalised (lower-case) address.
+    pub email: String,
+    /// `admin` or `viewer`.
+    pub role: String,
+    /// When the account was disabled.
+    pub disabled_at: Option<NaiveDateTime>,
+    /// The last successful sign-in.
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+/// Every account, by address.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Listing>> {
+    staff_users::table
+        .order(staff_users::email)
+        .select(Listing::as_select())
+        .load(conn)
 }
 
 /// The account with this (already normalised) address.
@@ -107,6 +140,36 @@ pub fn create(
         .select(staff_users::id)
         .first(conn)
         .map_err(CreateError::from)
+}
+
+/// Gives the account a role.
+pub fn set_role(conn: &mut DbConnection, id: i32, role: Role) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::role.eq(role.as_str()))
+        .execute(conn)
+}
+
+/// Disables the account (or enables it again, `disabled_at` `None`); disabling ends every
+/// session it has, so it is signed out everywhere at once.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: i32,
+    disabled_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    if disabled_at.is_some() {
+        session::end_all_staff(conn, id)?;
+    }
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::disabled_at.eq(disabled_at))
+        .execute(conn)
+}
+
+/// Stores a new password hash and ends every session the account has.
+pub fn set_password(conn: &mut DbConnection, id: i32, password_hash: &str) -> QueryResult<usize> {
+    session::end_all_staff(conn, id)?;
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::password_hash.eq(password_hash))
+        .execute(conn)
 }
 
 /// Records a successful sign-in.

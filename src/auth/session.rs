@@ -182,6 +182,11 @@ pub fn end_staff_by_token(conn: &mut DbConnection, raw: &str) -> QueryResult<usi
     .execute(conn)
 }
 
+/// Ends every session of a staff account (disabled, or given a new password).
+pub fn end_all_staff(conn: &mut DbConnection, staff_user_id: i32) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::staff_user_id.eq(staff_user_id))).execute(conn)
+}
+
 /// The ids of the sessions that can no longer be used at `now`, one query per reason: past
 /// their absolute end, or idle for longer than their kind allows. [`resume`] refuses such a
 /// session at once; [`crate::retention`] deletes the rows.

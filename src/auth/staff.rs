@@ -238,8 +238,10 @@ pub async fn resume(
     };
     let account: Option<(String, String)> = db
         .read(move |c| {
+            // A disabled account's sessions end when it is disabled; this holds even so.
             staff_users::table
                 .find(staff_user_id)
+                .filter(staff_users::disabled_at.is_null())
                 .select((staff_users::email, staff_users::role))
                 .first(c)
                 .optional()

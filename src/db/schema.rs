@@ -181,6 +181,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -230,6 +231,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        staff_user_id -> Nullable<Integer>,
     }
 }
 
@@ -247,6 +249,7 @@ diesel::joinable!(sessions -> staff_users (staff_user_id));
 diesel::joinable!(tiers -> campaigns (campaign_id));
 diesel::joinable!(tokens -> members (member_id));
 diesel::joinable!(tokens -> subscribers (subscriber_id));
+diesel::joinable!(tokens -> staff_users (staff_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     article_stats,

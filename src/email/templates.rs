@@ -227,6 +227,19 @@ impl Notice {
         )
     }
 
+    /// A link that lets a staff member choose a new password (`memberdrive staff
+    /// reset-password`).
+    pub fn staff_password_link(lang: Lang, email: &str, url: &str) -> Notice {
+        let body = lang.t("staff-reset-email", &[("email", email.to_owned().into())]);
+        Notice::new(
+            lang,
+            lang.tr("staff-reset-subject"),
+            body,
+            "staff-reset-button",
+            url,
+        )
+    }
+
     /// A week before a yearly renewal.
     pub fn renewal_reminder(lang: Lang, amount: &str, date: &str, account_url: &str) -> Notice {
         let body = lang.t(

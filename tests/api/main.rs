@@ -27,6 +27,7 @@ mod retention;
 mod schema;
 mod served;
 mod signin_memory;
+mod staff_cli;
 mod stripe_server_check;
 mod webhook_storm;
 mod widget;
