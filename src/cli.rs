@@ -38,6 +38,13 @@ enum Command {
         /// The CSV file: a header row naming the columns, then one member per row.
         file: std::path::PathBuf,
     },
+    /// Erase one person's personal data (member, subscriber, tokens, sessions, emails); their
+    /// payments stay, without personal data. Audited. Their customer at Stripe is left to
+    /// Stripe.
+    ErasePerson {
+        /// The person's email address.
+        email: String,
+    },
     /// Write every member as CSV, sorted by email, in the format import-members reads.
     ExportMembers {
         /// Write to this file instead of standard output.
@@ -59,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile { apply } => reconcile(settings, apply),
         Command::Staff { command } => crate::admin::cli::run(&settings, command),
         Command::ImportMembers { file } => crate::members::import::run(&settings, &file),
+        Command::ErasePerson { email } => crate::privacy::run(&settings, &email),
         Command::ExportMembers { out } => crate::members::export::run(&settings, out.as_deref()),
     }
 }

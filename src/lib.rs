@@ -15,6 +15,7 @@ pub mod members;
 pub mod newsletters;
 pub mod ops;
 pub mod payments;
+pub mod privacy;
 pub mod retention;
 pub mod routes;
 pub mod startup;

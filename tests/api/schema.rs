@@ -22,7 +22,7 @@ struct Column {
     not_null: i32,
 }
 
-type Shape = BTreeMap<(String, String), (String, bool)>;
+pub(crate) type Shape = BTreeMap<(String, String), (String, bool)>;
 
 fn normalise(data_type: &str) -> String {
     match data_type.to_ascii_lowercase().as_str() {
@@ -42,14 +42,20 @@ fn shape(backend: Backend) -> Shape {
     let pool = memberdrive::db::Db::connect(&url, memberdrive::db::DEFAULT_POOL_SIZE).unwrap();
     let mut conn = pool.get().unwrap();
     memberdrive::db::run_migrations(&mut conn).unwrap();
-    let sql = match backend {
-        Backend::Sqlite => {
+    columns(&mut conn)
+}
+
+/// Every column of every table of the database `conn` is on (diesel's own table aside):
+/// (table, column) with (type, NOT NULL).
+pub(crate) fn columns(conn: &mut DbConnection) -> Shape {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
             "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
              CAST(p.\"notnull\" OR p.pk > 0 AS INTEGER) AS not_null \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
         }
-        Backend::Postgres => {
+        DbConnection::Pg(_) => {
             "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
              CAST(data_type AS TEXT) AS data_type, CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS not_null \
              FROM information_schema.columns \
@@ -57,7 +63,7 @@ fn shape(backend: Backend) -> Shape {
         }
     };
     diesel::sql_query(sql)
-        .load::<Column>(&mut *conn)
+        .load::<Column>(conn)
         .unwrap()
         .into_iter()
         .map(|c| {
