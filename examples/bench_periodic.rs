@@ -384,7 +384,12 @@ fn literal(value: &str) -> Option<String> {
     }
     if let Some(items) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
         let items: Option<Vec<String>> = split_top(items).into_iter().map(literal).collect();
-        return Some(format!("ARRAY[{}]", items?.join(", ")));
+        let items = items?;
+        // `ARRAY[]` has no type to take; an untyped `'{}'` takes the one its place asks for.
+        if items.is_empty() {
+            return Some("'{}'".into());
+        }
+        return Some(format!("ARRAY[{}]", items.join(", ")));
     }
     if let Some(inner) = value
         .strip_prefix("Some(")

@@ -85,7 +85,10 @@ pub const TARGETS: [Target; 6] = [
     ("stripe_events", applied_stripe_events),
 ];
 
-/// Whether any row is due at `now`: a row looked up through an index per target. Only then
+/// Whether any row is due at `now`: a row looked up through an index per target. Every
+/// target reads its rows oldest first, in the order of its (partial) index: with many rows
+/// due, PostgreSQL would otherwise pick a sequential scan that stops at the first match it
+/// meets, fast while rows are due and a scan of the whole table once none are. Only then
 /// is a purge queued, so that a database with nothing to purge gets no job for it.
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     for (_, target) in TARGETS {
@@ -118,6 +121,7 @@ fn done_jobs(
     let ids: Vec<i32> = jobs::table
         .filter(sql::<Bool>(PURGEABLE))
         .filter(jobs::finished_at.lt(now - DONE_JOBS))
+        .order(jobs::finished_at)
         .select(jobs::id)
         .limit(limit)
         .load(c)?;
@@ -137,6 +141,7 @@ fn dead_jobs(
     let ids: Vec<i32> = jobs::table
         .filter(sql::<Bool>("status = 'dead'"))
         .filter(jobs::finished_at.lt(now - DEAD_JOBS))
+        .order(jobs::finished_at)
         .select(jobs::id)
         .limit(limit)
         .load(c)?;
@@ -154,6 +159,7 @@ fn used_tokens(
 ) -> QueryResult<usize> {
     let ids: Vec<i32> = tokens::table
         .filter(tokens::used_at.lt(now - SPENT_TOKENS))
+        .order(tokens::used_at)
         .select(tokens::id)
         .limit(limit)
         .load(c)?;
@@ -172,6 +178,7 @@ fn expired_tokens(
 ) -> QueryResult<usize> {
     let ids: Vec<i32> = tokens::table
         .filter(tokens::expires_at.lt(now - SPENT_TOKENS))
+        .order(tokens::expires_at)
         .select(tokens::id)
         .limit(limit)
         .load(c)?;
@@ -212,6 +219,7 @@ fn applied_stripe_events(
 ) -> QueryResult<usize> {
     let ids: Vec<String> = stripe_events::table
         .filter(stripe_events::processed_at.lt(now - STRIPE_EVENTS))
+        .order(stripe_events::processed_at)
         .select(stripe_events::id)
         .limit(limit)
         .load(c)?;
