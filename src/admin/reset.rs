@@ -7,6 +7,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::password::{self, CheckError, Weak};
@@ -20,7 +21,6 @@ use crate::tokens::{self, Purpose, Rejected, Token};
 use crate::web::csrf::same_origin;
 use crate::web::error::AppError;
 use crate::web::form::TextForm;
-use diesel::prelude::*;
 
 #[derive(Template)]
 #[template(path = "admin/password.html")]
