@@ -30,7 +30,7 @@ enum Command {
     /// Manage staff accounts for the dashboard.
     Staff {
         #[command(subcommand)]
-        command: crate::admin::cli::StaffCommand,
+        command: crate::staff::cli::StaffCommand,
     },
     /// Import members from a CSV file (idempotent on email; nothing is imported if a row is bad).
     #[command(after_long_help = crate::members::import::FORMAT_HELP)]
@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Reconcile { apply } => reconcile(settings, apply),
-        Command::Staff { command } => crate::admin::cli::run(&settings, command),
+        Command::Staff { command } => crate::staff::cli::run(&settings, command),
         Command::ImportMembers { file } => crate::members::import::run(&settings, &file),
         Command::ErasePerson { email } => crate::privacy::run(&settings, &email),
         Command::ExportMembers { out } => crate::members::export::run(&settings, out.as_deref()),

@@ -18,6 +18,7 @@ pub mod payments;
 pub mod privacy;
 pub mod retention;
 pub mod routes;
+pub mod staff;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -15,7 +15,7 @@ use actix_web_prom::PrometheusMetrics;
 use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
-use crate::{admin, campaigns, email, members, newsletters, ops, payments, widget};
+use crate::{admin, campaigns, email, members, newsletters, ops, payments, staff, widget};
 
 /// Stripe's events can be large (an invoice with many lines).
 const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
@@ -140,10 +140,10 @@ pub static ROUTES: &[Route] = &[
         r.to(admin::login::submit)
     }),
     route(Method::GET, "/admin/password", Public, |r| {
-        r.to(admin::reset::page)
+        r.to(staff::reset::page)
     }),
     route(Method::POST, "/admin/password", Public, |r| {
-        r.to(admin::reset::save)
+        r.to(staff::reset::save)
     }),
     route(Method::POST, "/admin/logout", Staff, |r| {
         r.to(admin::login::logout)

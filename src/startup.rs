@@ -127,7 +127,7 @@ impl Application {
             settings,
             subscribe_limiter: PerClient::new(db.clone(), "signup", SIGNUP_RATE),
             staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
-            password_checks: admin::password::Checks::per_core(),
+            password_checks: crate::staff::password::Checks::per_core(),
             db,
             board,
             stats,

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::admin::password::Checks;
 use crate::admin::throttle::LoginThrottle;
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
@@ -15,6 +14,7 @@ use crate::email::transport::Mailer;
 use crate::email::worker::OutboxMetrics;
 use crate::payments::client::StripeApi;
 use crate::payments::sync::Syncer;
+use crate::staff::password::Checks;
 use crate::web::limits::{PerClient, Rate};
 
 /// Sign-up attempts one client address may make per minute (a newsroom's office or a

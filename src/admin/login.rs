@@ -15,14 +15,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::password::CheckError;
 use super::throttle::{self, Refused, Throttled};
-use super::{Frame, lang_of, render_status, staff};
+use super::{Frame, lang_of, render_status};
 use crate::audit::{self, Actor};
 use crate::auth::StaffSession;
 use crate::auth::session::{self, Holder, STAFF};
 use crate::db::{self, DbError};
 use crate::i18n::Lang;
+use crate::staff::{self, password::CheckError};
 use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::error::AppError;

@@ -10,12 +10,8 @@
 //! Every admin response carries `Cache-Control: no-store`.
 
 pub mod audit;
-pub mod cli;
 pub mod login;
-pub mod password;
 pub mod reply;
-pub mod reset;
-pub mod staff;
 pub mod throttle;
 
 use actix_web::body::MessageBody;
@@ -29,7 +25,7 @@ use askama::Template;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
 
-pub use staff::Role;
+pub use crate::staff::Role;
 pub use throttle::LoginThrottle;
 
 /// Staff pages show members' personal data: no browser or proxy may keep a copy.

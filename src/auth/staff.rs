@@ -27,12 +27,12 @@ use futures_util::future::LocalBoxFuture;
 
 use super::session::{self, Holder, STAFF};
 use super::{Access, AccessTable};
-use crate::admin::staff::Role;
 use crate::admin::{Frame, FrameStaff, Nav, lang_of};
 use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::staff_users;
 use crate::db::{self, Db, DbError};
+use crate::staff::Role;
 use crate::state::AppState;
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::{AppError, Back, accepts_json};

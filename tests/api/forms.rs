@@ -2,10 +2,10 @@
 //! edge, with the same 400 on both databases, before anything is looked up or stored.
 
 use diesel::prelude::*;
-use memberdrive::admin::Role;
 use memberdrive::db::schema::{
     audit_log, campaigns, jobs, members, newsletters, subscribers, tokens,
 };
+use memberdrive::staff::Role;
 
 use crate::both_backends;
 use crate::helpers::{Backend, add_staff, csrf_in, request, session_of, spawn_app, text_as};

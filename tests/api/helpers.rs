@@ -11,11 +11,11 @@ use diesel::dsl::{CountStar, Select};
 use diesel::prelude::*;
 use diesel::query_dsl::LoadQuery;
 use diesel::query_dsl::methods::SelectDsl;
-use memberdrive::admin::{Role, password, staff};
 use memberdrive::config::Settings;
 use memberdrive::db::schema::jobs;
 use memberdrive::db::{self, Db, DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
+use memberdrive::staff::{self, Role, password};
 use memberdrive::startup::Application;
 use reqwest::header;
 

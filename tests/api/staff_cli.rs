@@ -5,8 +5,8 @@ use std::process::Output;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::admin::staff::Role;
 use memberdrive::db::schema::{audit_log, staff_users};
+use memberdrive::staff::Role;
 
 use crate::both_backends;
 use crate::helpers::{Backend, token_of};

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use clap::Subcommand;
 
 use super::password;
-use super::staff::{self, CreateError, Role, StaffUser};
+use super::{CreateError, Role, StaffUser};
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::{self, DbConnection};
@@ -89,7 +89,7 @@ pub fn run(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
 
 fn list(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = db::connect_one(&settings.database_url)?;
-    let accounts = staff::list(&mut conn)?;
+    let accounts = super::list(&mut conn)?;
     if accounts.is_empty() {
         println!("no staff accounts (create one with `memberdrive staff add EMAIL --role admin`)");
         return Ok(());
@@ -133,7 +133,7 @@ fn account(conn: &mut DbConnection, raw_email: &str) -> anyhow::Result<StaffUser
     let Some(email) = EmailAddress::parse(raw_email) else {
         bail!("{raw_email:?} is not a valid email address");
     };
-    match staff::find_by_email(conn, email.as_str())? {
+    match super::find_by_email(conn, email.as_str())? {
         Some(account) => Ok(account),
         None => bail!("there is no staff account for {email}"),
     }
@@ -150,7 +150,7 @@ fn change(settings: &Settings, raw_email: &str, change: Change) -> anyhow::Resul
                 if before == role {
                     return Ok(format!("{email} is already {role}"));
                 }
-                staff::set_role(c, account.id, role)?;
+                super::set_role(c, account.id, role)?;
                 let details = serde_json::json!({ "email": email, "from": before.as_str(), "to": role.as_str() });
                 ("staff.set_role", details, format!("{email} is now {role}"))
             }
@@ -161,12 +161,12 @@ fn change(settings: &Settings, raw_email: &str, change: Change) -> anyhow::Resul
                 return Ok(format!("{email} is already enabled"));
             }
             Change::Disable => {
-                staff::set_disabled(c, account.id, Some(db::now()))?;
+                super::set_disabled(c, account.id, Some(db::now()))?;
                 let said = format!("disabled {email}: signed out everywhere, cannot sign in");
                 ("staff.disable", serde_json::json!({ "email": email }), said)
             }
             Change::Enable => {
-                staff::set_disabled(c, account.id, None)?;
+                super::set_disabled(c, account.id, None)?;
                 let said = format!("enabled {email}: they can sign in again");
                 ("staff.enable", serde_json::json!({ "email": email }), said)
             }
@@ -241,7 +241,7 @@ fn add(
     // A fresh install creates its first account before the first `serve`.
     db::run_migrations(&mut conn)?;
     // Before asking for a password that could not be used.
-    if staff::find_by_email(&mut conn, email.as_str())?.is_some() {
+    if super::find_by_email(&mut conn, email.as_str())?.is_some() {
         bail!("a staff account for {email} already exists");
     }
     let password = if password_stdin {
@@ -252,7 +252,7 @@ fn add(
     password::check_new(&password)?;
     let hash = password::hash(&password)?;
     let id = db::write_transaction(&mut conn, |c| -> Result<i32, CreateError> {
-        let id = staff::create(c, &email, &hash, role, db::now())?;
+        let id = super::create(c, &email, &hash, role, db::now())?;
         let details = serde_json::json!({ "email": email.as_str(), "role": role.as_str() });
         audit::record(
             c,

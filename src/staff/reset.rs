@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::password::{self, CheckError, Weak};
-use super::{Frame, lang_of, render_status, staff};
+use crate::admin::{Frame, lang_of, render_status};
 use crate::audit::{self, Actor};
 use crate::db::schema::staff_users;
 use crate::db::{self, DbConnection, DbError};
@@ -203,7 +203,7 @@ pub(crate) async fn save(
             let Some((id, email)) = enabled_account(c, &token)? else {
                 return Ok(Err(Rejected::Invalid));
             };
-            staff::set_password(c, id, &hash)?;
+            super::set_password(c, id, &hash)?;
             let actor = Actor::Staff {
                 email: email.clone(),
             };

@@ -1,4 +1,10 @@
-//! Staff accounts: who may sign in to `/admin`, and with which role.
+//! Staff accounts: who may sign in to `/admin`, and with which role; their passwords
+//! ([`password`]), the `memberdrive staff …` commands ([`cli`]) and the page a password-reset
+//! link opens ([`reset`]). Signing in, its throttle and the dashboard's frame are `admin`'s.
+
+pub mod cli;
+pub mod password;
+pub mod reset;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
