@@ -18,7 +18,6 @@ use diesel::prelude::*;
 use indicatif::ProgressBar;
 
 use super::Member;
-use super::import::bar;
 use super::import::format::{
     AMOUNT, CAMPAIGN, CANCEL_AT_PERIOD_END, COLUMNS, CUSTOMER, EMAIL, INTERVAL, JOINED_AT, NAME,
     NO_MEMBERSHIP, PERIOD_END, STATUS, SUBSCRIPTION, TIER,
@@ -27,7 +26,7 @@ use super::search::{self, MemberFilter, MembershipRow};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, tiers};
 use crate::db::{self, DbConnection};
-use crate::web::spreadsheet;
+use crate::web::spreadsheet::{self, bar};
 
 /// Members read per query.
 const PAGE: usize = 1000;

@@ -34,15 +34,16 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
-use self::parse::{Rejection, parse};
+use self::parse::parse;
 use self::plan::{Context, Owner, Plan, plan};
 use crate::audit::{self, Actor};
 use crate::campaigns::progress;
 use crate::config::Settings;
 use crate::db::schema::{members, memberships};
 use crate::db::{self, DbConnection};
+use crate::web::spreadsheet::{BYTES_TEMPLATE, ROWS_TEMPLATE, bar};
 
 /// `import-members --help`: the file format.
 pub const FORMAT_HELP: &str = "\
@@ -83,7 +84,7 @@ pub fn run(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let mut parsed = parse(&bytes, &checking);
     checking.finish_and_clear();
     if parsed.bad_header {
-        report(&parsed.rejected);
+        parsed.report();
         bail!(
             "the header row of {} is not valid; nothing was imported",
             path.display()
@@ -123,7 +124,7 @@ pub fn run(settings: &Settings, path: &Path) -> anyhow::Result<()> {
         Ok(Some(plan.summary()))
     })?;
     let Some(summary) = outcome else {
-        report(&parsed.rejected);
+        parsed.report();
         bail!(
             "{} of {} rows rejected; nothing was imported",
             parsed.rejected.len(),
@@ -132,25 +133,6 @@ pub fn run(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     };
     println!("{file}: {} rows; {summary}", parsed.records);
     Ok(())
-}
-
-fn report(rejected: &[Rejection]) {
-    let mut rejected: Vec<&Rejection> = rejected.iter().collect();
-    rejected.sort_by_key(|r| r.line);
-    for r in rejected {
-        eprintln!("line {}: {}", r.line, r.reasons.join("; "));
-    }
-}
-
-const BYTES_TEMPLATE: &str = "{prefix:>9} [{bar:40}] {bytes}/{total_bytes} ({eta})";
-const ROWS_TEMPLATE: &str = "{prefix:>9} [{bar:40}] {human_pos}/{human_len} rows ({eta})";
-
-/// A progress bar on stderr; indicatif draws nothing when stderr is not a terminal.
-pub(super) fn bar(len: u64, label: &'static str, template: &str) -> ProgressBar {
-    let style = ProgressStyle::with_template(template)
-        .expect("a valid template")
-        .progress_chars("=> ");
-    ProgressBar::new(len).with_style(style).with_prefix(label)
 }
 
 /// Runs `f` in a transaction that may write members and memberships from its first statement

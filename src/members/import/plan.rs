@@ -6,10 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::format::{DEFAULT_CAMPAIGN, MemberStatus};
-use super::parse::{Rejection, Row};
+use super::parse::Row;
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, members, memberships, tiers};
 use crate::domain::{BillingInterval, MembershipStatus};
+use crate::web::spreadsheet::Rejection;
 
 /// What is stored, loaded once so that each row is matched in memory, not by a query.
 pub(super) struct Context {
