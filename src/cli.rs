@@ -38,6 +38,16 @@ enum Command {
         /// The CSV file: a header row naming the columns, then one member per row.
         file: std::path::PathBuf,
     },
+    /// Import newsletter subscribers who gave their consent elsewhere, as confirmed (nothing
+    /// is imported if a row is bad).
+    #[command(after_long_help = crate::newsletters::import::FORMAT_HELP)]
+    ImportSubscribers {
+        /// The CSV file: a header row naming the columns, then one reader per row.
+        file: std::path::PathBuf,
+        /// The newsletter they subscribed to (its slug).
+        #[arg(long, value_name = "SLUG")]
+        newsletter: String,
+    },
     /// Erase one person's personal data (member, subscriber, tokens, sessions, emails); their
     /// payments stay, without personal data. Audited. Their customer at Stripe is left to
     /// Stripe.
@@ -66,6 +76,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile { apply } => reconcile(settings, apply),
         Command::Staff { command } => crate::staff::cli::run(&settings, command),
         Command::ImportMembers { file } => crate::members::import::run(&settings, &file),
+        Command::ImportSubscribers { file, newsletter } => {
+            crate::newsletters::import::run(&settings, &file, &newsletter)
+        }
         Command::ErasePerson { email } => crate::privacy::run(&settings, &email),
         Command::ExportMembers { out } => crate::members::export::run(&settings, out.as_deref()),
     }

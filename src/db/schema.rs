@@ -112,6 +112,7 @@ diesel::table! {
         unsubscribed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source -> Nullable<Text>,
     }
 }
 
@@ -202,6 +203,7 @@ diesel::table! {
         email -> Text,
         locale -> Text,
         created_at -> Timestamp,
+        name -> Nullable<Text>,
     }
 }
 

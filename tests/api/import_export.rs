@@ -12,7 +12,7 @@ use memberdrive::db::{self, Db};
 use crate::both_backends;
 use crate::helpers::{Backend, TestDatabase, memberdrive_command};
 
-fn memberdrive(db: &TestDatabase, args: &[&str]) -> Output {
+pub(crate) fn memberdrive(db: &TestDatabase, args: &[&str]) -> Output {
     memberdrive_command()
         .args(args)
         .env("DATABASE_URL", &db.url)
@@ -21,16 +21,16 @@ fn memberdrive(db: &TestDatabase, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Writes `contents` to a file in the test database's temporary directory.
-fn csv_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
+pub(crate) fn csv_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, contents).unwrap();
     path.display().to_string()
@@ -43,7 +43,7 @@ fn import_ok(db: &TestDatabase, file: &str) -> String {
     stdout(&out)
 }
 
-fn connect(db: &TestDatabase) -> Db {
+pub(crate) fn connect(db: &TestDatabase) -> Db {
     Db::connect(
         &DatabaseUrl::parse(&db.url).unwrap(),
         memberdrive::db::DEFAULT_POOL_SIZE,

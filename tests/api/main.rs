@@ -15,6 +15,7 @@ mod frozen;
 mod head;
 mod health;
 mod import_export;
+mod import_subscribers;
 mod instances;
 mod join;
 mod join_race;

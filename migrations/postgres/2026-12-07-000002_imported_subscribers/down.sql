@@ -1,0 +1,2 @@
+ALTER TABLE newsletter_subscriptions DROP COLUMN source;
+ALTER TABLE subscribers DROP COLUMN name;
