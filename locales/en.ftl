@@ -234,6 +234,10 @@ admin-tier-save = Save the tier
 admin-tier-add = Add a tier
 admin-error-title = Enter a title of at most 200 characters.
 admin-error-description = The appeal text may have at most 5,000 characters.
+admin-error-title-length = A title may have at most 200 characters.
+admin-campaign-texts-en = For readers in English
+admin-campaign-texts-uk = For readers in Ukrainian
+admin-campaign-in-language-help = Shown to readers who chose this language (the widget's ?lang=, the join page). Left empty, they see the title and appeal above.
 admin-error-metric = Choose what counts.
 admin-error-goal = Enter a goal above zero: a whole number of people, or an amount like 20000 or 20000.50.
 admin-error-currency = Enter a three-letter currency code such as eur.

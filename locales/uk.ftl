@@ -237,6 +237,10 @@ admin-tier-save = Зберегти рівень
 admin-tier-add = Додати рівень
 admin-error-title = Введіть заголовок до 200 символів.
 admin-error-description = Текст заклику — не більше 5 000 символів.
+admin-error-title-length = Заголовок — не більше 200 символів.
+admin-campaign-texts-en = Для читачів англійською
+admin-campaign-texts-uk = Для читачів українською
+admin-campaign-in-language-help = Це бачать читачі, які вибрали цю мову (?lang= віджета, сторінка вступу). Якщо поле порожнє, вони бачать заголовок і текст заклику вище.
 admin-error-metric = Виберіть, що рахувати.
 admin-error-goal = Введіть мету більше нуля: ціле число людей або суму, як 20000 чи 20000.50.
 admin-error-currency = Введіть трилітерний код валюти, напр. eur.

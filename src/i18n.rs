@@ -23,6 +23,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language we speak.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Uk];
+
+    /// Its place in [`Lang::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// From a `lang` parameter or stored locale; anything unknown is English.
     pub fn from_code(code: &str) -> Lang {
         if code.trim().to_ascii_lowercase().starts_with("uk") {
@@ -35,7 +43,7 @@ impl Lang {
     /// A language we speak from a BCP 47 tag (`uk`, `uk-UA`, `EN_gb`); `None` for any other.
     pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?;
-        [Lang::En, Lang::Uk]
+        Lang::ALL
             .into_iter()
             .find(|lang| primary.eq_ignore_ascii_case(lang.code()))
     }
@@ -44,9 +52,7 @@ impl Lang {
     /// when that names a language we speak, else the one of ours its `Accept-Language` likes
     /// best, else English.
     pub fn of_request(req: &HttpRequest) -> Lang {
-        url::form_urlencoded::parse(req.query_string().as_bytes())
-            .find(|(name, _)| name == "lang")
-            .and_then(|(_, code)| Lang::parse(&code))
+        Lang::of_query(req.query_string())
             .or_else(|| {
                 req.headers()
                     .get(header::ACCEPT_LANGUAGE)
@@ -54,6 +60,16 @@ impl Lang {
                     .and_then(Lang::from_accept_language)
             })
             .unwrap_or_default()
+    }
+
+    /// The language a query string's `lang` parameter names, if we speak it.
+    pub fn of_query(query: &str) -> Option<Lang> {
+        if query.is_empty() {
+            return None;
+        }
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "lang")
+            .and_then(|(_, code)| Lang::parse(&code))
     }
 
     /// The language of a posted form: its `lang` field (our own pages post one) when that

@@ -133,7 +133,7 @@
     var x = s.es, n = 0;
     if (!s.live || !ES || !on == !x) return;
     if (!on) return x.close(), s.es = 0;
-    x = s.es = new ES(W + enc(s.slug) + "/events");
+    x = s.es = new ES(W + enc(s.slug) + "/events?lang=" + s.lang);
     x.onmessage = function (e) {
       n = 0;
       try { e = JSON.parse(e.data); } catch (_) { return; }
@@ -164,7 +164,7 @@
       compact: A("compact") != null && A("compact") != "false",
       join: A("join") != "false", live: A("live") != "false"
     };
-    fetch(W + enc(slug) + ".json", { credentials: "omit" }).then(function (r) {
+    fetch(W + enc(slug) + ".json?lang=" + s.lang, { credentials: "omit" }).then(function (r) {
       if (!r.ok) throw r.status;
       return r.json();
     }).then(function (D) {

@@ -19,8 +19,10 @@ use tokio::sync::{Notify, watch};
 
 use super::Campaign;
 use super::progress::percent;
+use super::texts::Translations;
 use crate::db::schema::campaigns;
 use crate::db::{Db, DbError};
+use crate::i18n::Lang;
 
 /// The public progress of one campaign, as the widget JSON shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -87,8 +89,29 @@ pub struct Snapshot {
     pub json: Bytes,
     /// A strong validator for `ETag` / `If-None-Match` (quoted), ready to be a header.
     pub etag: HeaderValue,
+    /// The same in each language that has a title of its own (`?lang=`).
+    localized: [Option<Rendered>; Lang::ALL.len()],
     campaign_id: i32,
     version: i64,
+}
+
+/// The widget JSON in one language, ready to send.
+#[derive(Debug)]
+struct Rendered {
+    title: String,
+    json: Bytes,
+    etag: HeaderValue,
+}
+
+impl Rendered {
+    fn of(progress: &Progress) -> Rendered {
+        let json = Bytes::from(serde_json::to_vec(progress).expect("progress serialises"));
+        Rendered {
+            title: progress.title.clone(),
+            etag: crate::web::strong_etag(&json),
+            json,
+        }
+    }
 }
 
 impl Snapshot {
@@ -97,14 +120,43 @@ impl Snapshot {
         self.campaign_id
     }
 
-    fn new(campaign: &Campaign, join_url: String) -> Snapshot {
+    fn localized(&self, lang: Option<Lang>) -> Option<&Rendered> {
+        lang.and_then(|lang| self.localized[lang.index()].as_ref())
+    }
+
+    /// The widget JSON and its validator for a reader of `lang` (the campaign's own title
+    /// where that language has none, or none was asked for).
+    pub fn json_in(&self, lang: Option<Lang>) -> (&Bytes, &HeaderValue) {
+        match self.localized(lang) {
+            Some(r) => (&r.json, &r.etag),
+            None => (&self.json, &self.etag),
+        }
+    }
+
+    /// The title for a reader of `lang`.
+    pub fn title_in(&self, lang: Option<Lang>) -> &str {
+        match self.localized(lang) {
+            Some(r) => &r.title,
+            None => &self.progress.title,
+        }
+    }
+
+    fn new(campaign: &Campaign, translations: &Translations, join_url: String) -> Snapshot {
         let progress = Progress::new(campaign, join_url);
-        let json = Bytes::from(serde_json::to_vec(&progress).expect("progress serialises"));
-        let etag = crate::web::strong_etag(&json);
+        let Rendered { json, etag, .. } = Rendered::of(&progress);
+        let localized = Lang::ALL.map(|lang| {
+            translations.has_title(lang).then(|| {
+                Rendered::of(&Progress {
+                    title: translations.title(campaign, lang).to_owned(),
+                    ..progress.clone()
+                })
+            })
+        });
         Snapshot {
             progress,
             json,
             etag,
+            localized,
             campaign_id: campaign.id,
             version: campaign.progress_version,
         }
@@ -183,12 +235,13 @@ impl ProgressBoard {
             return Ok(());
         }
         self.changed.notify_waiters();
-        let fresh: Vec<Campaign> = db
+        let (fresh, mut translations) = db
             .read(move |conn| {
-                campaigns::table
-                    .filter(campaigns::id.eq_any(stale))
+                let fresh: Vec<Campaign> = campaigns::table
+                    .filter(campaigns::id.eq_any(&stale))
                     .select(Campaign::as_select())
-                    .load(conn)
+                    .load(conn)?;
+                Ok((fresh, Translations::of_each(conn, &stale)?))
             })
             .await?;
         let mut map = self.campaigns.write().expect("board lock");
@@ -200,7 +253,12 @@ impl ProgressBoard {
         });
         for campaign in &fresh {
             let join_url = format!("{}/join/{}", self.base_url, campaign.slug);
-            let snap = Arc::new(Snapshot::new(campaign, join_url));
+            let texts = translations
+                .iter_mut()
+                .find(|(id, _)| *id == campaign.id)
+                .map(|(_, t)| std::mem::take(t))
+                .unwrap_or_default();
+            let snap = Arc::new(Snapshot::new(campaign, &texts, join_url));
             match map.get(&campaign.slug) {
                 Some(tx) => {
                     tx.send_replace(snap);

@@ -7,6 +7,7 @@ pub mod overview;
 pub mod progress;
 pub mod staff;
 pub mod stats;
+pub mod texts;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

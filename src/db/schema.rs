@@ -24,6 +24,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_texts (campaign_id, lang) {
+        campaign_id -> Integer,
+        lang -> Text,
+        title -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
     campaigns (id) {
         id -> Integer,
         slug -> Text,
@@ -243,6 +252,7 @@ diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> tiers (tier_id));
 diesel::joinable!(newsletter_subscriptions -> newsletters (newsletter_id));
 diesel::joinable!(newsletter_subscriptions -> subscribers (subscriber_id));
+diesel::joinable!(campaign_texts -> campaigns (campaign_id));
 diesel::joinable!(payments -> campaigns (campaign_id));
 diesel::joinable!(payments -> members (member_id));
 diesel::joinable!(payments -> memberships (membership_id));
@@ -256,6 +266,7 @@ diesel::joinable!(tokens -> staff_users (staff_user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     article_stats,
     audit_log,
+    campaign_texts,
     campaigns,
     jobs,
     members,

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::campaigns::Campaign;
 use crate::campaigns::attribution::{ArticleOrigins, normalize_article};
 use crate::campaigns::board::Progress;
+use crate::campaigns::texts::Translations;
 use crate::db::DbConnection;
 use crate::db::schema::tiers;
 use crate::domain::{BillingInterval, EmailAddress, parse_major};
@@ -114,13 +115,14 @@ async fn render_page(
         .get(slug)
         .ok_or_else(|| AppError::not_found("campaign"))?;
     let slug_owned = slug.to_owned();
-    let (campaign, tiers) = state
+    let (campaign, translations, tiers) = state
         .db
         .read(move |c| {
             let campaign =
                 Campaign::by_slug(c, &slug_owned)?.ok_or(diesel::result::Error::NotFound)?;
+            let translations = Translations::of(c, campaign.id)?;
             let tiers = tiers_of(c, campaign.id)?;
-            Ok((campaign, tiers))
+            Ok((campaign, translations, tiers))
         })
         .await?;
     let money = |minor: i64| lang.money(minor, &campaign.currency);
@@ -145,12 +147,15 @@ async fn render_page(
         .into_iter()
         .map(|a| (a, money(a)))
         .collect();
-    let progress = snap.progress.clone();
+    let progress = Progress {
+        title: translations.title(&campaign, lang).to_owned(),
+        ..snap.progress.clone()
+    };
     let count_text = crate::widget::count_text(&progress, lang);
     let page = JoinPage {
         lang,
         count_text,
-        description: campaign.description.clone(),
+        description: translations.description(&campaign, lang).to_owned(),
         enabled: state.stripe.is_some(),
         tiers,
         presets,

@@ -90,8 +90,9 @@ pub(crate) async fn json(
 ) -> Result<HttpResponse, AppError> {
     let slug = req.match_info().get("campaign").unwrap_or_default();
     let snap = snapshot(&state, slug, true)?;
-    Ok(match cached(&req, snap.etag.clone(), "application/json") {
-        Ok(mut ok) => ok.body(snap.json.clone()),
+    let (json, etag) = snap.json_in(Lang::of_query(req.query_string()));
+    Ok(match cached(&req, etag.clone(), "application/json") {
+        Ok(mut ok) => ok.body(json.clone()),
         Err(not_modified) => not_modified,
     })
 }
@@ -103,8 +104,10 @@ pub(crate) async fn svg(
     options: web::Query<Options>,
 ) -> Result<HttpResponse, AppError> {
     let snap = snapshot(&state, &slug, false)?;
-    let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
-    let base = snap.etag.to_str().unwrap_or_default().trim_end_matches('"');
+    let view = WidgetView::new(&snap, &options, chrono::Utc::now());
+    // The validator of the JSON in the same language: it changes with the title shown.
+    let (_, etag) = snap.json_in(options.chosen());
+    let base = etag.to_str().unwrap_or_default().trim_end_matches('"');
     let etag = HeaderValue::from_str(&format!("{base}-{}\"", view.lang.code()))
         .map_err(AppError::internal)?;
     Ok(match cached(&req, etag, "image/svg+xml") {
@@ -123,7 +126,7 @@ pub(crate) async fn frame(
     options: web::Query<Options>,
 ) -> Result<HttpResponse, AppError> {
     let snap = snapshot(&state, &slug, false)?;
-    let view = WidgetView::new(&snap.progress, &options, chrono::Utc::now());
+    let view = WidgetView::new(&snap, &options, chrono::Utc::now());
     let html = FramePage {
         view: &view,
         slug: &slug,
@@ -197,16 +200,17 @@ pub(crate) async fn events(
         return Ok(response.streaming(none));
     }
     let stopping = state.stopping.clone();
+    let lang = Lang::of_query(req.query_string());
     let stream = futures_util::stream::unfold(
         (rx, stopping, true),
-        |(mut rx, mut stopping, first)| async move {
+        move |(mut rx, mut stopping, first)| async move {
             if first {
-                let chunk = sse_event(&rx.borrow_and_update());
+                let chunk = sse_event(&rx.borrow_and_update(), lang);
                 return Some((Ok::<_, actix_web::Error>(chunk), (rx, stopping, false)));
             }
             let chunk = tokio::select! {
                 changed = rx.changed() => match changed {
-                    Ok(()) => sse_event(&rx.borrow_and_update()),
+                    Ok(()) => sse_event(&rx.borrow_and_update(), lang),
                     Err(_) => return None, // the campaign left the board
                 },
                 _ = tokio::time::sleep(KEEPALIVE) => Bytes::from_static(b": keepalive\n\n"),
@@ -218,10 +222,11 @@ pub(crate) async fn events(
     Ok(response.streaming(stream))
 }
 
-fn sse_event(snap: &Snapshot) -> Bytes {
-    let mut out = Vec::with_capacity(snap.json.len() + 32);
+fn sse_event(snap: &Snapshot, lang: Option<Lang>) -> Bytes {
+    let (json, _) = snap.json_in(lang);
+    let mut out = Vec::with_capacity(json.len() + 32);
     out.extend_from_slice(b"retry: 5000\ndata: ");
-    out.extend_from_slice(&snap.json);
+    out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
 }
@@ -262,10 +267,13 @@ pub(crate) async fn hit(
 }
 
 impl Options {
+    /// The language `?lang=` asks for, if we speak it.
+    fn chosen(&self) -> Option<Lang> {
+        self.lang.as_deref().and_then(Lang::parse)
+    }
+
+    /// The language of the widget's own words (English unless `?lang=` asks for another).
     fn lang(&self) -> Lang {
-        self.lang
-            .as_deref()
-            .map(Lang::from_code)
-            .unwrap_or_default()
+        self.chosen().unwrap_or_default()
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::Options;
 use crate::campaigns::attribution::normalize_article;
-use crate::campaigns::board::Progress;
+use crate::campaigns::board::{Progress, Snapshot};
 use crate::domain::Metric;
 use crate::i18n::Lang;
 
@@ -38,8 +38,9 @@ pub struct WidgetView {
 }
 
 impl WidgetView {
-    /// Builds the view of `progress` at time `now`.
-    pub fn new(progress: &Progress, options: &Options, now: DateTime<Utc>) -> WidgetView {
+    /// Builds the view of a campaign's snapshot at time `now`.
+    pub fn new(snap: &Snapshot, options: &Options, now: DateTime<Utc>) -> WidgetView {
+        let progress = &snap.progress;
         let lang = options.lang();
         let count_text = count_text(progress, lang);
         let ends_at = progress
@@ -78,7 +79,7 @@ impl WidgetView {
         };
         WidgetView {
             lang,
-            title: progress.title.clone(),
+            title: snap.title_in(options.chosen()).to_owned(),
             count: progress.count,
             goal: progress.goal,
             percent: progress.percent,

@@ -532,7 +532,7 @@ async fn signed_in_admin(backend: Backend, path: &str) -> (TestApp, String, Stri
 }
 
 /// The edit form's fields as posted back, with some replaced.
-async fn campaign_form(
+pub(crate) async fn campaign_form(
     app: &TestApp,
     cookie: &str,
     slug: &str,
@@ -551,6 +551,8 @@ async fn campaign_form(
         "max_amount",
         "donation_presets",
         "donation_member_days",
+        "title_en",
+        "title_uk",
     ] {
         let marker = format!(r#"name="{name}" type="#);
         let at = html.find(&marker).unwrap_or_else(|| panic!("field {name}"));
@@ -561,23 +563,22 @@ async fn campaign_form(
             .split('"')
             .next()
             .unwrap();
-        form.push((
-            name.to_owned(),
-            value.replace("&#x2c;", ",").replace("&#44;", ","),
-        ));
+        form.push((name.to_owned(), unescape(value)));
     }
     form.push(("metric".into(), "members".into()));
-    let description = html
-        .split(r#"name="description""#)
-        .nth(1)
-        .unwrap()
-        .split('>')
-        .nth(1)
-        .unwrap()
-        .split("</textarea")
-        .next()
-        .unwrap();
-    form.push(("description".into(), description.to_owned()));
+    for name in ["description", "description_en", "description_uk"] {
+        let text = html
+            .split(&format!(r#"name="{name}""#))
+            .nth(1)
+            .unwrap_or_else(|| panic!("field {name}"))
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split("</textarea")
+            .next()
+            .unwrap();
+        form.push((name.to_owned(), unescape(text)));
+    }
     for (k, v) in changes {
         form.retain(|(name, _)| name != k);
         form.push(((*k).to_owned(), (*v).to_owned()));
@@ -585,7 +586,26 @@ async fn campaign_form(
     form
 }
 
-async fn post_pairs(
+/// Text as it was before askama escaped it into a page.
+fn unescape(html: &str) -> String {
+    [
+        ("&#x2c;", ","),
+        ("&#44;", ","),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&quot;", "\""),
+        ("&#34;", "\""),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, (entity, plain)| {
+        text.replace(entity, plain)
+    })
+}
+
+pub(crate) async fn post_pairs(
     app: &TestApp,
     path: &str,
     cookie: &str,

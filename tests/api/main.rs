@@ -34,3 +34,4 @@ mod stripe_server_check;
 mod webhook_storm;
 mod widget;
 mod widget_browser;
+mod widget_lang;

@@ -94,8 +94,14 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     assert_eq!(uk["text"], "12\u{a0}345 з 20\u{a0}000 учасників");
     let shown = uk["shown"].as_str().unwrap();
     assert!(
-        shown.contains("61,7") && shown.contains("Стати учасником"),
-        "{shown}"
+        shown.contains("61,7")
+            && shown.contains("Стати учасником")
+            && shown.contains("Допоможіть нам об'єднати 20 000 учасників"),
+        "the campaign's Ukrainian title too, through data-lang: {shown}"
+    );
+    assert!(
+        !en["shown"].as_str().unwrap().contains("Допоможіть"),
+        "{en}"
     );
     browser
         .screenshot(&format!("widget-article-{backend:?}").to_lowercase())

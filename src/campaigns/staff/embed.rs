@@ -57,7 +57,7 @@ pub(crate) async fn embed(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (campaign, _) = load(&state, slug.into_inner()).await?;
+    let campaign = load(&state, slug.into_inner()).await?.campaign;
     render(&EmbedPage {
         frame: staff.frame(&req, Nav::Campaigns),
         campaign,

@@ -9,9 +9,11 @@ use serde_json::json;
 
 use crate::campaigns::Campaign;
 use crate::campaigns::progress;
+use crate::campaigns::texts::{MAX_DESCRIPTION, MAX_TITLE, Texts, Translations};
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
 use crate::domain::{Metric, major, parse_major};
+use crate::i18n::Lang;
 
 /// The most milestones or donation presets a campaign may have.
 const MAX_LIST: usize = 12;
@@ -34,6 +36,11 @@ pub(crate) struct CampaignForm {
     pub(super) max_amount: String,
     pub(super) donation_presets: String,
     pub(super) archived: Option<String>,
+    /// The title and appeal for readers who chose English or Ukrainian (empty: the above).
+    pub(super) title_en: String,
+    pub(super) description_en: String,
+    pub(super) title_uk: String,
+    pub(super) description_uk: String,
 }
 
 /// A validated campaign.
@@ -52,6 +59,7 @@ pub(super) struct CampaignFields {
     pub(super) max_amount: i64,
     pub(super) donation_presets: Vec<i64>,
     pub(super) archived: bool,
+    pub(super) translations: Translations,
 }
 
 /// Field name → message id of what is wrong with it.
@@ -93,7 +101,7 @@ fn parse_day(input: &str) -> Result<Option<NaiveDateTime>, ()> {
 }
 
 impl CampaignForm {
-    pub(super) fn of(c: &Campaign) -> CampaignForm {
+    pub(super) fn of(c: &Campaign, translations: &Translations) -> CampaignForm {
         let list = |json: &str, fmt: &dyn Fn(i64) -> String| {
             serde_json::from_str::<Vec<i64>>(json)
                 .unwrap_or_default()
@@ -121,18 +129,52 @@ impl CampaignForm {
             max_amount: major(c.max_amount),
             donation_presets: list(&c.donation_presets, &major),
             archived: c.archived.then(|| "on".to_owned()),
+            title_en: translations.get(Lang::En).title.clone(),
+            description_en: translations.get(Lang::En).description.clone(),
+            title_uk: translations.get(Lang::Uk).title.clone(),
+            description_uk: translations.get(Lang::Uk).description.clone(),
+        }
+    }
+
+    /// The posted title and appeal of one language, with their field names.
+    pub(super) fn texts(&self, lang: Lang) -> [(&'static str, &str); 2] {
+        match lang {
+            Lang::En => [
+                ("title_en", &self.title_en),
+                ("description_en", &self.description_en),
+            ],
+            Lang::Uk => [
+                ("title_uk", &self.title_uk),
+                ("description_uk", &self.description_uk),
+            ],
         }
     }
 
     pub(super) fn validate(&self) -> Result<CampaignFields, Errors> {
         let mut errors = Errors::new();
         let title = self.title.trim().to_owned();
-        if title.is_empty() || title.chars().count() > 200 {
+        if title.is_empty() || title.chars().count() > MAX_TITLE {
             errors.insert("title", "admin-error-title");
         }
         let description = self.description.trim().to_owned();
-        if description.chars().count() > 5000 {
+        if description.chars().count() > MAX_DESCRIPTION {
             errors.insert("description", "admin-error-description");
+        }
+        let mut translations = Translations::default();
+        for lang in Lang::ALL {
+            let [(title_field, title), (description_field, description)] = self.texts(lang);
+            let (title, description) = (title.trim(), description.trim());
+            if title.chars().count() > MAX_TITLE {
+                errors.insert(title_field, "admin-error-title-length");
+            }
+            if description.chars().count() > MAX_DESCRIPTION {
+                errors.insert(description_field, "admin-error-description");
+            }
+            let texts = Texts {
+                title: title.to_owned(),
+                description: description.to_owned(),
+            };
+            translations.set(lang, texts);
         }
         let metric = self.metric.parse::<Metric>().unwrap_or_else(|_| {
             errors.insert("metric", "admin-error-metric");
@@ -212,6 +254,7 @@ impl CampaignForm {
             max_amount,
             donation_presets,
             archived: self.archived.is_some(),
+            translations,
         })
     }
 }
@@ -233,10 +276,11 @@ impl CampaignFields {
             "max_amount": self.max_amount,
             "donation_presets": self.donation_presets,
             "archived": self.archived,
+            "translations": self.translations.to_json(),
         })
     }
 
-    pub(super) fn of(c: &Campaign) -> CampaignFields {
+    pub(super) fn of(c: &Campaign, translations: &Translations) -> CampaignFields {
         CampaignFields {
             title: c.title.clone(),
             description: c.description.clone(),
@@ -251,6 +295,7 @@ impl CampaignFields {
             max_amount: c.max_amount,
             donation_presets: serde_json::from_str(&c.donation_presets).unwrap_or_default(),
             archived: c.archived,
+            translations: translations.clone(),
         }
     }
 
@@ -282,6 +327,7 @@ impl CampaignFields {
                 campaigns::updated_at.eq(now),
             ))
             .execute(conn)?;
+        self.translations.save(conn, id)?;
         progress::refresh(conn, id, now)?;
         progress::touch(conn, id)
     }
@@ -320,11 +366,18 @@ mod tests {
             ..form()
         };
         assert_eq!(amount.validate().unwrap().goal, 2_000_050);
+        let ukrainian = CampaignForm {
+            title_uk: " Допоможіть нам ".into(),
+            ..form()
+        };
+        let translations = ukrainian.validate().unwrap().translations;
+        assert_eq!(translations.get(Lang::Uk).title, "Допоможіть нам");
+        assert_eq!(*translations.get(Lang::En), Texts::default());
     }
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(&str, CampaignForm); 9] = [
+        let cases: [(&str, CampaignForm); 10] = [
             (
                 "title",
                 CampaignForm {
@@ -386,6 +439,13 @@ mod tests {
                 "donation_presets",
                 CampaignForm {
                     donation_presets: "5000".into(),
+                    ..form()
+                },
+            ),
+            (
+                "title_uk",
+                CampaignForm {
+                    title_uk: "ї".repeat(MAX_TITLE + 1),
                     ..form()
                 },
             ),

@@ -28,7 +28,7 @@ mod tier;
 
 pub(crate) use embed::embed;
 use form::{CampaignFields, CampaignForm, Errors};
-use page::{CampaignPage, Notice, form_error, load, section_error};
+use page::{CampaignPage, Loaded, Notice, form_error, load, section_error};
 pub(crate) use tier::{add_tier, update_tier};
 
 /// One row of the campaigns list.
@@ -180,12 +180,16 @@ pub(crate) async fn edit_form(
     slug: web::Path<String>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
-    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let Loaded {
+        campaign,
+        translations,
+        tiers,
+    } = load(&state, slug.into_inner()).await?;
     let frame = staff.frame(&req, Nav::Campaigns);
     render(&CampaignPage {
         notice: notice.text(frame.lang),
         frame,
-        form: CampaignForm::of(&campaign),
+        form: CampaignForm::of(&campaign, &translations),
         campaign: Some(campaign),
         errors: Errors::new(),
         tiers,
@@ -200,7 +204,11 @@ pub(crate) async fn update(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let Loaded {
+        campaign,
+        translations,
+        tiers,
+    } = load(&state, slug.into_inner()).await?;
     let form = CampaignForm {
         slug: campaign.slug.clone(),
         ..form
@@ -210,7 +218,7 @@ pub(crate) async fn update(
         Err(errors) => return form_error(&req, &staff, Some(campaign), form, errors, tiers),
     };
     let actor = staff.actor();
-    let before = CampaignFields::of(&campaign);
+    let before = CampaignFields::of(&campaign, &translations);
     let slug = campaign.slug.clone();
     if before != fields {
         state
@@ -259,7 +267,8 @@ pub(crate) async fn set_offset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let loaded = load(&state, slug.into_inner()).await?;
+    let campaign = &loaded.campaign;
     let offset = match campaign.metric() {
         Metric::Amount => {
             let raw = form.offset.trim();
@@ -278,9 +287,10 @@ pub(crate) async fn set_offset(
         errors.insert("reason", "admin-error-reason");
     }
     let Some(offset) = offset.filter(|_| errors.is_empty()) else {
-        return section_error(&req, &staff, campaign, errors, tiers);
+        return section_error(&req, &staff, loaded, errors);
     };
     let actor = staff.actor();
+    let campaign = loaded.campaign;
     let slug = campaign.slug.clone();
     state
         .db

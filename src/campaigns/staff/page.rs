@@ -11,6 +11,7 @@ use super::tier::{TierLine, tier_lines};
 use crate::admin::{Frame, Nav, render_status};
 use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
+use crate::campaigns::texts::Translations;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -29,6 +30,13 @@ pub(super) struct CampaignPage {
     pub(super) can_edit: bool,
 }
 
+/// One field of a campaign's texts in a language.
+pub(super) struct TextField<'a> {
+    name: &'static str,
+    label: String,
+    value: &'a str,
+}
+
 impl CampaignPage {
     /// The translated error of a field, if any.
     fn error(&self, field: &str) -> Option<String> {
@@ -42,6 +50,30 @@ impl CampaignPage {
             .map(|m| {
                 let label = self.frame.tr(&format!("admin-metric-{m}"));
                 (m, label, self.form.metric == m)
+            })
+            .collect()
+    }
+
+    /// The translation fields: per language, a legend and its title and appeal fields.
+    fn translations(&self) -> Vec<(String, [TextField<'_>; 2])> {
+        Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let [(title, title_value), (description, description_value)] =
+                    self.form.texts(lang);
+                let field = |name, label: &str, value| TextField {
+                    name,
+                    label: self.frame.tr(label),
+                    value,
+                };
+                (
+                    self.frame
+                        .tr(&format!("admin-campaign-texts-{}", lang.code())),
+                    [
+                        field(title, "admin-field-title", title_value),
+                        field(description, "admin-field-description", description_value),
+                    ],
+                )
             })
             .collect()
     }
@@ -78,10 +110,14 @@ impl Notice {
     }
 }
 
-pub(super) async fn load(
-    state: &AppState,
-    slug: String,
-) -> Result<(Campaign, Vec<TierLine>), AppError> {
+/// A campaign with what its page shows besides the row.
+pub(super) struct Loaded {
+    pub(super) campaign: Campaign,
+    pub(super) translations: Translations,
+    pub(super) tiers: Vec<TierLine>,
+}
+
+pub(super) async fn load(state: &AppState, slug: String) -> Result<Loaded, AppError> {
     state
         .db
         .read(move |conn| {
@@ -89,7 +125,12 @@ pub(super) async fn load(
                 return Ok(None);
             };
             let tiers = tier_lines(conn, campaign.id)?;
-            Ok(Some((campaign, tiers)))
+            let translations = Translations::of(conn, campaign.id)?;
+            Ok(Some(Loaded {
+                campaign,
+                translations,
+                tiers,
+            }))
         })
         .await?
         .ok_or_else(|| AppError::not_found("campaign"))
@@ -122,10 +163,16 @@ pub(super) fn form_error(
 pub(super) fn section_error(
     req: &HttpRequest,
     staff: &StaffSession,
-    campaign: Campaign,
+    loaded: Loaded,
     errors: Errors,
-    tiers: Vec<TierLine>,
 ) -> Result<HttpResponse, AppError> {
-    let form = CampaignForm::of(&campaign);
-    form_error(req, staff, Some(campaign), form, errors, tiers)
+    let form = CampaignForm::of(&loaded.campaign, &loaded.translations);
+    form_error(
+        req,
+        staff,
+        Some(loaded.campaign),
+        form,
+        errors,
+        loaded.tiers,
+    )
 }

@@ -144,9 +144,10 @@ pub(crate) async fn add_tier(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (campaign, tiers) = load(&state, slug.into_inner()).await?;
+    let loaded = load(&state, slug.into_inner()).await?;
+    let (campaign, tiers) = (&loaded.campaign, &loaded.tiers);
     let tier_slug = form.slug.trim().to_owned();
-    let mut checked = form.validate(&campaign);
+    let mut checked = form.validate(campaign);
     if Slug::parse(&tier_slug).is_none() || tiers.iter().any(|t| t.slug == tier_slug) {
         let mut errors = checked.err().unwrap_or_default();
         errors.insert("tier_slug", "admin-error-slug");
@@ -154,7 +155,7 @@ pub(crate) async fn add_tier(
     }
     let fields = match checked {
         Ok(fields) => fields,
-        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
+        Err(errors) => return section_error(&req, &staff, loaded, errors),
     };
     let actor = staff.actor();
     let description = form.description.trim().to_owned();
@@ -196,7 +197,7 @@ pub(crate) async fn add_tier(
         .await?;
     if !added {
         let errors = Errors::from([("tier_slug", "admin-error-slug")]);
-        return section_error(&req, &staff, campaign, errors, tiers);
+        return section_error(&req, &staff, loaded, errors);
     }
     Ok(see_other(&format!("/admin/campaigns/{slug}?saved=tier")))
 }
@@ -209,7 +210,8 @@ pub(crate) async fn update_tier(
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, tier_id) = path.into_inner();
-    let (campaign, tiers) = load(&state, slug).await?;
+    let loaded = load(&state, slug).await?;
+    let (campaign, tiers) = (&loaded.campaign, &loaded.tiers);
     let Some(tier_slug) = tiers
         .iter()
         .find(|t| t.id == tier_id)
@@ -217,12 +219,13 @@ pub(crate) async fn update_tier(
     else {
         return Err(AppError::not_found("tier"));
     };
-    let fields = match form.validate(&campaign) {
+    let fields = match form.validate(campaign) {
         Ok(fields) => fields,
-        Err(errors) => return section_error(&req, &staff, campaign, errors, tiers),
+        Err(errors) => return section_error(&req, &staff, loaded, errors),
     };
     let actor = staff.actor();
     let slug = campaign.slug.clone();
+    let campaign_slug = slug.clone();
     state
         .db
         .write(move |conn| -> Result<(), AppError> {
@@ -240,7 +243,7 @@ pub(crate) async fn update_tier(
                 &actor,
                 "tier.update",
                 "campaign",
-                &campaign.slug,
+                &campaign_slug,
                 &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
                         "yearly": fields.yearly, "position": fields.position,
                         "archived": fields.archived}),
