@@ -125,6 +125,8 @@ async fn an_erased_person_is_in_no_table_and_the_figures_stay(backend: Backend) 
     stripe.end_subscription(&subscriptions[0]);
     stripe.deliver(Delivery::InOrder).await;
     app.wait_for_jobs("stripe_event", WAIT).await;
+    // The widget shows a change within the board's refresh, not at the commit.
+    app.wait_for_count("members", 1, WAIT).await;
     let before = figures(&app).await;
     assert_eq!(before.0, 1, "only the reader who stays counts");
     let out = erase(&app, "Olena.Reader@News.example").await;
