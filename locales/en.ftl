@@ -30,6 +30,7 @@ email-greeting = Hello,
 email-signoff = — The membership team
 email-unsubscribe = Unsubscribe
 email-manage = Manage your newsletters
+email-edition-why = You receive this because you subscribed to { $newsletter }.
 email-confirm-subject = Please confirm your subscription
 email-confirm-intro = Someone, hopefully you, asked to receive these newsletters at this address:
 email-confirm-action = Confirm my subscription

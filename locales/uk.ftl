@@ -34,6 +34,7 @@ email-greeting = Вітаємо,
 email-signoff = — Команда підтримки
 email-unsubscribe = Відписатися
 email-manage = Керувати розсилками
+email-edition-why = Ви отримуєте цей лист, бо підписалися на розсилку «{ $newsletter }».
 email-confirm-subject = Підтвердіть, будь ласка, підписку
 email-confirm-intro = Хтось (сподіваємося, ви) попросив надсилати на цю адресу такі розсилки:
 email-confirm-action = Підтвердити підписку

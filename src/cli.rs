@@ -48,6 +48,11 @@ enum Command {
         #[arg(long, value_name = "SLUG")]
         newsletter: String,
     },
+    /// Newsletter editions.
+    Edition {
+        #[command(subcommand)]
+        command: crate::newsletters::editions::cli::EditionCommand,
+    },
     /// Erase one person's personal data (member, subscriber, tokens, sessions, emails); their
     /// payments stay, without personal data. Audited. Their customer at Stripe is left to
     /// Stripe.
@@ -79,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ImportSubscribers { file, newsletter } => {
             crate::newsletters::import::run(&settings, &file, &newsletter)
         }
+        Command::Edition { command } => crate::newsletters::editions::cli::run(&settings, command),
         Command::ErasePerson { email } => crate::privacy::run(&settings, &email),
         Command::ExportMembers { out } => crate::members::export::run(&settings, out.as_deref()),
     }

@@ -19,6 +19,7 @@ use crate::db::{self, Db};
 use crate::email::transport::Mailer;
 use crate::email::worker::{EmailHandler, OutboxMetrics, close_idle_connections};
 use crate::members::sign_in::SignInHandler;
+use crate::newsletters::editions::send::EditionHandler;
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
@@ -228,6 +229,7 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
             s.db.clone(),
             Arc::new(EmailHandler {
                 mailer: s.mailer.clone(),
+                db: s.db.clone(),
             }),
             s.outbox_wake.clone(),
             s.stopping.clone(),
@@ -250,6 +252,17 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
         tokio::spawn(close_idle_connections(s.mailer.clone(), s.stopping.clone())),
         tokio::spawn(purge_rate_limits(s.db.clone(), s.stopping.clone())),
     ];
+    tasks.push(tokio::spawn(jobs::worker::run(
+        s.db.clone(),
+        Arc::new(EditionHandler {
+            db: s.db.clone(),
+            settings: s.settings.clone(),
+            outbox: s.outbox_wake.clone(),
+            stopping: s.stopping.clone(),
+        }),
+        Arc::default(),
+        s.stopping.clone(),
+    )));
     let purge_wake: Arc<Notify> = Arc::default();
     tasks.push(tokio::spawn(jobs::worker::run(
         s.db.clone(),

@@ -59,6 +59,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    editions (id) {
+        id -> Integer,
+        newsletter_id -> Integer,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        send_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        cursor -> Integer,
+        queued -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Integer,
         kind -> Text,
@@ -247,6 +264,7 @@ diesel::table! {
 }
 
 diesel::joinable!(article_stats -> campaigns (campaign_id));
+diesel::joinable!(editions -> newsletters (newsletter_id));
 diesel::joinable!(memberships -> campaigns (campaign_id));
 diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> tiers (tier_id));
@@ -268,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     campaign_texts,
     campaigns,
+    editions,
     jobs,
     members,
     memberships,

@@ -1,5 +1,6 @@
 //! Types that parse input at the edge; code past the edge takes only these.
 
+mod edition_status;
 mod email;
 mod interval;
 mod membership_status;
@@ -9,6 +10,7 @@ mod opt_in;
 mod slug;
 mod stored;
 
+pub use edition_status::EditionStatus;
 pub use email::EmailAddress;
 pub use interval::BillingInterval;
 pub use membership_status::MembershipStatus;

@@ -35,6 +35,19 @@ pub struct OutgoingEmail {
     /// One-click unsubscribe URL (RFC 8058), for newsletter mail.
     #[serde(default)]
     pub unsubscribe_url: Option<String>,
+    /// For an edition: whose subscription it goes by. It is not sent if they have left the
+    /// newsletter by the time it would be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newsletter: Option<Recipient>,
+}
+
+/// A subscriber of a newsletter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Recipient {
+    /// The subscriber's row id.
+    pub subscriber: i32,
+    /// The newsletter's row id.
+    pub newsletter: i32,
 }
 
 impl OutgoingEmail {

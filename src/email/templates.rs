@@ -40,12 +40,41 @@ macro_rules! email_templates {
                         text: Text { c: self }.render()?,
                         html: Html { c: self }.render()?,
                         unsubscribe_url: $unsubscribe(self),
+                        newsletter: None,
                     })
                 }
             }
         };
     };
 }
+
+/// A newsletter edition, to one subscriber.
+#[derive(Debug)]
+pub struct EditionEmail {
+    /// The newsletter's language (the edition is written in it).
+    pub lang: Lang,
+    /// Subject line.
+    pub subject: String,
+    /// "You receive this because you subscribed to …".
+    pub why: String,
+    /// The edition as HTML.
+    pub html: String,
+    /// The edition as text (its Markdown).
+    pub text: String,
+    /// Their preference page.
+    pub manage_url: String,
+    /// One-click unsubscribe from this newsletter.
+    pub unsubscribe_url: String,
+}
+email_templates!(
+    EditionEmail,
+    [
+        "emails/edition/subject.txt",
+        "emails/edition/body.txt",
+        "emails/edition/body.html"
+    ],
+    |c: &EditionEmail| Some(c.unsubscribe_url.clone())
+);
 
 /// Asks a reader to confirm newsletter subscriptions (double opt-in).
 #[derive(Debug)]

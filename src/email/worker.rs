@@ -17,6 +17,8 @@ use crate::jobs::{self, Job};
 pub struct EmailHandler {
     /// The transport.
     pub mailer: Arc<Mailer>,
+    /// For the last look at an edition's recipient.
+    pub db: Db,
 }
 
 impl Handler for EmailHandler {
@@ -30,6 +32,18 @@ impl Handler for EmailHandler {
     async fn run(&self, job: &Job, claim: Claim<'_>) -> Result<String, JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::permanent(format!("unreadable payload: {e}")))?;
+        if let Some(recipient) = email.newsletter {
+            // A reader who left the newsletter since the edition was queued gets nothing.
+            let receives = self
+                .db
+                .read(move |conn| crate::newsletters::receives(conn, &recipient))
+                .await?;
+            if !receives {
+                return Ok(
+                    serde_json::json!({"to": email.to, "skipped": "unsubscribed"}).to_string(),
+                );
+            }
+        }
         let message = self.mailer.build(job.id, &job.dedupe_key, &email)?;
         self.mailer
             .send(&message, &format!("{:08}", job.id), claim.confirm())

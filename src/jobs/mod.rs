@@ -55,11 +55,34 @@ pub fn enqueue(
     payload: &str,
     recipient: Option<&str>,
 ) -> QueryResult<bool> {
+    insert(conn, kind, key, payload, recipient, crate::db::now())
+}
+
+/// Queues a job like [`enqueue`] that no worker takes before `run_at`.
+pub fn schedule(
+    conn: &mut DbConnection,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    run_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    insert(conn, kind, key, payload, None, run_at)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    recipient: Option<&str>,
+    run_at: NaiveDateTime,
+) -> QueryResult<bool> {
     let row = (
         jobs::kind.eq(kind),
         jobs::dedupe_key.eq(key),
         jobs::payload.eq(payload),
         jobs::recipient.eq(recipient),
+        jobs::run_at.eq(run_at),
     );
     let query = diesel::insert_into(jobs::table)
         .values(row)

@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use super::Newsletter;
 use crate::audit::{self, Actor};
 use crate::config::Settings;
-use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
+use crate::db::schema::{newsletter_subscriptions, subscribers};
 use crate::db::{self, DbConnection, on_backend};
 use crate::domain::{EmailAddress, OptIn};
 use crate::i18n::Lang;
@@ -109,7 +109,7 @@ pub fn run(settings: &Settings, path: &Path, newsletter: &str) -> anyhow::Result
 
     let file = path.display().to_string();
     let outcome = db::write_transaction(&mut conn, |conn| -> anyhow::Result<Outcome> {
-        let newsletter = find(conn, newsletter)?;
+        let newsletter = super::open(conn, newsletter).context("nothing was imported")?;
         let outcome = import(conn, &newsletter, &table.rows, now)?;
         let details = serde_json::json!({
             "file": file,
@@ -192,25 +192,6 @@ fn check(
             subscribed_at,
         }),
         _ => Err(reasons),
-    }
-}
-
-fn find(conn: &mut DbConnection, slug: &str) -> anyhow::Result<Newsletter> {
-    let found: Option<(Newsletter, bool)> = newsletters::table
-        .filter(newsletters::slug.eq(slug))
-        .select((Newsletter::as_select(), newsletters::archived))
-        .first(conn)
-        .optional()?;
-    match found {
-        Some((newsletter, false)) => Ok(newsletter),
-        Some((_, true)) => bail!("newsletter {slug} is archived; nothing was imported"),
-        None => {
-            let known: Vec<String> = super::public(conn)?.into_iter().map(|n| n.slug).collect();
-            bail!(
-                "no newsletter {slug} (newsletters: {}); nothing was imported",
-                known.join(", ")
-            )
-        }
     }
 }
 

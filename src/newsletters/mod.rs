@@ -4,6 +4,7 @@
 //! makes it `confirmed`; nobody gets newsletter mail before that. Every well-formed address
 //! gets the same answer whatever its state, so the form reveals nothing about who reads us.
 
+pub mod editions;
 pub mod import;
 pub mod routes;
 pub mod staff;
@@ -18,7 +19,7 @@ use crate::domain::{EmailAddress, OptIn};
 use crate::email::templates::{
     AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
 };
-use crate::email::{self, OutgoingEmail};
+use crate::email::{self, OutgoingEmail, Recipient};
 use crate::i18n::Lang;
 use crate::tokens::{self, Owner, Purpose, Rejected, Token, Unstored};
 
@@ -50,6 +51,35 @@ pub fn public(conn: &mut DbConnection) -> QueryResult<Vec<Newsletter>> {
         .order((newsletters::position, newsletters::id))
         .select(Newsletter::as_select())
         .load(conn)
+}
+
+/// A newsletter a command names: not archived; an unknown slug's error lists the known ones.
+pub fn open(conn: &mut DbConnection, slug: &str) -> anyhow::Result<Newsletter> {
+    let found: Option<(Newsletter, bool)> = newsletters::table
+        .filter(newsletters::slug.eq(slug))
+        .select((Newsletter::as_select(), newsletters::archived))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((newsletter, false)) => Ok(newsletter),
+        Some((_, true)) => anyhow::bail!("newsletter {slug} is archived"),
+        None => {
+            let known: Vec<String> = public(conn)?.into_iter().map(|n| n.slug).collect();
+            anyhow::bail!("no newsletter {slug} (newsletters: {})", known.join(", "))
+        }
+    }
+}
+
+/// Whether `recipient` still receives their newsletter (checked right before each edition's
+/// email is sent).
+pub fn receives(conn: &mut DbConnection, recipient: &Recipient) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        newsletter_subscriptions::table
+            .filter(newsletter_subscriptions::subscriber_id.eq(recipient.subscriber))
+            .filter(newsletter_subscriptions::newsletter_id.eq(recipient.newsletter))
+            .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed)),
+    ))
+    .get_result(conn)
 }
 
 fn ids_payload(ids: &[i32]) -> String {

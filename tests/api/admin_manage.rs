@@ -435,6 +435,7 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
                 text: "https://example.org/?token=SECRET-TOKEN".into(),
                 html: String::new(),
                 unsubscribe_url: None,
+                newsletter: None,
             };
             let other = OutgoingEmail {
                 to: "someone-else@news.example".into(),
@@ -606,6 +607,7 @@ async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
         text: "Your link: https://example.org/confirm?token=SECRET-TOKEN".into(),
         html: String::new(),
         unsubscribe_url: None,
+        newsletter: None,
     };
     let key = format!("test:{to}");
     app.write(move |c| {

@@ -205,7 +205,7 @@ async fn consenting_readers_are_imported_confirmed_once_and_choices_made_here_st
     );
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("no newsletter daily (newsletters: news); nothing was imported"),
+        stderr(&out).contains("nothing was imported: no newsletter daily (newsletters: news)"),
         "{}",
         stderr(&out)
     );

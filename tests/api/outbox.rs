@@ -48,6 +48,7 @@ async fn queue_emails(db: &Db, addresses: &[String]) {
                 text: format!("Hello {to}"),
                 html: format!("<p>Hello {to}</p>"),
                 unsubscribe_url: None,
+                newsletter: None,
                 to,
             };
             email::queue(c, &format!("edition:1:{}", email.to), &email)?;

@@ -1,0 +1,2 @@
+DROP INDEX newsletter_subscriptions_confirmed_idx;
+DROP TABLE editions;
