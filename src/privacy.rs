@@ -24,7 +24,7 @@ use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{
     audit_log, jobs, members, memberships, rate_limits, sessions, stripe_events, subscribers,
-    tokens,
+    suppressions, tokens,
 };
 use crate::db::{self, DbConnection, like_containing, lower};
 use crate::domain::{EmailAddress, MembershipStatus};
@@ -223,6 +223,7 @@ pub fn erase(
             .execute(conn)?;
         erasure.blanked += 1;
     }
+    diesel::delete(suppressions::table.find(address)).execute(conn)?;
     diesel::delete(
         rate_limits::table.filter(
             lower(rate_limits::key.nullable())

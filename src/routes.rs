@@ -15,7 +15,7 @@ use actix_web_prom::PrometheusMetrics;
 use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
-use crate::{admin, campaigns, email, members, newsletters, ops, payments, staff, widget};
+use crate::{admin, bounces, campaigns, email, members, newsletters, ops, payments, staff, widget};
 
 /// Stripe's events can be large (an invoice with many lines).
 const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
@@ -58,6 +58,13 @@ pub static ROUTES: &[Route] = &[
         access: Public,
         body_limit: Some(WEBHOOK_BODY_LIMIT),
         handler: |r| r.to(payments::webhook::receive),
+    },
+    Route {
+        method: Method::POST,
+        path: "/webhooks/mail/{provider}",
+        access: Public,
+        body_limit: Some(bounces::webhook::BODY_LIMIT),
+        handler: |r| r.to(bounces::webhook::receive),
     },
     route(Method::GET, "/widget/embed.js", Public, |r| {
         r.to(widget::embed_js)
@@ -211,6 +218,15 @@ pub static ROUTES: &[Route] = &[
     route(Method::GET, "/admin/outbox", Staff, |r| {
         r.to(email::staff::page)
     }),
+    route(Method::GET, "/admin/outbox/suppressions", Staff, |r| {
+        r.to(bounces::staff::page)
+    }),
+    route(
+        Method::POST,
+        "/admin/outbox/suppressions/lift",
+        Admin,
+        |r| r.to(bounces::staff::lift),
+    ),
     route(Method::POST, "/admin/outbox/{id}/retry", Admin, |r| {
         r.to(email::staff::retry)
     }),

@@ -13,27 +13,11 @@ use url::Url;
 
 use crate::db::Backend;
 
-/// A value that must never reach a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+mod mail_webhooks;
+mod secret;
 
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+pub use mail_webhooks::MailWebhooks;
+pub use secret::Secret;
 
 /// `DATABASE_URL`, validated: `sqlite://PATH` or `postgres://…`. May hold a password.
 #[derive(Clone, PartialEq, Eq)]
@@ -216,6 +200,8 @@ pub struct Settings {
     pub dkim: Option<DkimSettings>,
     /// Most database connections this instance holds.
     pub db_pool_size: u32,
+    /// Who may report bounces and complaints.
+    pub mail_webhooks: MailWebhooks,
 }
 
 /// DKIM settings; the signing domain is the From address's domain.
@@ -264,7 +250,7 @@ impl Settings {
             Some(file) => read_toml(Path::new(&file), true)?,
             None => read_toml(Path::new("memberdrive.toml"), false)?,
         };
-        for key in KEYS {
+        for key in KEYS.iter().chain(&mail_webhooks::KEYS) {
             if let Ok(value) = std::env::var(key) {
                 values.insert(key.to_string(), value);
             }
@@ -444,7 +430,10 @@ impl Settings {
         .ok_or_else(|| {
             err("MEMBERDRIVE_DB_POOL_SIZE")("must be a whole number from 1 to 1000".into())
         })?;
+        let mail_webhooks =
+            mail_webhooks::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
         Ok(Settings {
+            mail_webhooks,
             db_pool_size,
             dkim,
             database_url,

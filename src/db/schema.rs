@@ -234,6 +234,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    suppressions (email) {
+        email -> Text,
+        reason -> Text,
+        source -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     tiers (id) {
         id -> Integer,
         campaign_id -> Integer,
@@ -298,6 +308,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     stripe_events,
     subscribers,
+    suppressions,
     tiers,
     tokens,
 );

@@ -9,6 +9,7 @@ mod money;
 mod opt_in;
 mod slug;
 mod stored;
+mod suppression;
 
 pub use edition_status::EditionStatus;
 pub use email::EmailAddress;
@@ -19,3 +20,4 @@ pub use money::{major, parse_major};
 pub use opt_in::OptIn;
 pub use slug::Slug;
 pub use stored::Unknown;
+pub use suppression::SuppressionReason;

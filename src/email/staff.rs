@@ -12,6 +12,7 @@ use crate::admin::reply::message;
 use crate::admin::{Frame, Nav, Role, render};
 use crate::audit;
 use crate::auth::StaffSession;
+use crate::bounces;
 use crate::db::{self, DbError, Page};
 use crate::email::JOB_KIND;
 use crate::email::outbox::{self, OutboxEntry, Retry};
@@ -121,6 +122,8 @@ pub(crate) async fn retry(
         .write(move |c| -> Result<Retry, DbError> {
             let outcome = outbox::retry(c, id, db::now())?;
             if let Retry::Requeued(entry) = &outcome {
+                // Asking for this email to go again overrides a bounce of its address.
+                let lifted = bounces::lift(c, &entry.to)?;
                 audit::record(
                     c,
                     &actor,
@@ -131,6 +134,7 @@ pub(crate) async fn retry(
                         "to": entry.to,
                         "subject": entry.subject,
                         "attempts": entry.attempts,
+                        "suppression_lifted": lifted.map(|s| s.reason.as_str()),
                     }),
                 )?;
             }

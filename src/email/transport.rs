@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use super::OutgoingEmail;
 use super::smtp::Relay;
 use crate::config::Settings;
-use crate::jobs::Failure;
 use crate::jobs::worker::JobError;
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
@@ -81,10 +80,7 @@ impl Mailer {
         key: &str,
         email: &OutgoingEmail,
     ) -> Result<Message, SendError> {
-        let permanent = |reason: String| SendError {
-            failure: Failure::Permanent,
-            reason,
-        };
+        let permanent = SendError::permanent;
         let to: Mailbox = email
             .to
             .parse()

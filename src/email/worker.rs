@@ -8,7 +8,9 @@ use tokio::sync::watch;
 
 use super::transport::{Mailer, SMTP_CONNECTIONS};
 use super::{JOB_KIND, OutgoingEmail};
-use crate::db::{Db, DbError};
+use crate::bounces::{self, Report};
+use crate::db::{self, Db, DbError};
+use crate::domain::SuppressionReason;
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
 use crate::jobs::{self, Job};
@@ -32,22 +34,41 @@ impl Handler for EmailHandler {
     async fn run(&self, job: &Job, claim: Claim<'_>) -> Result<String, JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::permanent(format!("unreadable payload: {e}")))?;
-        if let Some(recipient) = email.newsletter {
-            // A reader who left the newsletter since the edition was queued gets nothing.
-            let receives = self
-                .db
-                .read(move |conn| crate::newsletters::receives(conn, &recipient))
-                .await?;
-            if !receives {
-                return Ok(
-                    serde_json::json!({"to": email.to, "skipped": "unsubscribed"}).to_string(),
-                );
-            }
+        let (to, recipient) = (email.to.clone(), email.newsletter);
+        // The last look before sending: a suppressed address (a hard bounce: nothing; a
+        // complaint: no newsletter), or a reader who left the newsletter since the edition
+        // was queued, gets nothing.
+        let skipped = self
+            .db
+            .read(move |conn| {
+                if let Some(reason) = bounces::stops(conn, &to, recipient.is_some())? {
+                    return Ok(Some(reason.as_str()));
+                }
+                match recipient {
+                    Some(r) if !crate::newsletters::receives(conn, &r)? => Ok(Some("unsubscribed")),
+                    _ => Ok(None),
+                }
+            })
+            .await?;
+        if let Some(why) = skipped {
+            return Ok(serde_json::json!({"to": email.to, "skipped": why}).to_string());
         }
         let message = self.mailer.build(job.id, &job.dedupe_key, &email)?;
-        self.mailer
+        let sent = self
+            .mailer
             .send(&message, &format!("{:08}", job.id), claim.confirm())
-            .await?;
+            .await;
+        if let Err(e) = &sent
+            && e.recipient_refused
+            && let Some(report) = Report::new(&email.to, SuppressionReason::Bounce, &e.reason)
+        {
+            self.db
+                .write(move |conn| -> Result<usize, DbError> {
+                    Ok(bounces::record(conn, "smtp", &[report], db::now())?)
+                })
+                .await?;
+        }
+        sent?;
         Ok(email.receipt())
     }
 }

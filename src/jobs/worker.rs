@@ -40,6 +40,8 @@ pub struct JobError {
     pub failure: Failure,
     /// For `last_error` (never a secret or a message body).
     pub reason: String,
+    /// An email's recipient was refused for good (a 5xx answer to `RCPT TO`).
+    pub recipient_refused: bool,
 }
 
 impl JobError {
@@ -48,6 +50,7 @@ impl JobError {
         JobError {
             failure: Failure::Temporary,
             reason: reason.to_string(),
+            recipient_refused: false,
         }
     }
 
@@ -56,6 +59,16 @@ impl JobError {
         JobError {
             failure: Failure::Permanent,
             reason: reason.to_string(),
+            recipient_refused: false,
+        }
+    }
+
+    /// An email's recipient refused for good: the address is suppressed, the email
+    /// dead-lettered.
+    pub fn recipient_refused(reason: impl std::fmt::Display) -> Self {
+        JobError {
+            recipient_refused: true,
+            ..JobError::permanent(reason)
         }
     }
 
@@ -64,6 +77,7 @@ impl JobError {
         JobError {
             failure: Failure::NotRun,
             reason: reason.to_string(),
+            recipient_refused: false,
         }
     }
 }

@@ -672,6 +672,8 @@ async fn a_dead_letter_is_listed_and_retried_until_it_is_sent(backend: Backend) 
     assert_eq!(entries[0].1, id.to_string());
     let details: serde_json::Value = serde_json::from_str(&entries[0].2).unwrap();
     assert_eq!(details["to"], "bounce@news.example");
+    // The relay's 5xx had suppressed the address; the retry lifted that.
+    assert_eq!(details["suppression_lifted"], "bounce");
 
     let html = page(&app, &format!("/admin/outbox?retried={id}"), &cookie, 200).await;
     assert!(

@@ -8,6 +8,7 @@ mod admin_auth;
 mod admin_browser;
 mod admin_dashboard;
 mod admin_manage;
+mod bounces;
 mod cli;
 mod editions;
 mod erasure;

@@ -50,6 +50,8 @@ pub(super) async fn step<T, E>(
 enum Failed {
     /// The server answered with an error, or the connection broke.
     Answer(lettre::transport::smtp::Error),
+    /// The server refused a recipient (`RCPT TO`).
+    Recipient(lettre::transport::smtp::Error),
     /// No answer in time, or nothing was sent.
     Other(JobError),
 }
@@ -80,7 +82,7 @@ pub(super) async fn transaction(
             let rcpt = Rcpt::new(to.clone(), Vec::new());
             step(COMMAND, "RCPT TO", smtp.command(rcpt))
                 .await?
-                .map_err(Failed::Answer)?;
+                .map_err(Failed::Recipient)?;
         }
         step(DATA_INITIATION, "DATA", smtp.command(Data))
             .await?
@@ -97,6 +99,15 @@ pub(super) async fn transaction(
         Err(Failed::Answer(e)) => {
             let _ = tokio::time::timeout(SHORT_ANSWER, smtp.abort()).await;
             Err(classify(e))
+        }
+        // 5xx to RCPT: this address takes no mail (a 4xx may pass, as any other).
+        Err(Failed::Recipient(e)) => {
+            let _ = tokio::time::timeout(SHORT_ANSWER, smtp.abort()).await;
+            if e.is_permanent() {
+                Err(JobError::recipient_refused(e))
+            } else {
+                Err(classify(e))
+            }
         }
     }
 }
