@@ -470,3 +470,73 @@ error-home = Back to the start page
 error-no-such-page = There is no page at this address. It may have moved, or the link may be mistyped.
 home-more = More
 home-account = Your membership
+
+# Gift memberships
+gift-title = Give a membership
+gift-lead = Give someone months of membership: they start it when they like, with no card needed. Your gift counts toward “{ $campaign }”.
+gift-no-tiers = No membership can be given yet.
+gift-choose = Membership
+gift-length = How long
+gift-months = { $months ->
+    [one] { $months } month
+   *[other] { $months } months
+}
+gift-recipient = Their email address
+gift-message = Your message (optional)
+gift-deliver-on = Deliver on
+gift-your-email = Your email address (for the receipt)
+gift-join-instead = Become a member yourself
+gift-product = Gift: { $tier }, { $months ->
+    [one] { $months } month
+   *[other] { $months } months
+} — { $campaign }
+gift-error-tier = Choose a membership to give.
+gift-error-months = Choose 1, 3, 6 or 12 months.
+gift-error-recipient = Enter the recipient's email address, like name@example.org.
+gift-error-buyer = Enter your email address, like name@example.org.
+gift-error-message = The message may have at most 500 characters.
+gift-error-date = Choose a delivery date from today to a year from now.
+gift-error-campaign = There is no such campaign.
+gift-thanks-title = Thank you for your gift
+gift-thanks-body = We have emailed you a receipt. Your gift goes out on the day you chose, and we will tell you when it is redeemed.
+gift-redeem-title = Your gift membership
+gift-redeem-unknown = This gift link is not valid. If you copied it, check that nothing is missing.
+gift-redeem-used = This gift has been redeemed already.
+gift-redeem-expired = This gift was not redeemed within a year and has expired.
+gift-redeem-refunded = This gift was refunded to the person who bought it, so it can no longer be redeemed.
+gift-redeem-member = You are a paying member already, so this gift cannot be added to your membership. Please pass it on to someone else, or ask us for help.
+gift-redeemed-title = Welcome!
+gift-redeemed-body = Your membership has started and runs until { $until }. Thank you for reading.
+gift-stage-scheduled = Scheduled
+gift-stage-delivered = Delivered
+gift-stage-redeemed = Redeemed
+gift-stage-expired = Expired
+gift-stage-refunded = Refunded
+email-gift-receipt-subject = Your gift of { $amount } is paid
+email-gift-receipt-body = Thank you! We will email { $recipient } their gift on { $date }, with a link to start it, and tell you when they do.
+email-gift-another = Give another membership
+email-gift-subject = { $from } gave you a membership
+email-gift-body = { $from } gave you { $months ->
+    [one] { $months } month
+   *[other] { $months } months
+} of { $tier } membership of { $campaign }. Start it whenever you like: no card needed.
+email-gift-message = Their message: “{ $message }”
+email-gift-redeem = Start my membership
+email-gift-redeemed-subject = { $recipient } started your gift
+email-gift-redeemed-body = { $recipient } redeemed the membership you gave them. Thank you for supporting independent journalism.
+email-gift-ending-subject = Your gift membership ends soon
+email-gift-ending-body = The membership you were given ends on { $until }. To stay a member, go on with a card; if you do nothing, it simply ends.
+email-gift-continue = Stay a member
+admin-nav-gifts = Gifts
+admin-gifts-title = Gift memberships
+admin-gifts-empty = No gift has been bought yet.
+admin-gifts-stage = Stage
+admin-gifts-gift = Gift
+admin-gifts-buyer = Buyer
+admin-gifts-recipient = Recipient
+admin-gifts-dates = Paid → delivery → end
+admin-gifts-resend = Send again
+admin-gifts-resent = Gift { $id } was sent again with a new link.
+admin-gifts-refunded = { $amount } refunded
+admin-gifts-not-resendable-title = Not sent
+admin-gifts-not-resendable = This gift was redeemed, refunded or has expired, or it does not exist.

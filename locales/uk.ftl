@@ -475,3 +475,76 @@ error-home = Повернутися на початкову сторінку
 error-no-such-page = За цією адресою сторінки немає. Можливо, її перенесли або в посиланні помилка.
 home-more = Більше
 home-account = Ваше членство
+
+# Gift memberships
+gift-title = Подаруйте членство
+gift-lead = Подаруйте комусь кілька місяців членства: людина почне його, коли захоче, картка не потрібна. Ваш подарунок зараховується до «{ $campaign }».
+gift-no-tiers = Подарувати членство поки що не можна.
+gift-choose = Членство
+gift-length = Тривалість
+gift-months = { $months ->
+    [one] { $months } місяць
+    [few] { $months } місяці
+   *[other] { $months } місяців
+}
+gift-recipient = Адреса отримувача
+gift-message = Ваше повідомлення (необов'язково)
+gift-deliver-on = Дата вручення
+gift-your-email = Ваша адреса (для квитанції)
+gift-join-instead = Стати членом самому
+gift-product = Подарунок: { $tier }, { $months ->
+    [one] { $months } місяць
+    [few] { $months } місяці
+   *[other] { $months } місяців
+} — { $campaign }
+gift-error-tier = Виберіть членство, яке даруєте.
+gift-error-months = Виберіть 1, 3, 6 або 12 місяців.
+gift-error-recipient = Введіть адресу отримувача, наприклад name@example.org.
+gift-error-buyer = Введіть свою адресу, наприклад name@example.org.
+gift-error-message = Повідомлення — не більше 500 символів.
+gift-error-date = Виберіть дату вручення від сьогодні до року наперед.
+gift-error-campaign = Такої кампанії немає.
+gift-thanks-title = Дякуємо за подарунок
+gift-thanks-body = Ми надіслали вам квитанцію. Подарунок надійде у вибраний день, а коли його активують, ми вам повідомимо.
+gift-redeem-title = Ваше подароване членство
+gift-redeem-unknown = Це посилання на подарунок недійсне. Якщо ви його копіювали, перевірте, чи нічого не бракує.
+gift-redeem-used = Цей подарунок уже активовано.
+gift-redeem-expired = Цей подарунок не активували протягом року, і його строк минув.
+gift-redeem-refunded = Кошти за цей подарунок повернули покупцеві, тож активувати його вже не можна.
+gift-redeem-member = Ви вже платите за членство, тож подарунок не можна додати до нього. Передайте його комусь іншому або напишіть нам.
+gift-redeemed-title = Вітаємо!
+gift-redeemed-body = Ваше членство почалося й триває до { $until }. Дякуємо, що читаєте нас.
+gift-stage-scheduled = Заплановано
+gift-stage-delivered = Надіслано
+gift-stage-redeemed = Активовано
+gift-stage-expired = Строк минув
+gift-stage-refunded = Кошти повернуто
+email-gift-receipt-subject = Ваш подарунок на { $amount } оплачено
+email-gift-receipt-body = Дякуємо! Ми надішлемо подарунок на { $recipient } { $date } з посиланням для активації й повідомимо вас, коли його активують.
+email-gift-another = Подарувати ще одне членство
+email-gift-subject = { $from } дарує вам членство
+email-gift-body = { $from } дарує вам { $months ->
+    [one] { $months } місяць
+    [few] { $months } місяці
+   *[other] { $months } місяців
+} членства «{ $tier }» у «{ $campaign }». Почніть, коли захочете: картка не потрібна.
+email-gift-message = Повідомлення: «{ $message }»
+email-gift-redeem = Почати членство
+email-gift-redeemed-subject = { $recipient } активує ваш подарунок
+email-gift-redeemed-body = { $recipient } активував(-ла) подароване вами членство. Дякуємо, що підтримуєте незалежну журналістику.
+email-gift-ending-subject = Ваше подароване членство скоро завершиться
+email-gift-ending-body = Подароване вам членство завершується { $until }. Щоб залишитися членом, продовжте з карткою; якщо нічого не робити, воно просто завершиться.
+email-gift-continue = Залишитися членом
+admin-nav-gifts = Подарунки
+admin-gifts-title = Подаровані членства
+admin-gifts-empty = Подарунків ще не купували.
+admin-gifts-stage = Етап
+admin-gifts-gift = Подарунок
+admin-gifts-buyer = Покупець
+admin-gifts-recipient = Отримувач
+admin-gifts-dates = Оплата → вручення → кінець
+admin-gifts-resend = Надіслати ще раз
+admin-gifts-resent = Подарунок { $id } надіслано ще раз із новим посиланням.
+admin-gifts-refunded = повернуто { $amount }
+admin-gifts-not-resendable-title = Не надіслано
+admin-gifts-not-resendable = Цей подарунок уже активовано, кошти за нього повернуто, строк минув або його немає.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod email;
+pub mod gifts;
 pub mod i18n;
 pub mod jobs;
 pub mod members;

@@ -15,7 +15,9 @@ use actix_web_prom::PrometheusMetrics;
 use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
-use crate::{admin, bounces, campaigns, email, members, newsletters, ops, payments, staff, widget};
+use crate::{
+    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, staff, widget,
+};
 
 /// Stripe's events can be large (an invoice with many lines).
 const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
@@ -115,6 +117,22 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/join", Public, |r| r.to(members::join::join)),
     route(Method::GET, "/join/{campaign}", Public, |r| {
         r.to(members::join::page)
+    }),
+    route(Method::GET, "/gift", Public, |r| {
+        r.to(gifts::form::default_page)
+    }),
+    route(Method::POST, "/gift", Public, |r| r.to(gifts::form::buy)),
+    route(Method::GET, "/gift/thanks", Public, |r| {
+        r.to(gifts::form::thanks)
+    }),
+    route(Method::GET, "/gift/redeem", Public, |r| {
+        r.to(gifts::redeem::page)
+    }),
+    route(Method::POST, "/gift/redeem", Public, |r| {
+        r.to(gifts::redeem::redeem)
+    }),
+    route(Method::GET, "/gift/{campaign}", Public, |r| {
+        r.to(gifts::form::page)
     }),
     route(Method::GET, "/account", Member, |r| {
         r.to(members::account::account)
@@ -217,6 +235,12 @@ pub static ROUTES: &[Route] = &[
     }),
     route(Method::GET, "/admin/outbox", Staff, |r| {
         r.to(email::staff::page)
+    }),
+    route(Method::GET, "/admin/gifts", Staff, |r| {
+        r.to(gifts::staff::page)
+    }),
+    route(Method::POST, "/admin/gifts/{id}/resend", Admin, |r| {
+        r.to(gifts::staff::resend)
     }),
     route(Method::GET, "/admin/outbox/suppressions", Staff, |r| {
         r.to(bounces::staff::page)

@@ -84,13 +84,15 @@ pub enum Nav {
     Campaigns,
     /// `/admin/newsletters`
     Newsletters,
+    /// `/admin/gifts`
+    Gifts,
     /// `/admin/outbox`
     Outbox,
     /// `/admin/audit`
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 6] = [
+const NAV: [(Nav, &str, &str); 7] = [
     (Nav::Overview, "/admin", "admin-nav-overview"),
     (Nav::Members, "/admin/members", "admin-nav-members"),
     (Nav::Campaigns, "/admin/campaigns", "admin-nav-campaigns"),
@@ -99,6 +101,7 @@ const NAV: [(Nav, &str, &str); 6] = [
         "/admin/newsletters",
         "admin-nav-newsletters",
     ),
+    (Nav::Gifts, "/admin/gifts", "admin-nav-gifts"),
     (Nav::Outbox, "/admin/outbox", "admin-nav-outbox"),
     (Nav::Audit, "/admin/audit", "admin-nav-audit"),
 ];

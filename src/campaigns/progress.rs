@@ -17,7 +17,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable};
 
 use super::Campaign;
 use crate::db::DbConnection;
-use crate::db::schema::{campaigns, members, memberships, payments};
+use crate::db::schema::{campaigns, gifts, members, memberships, payments};
 use crate::domain::{MembershipStatus, Metric};
 
 /// Counts the campaign's progress from source rows at time `now` (without the manual offset).
@@ -127,7 +127,23 @@ fn net_amount(conn: &mut DbConnection, campaign: &Campaign) -> QueryResult<i64> 
             "CAST(SUM(payments.amount - payments.amount_refunded) AS BIGINT)",
         ))
         .get_result(conn)?;
-    Ok(total.unwrap_or(0))
+    // Gifts bought, net of refunds, in the same window.
+    let mut gifts_paid = gifts::table
+        .filter(gifts::campaign_id.eq(campaign.id))
+        .filter(gifts::currency.eq(&campaign.currency))
+        .into_boxed();
+    if let Some(start) = campaign.starts_at {
+        gifts_paid = gifts_paid.filter(gifts::paid_at.ge(start));
+    }
+    if let Some(end) = campaign.ends_at {
+        gifts_paid = gifts_paid.filter(gifts::paid_at.le(end));
+    }
+    let gifts_total: Option<i64> = gifts_paid
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(gifts.amount - gifts.amount_refunded) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    Ok(total.unwrap_or(0) + gifts_total.unwrap_or(0))
 }
 
 /// Recomputes and stores a campaign's count inside the caller's transaction; bumps the

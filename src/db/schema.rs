@@ -76,6 +76,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    gifts (id) {
+        id -> Integer,
+        campaign_id -> Integer,
+        tier_id -> Nullable<Integer>,
+        months -> Integer,
+        amount -> BigInt,
+        amount_refunded -> BigInt,
+        currency -> Text,
+        buyer_email -> Text,
+        recipient_email -> Text,
+        message -> Text,
+        lang -> Text,
+        deliver_on -> Timestamp,
+        token_hash -> Text,
+        stripe_checkout_session_id -> Text,
+        stripe_payment_intent_id -> Nullable<Text>,
+        paid_at -> Timestamp,
+        redeemed_at -> Nullable<Timestamp>,
+        member_id -> Nullable<Integer>,
+        membership_id -> Nullable<Integer>,
+        ends_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Integer,
         kind -> Text,
@@ -275,6 +301,8 @@ diesel::table! {
 
 diesel::joinable!(article_stats -> campaigns (campaign_id));
 diesel::joinable!(editions -> newsletters (newsletter_id));
+diesel::joinable!(gifts -> campaigns (campaign_id));
+diesel::joinable!(gifts -> tiers (tier_id));
 diesel::joinable!(memberships -> campaigns (campaign_id));
 diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> tiers (tier_id));
@@ -297,6 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_texts,
     campaigns,
     editions,
+    gifts,
     jobs,
     members,
     memberships,

@@ -61,8 +61,18 @@ impl OutgoingEmail {
 /// Queues `email` under `key` in the caller's transaction; a key already queued is a no-op.
 /// Returns whether it was queued.
 pub fn queue(conn: &mut DbConnection, key: &str, email: &OutgoingEmail) -> QueryResult<bool> {
+    queue_at(conn, key, email, crate::db::now())
+}
+
+/// Queues `email` like [`queue`], to be sent at `at` (not before).
+pub fn queue_at(
+    conn: &mut DbConnection,
+    key: &str,
+    email: &OutgoingEmail,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
     let payload = serde_json::to_string(email).expect("email serialises");
-    jobs::enqueue(conn, JOB_KIND, key, &payload, Some(&email.to))
+    jobs::schedule(conn, JOB_KIND, key, &payload, Some(&email.to), at)
 }
 
 /// Queues `email` like [`queue`] and stores the tokens its links carry only if it was queued:

@@ -194,6 +194,85 @@ impl Notice {
         )
     }
 
+    /// To the buyer of a gift, once it is paid.
+    pub fn gift_receipt(
+        lang: Lang,
+        amount: &str,
+        recipient: &str,
+        deliver_on: &str,
+        gift_url: &str,
+    ) -> Notice {
+        let args = [
+            ("amount", amount.to_owned().into()),
+            ("recipient", recipient.to_owned().into()),
+            ("date", deliver_on.to_owned().into()),
+        ];
+        Notice::new(
+            lang,
+            lang.t("email-gift-receipt-subject", &args),
+            lang.t("email-gift-receipt-body", &args),
+            "email-gift-another",
+            gift_url,
+        )
+    }
+
+    /// The gift itself, on its date, with its redeem link.
+    pub fn gift(
+        lang: Lang,
+        from: &str,
+        tier: &str,
+        outlet: &str,
+        months: i32,
+        message: &str,
+        redeem_url: &str,
+    ) -> Notice {
+        let args = [
+            ("from", from.to_owned().into()),
+            ("tier", tier.to_owned().into()),
+            ("campaign", outlet.to_owned().into()),
+            ("months", months.into()),
+        ];
+        let mut body = lang.t("email-gift-body", &args);
+        if !message.is_empty() {
+            body.push_str("\n\n");
+            body.push_str(&lang.t(
+                "email-gift-message",
+                &[("message", message.to_owned().into())],
+            ));
+        }
+        Notice::new(
+            lang,
+            lang.t("email-gift-subject", &args),
+            body,
+            "email-gift-redeem",
+            redeem_url,
+        )
+    }
+
+    /// To the buyer, when their gift was redeemed.
+    pub fn gift_redeemed(lang: Lang, recipient: &str, gift_url: &str) -> Notice {
+        let args = [("recipient", recipient.to_owned().into())];
+        Notice::new(
+            lang,
+            lang.t("email-gift-redeemed-subject", &args),
+            lang.t("email-gift-redeemed-body", &args),
+            "email-gift-another",
+            gift_url,
+        )
+    }
+
+    /// To a gift member a week before the gift ends.
+    pub fn gift_ending(lang: Lang, until: &str, join_url: &str) -> Notice {
+        let args = [("until", until.to_owned().into())];
+        Notice::new(
+            lang,
+            lang.tr("email-gift-ending-subject"),
+            lang.t("email-gift-ending-body", &args),
+            "email-gift-continue",
+            join_url,
+        )
+    }
+
     /// For every payment.
     pub fn receipt(
         lang: Lang,

@@ -55,21 +55,11 @@ pub fn enqueue(
     payload: &str,
     recipient: Option<&str>,
 ) -> QueryResult<bool> {
-    insert(conn, kind, key, payload, recipient, crate::db::now())
+    schedule(conn, kind, key, payload, recipient, crate::db::now())
 }
 
 /// Queues a job like [`enqueue`] that no worker takes before `run_at`.
 pub fn schedule(
-    conn: &mut DbConnection,
-    kind: &str,
-    key: &str,
-    payload: &str,
-    run_at: NaiveDateTime,
-) -> QueryResult<bool> {
-    insert(conn, kind, key, payload, None, run_at)
-}
-
-fn insert(
     conn: &mut DbConnection,
     kind: &str,
     key: &str,
@@ -244,6 +234,22 @@ pub fn release(conn: &mut DbConnection, job: &Job, now: NaiveDateTime) -> QueryR
         ))
         .execute(conn)
         .map(|n| n == 1)
+}
+
+/// Withdraws the queued jobs keyed `key` or `key:…` (a resend's key) that no worker holds at
+/// `now`: what they would have done is no longer wanted. Returns how many.
+pub fn withdraw(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        jobs::table
+            .filter(
+                jobs::dedupe_key
+                    .eq(key)
+                    .or(jobs::dedupe_key.like(format!("{key}:%"))),
+            )
+            .filter(jobs::status.eq("queued"))
+            .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(now))),
+    )
+    .execute(conn)
 }
 
 /// Puts a dead-lettered job back in the queue (staff's retry button).

@@ -21,6 +21,7 @@ use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
+use crate::gifts;
 use crate::i18n::Lang;
 use crate::jobs::worker::JobError;
 use crate::members::{
@@ -308,6 +309,13 @@ impl Syncer {
         let Some(ours) = Ours::from(session.metadata.as_ref()) else {
             return Ok(false);
         };
+        if let Some(order) = session
+            .metadata
+            .as_ref()
+            .and_then(|m| gifts::Order::from(m, ours.tier))
+        {
+            return self.gift(session, ours, order).await;
+        }
         let given = session
             .customer_details
             .as_ref()
@@ -342,15 +350,61 @@ impl Syncer {
         }
     }
 
-    /// Applies a charge's refunds and disputes; `false` when the charge is not ours (yet: a
-    /// later invoice or checkout sync reads the charge again).
+    /// A paid gift: recorded with its receipt and scheduled delivery (the buyer becomes no
+    /// member); nothing before it is paid.
+    async fn gift(
+        &self,
+        session: CheckoutSession,
+        ours: Ours,
+        order: gifts::Order,
+    ) -> Result<bool, JobError> {
+        if session.payment_status.as_str() != "paid" {
+            return Ok(true);
+        }
+        let given = session
+            .customer_details
+            .as_ref()
+            .and_then(|d| d.email.clone())
+            .or_else(|| session.customer_email.clone());
+        let buyer = address(given.as_deref(), session.id.as_str())?;
+        let purchase = gifts::Purchase {
+            campaign: ours.campaign,
+            order,
+            buyer: buyer.as_str().to_owned(),
+            lang: ours.lang,
+            amount: session.amount_total.unwrap_or(0),
+            currency: session
+                .currency
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "eur".into()),
+            checkout_session: session.id.to_string(),
+            payment_intent: session
+                .payment_intent
+                .as_ref()
+                .map(|pi| pi.id().to_string()),
+        };
+        let settings = self.settings.clone();
+        self.write(move |conn| gifts::record(conn, &settings, &purchase, db::now()))
+            .await?;
+        Ok(true)
+    }
+
+    /// Applies a charge's refunds and disputes (to a payment, or to a gift); `false` when the
+    /// charge is not ours (yet: a later invoice or checkout sync reads the charge again).
     pub async fn charge(&self, id: &str, dispute_status: Option<String>) -> Result<bool, JobError> {
         let charge = self.api.charge(id).await.map_err(job_error)?;
         let state = charge_state(&charge, dispute_status);
-        Ok(self
-            .write(move |conn| apply_charge(conn, &state))
-            .await?
-            .is_some())
+        self.write(move |conn| {
+            if apply_charge(conn, &state)?.is_some() {
+                return Ok(true);
+            }
+            match &state.payment_intent_id {
+                Some(intent) => gifts::refunded(conn, intent, state.amount_refunded, db::now()),
+                None => Ok(false),
+            }
+        })
+        .await
     }
 
     /// Applies a dispute to its charge.

@@ -14,6 +14,7 @@ mod editions;
 mod erasure;
 mod forms;
 mod frozen;
+mod gifts;
 mod head;
 mod health;
 mod import_export;

@@ -139,7 +139,14 @@ pub fn create(
         .returning(editions::id);
     let id: i32 = on_backend!(conn, |c| insert.get_result(c)?);
     let payload = serde_json::json!({ "edition": id }).to_string();
-    jobs::schedule(conn, JOB_KIND, &format!("edition:{id}"), &payload, send_at)?;
+    jobs::schedule(
+        conn,
+        JOB_KIND,
+        &format!("edition:{id}"),
+        &payload,
+        None,
+        send_at,
+    )?;
     Ok(id)
 }
 
