@@ -228,7 +228,10 @@ pub fn erase(
         rate_limits::table.filter(
             lower(rate_limits::key.nullable())
                 .like(&pattern)
-                .escape('\\'),
+                .escape('\\')
+                .or(rate_limits::key
+                    .nullable()
+                    .eq(crate::tokens::hash_of(&address.to_lowercase()))),
         ),
     )
     .execute(conn)?;

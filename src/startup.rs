@@ -23,9 +23,9 @@ use crate::newsletters::editions::send::EditionHandler;
 use crate::payments::client::StripeApi;
 use crate::payments::events::StripeEventHandler;
 use crate::payments::sync::Syncer;
-use crate::state::{AppState, SIGNUP_RATE};
+use crate::state::{AppState, CHECKOUT_ADDRESS_RATE, CHECKOUT_RATE, SIGNUP_RATE};
 use crate::telemetry::WidgetMetrics;
-use crate::web::limits::{self, PerClient};
+use crate::web::limits::{self, CheckoutLimits, PerClient};
 use crate::{admin, jobs, members, retention};
 
 /// The `endpoint` label of requests whose path matches no route.
@@ -127,6 +127,7 @@ impl Application {
             sign_in_wake: Arc::default(),
             settings,
             subscribe_limiter: PerClient::new(db.clone(), "signup", SIGNUP_RATE),
+            checkout_limits: CheckoutLimits::new(db.clone(), CHECKOUT_RATE, CHECKOUT_ADDRESS_RATE),
             staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
             password_checks: crate::staff::password::Checks::per_core(),
             db,

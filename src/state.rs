@@ -15,7 +15,7 @@ use crate::email::worker::OutboxMetrics;
 use crate::payments::client::StripeApi;
 use crate::payments::sync::Syncer;
 use crate::staff::password::Checks;
-use crate::web::limits::{PerClient, Rate};
+use crate::web::limits::{CheckoutLimits, PerClient, Rate};
 
 /// Sign-up attempts one client address may make per minute (a newsroom's office or a
 /// campus shares one address, so this is generous; the per-address limit stops floods).
@@ -25,6 +25,27 @@ pub const SUBSCRIBES_PER_MINUTE: u32 = 30;
 pub const SIGNUP_RATE: Rate = Rate {
     burst: SUBSCRIBES_PER_MINUTE,
     per: Duration::from_millis(60_000 / SUBSCRIBES_PER_MINUTE as u64),
+};
+
+/// Checkout Sessions one client address may start per minute (joining and giving together).
+/// A reader needs one or two; a card tester needs hundreds.
+pub const CHECKOUTS_PER_MINUTE: u32 = 10;
+
+/// [`CHECKOUTS_PER_MINUTE`] at once, then one more every `60 / CHECKOUTS_PER_MINUTE` seconds.
+pub const CHECKOUT_RATE: Rate = Rate {
+    burst: CHECKOUTS_PER_MINUTE,
+    per: Duration::from_millis(60_000 / CHECKOUTS_PER_MINUTE as u64),
+};
+
+/// Checkout Sessions started for one email address per hour (the address typed to join, or
+/// a gift's buyer).
+pub const CHECKOUTS_PER_ADDRESS_PER_HOUR: u32 = 5;
+
+/// [`CHECKOUTS_PER_ADDRESS_PER_HOUR`] at once, then one more every `60 /
+/// CHECKOUTS_PER_ADDRESS_PER_HOUR` minutes.
+pub const CHECKOUT_ADDRESS_RATE: Rate = Rate {
+    burst: CHECKOUTS_PER_ADDRESS_PER_HOUR,
+    per: Duration::from_millis(3_600_000 / CHECKOUTS_PER_ADDRESS_PER_HOUR as u64),
 };
 
 /// Everything a handler may need, shared by all workers.
@@ -41,8 +62,10 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the email worker after a request queued mail.
     pub outbox_wake: Arc<Notify>,
-    /// Limits sign-ups, joins and account sign-in links per client address, in the database.
+    /// Limits sign-ups and account sign-in links per client address, in the database.
     pub subscribe_limiter: PerClient,
+    /// Limits the Checkout Sessions started (joins and gifts) per client and per address.
+    pub checkout_limits: CheckoutLimits,
     /// Failed staff sign-ins per account and per client address.
     pub staff_logins: LoginThrottle,
     /// Bounds the staff password checks running at once.

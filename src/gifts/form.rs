@@ -211,8 +211,8 @@ pub(crate) async fn buy(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     state
-        .subscribe_limiter
-        .check(&req, &state.settings.trusted_proxies, false)
+        .checkout_limits
+        .check_client(&req, &state.settings.trusted_proxies, false)
         .await?;
     let form = Form::parse(&body)?;
     let lang = Lang::of_form(&req, form.get("lang"));
@@ -221,6 +221,10 @@ pub(crate) async fn buy(
         .filter(|s| !s.is_empty())
         .unwrap_or(DEFAULT_CAMPAIGN)
         .to_owned();
+    if form.is_bot() {
+        // A bot filled the hidden field: back to the form, and no Checkout is started.
+        return Ok(see_other("/gift"));
+    }
     let refused = |(code, message): Wrong| {
         AppError::refused(&req, lang, StatusCode::BAD_REQUEST, code, message)
     };
@@ -229,6 +233,10 @@ pub(crate) async fn buy(
         .ok_or_else(|| refused(("unknown_campaign", "gift-error-campaign")))?;
     let title = texts.title(&campaign, lang).to_owned();
     let checked = check(&form, lang, &tiers, &title, crate::db::now().date()).map_err(refused)?;
+    state
+        .checkout_limits
+        .check_address(checked.buyer.as_str(), false)
+        .await?;
     let Some(stripe) = state.stripe.clone() else {
         return Err(AppError::refused(
             &req,

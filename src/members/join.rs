@@ -183,6 +183,7 @@ struct JoinForm {
     campaign: Option<String>,
     r#ref: Option<String>,
     lang: Lang,
+    honeypot: bool,
 }
 
 impl JoinForm {
@@ -203,6 +204,7 @@ impl JoinForm {
             campaign: non_empty("campaign"),
             r#ref: non_empty("ref"),
             lang: form.get("lang").map(Lang::from_code).unwrap_or_default(),
+            honeypot: form.is_bot(),
         })
     }
 }
@@ -334,10 +336,14 @@ pub(crate) async fn join(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
     state
-        .subscribe_limiter
-        .check(&req, &state.settings.trusted_proxies, json)
+        .checkout_limits
+        .check_client(&req, &state.settings.trusted_proxies, json)
         .await?;
     let form = JoinForm::parse(&body).map_err(|e| e.json(json))?;
+    if form.honeypot {
+        // A bot filled the hidden field: back to the form, and no Checkout is started.
+        return Ok(see_other("/join"));
+    }
     let slug = form
         .campaign
         .clone()
@@ -356,6 +362,12 @@ pub(crate) async fn join(
         .map_err(|e| AppError::from(e).json(json))?;
     let request =
         validate(form, campaign, &tiers, state.stats.origins()).map_err(|e| e.json(json))?;
+    if let Some(email) = &request.email {
+        state
+            .checkout_limits
+            .check_address(email.as_str(), json)
+            .await?;
+    }
     let Some(stripe) = state.stripe.clone() else {
         return Err(AppError::client(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -142,7 +142,7 @@ impl SubscribeForm {
                 .map(|(_, slug)| slug.to_owned())
                 .collect(),
             lang: form.get("lang").map(Lang::from_code).unwrap_or_default(),
-            honeypot: form.get("website").is_some_and(|v| !v.trim().is_empty()),
+            honeypot: form.is_bot(),
         })
     }
 }

@@ -46,6 +46,12 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether the hidden field of `templates/honeypot.html` was filled in: people never see
+    /// it, bots fill in every field.
+    pub fn is_bot(&self) -> bool {
+        self.get("website").is_some_and(|v| !v.trim().is_empty())
+    }
+
     /// The fields, in the order posted.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))

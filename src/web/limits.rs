@@ -254,9 +254,17 @@ impl PerClient {
     /// Counts a request from `client`; true when it is one too many (and then it does not
     /// count).
     pub async fn exceeded(&self, client: IpAddr) -> Result<bool, DbError> {
+        self.exceeded_by(client.to_string()).await
+    }
+
+    /// Counts a request against the bucket `key` of this limit's scope (a client's address,
+    /// or another quota such as an email address's hash); true when it is one too many.
+    async fn exceeded_by(&self, key: String) -> Result<bool, DbError> {
         let limit = self.clone();
         self.db
-            .write(move |c| -> Result<bool, DbError> { Ok(!limit.allows(c, Some(client))?) })
+            .write(move |c| -> Result<bool, DbError> {
+                Ok(take(c, limit.scope, &key, limit.rate, now_ms())?.is_err())
+            })
             .await
     }
 
@@ -299,6 +307,55 @@ impl PerClient {
             .map_err(|e| AppError::from(e).json(json))?
         {
             return Err(PerClient::refusal(json));
+        }
+        Ok(())
+    }
+}
+
+/// The limits on Checkout Sessions started (joining, giving), against card testing: one quota
+/// per client address and one per email address typed, kept as the address's hash.
+#[derive(Debug, Clone)]
+pub struct CheckoutLimits {
+    per_client: PerClient,
+    per_address: PerClient,
+}
+
+impl CheckoutLimits {
+    /// `per_client` for each client address, `per_address` for each email address.
+    pub fn new(db: Db, per_client: Rate, per_address: Rate) -> CheckoutLimits {
+        CheckoutLimits {
+            per_client: PerClient::new(db.clone(), "checkout", per_client),
+            per_address: PerClient::new(db, "checkout-address", per_address),
+        }
+    }
+
+    /// Counts a Checkout about to be started by the client of `req` and refuses the one too
+    /// many, as [`PerClient::check`] does.
+    pub async fn check_client(
+        &self,
+        req: &HttpRequest,
+        trusted_proxies: &[IpAddr],
+        json: bool,
+    ) -> Result<(), AppError> {
+        self.per_client.check(req, trusted_proxies, json).await
+    }
+
+    /// Counts a Checkout about to be started for `address` and refuses the one too many with
+    /// 429 `rate_limited`.
+    pub async fn check_address(&self, address: &str, json: bool) -> Result<(), AppError> {
+        let key = crate::tokens::hash_of(&address.to_lowercase());
+        if self
+            .per_address
+            .exceeded_by(key)
+            .await
+            .map_err(|e| AppError::from(e).json(json))?
+        {
+            return Err(AppError::client(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many payments were started for this email address. Please try again in an hour.",
+            )
+            .json(json));
         }
         Ok(())
     }

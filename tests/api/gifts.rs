@@ -233,14 +233,7 @@ async fn bad_gift_input_gets_a_clear_error_and_no_stripe_call(backend: Backend) 
         let mut form = gift_form(RECIPIENT, "3");
         form.retain(|(k, _)| *k != field);
         form.push((field, value));
-        let res = app
-            .client
-            .post(format!("{}/gift", app.address))
-            .header("accept", "application/json")
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_form_json("/gift", &form).await;
         assert_eq!(res.status(), 400, "{field}={value}");
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["error"], code, "{field}={value}: {body}");

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -263,8 +264,30 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form_as(path, form, "*/*").await
+    }
+
+    /// POSTs `form` to `path` asking for JSON.
+    pub async fn post_form_json(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form_as(path, form, "application/json").await
+    }
+
+    /// Each form comes from a reader of its own, as on a real site: the app behind the trusted
+    /// proxy of [`spawn_app_with_stripe`] sees a new client address each time (other apps
+    /// ignore the header), so the limits per client never meet a test's many joins. Tests of
+    /// those limits name their clients.
+    async fn post_form_as(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        accept: &str,
+    ) -> reqwest::Response {
+        static READERS: AtomicU32 = AtomicU32::new(1);
+        let [_, b, c, d] = READERS.fetch_add(1, Ordering::Relaxed).to_be_bytes();
         self.client
             .post(format!("{}{path}", self.address))
+            .header(header::ACCEPT, accept)
+            .header("x-forwarded-for", format!("10.{b}.{c}.{d}"))
             .form(form)
             .send()
             .await
@@ -371,6 +394,8 @@ pub async fn spawn_app_with_stripe(backend: Backend) -> (TestApp, StripeServer) 
             ("STRIPE_API_BASE", &stripe.url()),
             // The outlet's site, whose articles send readers to join.
             ("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example"),
+            // Behind a proxy that names each reader (see `TestApp::post_form`).
+            ("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1"),
         ],
     )
     .await;

@@ -10,13 +10,14 @@ use memberdrive::admin::throttle::{
     ACCOUNT_CEILING, CEILING_ACTION, CEILING_DELAY, FREE_FAILURES, delay_after,
 };
 use memberdrive::db::schema::audit_log;
-use memberdrive::state::SIGNUP_RATE;
+use memberdrive::state::{CHECKOUT_ADDRESS_RATE, CHECKOUT_RATE, SIGNUP_RATE};
 use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
     Backend, PASSWORD, TestApp, add_staff, set_cookie, sign_in_from, spawn_app_on, spawn_app_with,
 };
+use crate::support::stripe_server::StripeServer;
 use crate::support::wait::eventually;
 
 both_backends!(
@@ -24,6 +25,7 @@ both_backends!(
     a_guessing_client_waits_longer_after_each_failure_and_no_one_else_is_locked_out,
     the_right_password_from_a_fresh_client_signs_in_after_100_failures_from_others,
     two_instances_on_one_database_share_one_sign_in_throttle,
+    checkouts_are_limited_per_client_and_per_address_against_card_testing,
 );
 
 const EDITOR: &str = "editor@news.example";
@@ -233,4 +235,110 @@ async fn two_instances_on_one_database_share_one_sign_in_throttle(backend: Backe
         let res = sign_in_from(app, EDITOR, PASSWORD, Some(guesser)).await;
         assert_eq!(res.status(), 429, "the {name} instance counts both");
     }
+}
+
+/// A monthly join of the supporter tier for `email`.
+fn join_form(email: &str) -> [(&str, &str); 3] {
+    [
+        ("tier", "supporter"),
+        ("interval", "month"),
+        ("email", email),
+    ]
+}
+
+/// The Checkout Sessions memberdrive asked the test Stripe server for.
+fn sessions_created(stripe: &StripeServer) -> Vec<crate::support::stripe_server::RecordedRequest> {
+    stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/checkout/sessions")
+        .collect()
+}
+
+async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(backend: Backend) {
+    let stripe = StripeServer::start().await;
+    let stripe_url = stripe.url();
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
+            ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
+            ("STRIPE_API_BASE", &stripe_url),
+            ("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    // A card tester: one client, a new address each time. The first refusal comes right
+    // after the burst (a later one only if the machine is so slow the bucket refilled).
+    let (tester, quota) = ("203.0.113.30", CHECKOUT_RATE.burst as usize);
+    let started = Instant::now();
+    let mut accepted = 0;
+    loop {
+        let email = format!("card{accepted}@tester.example");
+        match post_from(&app, "/join", tester, &join_form(&email)).await {
+            303 => accepted += 1,
+            429 => break,
+            other => panic!("join {accepted} answered {other}"),
+        }
+        assert!(accepted <= 4 * quota, "never refused");
+    }
+    let refill = (started.elapsed().as_millis() / CHECKOUT_RATE.per.as_millis()) as usize;
+    assert!(
+        (quota..=quota + refill).contains(&accepted),
+        "{accepted} Checkouts before the first refusal; the quota is {quota}"
+    );
+    assert!(quota <= 10, "the 11th Checkout in a minute is refused");
+    // Giving counts in the same quota.
+    let gift = [
+        ("tier", "supporter"),
+        ("months", "3"),
+        ("recipient_email", "friend@readers.example"),
+        ("email", "card-gift@tester.example"),
+    ];
+    assert_eq!(post_from(&app, "/gift", tester, &gift).await, 429);
+    let created = sessions_created(&stripe);
+    assert_eq!(
+        created.len(),
+        accepted,
+        "a refused join never reaches Stripe"
+    );
+    // The payment methods are the ones the outlet enabled in Stripe's dashboard.
+    for session in &created {
+        assert!(
+            session
+                .form
+                .iter()
+                .all(|(k, _)| !k.starts_with("payment_method_types")),
+            "{:?}",
+            session.form
+        );
+    }
+
+    // One address, from many clients: five an hour.
+    let per_address = CHECKOUT_ADDRESS_RATE.burst as usize;
+    for i in 0..per_address {
+        let client = format!("198.51.100.{}", 40 + i);
+        let status = post_from(&app, "/join", &client, &join_form("Victim@Readers.example")).await;
+        assert_eq!(status, 303, "Checkout {i} for the address");
+    }
+    let res = app
+        .client
+        .post(format!("{}/join", app.address))
+        .header("x-forwarded-for", "198.51.100.99")
+        .form(&join_form("victim@readers.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "case does not make another address");
+    assert!(res.text().await.unwrap().contains("this email address"));
+
+    // A bot that fills the hidden field is sent back to the form; Stripe hears nothing.
+    let before = sessions_created(&stripe).len();
+    let mut form = join_form("bot@spam.example").to_vec();
+    form.push(("website", "http://spam.example"));
+    assert_eq!(post_from(&app, "/join", "192.0.2.5", &form).await, 303);
+    let mut gift = gift.to_vec();
+    gift.push(("website", "http://spam.example"));
+    assert_eq!(post_from(&app, "/gift", "192.0.2.5", &gift).await, 303);
+    assert_eq!(sessions_created(&stripe).len(), before);
 }

@@ -263,14 +263,7 @@ async fn bad_join_input_gets_a_clear_error_and_no_stripe_call(backend: Backend) 
         ),
     ];
     for (form, code) in cases {
-        let res = app
-            .client
-            .post(format!("{}/join", app.address))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_form_json("/join", form).await;
         assert_eq!(res.status(), 400, "{form:?}");
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["error"], code, "{form:?}: {body}");
@@ -669,17 +662,15 @@ async fn without_stripe_the_join_page_says_so(backend: Backend) {
     );
     assert!(html.contains("Help us reach 20,000 members"));
     let res = app
-        .client
-        .post(format!("{}/join", app.address))
-        .header("accept", "application/json")
-        .form(&[
-            ("email", "a@news.example"),
-            ("tier", "supporter"),
-            ("interval", "month"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form_json(
+            "/join",
+            &[
+                ("email", "a@news.example"),
+                ("tier", "supporter"),
+                ("interval", "month"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "payments_not_configured");
