@@ -80,11 +80,15 @@ email-receipt-once = one-time donation
 email-failed-subject = Your payment did not go through
 email-failed-body = We could not collect { $amount } for your membership. Please update your card so that your membership continues.
 email-failed-action = Update your card
+email-failed-reminder-subject = Reminder: your membership payment is still due
+email-failed-reminder-body = We still could not collect { $amount } for your membership. Please update your card in your account so that your membership continues.
+email-failed-last-subject = Last notice: your membership is about to end
+email-failed-last-body = We have tried several times to collect { $amount } for your membership. Unless the card is updated in the next few days, your membership will end. It takes a minute in your account.
 email-cancel-subject = Your membership is cancelled
 email-cancel-body = Your membership has been cancelled. You remain a member until { $until }. You can rejoin at any time.
 email-cancel-body-now = Your membership has ended. Thank you for your support — you can rejoin at any time.
-email-reminder-subject = Your yearly membership renews soon
-email-reminder-body = Your membership renews on { $date } for { $amount }. Nothing to do if you want to stay; you can change or cancel it in your account.
+email-reminder-subject = Your yearly membership renews on { $date }
+email-reminder-body = Your membership renews on { $date } for { $amount }, charged to the card on file. Nothing to do if you want to stay. To cancel, open your account before { $date }, choose “Manage or cancel this membership” and cancel on the billing page that opens: you will not be charged again, and you stay a member until then.
 
 # Staff dashboard
 admin-product = memberdrive

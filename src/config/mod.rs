@@ -14,9 +14,11 @@ use url::Url;
 use crate::db::Backend;
 
 mod mail_webhooks;
+mod notices;
 mod secret;
 
 pub use mail_webhooks::MailWebhooks;
+pub use notices::Notices;
 pub use secret::Secret;
 
 /// `DATABASE_URL`, validated: `sqlite://PATH` or `postgres://…`. May hold a password.
@@ -202,6 +204,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Who may report bounces and complaints.
     pub mail_webhooks: MailWebhooks,
+    /// When members are told about renewals and failed payments.
+    pub notices: Notices,
 }
 
 /// DKIM settings; the signing domain is the From address's domain.
@@ -242,6 +246,14 @@ const KEYS: &[&str] = &[
     "MEMBERDRIVE_DB_POOL_SIZE",
 ];
 
+/// Every variable a setting is read from (the environment's and `memberdrive.toml`'s).
+fn known_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.iter()
+        .chain(&mail_webhooks::KEYS)
+        .chain(&notices::KEYS)
+        .copied()
+}
+
 impl Settings {
     /// Reads `memberdrive.toml` (or the file named by `MEMBERDRIVE_CONFIG`) and the environment.
     pub fn load() -> Result<Settings, ConfigError> {
@@ -250,7 +262,7 @@ impl Settings {
             Some(file) => read_toml(Path::new(&file), true)?,
             None => read_toml(Path::new("memberdrive.toml"), false)?,
         };
-        for key in KEYS.iter().chain(&mail_webhooks::KEYS) {
+        for key in known_keys() {
             if let Ok(value) = std::env::var(key) {
                 values.insert(key.to_string(), value);
             }
@@ -432,7 +444,9 @@ impl Settings {
         })?;
         let mail_webhooks =
             mail_webhooks::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
+        let notices = notices::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
         Ok(Settings {
+            notices,
             mail_webhooks,
             db_pool_size,
             dkim,
@@ -511,7 +525,7 @@ fn read_toml(path: &Path, required: bool) -> Result<HashMap<String, String>, Con
     let mut values = HashMap::new();
     for (key, value) in table {
         let upper = key.to_ascii_uppercase();
-        let Some(known) = KEYS.iter().find(|k| **k == upper) else {
+        let Some(known) = known_keys().find(|k| *k == upper) else {
             return Err(ConfigError {
                 key: "MEMBERDRIVE_CONFIG",
                 problem: format!("{}: unknown key {key:?}", path.display()),
@@ -530,7 +544,7 @@ fn read_toml(path: &Path, required: bool) -> Result<HashMap<String, String>, Con
                 .join(","),
             other => other.to_string(),
         };
-        values.insert((*known).to_owned(), value);
+        values.insert(known.to_owned(), value);
     }
     Ok(values)
 }

@@ -142,6 +142,17 @@ email_templates!(
     |c: &SubscriptionConfirmed| Some(c.unsubscribe_url.clone())
 );
 
+/// The emails after a renewal could not be collected, in their order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dunning {
+    /// At once: the payment failed.
+    Failed,
+    /// Some days later, still unpaid.
+    Reminder,
+    /// Before Stripe stops retrying.
+    LastNotice,
+}
+
 /// The membership emails (welcome, receipt, payment failed, cancellation, renewal reminder):
 /// one paragraph and one button to the reader's account. They share one template folder,
 /// `emails/notice/`, because they differ only in words; [`Notice`]'s constructors pick them.
@@ -297,13 +308,20 @@ impl Notice {
         )
     }
 
-    /// A renewal could not be collected.
-    pub fn payment_failed(lang: Lang, amount: &str, account_url: &str) -> Notice {
-        let body = lang.t("email-failed-body", &[("amount", amount.to_owned().into())]);
+    /// A renewal could not be collected: at once, as a reminder, or as the last notice.
+    pub fn payment_failed(lang: Lang, step: Dunning, amount: &str, account_url: &str) -> Notice {
+        let (subject, body) = match step {
+            Dunning::Failed => ("email-failed-subject", "email-failed-body"),
+            Dunning::Reminder => (
+                "email-failed-reminder-subject",
+                "email-failed-reminder-body",
+            ),
+            Dunning::LastNotice => ("email-failed-last-subject", "email-failed-last-body"),
+        };
         Notice::new(
             lang,
-            lang.tr("email-failed-subject"),
-            body,
+            lang.tr(subject),
+            lang.t(body, &[("amount", amount.to_owned().into())]),
             "email-failed-action",
             account_url,
         )
@@ -348,19 +366,16 @@ impl Notice {
         )
     }
 
-    /// A week before a yearly renewal.
+    /// Before a yearly renewal: its amount, its date and how to cancel.
     pub fn renewal_reminder(lang: Lang, amount: &str, date: &str, account_url: &str) -> Notice {
-        let body = lang.t(
-            "email-reminder-body",
-            &[
-                ("amount", amount.to_owned().into()),
-                ("date", date.to_owned().into()),
-            ],
-        );
+        let args = [
+            ("amount", amount.to_owned().into()),
+            ("date", date.to_owned().into()),
+        ];
         Notice::new(
             lang,
-            lang.tr("email-reminder-subject"),
-            body,
+            lang.t("email-reminder-subject", &args),
+            lang.t("email-reminder-body", &args),
             "email-account",
             account_url,
         )

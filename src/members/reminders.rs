@@ -1,6 +1,7 @@
-//! A week before a yearly membership renews, the member is reminded (once per renewal).
+//! Before a yearly membership renews, the member gets a notice of the amount, the date and how
+//! to cancel (once per renewal), as many days ahead as `MEMBERDRIVE_RENEWAL_NOTICE_DAYS` says.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::config::Settings;
@@ -11,9 +12,6 @@ use crate::email;
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::i18n::Lang;
 use crate::jobs;
-
-/// How long before a yearly renewal the reminder goes out.
-pub const AHEAD: Duration = Duration::days(7);
 
 /// Queues the reminders that are due at `now`; returns how many were new. Each is keyed on
 /// the membership and the renewal date, so running this hourly sends each one once.
@@ -28,7 +26,7 @@ pub fn queue_due(
         .filter(memberships::status.eq_any(MembershipStatus::all(MembershipStatus::renews)))
         .filter(memberships::cancel_at_period_end.eq(false))
         .filter(memberships::current_period_end.gt(now))
-        .filter(memberships::current_period_end.le(now + AHEAD))
+        .filter(memberships::current_period_end.le(now + settings.notices.renewal_ahead))
         .select((
             memberships::id,
             memberships::current_period_end.assume_not_null(),
@@ -38,7 +36,7 @@ pub fn queue_due(
             members::locale,
         ))
         .load(conn)?;
-    // Each hour finds the week's renewals again: render only the reminders not queued yet.
+    // Each hour finds the coming renewals again: render only the reminders not queued yet.
     let keys: Vec<String> = due
         .iter()
         .map(|(id, renews, ..)| format!("renewal_reminder:{id}:{}", renews.date()))

@@ -8,6 +8,7 @@
 //! Stripe, so the order events arrive in does not matter.
 
 pub mod client;
+pub mod dunning;
 pub mod events;
 pub mod reconcile;
 pub mod sync;

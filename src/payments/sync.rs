@@ -12,10 +12,10 @@ use stripe_shared::{
 };
 
 use super::client::{StripeApi, job_error};
-use super::meta;
+use super::{dunning, meta};
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
-use crate::config::Settings;
+use crate::config::{Notices, Settings};
 use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, Unknown};
@@ -166,6 +166,10 @@ impl Syncer {
         };
         let account_url = self.account_url();
         let sub_id = sub.id.to_string();
+        let latest_invoice = sub
+            .latest_invoice
+            .as_ref()
+            .and_then(|i| i.id().as_ref().map(|id| id.to_string()));
         let state = subscription_state(&sub, &ours, member)
             .map_err(|e| JobError::permanent(format!("subscription {sub_id}: {e}")))?;
         // Most syncs find what an earlier one stored: they read, and take no turn at the
@@ -188,6 +192,12 @@ impl Syncer {
             let cancelled_now = state.cancel_at_period_end || state.status == canceled;
             let cancelled_before =
                 before.is_some_and(|(status, at_end)| at_end || status == canceled);
+            // Cancelled or given up: no more asking for the payment of its last invoice.
+            if cancelled_now || state.status.has_ended() {
+                if let Some(invoice) = &latest_invoice {
+                    dunning::settled(conn, invoice, db::now())?;
+                }
+            }
             if cancelled_now && !cancelled_before {
                 let (to, lang, _) = email_context(conn, state.member_id, state.campaign_id)?;
                 let until = (state.status != canceled)
@@ -235,8 +245,16 @@ impl Syncer {
             _ => None,
         };
         let account_url = self.account_url();
+        let notices = self.settings.notices;
         self.write(move |conn| {
-            record_invoice(conn, &invoice, &sub_id, charge.as_ref(), &account_url)
+            record_invoice(
+                conn,
+                &invoice,
+                &sub_id,
+                charge.as_ref(),
+                &account_url,
+                notices,
+            )
         })
         .await
     }
@@ -451,8 +469,10 @@ fn record_invoice(
     sub_id: &str,
     charge: Option<&Charge>,
     account_url: &str,
+    notices: Notices,
 ) -> QueryResult<bool> {
-    let (membership_id, member_id, campaign_id, interval): (i32, i32, i32, BillingInterval) =
+    type Row = (i32, i32, i32, BillingInterval, MembershipStatus, bool);
+    let (membership_id, member_id, campaign_id, interval, status, cancelling): Row =
         memberships::table
             .filter(memberships::stripe_subscription_id.eq(sub_id))
             .select((
@@ -460,6 +480,8 @@ fn record_invoice(
                 memberships::member_id,
                 memberships::campaign_id,
                 memberships::billing_interval,
+                memberships::status,
+                memberships::cancel_at_period_end,
             ))
             .first(conn)?;
     let invoice_id = invoice
@@ -473,18 +495,20 @@ fn record_invoice(
         &invoice.currency.to_string(),
     );
     if invoice.status.as_ref().is_none_or(|s| s.as_str() != "paid") {
-        // Unpaid: a failed attempt (open, attempted) is worth one email per attempt.
-        if invoice.attempted {
-            let key = format!("payment_failed:{invoice_id}:{}", invoice.attempt_count);
-            queue(
-                conn,
-                &key,
-                &to,
-                &Notice::payment_failed(lang, &amount, account_url),
-            )?;
+        // Unpaid: a failed attempt (open, attempted) starts the emails asking for the payment,
+        // unless the membership is ending anyway (then they were withdrawn, or never due).
+        if invoice.attempted && !status.has_ended() && !cancelling {
+            let due = dunning::Due {
+                to: &to,
+                lang,
+                amount: &amount,
+                account_url,
+            };
+            dunning::failed(conn, &invoice_id, &due, notices, db::now())?;
         }
         return Ok(true);
     }
+    dunning::settled(conn, &invoice_id, db::now())?;
     let paid_at = invoice
         .status_transitions
         .paid_at

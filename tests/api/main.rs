@@ -24,6 +24,7 @@ mod join;
 mod join_race;
 mod limits;
 mod newsletters;
+mod notices;
 mod outbox;
 mod pages;
 mod payments;

@@ -12,7 +12,6 @@ use crate::helpers::{
 };
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, Paid, StripeServer};
-use crate::support::wait::eventually;
 
 both_backends!(
     joining_pays_activates_and_emails_once,
@@ -24,7 +23,6 @@ both_backends!(
     subscriptions_of_other_products_never_become_members,
     reconcile_repairs_dropped_webhooks,
     without_stripe_the_join_page_says_so,
-    yearly_members_are_reminded_once_a_week_before_renewal,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -684,75 +682,4 @@ async fn without_stripe_the_join_page_says_so(backend: Backend) {
     );
     let unsigned = post_webhook(&app, "{}", Some("t=1,v1=00")).await;
     assert_eq!(unsigned, 400, "no secret configured: nothing verifies");
-}
-
-/// Active members whose period ends in 3 days (yearly: due a reminder), in 30 days
-/// (yearly: not yet) and in 3 days (monthly: never reminded).
-async fn add_members_renewing_soon(app: &TestApp) {
-    use memberdrive::domain::{EmailAddress, MembershipStatus};
-    use memberdrive::members::{Member, SubscriptionState, apply_subscription};
-
-    app.write(|c| {
-        let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?
-            .unwrap()
-            .id;
-        for (n, days, interval) in [(1, 3, "year"), (2, 30, "year"), (3, 3, "month")] {
-            let member = Member::find_or_create(
-                c,
-                &EmailAddress::parse(&format!("y{n}@news.example")).unwrap(),
-                "en",
-            )?;
-            apply_subscription(
-                c,
-                &SubscriptionState {
-                    stripe_subscription_id: format!("sub_y{n}"),
-                    member_id: member.id,
-                    campaign_id: campaign,
-                    tier_id: None,
-                    interval: interval.parse().unwrap(),
-                    amount: 5000,
-                    currency: "eur".into(),
-                    status: MembershipStatus::Active,
-                    cancel_at_period_end: false,
-                    current_period_end: Some(
-                        chrono::Utc::now().naive_utc() + chrono::Duration::days(days),
-                    ),
-                    ref_url: None,
-                },
-            )?;
-        }
-        Ok(())
-    })
-    .await;
-}
-
-async fn yearly_members_are_reminded_once_a_week_before_renewal(backend: Backend) {
-    let app = spawn_app(backend).await;
-    add_members_renewing_soon(&app).await;
-    // The reminder task runs when an instance starts, then hourly; two more instances start.
-    // Any instance's worker may deliver it (they share the outbox): look at every SMTP server.
-    let second = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
-    let third = crate::helpers::spawn_app_on(app.database.clone(), &[]).await;
-    let servers = [&app.smtp, &second.smtp, &third.smtp];
-    eventually("a renewal reminder", WAIT, || async {
-        servers.iter().map(|s| s.accepted_count()).sum::<usize>() > 0
-    })
-    .await;
-    app.wait_for_jobs("email", WAIT).await;
-    let mails: Vec<_> = servers.iter().flat_map(|s| s.messages()).collect();
-    assert_eq!(mails[0].to, ["y1@news.example"]);
-    assert_eq!(
-        mails[0].decoded_header("Subject").unwrap(),
-        "Your yearly membership renews soon"
-    );
-    assert!(
-        mails[0].text_part().contains("€50"),
-        "{}",
-        mails[0].text_part()
-    );
-    let total = mails.len();
-    assert_eq!(
-        total, 1,
-        "one reminder per renewal, however many instances look"
-    );
 }
