@@ -11,6 +11,7 @@ widget-count = { $count_text } of { $goal_text } { $metric ->
     }
 }
 widget-reached = Goal reached — thank you!
+widget-stretch = { $reached } reached — next: { $next }
 widget-ended = Campaign ended
 widget-days-left = { $n ->
     [one] { $n } day left
@@ -214,6 +215,9 @@ admin-field-currency = Currency (ISO code, e.g. eur)
 admin-field-starts = Starts on
 admin-field-ends = Ends on (deadline)
 admin-field-milestones = Milestones (comma-separated, ascending)
+admin-goals-reached = Goals reached
+admin-goals-next = Now going for { $goal }, the next stretch goal.
+admin-field-stretch-goals = Stretch goals: where the campaign goes on once the goal is reached (comma-separated, ascending)
 admin-field-min-amount = Smallest amount a reader may give
 admin-field-max-amount = Largest amount a reader may give
 admin-field-presets = One-time amounts offered (comma-separated)
@@ -249,6 +253,7 @@ admin-error-currency = Enter a three-letter currency code such as eur.
 admin-error-date = Enter a date as YYYY-MM-DD.
 admin-error-ends-before = The end must come after the start.
 admin-error-milestones = Enter ascending numbers above zero and not above the goal, at most 12.
+admin-error-stretch-goals = Enter ascending numbers above the goal, at most 12.
 admin-error-days = Enter a number of days from 0 to 3650.
 admin-error-min-amount = Enter an amount of at least 1.00.
 admin-error-max-amount = Enter an amount at least as large as the smallest.

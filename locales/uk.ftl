@@ -13,6 +13,7 @@ widget-count = { $count_text } з { $goal_text } { $metric ->
     }
 }
 widget-reached = Мету досягнуто — дякуємо!
+widget-stretch = { $reached } досягнуто — далі: { $next }
 widget-ended = Кампанію завершено
 widget-days-left = { $n ->
     [one] Залишився { $n } день
@@ -217,6 +218,9 @@ admin-field-currency = Валюта (код ISO, напр. eur)
 admin-field-starts = Початок
 admin-field-ends = Кінцевий термін
 admin-field-milestones = Віхи (через кому, за зростанням)
+admin-goals-reached = Досягнуті цілі
+admin-goals-next = Тепер рухаємося до { $goal }, наступної цілі.
+admin-field-stretch-goals = Наступні цілі: куди кампанія рухається, коли мету досягнуто (через кому, за зростанням)
 admin-field-min-amount = Найменша сума внеску
 admin-field-max-amount = Найбільша сума внеску
 admin-field-presets = Запропоновані разові суми (через кому)
@@ -252,6 +256,7 @@ admin-error-currency = Введіть трилітерний код валюти
 admin-error-date = Введіть дату у форматі РРРР-ММ-ДД.
 admin-error-ends-before = Кінець має бути після початку.
 admin-error-milestones = Введіть до 12 чисел за зростанням, більших за нуль і не більших за мету.
+admin-error-stretch-goals = Введіть до 12 чисел за зростанням, більших за мету.
 admin-error-days = Введіть кількість днів від 0 до 3650.
 admin-error-min-amount = Введіть суму не менше 1.00.
 admin-error-max-amount = Введіть суму, не меншу за найменшу.

@@ -13,12 +13,14 @@
     en: {
       of: " of ", n: { amount: ["raised"], members: ["member", "members"], supporters: ["supporter", "supporters"] },
       d: ["# day left", "# days left"], h: ["# hour left", "# hours left"],
-      ok: "Goal reached — thank you!", end: "Campaign ended", jm: "Become a member", js: "Support us"
+      ok: "Goal reached — thank you!", end: "Campaign ended", jm: "Become a member", js: "Support us",
+      st: "# reached — next: %"
     },
     uk: {
       of: " з ", n: { amount: ["зібрано"], members: ["учасника", "учасників", "учасників"], supporters: ["прихильника", "прихильників", "прихильників"] },
       d: ["Залишився # день", "Залишилося # дні", "Залишилося # днів"], h: ["Залишилася # година", "Залишилося # години", "Залишилося # годин"],
-      ok: "Мету досягнуто — дякуємо!", end: "Кампанію завершено", jm: "Стати учасником", js: "Підтримати"
+      ok: "Мету досягнуто — дякуємо!", end: "Кампанію завершено", jm: "Стати учасником", js: "Підтримати",
+      st: "# досягнуто — далі: %"
     }
   };
 
@@ -67,14 +69,19 @@
     try { fetch(u, { method: "POST", keepalive: true, mode: "no-cors", credentials: "omit", body: b }).catch(function () {}); } catch (e) {}
   }
 
+  function fv(s, D, v) {
+    if (D.metric == "amount" && D.currency) try { return money(s, D.currency, v); } catch (e) {}
+    return nf(s).format(v);
+  }
   function text(s, D) {
-    var t = L[s.lang], c = nf(s).format(D.count), g = nf(s).format(D.goal), n = t.n.hasOwnProperty(D.metric) && t.n[D.metric];
-    if (D.metric == "amount" && D.currency) try { c = money(s, D.currency, D.count); g = money(s, D.currency, D.goal); } catch (e) {}
-    return c + t.of + g + (n ? " " + pl(s, D.goal, n) : "");
+    var t = L[s.lang], n = t.n.hasOwnProperty(D.metric) && t.n[D.metric];
+    return fv(s, D, D.count) + t.of + fv(s, D, D.goal) + (n ? " " + pl(s, D.goal, n) : "");
   }
   function status(s, D) {
     var t = L[s.lang], e = Date.parse(D.ends_at), ms = e - Date.now(), n = Math.floor(ms / 864e5), u = t.d;
+    var p = (D.goals_reached || []).map(function (r) { return r.goal; }).filter(function (g) { return g < D.goal; }).pop();
     if (D.reached) return t.ok;
+    if (p) return t.st.replace("#", fv(s, D, p)).replace("%", fv(s, D, D.goal));
     if (!e) return "";
     if (ms <= 0) return t.end;
     if (n < 2) { n = Math.max(1, Math.floor(ms / 36e5)); u = t.h; }

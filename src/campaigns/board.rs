@@ -19,6 +19,7 @@ use tokio::sync::{Notify, watch};
 
 use super::Campaign;
 use super::progress::percent;
+use super::stretch::{self, GoalReached};
 use super::texts::Translations;
 use crate::db::schema::campaigns;
 use crate::db::{Db, DbError};
@@ -53,10 +54,14 @@ pub struct Progress {
     pub ends_at: Option<String>,
     /// The campaign's join page.
     pub join_url: String,
+    /// Every goal reached so far, in order (the last one is where a stretch goal began).
+    pub goals_reached: Vec<GoalReached>,
+    /// The stretch goals after this one.
+    pub next_goals: Vec<i64>,
 }
 
 impl Progress {
-    fn new(campaign: &Campaign, join_url: String) -> Progress {
+    fn new(campaign: &Campaign, goals_reached: Vec<GoalReached>, join_url: String) -> Progress {
         let count = campaign.shown_count();
         Progress {
             campaign: campaign.slug.clone(),
@@ -72,7 +77,17 @@ impl Progress {
             starts_at: campaign.starts_at.map(rfc3339),
             ends_at: campaign.ends_at.map(rfc3339),
             join_url,
+            goals_reached,
+            next_goals: campaign.stretch_goals(),
         }
+    }
+
+    /// The goal reached before this one, when the campaign moved on from it to a stretch goal.
+    pub fn previous_goal(&self) -> Option<i64> {
+        self.goals_reached
+            .iter()
+            .map(|g| g.goal)
+            .rfind(|g| *g < self.goal)
     }
 }
 
@@ -141,8 +156,13 @@ impl Snapshot {
         }
     }
 
-    fn new(campaign: &Campaign, translations: &Translations, join_url: String) -> Snapshot {
-        let progress = Progress::new(campaign, join_url);
+    fn new(
+        campaign: &Campaign,
+        translations: &Translations,
+        goals_reached: Vec<GoalReached>,
+        join_url: String,
+    ) -> Snapshot {
+        let progress = Progress::new(campaign, goals_reached, join_url);
         let Rendered { json, etag, .. } = Rendered::of(&progress);
         let localized = Lang::ALL.map(|lang| {
             translations.has_title(lang).then(|| {
@@ -235,13 +255,17 @@ impl ProgressBoard {
             return Ok(());
         }
         self.changed.notify_waiters();
-        let (fresh, mut translations) = db
+        let (fresh, mut translations, reached) = db
             .read(move |conn| {
                 let fresh: Vec<Campaign> = campaigns::table
                     .filter(campaigns::id.eq_any(&stale))
                     .select(Campaign::as_select())
                     .load(conn)?;
-                Ok((fresh, Translations::of_each(conn, &stale)?))
+                Ok((
+                    fresh,
+                    Translations::of_each(conn, &stale)?,
+                    stretch::of_each(conn, &stale)?,
+                ))
             })
             .await?;
         let mut map = self.campaigns.write().expect("board lock");
@@ -258,7 +282,12 @@ impl ProgressBoard {
                 .find(|(id, _)| *id == campaign.id)
                 .map(|(_, t)| std::mem::take(t))
                 .unwrap_or_default();
-            let snap = Arc::new(Snapshot::new(campaign, &texts, join_url));
+            let goals_reached = reached
+                .iter()
+                .filter(|(id, _)| *id == campaign.id)
+                .map(|(_, g)| g.clone())
+                .collect();
+            let snap = Arc::new(Snapshot::new(campaign, &texts, goals_reached, join_url));
             match map.get(&campaign.slug) {
                 Some(tx) => {
                     tx.send_replace(snap);

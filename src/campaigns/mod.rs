@@ -7,6 +7,7 @@ pub mod overview;
 pub mod progress;
 pub mod staff;
 pub mod stats;
+pub mod stretch;
 pub mod texts;
 
 use chrono::NaiveDateTime;
@@ -62,12 +63,24 @@ pub struct Campaign {
     pub created_at: NaiveDateTime,
     /// Last edited.
     pub updated_at: NaiveDateTime,
+    /// JSON array of the goals to move on to once the goal is reached; see
+    /// [`Campaign::stretch_goals`].
+    pub stretch_goals: String,
 }
 
 impl Campaign {
     /// The parsed metric (the column has a CHECK constraint, so unknown text is a bug).
     pub fn metric(&self) -> Metric {
         self.metric.parse().unwrap_or(Metric::Members)
+    }
+
+    /// The stretch goals still ahead: ascending, each above the goal.
+    pub fn stretch_goals(&self) -> Vec<i64> {
+        let mut ahead = serde_json::from_str::<Vec<i64>>(&self.stretch_goals).unwrap_or_default();
+        ahead.retain(|g| *g > self.goal);
+        ahead.sort_unstable();
+        ahead.dedup();
+        ahead
     }
 
     /// Milestones, ignoring any that are not positive numbers.

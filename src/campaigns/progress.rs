@@ -15,7 +15,7 @@ use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable};
 
-use super::Campaign;
+use super::{Campaign, stretch};
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, gifts, members, memberships, payments};
 use crate::domain::{MembershipStatus, Metric};
@@ -156,6 +156,12 @@ pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) ->
         .select(Campaign::as_select())
         .first(conn)?;
     let count = count_from_sources(conn, &campaign, now)?;
+    stretch::advance(
+        conn,
+        &campaign,
+        count.saturating_add(campaign.manual_offset).max(0),
+        now,
+    )?;
     if count != campaign.progress_count {
         diesel::update(campaigns::table.find(campaign_id))
             .set((

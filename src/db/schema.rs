@@ -24,6 +24,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_goals_reached (campaign_id, goal) {
+        campaign_id -> Integer,
+        goal -> BigInt,
+        reached_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     campaign_texts (campaign_id, lang) {
         campaign_id -> Integer,
         lang -> Text,
@@ -55,6 +63,7 @@ diesel::table! {
         progress_updated_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        stretch_goals -> Text,
     }
 }
 
@@ -308,6 +317,7 @@ diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> tiers (tier_id));
 diesel::joinable!(newsletter_subscriptions -> newsletters (newsletter_id));
 diesel::joinable!(newsletter_subscriptions -> subscribers (subscriber_id));
+diesel::joinable!(campaign_goals_reached -> campaigns (campaign_id));
 diesel::joinable!(campaign_texts -> campaigns (campaign_id));
 diesel::joinable!(payments -> campaigns (campaign_id));
 diesel::joinable!(payments -> members (member_id));
@@ -322,6 +332,7 @@ diesel::joinable!(tokens -> staff_users (staff_user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     article_stats,
     audit_log,
+    campaign_goals_reached,
     campaign_texts,
     campaigns,
     editions,

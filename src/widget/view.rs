@@ -47,8 +47,18 @@ impl WidgetView {
             .ends_at
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let metric = progress.metric.parse().unwrap_or(Metric::Members);
+        let fmt = |n: i64| lang.in_metric(metric, n, &progress.currency);
         let status_text = if progress.reached {
             lang.t("widget-reached", &[])
+        } else if let Some(previous) = progress.previous_goal() {
+            lang.t(
+                "widget-stretch",
+                &[
+                    ("reached", fmt(previous).into()),
+                    ("next", fmt(progress.goal).into()),
+                ],
+            )
         } else if let Some(end) = ends_at {
             let left = end.with_timezone(&Utc) - now;
             if left.num_seconds() <= 0 {

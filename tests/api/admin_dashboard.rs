@@ -547,6 +547,7 @@ pub(crate) async fn campaign_form(
         "starts_on",
         "ends_on",
         "milestones",
+        "stretch_goals",
         "min_amount",
         "max_amount",
         "donation_presets",

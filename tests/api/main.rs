@@ -34,6 +34,7 @@ mod schema;
 mod served;
 mod signin_memory;
 mod staff_cli;
+mod stretch_goals;
 mod stripe_server_check;
 mod webhook_storm;
 mod widget;

@@ -31,6 +31,7 @@ pub(crate) struct CampaignForm {
     pub(super) starts_on: String,
     pub(super) ends_on: String,
     pub(super) milestones: String,
+    pub(super) stretch_goals: String,
     pub(super) donation_member_days: String,
     pub(super) min_amount: String,
     pub(super) max_amount: String,
@@ -54,6 +55,7 @@ pub(super) struct CampaignFields {
     pub(super) starts_at: Option<NaiveDateTime>,
     pub(super) ends_at: Option<NaiveDateTime>,
     pub(super) milestones: Vec<i64>,
+    pub(super) stretch_goals: Vec<i64>,
     pub(super) donation_member_days: i32,
     pub(super) min_amount: i64,
     pub(super) max_amount: i64,
@@ -124,6 +126,12 @@ impl CampaignForm {
                 .unwrap_or_default(),
             ends_on: c.ends_at.map(|t| t.date().to_string()).unwrap_or_default(),
             milestones: list(&c.milestones, &|m| goal_text(m, metric)),
+            stretch_goals: c
+                .stretch_goals()
+                .into_iter()
+                .map(|g| goal_text(g, metric))
+                .collect::<Vec<_>>()
+                .join(", "),
             donation_member_days: c.donation_member_days.to_string(),
             min_amount: major(c.min_amount),
             max_amount: major(c.max_amount),
@@ -207,6 +215,16 @@ impl CampaignForm {
                 errors.insert("milestones", "admin-error-milestones");
                 Vec::new()
             });
+        let stretch_goals = parse_list(&self.stretch_goals, |v| parse_goal(v, metric))
+            .filter(|s| {
+                s.len() <= MAX_LIST
+                    && s.windows(2).all(|w| w[0] < w[1])
+                    && s.iter().all(|v| *v > goal)
+            })
+            .unwrap_or_else(|| {
+                errors.insert("stretch_goals", "admin-error-stretch-goals");
+                Vec::new()
+            });
         let donation_member_days = self
             .donation_member_days
             .trim()
@@ -249,6 +267,7 @@ impl CampaignForm {
             starts_at,
             ends_at,
             milestones,
+            stretch_goals,
             donation_member_days,
             min_amount,
             max_amount,
@@ -271,6 +290,7 @@ impl CampaignFields {
             "starts_at": self.starts_at,
             "ends_at": self.ends_at,
             "milestones": self.milestones,
+            "stretch_goals": self.stretch_goals,
             "donation_member_days": self.donation_member_days,
             "min_amount": self.min_amount,
             "max_amount": self.max_amount,
@@ -290,6 +310,7 @@ impl CampaignFields {
             starts_at: c.starts_at,
             ends_at: c.ends_at,
             milestones: c.milestones(),
+            stretch_goals: c.stretch_goals(),
             donation_member_days: c.donation_member_days,
             min_amount: c.min_amount,
             max_amount: c.max_amount,
@@ -319,6 +340,7 @@ impl CampaignFields {
                 campaigns::starts_at.eq(self.starts_at),
                 campaigns::ends_at.eq(self.ends_at),
                 campaigns::milestones.eq(json!(self.milestones).to_string()),
+                campaigns::stretch_goals.eq(json!(self.stretch_goals).to_string()),
                 campaigns::donation_member_days.eq(self.donation_member_days),
                 campaigns::min_amount.eq(self.min_amount),
                 campaigns::max_amount.eq(self.max_amount),

@@ -105,6 +105,7 @@ pub(crate) async fn new_form(
         tiers: Vec::new(),
         notice: None,
         can_edit: true,
+        goals_reached: Vec::new(),
     })
 }
 
@@ -184,9 +185,11 @@ pub(crate) async fn edit_form(
         campaign,
         translations,
         tiers,
+        goals_reached,
     } = load(&state, slug.into_inner()).await?;
     let frame = staff.frame(&req, Nav::Campaigns);
     render(&CampaignPage {
+        goals_reached,
         notice: notice.text(frame.lang),
         frame,
         form: CampaignForm::of(&campaign, &translations),
@@ -208,6 +211,7 @@ pub(crate) async fn update(
         campaign,
         translations,
         tiers,
+        ..
     } = load(&state, slug.into_inner()).await?;
     let form = CampaignForm {
         slug: campaign.slug.clone(),

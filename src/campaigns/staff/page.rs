@@ -11,6 +11,7 @@ use super::tier::{TierLine, tier_lines};
 use crate::admin::{Frame, Nav, render_status};
 use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
+use crate::campaigns::stretch::{self, GoalReached};
 use crate::campaigns::texts::Translations;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -28,6 +29,8 @@ pub(super) struct CampaignPage {
     pub(super) tiers: Vec<TierLine>,
     pub(super) notice: Option<String>,
     pub(super) can_edit: bool,
+    /// The goals the campaign reached, with when.
+    pub(super) goals_reached: Vec<GoalReached>,
 }
 
 /// One field of a campaign's texts in a language.
@@ -38,6 +41,26 @@ pub(super) struct TextField<'a> {
 }
 
 impl CampaignPage {
+    /// A goal in the campaign's unit ("20,000", "€5,000").
+    fn goal_text(&self, goal: i64) -> String {
+        match &self.campaign {
+            Some(c) => self.frame.lang.in_metric(c.metric(), goal, &c.currency),
+            None => goal.to_string(),
+        }
+    }
+
+    /// "Now going for 25,000", once the campaign moved on to a stretch goal.
+    fn stretch_note(&self) -> Option<String> {
+        let c = self.campaign.as_ref()?;
+        let last = self.goals_reached.last()?;
+        (last.goal < c.goal).then(|| {
+            self.frame.lang.t(
+                "admin-goals-next",
+                &[("goal", self.goal_text(c.goal).into())],
+            )
+        })
+    }
+
     /// The translated error of a field, if any.
     fn error(&self, field: &str) -> Option<String> {
         self.errors.get(field).map(|id| self.frame.tr(id))
@@ -115,6 +138,7 @@ pub(super) struct Loaded {
     pub(super) campaign: Campaign,
     pub(super) translations: Translations,
     pub(super) tiers: Vec<TierLine>,
+    pub(super) goals_reached: Vec<GoalReached>,
 }
 
 pub(super) async fn load(state: &AppState, slug: String) -> Result<Loaded, AppError> {
@@ -126,10 +150,15 @@ pub(super) async fn load(state: &AppState, slug: String) -> Result<Loaded, AppEr
             };
             let tiers = tier_lines(conn, campaign.id)?;
             let translations = Translations::of(conn, campaign.id)?;
+            let goals_reached = stretch::of_each(conn, &[campaign.id])?
+                .into_iter()
+                .map(|(_, g)| g)
+                .collect();
             Ok(Some(Loaded {
                 campaign,
                 translations,
                 tiers,
+                goals_reached,
             }))
         })
         .await?
@@ -154,6 +183,7 @@ pub(super) fn form_error(
             tiers,
             notice: None,
             can_edit: true,
+            goals_reached: Vec::new(),
         },
     )
 }
