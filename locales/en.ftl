@@ -325,6 +325,17 @@ acct-status-paused = Paused
 acct-status-pending = Awaiting payment
 acct-next-payment = Next payment: { $amount } on { $date }
 acct-ends = Cancelled — member until { $date }
+acct-paused-until = Payments paused until { $date }; they resume by themselves then. You are not counted as a member meanwhile.
+acct-paused = Your payments are paused. They resume by themselves on the date shown below.
+acct-pause-for = Pause payments for
+acct-pause = Pause payments
+acct-pause-months = { $months ->
+    [one] 1 month
+   *[other] { $months } months
+}
+acct-pause-error-months = Choose how many months to pause for.
+acct-pause-error-membership = There is no such membership.
+acct-pause-error-state = This membership cannot be paused now: it is ending, paused already, or not active.
 acct-billing = Manage payment, tier or cancellation
 acct-manage-membership = Manage or cancel this membership
 acct-newsletters = Newsletters

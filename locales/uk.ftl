@@ -327,6 +327,18 @@ acct-status-unpaid = Не оплачено
 acct-status-paused = Призупинене
 acct-status-pending = Очікує оплати
 acct-next-payment = Наступний платіж: { $amount }, { $date }
+acct-paused-until = Платежі призупинено до { $date }; тоді вони відновляться самі. Доти вас не враховують як учасника.
+acct-paused = Платежі призупинено. Вони відновляться самі в дату, вказану нижче.
+acct-pause-for = Призупинити платежі на
+acct-pause = Призупинити платежі
+acct-pause-months = { $months ->
+    [one] { $months } місяць
+    [few] { $months } місяці
+   *[many] { $months } місяців
+}
+acct-pause-error-months = Оберіть, на скільки місяців призупинити.
+acct-pause-error-membership = Такого членства немає.
+acct-pause-error-state = Це членство зараз не можна призупинити: воно завершується, уже призупинене або неактивне.
 acct-ends = Скасовано — ви учасник до { $date }
 acct-billing = Керувати оплатою, рівнем чи скасуванням
 acct-manage-membership = Керувати цим членством чи скасувати його

@@ -146,6 +146,9 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/account/sign-in/confirm", Public, |r| {
         r.to(members::account::sign_in)
     }),
+    route(Method::POST, "/account/pause", Member, |r| {
+        r.to(members::account::pause)
+    }),
     route(Method::POST, "/account/billing", Member, |r| {
         r.to(members::account::billing)
     }),

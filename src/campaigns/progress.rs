@@ -58,6 +58,12 @@ fn count_people(
         .and(memberships::status.eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)))
         // Cancelled at period end: counted until that period ends.
         .and(not(memberships::cancel_at_period_end).or(memberships::current_period_end.gt(now)))
+        // Paused: not counted until payments resume.
+        .and(
+            memberships::paused_until
+                .is_null()
+                .or(memberships::paused_until.le(now)),
+        )
         // A membership whose every payment was refunded or lost a dispute does not count.
         .and(
             not(exists(payments::table.filter(
@@ -191,19 +197,25 @@ pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
 }
 
 /// The next moment a count will move by itself: the earliest end of a period that was
-/// cancelled at period end and is still counted.
+/// cancelled at period end and is still counted, or of a pause.
 pub fn next_expiry(
     conn: &mut DbConnection,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    memberships::table
-        .filter(
-            memberships::status.eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
-        )
+    let standing =
+        memberships::status.eq_any(MembershipStatus::all(MembershipStatus::in_good_standing));
+    let period_end = memberships::table
+        .filter(standing.clone())
         .filter(memberships::cancel_at_period_end)
         .filter(memberships::current_period_end.gt(now))
         .select(diesel::dsl::min(memberships::current_period_end))
-        .first::<Option<NaiveDateTime>>(conn)
+        .first::<Option<NaiveDateTime>>(conn)?;
+    let pause_end = memberships::table
+        .filter(standing)
+        .filter(memberships::paused_until.gt(now))
+        .select(diesel::dsl::min(memberships::paused_until))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    Ok(period_end.into_iter().chain(pause_end).min())
 }
 
 /// Marks a campaign as changed for the widget (after staff edit its title, goal, offset, …).

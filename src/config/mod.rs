@@ -14,11 +14,11 @@ use url::Url;
 use crate::db::Backend;
 
 mod mail_webhooks;
-mod notices;
+mod members;
 mod secret;
 
 pub use mail_webhooks::MailWebhooks;
-pub use notices::Notices;
+pub use members::MemberSettings;
 pub use secret::Secret;
 
 /// `DATABASE_URL`, validated: `sqlite://PATH` or `postgres://…`. May hold a password.
@@ -204,8 +204,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Who may report bounces and complaints.
     pub mail_webhooks: MailWebhooks,
-    /// When members are told about renewals and failed payments.
-    pub notices: Notices,
+    /// Renewal notices, the emails after a failed payment, and pausing.
+    pub members: MemberSettings,
 }
 
 /// DKIM settings; the signing domain is the From address's domain.
@@ -250,7 +250,7 @@ const KEYS: &[&str] = &[
 fn known_keys() -> impl Iterator<Item = &'static str> {
     KEYS.iter()
         .chain(&mail_webhooks::KEYS)
-        .chain(&notices::KEYS)
+        .chain(&members::KEYS)
         .copied()
 }
 
@@ -444,9 +444,9 @@ impl Settings {
         })?;
         let mail_webhooks =
             mail_webhooks::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
-        let notices = notices::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
+        let members = members::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
         Ok(Settings {
-            notices,
+            members,
             mail_webhooks,
             db_pool_size,
             dkim,

@@ -160,6 +160,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        paused_until -> Nullable<Timestamp>,
     }
 }
 

@@ -41,6 +41,8 @@ struct MembershipLine {
     detail: String,
     /// The membership's id when it has a Stripe subscription to manage.
     manage: Option<i32>,
+    /// The membership's id when its payments can be paused now.
+    pause: Option<i32>,
 }
 
 #[derive(Template)]
@@ -53,10 +55,12 @@ struct StatusPage {
     newsletters: Vec<String>,
     billing: bool,
     csrf_token: String,
+    /// The lengths a pause may have: months and their label.
+    pause_lengths: Vec<(u32, String)>,
 }
 
 /// Id, campaign title, status, cancelled at period end, period end, amount, currency,
-/// Stripe subscription.
+/// Stripe subscription, paused until.
 type MembershipRow = (
     i32,
     String,
@@ -66,12 +70,13 @@ type MembershipRow = (
     i64,
     String,
     Option<String>,
+    Option<NaiveDateTime>,
 );
 
 /// A signed-in member.
-struct MemberSession {
+pub(super) struct MemberSession {
     session_id: i32,
-    member_id: i32,
+    pub(super) member_id: i32,
     csrf_token: String,
 }
 
@@ -92,7 +97,7 @@ async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSes
 }
 
 /// The session for a state-changing request: signed in, from our own page, with its token.
-async fn checked(
+pub(super) async fn checked(
     req: &HttpRequest,
     state: &AppState,
     form: &[u8],
@@ -123,6 +128,7 @@ async fn checked(
 pub(crate) struct AccountQuery {
     lang: Option<String>,
     joined: Option<String>,
+    paused: Option<String>,
 }
 
 pub(crate) async fn account(
@@ -135,7 +141,11 @@ pub(crate) async fn account(
         .as_deref()
         .map(Lang::from_code)
         .unwrap_or_default();
-    let notice = query.joined.is_some().then(|| lang.tr("acct-joined"));
+    let notice = match (&query.joined, &query.paused) {
+        (Some(_), _) => Some(lang.tr("acct-joined")),
+        (None, Some(_)) => Some(lang.tr("acct-paused")),
+        (None, None) => None,
+    };
     let Some(session) = current(&req, &state).await? else {
         return html(StatusCode::OK, &SignInPage { lang, notice });
     };
@@ -160,6 +170,7 @@ pub(crate) async fn account(
                     memberships::amount,
                     memberships::currency,
                     memberships::stripe_subscription_id,
+                    memberships::paused_until,
                 ))
                 .load(c)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
@@ -172,12 +183,20 @@ pub(crate) async fn account(
             Ok((email, customer, rows, subscribed))
         })
         .await?;
+    let now = db::now();
+    let max_pause = state.settings.members.pause_max_months;
     let memberships = rows
         .into_iter()
         .map(
-            |(id, campaign, status, at_end, period_end, amount, currency, subscription)| {
+            |(id, campaign, status, at_end, period_end, amount, currency, subscription, paused)| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
+                let paused = paused.filter(|until| *until > now);
+                let managed = subscription.is_some() && state.stripe.is_some();
                 let detail = match (status.in_good_standing(), at_end) {
+                    _ if let Some(until) = paused => lang.t(
+                        "acct-paused-until",
+                        &[("date", until.date().to_string().into())],
+                    ),
                     (true, true) => lang.t("acct-ends", &[("date", date.into())]),
                     (true, false) if period_end.is_some() => lang.t(
                         "acct-next-payment",
@@ -192,7 +211,8 @@ pub(crate) async fn account(
                     campaign,
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
-                    manage: subscription.filter(|_| state.stripe.is_some()).map(|_| id),
+                    manage: managed.then_some(id),
+                    pause: (managed && pausable(status, at_end, paused, max_pause)).then_some(id),
                 }
             },
         )
@@ -207,6 +227,14 @@ pub(crate) async fn account(
             newsletters: subscribed,
             billing: customer.is_some() && state.stripe.is_some(),
             csrf_token: session.csrf_token,
+            pause_lengths: (1..=max_pause)
+                .map(|months| {
+                    (
+                        months,
+                        lang.t("acct-pause-months", &[("months", months.into())]),
+                    )
+                })
+                .collect(),
         },
     )?;
     res.headers_mut().insert(
@@ -450,4 +478,107 @@ pub(crate) async fn sign_out(
     )?;
     res.add_cookie(&gone).map_err(AppError::internal)?;
     Ok(res)
+}
+
+/// Whether a membership's payments can be paused now: it renews (not ending, not already
+/// paused) and the outlet allows pauses.
+fn pausable(
+    status: MembershipStatus,
+    cancelling: bool,
+    paused: Option<NaiveDateTime>,
+    max_months: u32,
+) -> bool {
+    max_months > 0 && status.renews() && !cancelling && paused.is_none()
+}
+
+/// `POST /account/pause`: fields `membership`, `months` (1 to `MEMBERDRIVE_PAUSE_MAX_MONTHS`)
+/// and `csrf_token`. Pauses the subscription's payments in Stripe until then (its invoices
+/// meanwhile are voided; Stripe resumes by itself) and applies Stripe's answer at once, so
+/// the campaign's count shows it (a paused member is not counted until payments resume).
+pub(crate) async fn pause(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let session = checked(&req, &state, &body).await?;
+    let form = Form::parse(&body)?;
+    let lang = Lang::of_form(&req, form.get("lang"));
+    let refused = |status, code, message| AppError::refused(&req, lang, status, code, message);
+    let max = state.settings.members.pause_max_months;
+    let months: u32 = form
+        .get("months")
+        .and_then(|m| m.trim().parse().ok())
+        .filter(|m| (1..=max).contains(m))
+        .ok_or_else(|| {
+            refused(
+                StatusCode::BAD_REQUEST,
+                "invalid_months",
+                "acct-pause-error-months",
+            )
+        })?;
+    let (Some(stripe), Some(syncer)) = (state.stripe.clone(), state.syncer.clone()) else {
+        return Err(refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "payments_not_configured",
+            "join-not-configured",
+        ));
+    };
+    let no_such = || {
+        refused(
+            StatusCode::NOT_FOUND,
+            "no_such_membership",
+            "acct-pause-error-membership",
+        )
+    };
+    let id: i32 = form
+        .get("membership")
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(no_such)?;
+    let member = session.member_id;
+    type Found = (
+        Option<String>,
+        MembershipStatus,
+        bool,
+        Option<NaiveDateTime>,
+    );
+    let found: Option<Found> = state
+        .db
+        .read(move |c| {
+            memberships::table
+                .find(id)
+                .filter(memberships::member_id.eq(member))
+                .select((
+                    memberships::stripe_subscription_id,
+                    memberships::status,
+                    memberships::cancel_at_period_end,
+                    memberships::paused_until,
+                ))
+                .first(c)
+                .optional()
+        })
+        .await?;
+    let Some((Some(subscription), status, cancelling, paused)) = found else {
+        return Err(no_such());
+    };
+    let now = db::now();
+    if !pausable(status, cancelling, paused.filter(|p| *p > now), max) {
+        return Err(refused(
+            StatusCode::CONFLICT,
+            "cannot_pause",
+            "acct-pause-error-state",
+        ));
+    }
+    let resumes = now + chrono::Months::new(months);
+    stripe
+        .pause(&subscription, resumes.and_utc().timestamp())
+        .await
+        .map_err(AppError::internal)?;
+    syncer
+        .subscription(&subscription)
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(see_other(&format!(
+        "/account?paused=1&lang={}",
+        lang.code()
+    )))
 }

@@ -126,6 +126,8 @@ pub struct SubscriptionState {
     pub current_period_end: Option<NaiveDateTime>,
     /// The article that brought the member.
     pub ref_url: Option<String>,
+    /// Payments paused until then (Stripe's `pause_collection`): not counted meanwhile.
+    pub paused_until: Option<NaiveDateTime>,
 }
 
 /// A membership row.
@@ -148,6 +150,8 @@ pub struct Membership {
     pub stripe_subscription_id: Option<String>,
     /// When it ended (the first time Stripe reported an ended status).
     pub ended_at: Option<NaiveDateTime>,
+    /// Payments paused until then.
+    pub paused_until: Option<NaiveDateTime>,
 }
 
 /// Whether the membership of `state`'s subscription holds `state` already, every field that
@@ -167,6 +171,7 @@ pub fn holds(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<
             memberships::status,
             memberships::cancel_at_period_end,
             memberships::current_period_end,
+            memberships::paused_until,
         ))
         .first::<(
             i32,
@@ -177,6 +182,7 @@ pub fn holds(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<
             String,
             MembershipStatus,
             bool,
+            Option<NaiveDateTime>,
             Option<NaiveDateTime>,
         )>(conn)
         .optional()?;
@@ -192,6 +198,7 @@ pub fn holds(conn: &mut DbConnection, state: &SubscriptionState) -> QueryResult<
                 state.status,
                 state.cancel_at_period_end,
                 state.current_period_end,
+                state.paused_until,
             )
     }))
 }
@@ -222,6 +229,7 @@ pub fn apply_subscription(
             memberships::current_period_end.eq(state.current_period_end),
             memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
             memberships::ref_url.eq(&state.ref_url),
+            memberships::paused_until.eq(state.paused_until),
             memberships::started_at.eq(now),
             memberships::ended_at.eq(state.status.has_ended().then_some(now)),
         ))
@@ -235,6 +243,7 @@ pub fn apply_subscription(
             memberships::status.eq(state.status),
             memberships::cancel_at_period_end.eq(state.cancel_at_period_end),
             memberships::current_period_end.eq(state.current_period_end),
+            memberships::paused_until.eq(state.paused_until),
             // The end is when Stripe first reported it, not every later update.
             memberships::ended_at.eq(case_when(
                 ended_at.is_not_null(),

@@ -26,7 +26,7 @@ pub fn queue_due(
         .filter(memberships::status.eq_any(MembershipStatus::all(MembershipStatus::renews)))
         .filter(memberships::cancel_at_period_end.eq(false))
         .filter(memberships::current_period_end.gt(now))
-        .filter(memberships::current_period_end.le(now + settings.notices.renewal_ahead))
+        .filter(memberships::current_period_end.le(now + settings.members.renewal_ahead))
         .select((
             memberships::id,
             memberships::current_period_end.assume_not_null(),

@@ -7,7 +7,8 @@ use stripe::{Client, ClientBuilder, StripeError};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::subscription::{
-    ListSubscription, ListSubscriptionStatus, RetrieveSubscription,
+    ListSubscription, ListSubscriptionStatus, RetrieveSubscription, UpdateSubscription,
+    UpdateSubscriptionPauseCollection, UpdateSubscriptionPauseCollectionBehavior,
 };
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionCustomerCreation, CreateCheckoutSessionLineItems,
@@ -156,6 +157,18 @@ impl StripeApi {
     /// The current state of a subscription.
     pub async fn subscription(&self, id: &str) -> Result<Subscription, StripeError> {
         RetrieveSubscription::new(id).send(&self.client).await
+    }
+
+    /// Pauses a subscription's payments until `resumes_at` (Unix seconds): its invoices
+    /// meanwhile are voided, and Stripe resumes collecting by itself then.
+    pub async fn pause(&self, id: &str, resumes_at: i64) -> Result<Subscription, StripeError> {
+        let mut pause =
+            UpdateSubscriptionPauseCollection::new(UpdateSubscriptionPauseCollectionBehavior::Void);
+        pause.resumes_at = Some(resumes_at);
+        UpdateSubscription::new(id)
+            .pause_collection(pause)
+            .send(&self.client)
+            .await
     }
 
     /// An invoice with its payments (which name the payment intent).

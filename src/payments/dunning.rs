@@ -1,6 +1,6 @@
 //! The emails after a renewal could not be collected: at once, a reminder some days later,
 //! and a last notice before Stripe stops retrying (the days are settings,
-//! [`crate::config::Notices`]). The first failed attempt of an invoice queues all three,
+//! [`crate::config::MemberSettings`]). The first failed attempt of an invoice queues all three,
 //! each under a key of its own (`payment_failed:{invoice}`, `…:reminder`, `…:last`), so
 //! later attempts, duplicated events and reconciliation queue nothing more; paying the
 //! invoice or ending the subscription withdraws what has not gone out yet.
@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use crate::config::Notices;
+use crate::config::MemberSettings;
 use crate::db::DbConnection;
 use crate::email;
 use crate::email::templates::{Dunning, EmailTemplate, Notice};
@@ -37,7 +37,7 @@ pub fn failed(
     conn: &mut DbConnection,
     invoice: &str,
     due: &Due,
-    notices: Notices,
+    notices: MemberSettings,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let steps = [

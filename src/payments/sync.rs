@@ -15,7 +15,7 @@ use super::client::{StripeApi, job_error};
 use super::{dunning, meta};
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
-use crate::config::{Notices, Settings};
+use crate::config::{MemberSettings, Settings};
 use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, Unknown};
@@ -106,6 +106,14 @@ pub fn subscription_state(
         cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
         current_period_end: item.map(|i| time(i.current_period_end)),
         ref_url: ours.ref_url.clone(),
+        // Paused with no date to resume (from Stripe's dashboard): until further notice.
+        paused_until: sub.pause_collection.as_ref().map(|p| {
+            p.resumes_at.map(time).unwrap_or_else(|| {
+                chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .expect("a date")
+            })
+        }),
     })
 }
 
@@ -245,7 +253,7 @@ impl Syncer {
             _ => None,
         };
         let account_url = self.account_url();
-        let notices = self.settings.notices;
+        let notices = self.settings.members;
         self.write(move |conn| {
             record_invoice(
                 conn,
@@ -469,7 +477,7 @@ fn record_invoice(
     sub_id: &str,
     charge: Option<&Charge>,
     account_url: &str,
-    notices: Notices,
+    notices: MemberSettings,
 ) -> QueryResult<bool> {
     type Row = (i32, i32, i32, BillingInterval, MembershipStatus, bool);
     let (membership_id, member_id, campaign_id, interval, status, cancelling): Row =

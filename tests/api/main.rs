@@ -27,6 +27,7 @@ mod newsletters;
 mod notices;
 mod outbox;
 mod pages;
+mod pause;
 mod payments;
 mod pgbouncer;
 mod retention;

@@ -51,6 +51,7 @@ async fn add_members_renewing(app: &TestApp, renewing: &'static [(i32, i64, &'st
                     cancel_at_period_end: false,
                     current_period_end: Some(db::now() + chrono::Duration::days(days)),
                     ref_url: None,
+                    paused_until: None,
                 },
             )?;
         }

@@ -279,6 +279,10 @@ impl Shared {
                 line_items(state, id)
             }
             ("GET", ["subscriptions", id]) => retrieve(state, "subscription", id)?,
+            ("POST", ["subscriptions", id]) => {
+                retrieve(state, "subscription", id)?;
+                state.update_subscription(id, &form)?
+            }
             ("GET", ["subscriptions"]) => {
                 let customer = query.get("customer");
                 let status = query.get("status");

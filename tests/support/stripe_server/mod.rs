@@ -276,6 +276,12 @@ impl StripeServer {
         paid.invoice.expect("a renewal has an invoice")
     }
 
+    /// The date a paused subscription named comes: Stripe resumes collecting payments
+    /// (`pause_collection` back to null). Queues `customer.subscription.updated`.
+    pub fn resume_collection(&self, subscription_id: &str) {
+        self.state().resume_collection(subscription_id);
+    }
+
     /// The member cancels in the billing portal: `cancel_at_period_end: true`, `cancel_at` =
     /// the period's end, `canceled_at` = now; the status stays `active`. Queues
     /// `customer.subscription.updated`.

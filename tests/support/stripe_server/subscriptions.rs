@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::api::{ApiResult, Params, invalid};
 use super::charges::Payment;
 use super::fixtures::{fixture, from_fixture, new_id, period_end, set};
 use super::prices::LineItem;
@@ -189,6 +190,63 @@ impl State {
             self.queue("customer.subscription.updated", sub_id, Some(previous));
         }
         paid
+    }
+
+    /// `POST /v1/subscriptions/{id}`, as memberdrive uses it: `pause_collection[behavior]`
+    /// and `pause_collection[resumes_at]` pause payments (the status stays as it is); an
+    /// empty `pause_collection` resumes them. Queues `customer.subscription.updated`.
+    pub(super) fn update_subscription(&mut self, sub_id: &str, form: &Params) -> ApiResult {
+        let pause = match (
+            form.get("pause_collection[behavior]"),
+            form.get("pause_collection"),
+        ) {
+            (Some(behavior), _) => {
+                if !matches!(behavior, "keep_as_draft" | "mark_uncollectible" | "void") {
+                    return Err(invalid(
+                        Some("pause_collection[behavior]"),
+                        format!("Invalid behavior: {behavior}"),
+                    ));
+                }
+                let resumes_at = match form.get("pause_collection[resumes_at]") {
+                    Some(at) => Some(at.parse::<i64>().map_err(|_| {
+                        invalid(Some("pause_collection[resumes_at]"), "Invalid timestamp")
+                    })?),
+                    None => None,
+                };
+                if resumes_at.is_some_and(|at| at <= self.now()) {
+                    return Err(invalid(
+                        Some("pause_collection[resumes_at]"),
+                        "resumes_at must be in the future",
+                    ));
+                }
+                json!({ "behavior": behavior, "resumes_at": resumes_at })
+            }
+            (None, Some("")) => Value::Null,
+            (None, _) => {
+                return Err(invalid(
+                    None,
+                    "This test server updates pause_collection only",
+                ));
+            }
+        };
+        self.set_pause(sub_id, pause);
+        Ok(self.get(sub_id).clone())
+    }
+
+    /// Stripe at `resumes_at`: collection resumes by itself. Queues
+    /// `customer.subscription.updated`.
+    pub(super) fn resume_collection(&mut self, sub_id: &str) {
+        self.set_pause(sub_id, Value::Null);
+    }
+
+    fn set_pause(&mut self, sub_id: &str, pause: Value) {
+        let before = self.expect_kind(sub_id, "subscription")["pause_collection"].clone();
+        set(self.get_mut(sub_id), json!({ "pause_collection": pause }));
+        self.queue(
+            "customer.subscription.updated",
+            sub_id,
+            Some(json!({ "pause_collection": before })),
+        );
     }
 
     pub(super) fn cancel_at_period_end(&mut self, sub_id: &str) {

@@ -1,19 +1,20 @@
-//! When members are told about money: the notice before a yearly renewal, and the emails
-//! after a renewal could not be collected (the payment failed at once, a reminder, a last
-//! notice before Stripe stops retrying).
+//! Settings of paid membership: when members are told about money (the notice before a
+//! yearly renewal, and the emails after a renewal could not be collected: at once, a
+//! reminder, a last notice before Stripe stops retrying), and how long they may pause.
 
 use chrono::Duration;
 
 /// The variables read here.
-pub const KEYS: [&str; 3] = [
+pub const KEYS: [&str; 4] = [
     "MEMBERDRIVE_RENEWAL_NOTICE_DAYS",
     "MEMBERDRIVE_PAYMENT_REMINDER_DAYS",
     "MEMBERDRIVE_PAYMENT_LAST_NOTICE_DAYS",
+    "MEMBERDRIVE_PAUSE_MAX_MONTHS",
 ];
 
-/// The days of each notice.
+/// The days of each notice, and the longest pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Notices {
+pub struct MemberSettings {
     /// How long before a yearly renewal its notice goes out (US state automatic-renewal laws
     /// ask for 15 to 45 days).
     pub renewal_ahead: Duration,
@@ -22,14 +23,17 @@ pub struct Notices {
     /// How long after a failed payment the last notice goes out, if it is still unpaid: a
     /// few days before the end of the retry schedule set in Stripe.
     pub payment_last_notice_after: Duration,
+    /// The most months a member may pause their payments for at once (0: they cannot).
+    pub pause_max_months: u32,
 }
 
-impl Default for Notices {
-    fn default() -> Notices {
-        Notices {
+impl Default for MemberSettings {
+    fn default() -> MemberSettings {
+        MemberSettings {
             renewal_ahead: Duration::days(30),
             payment_reminder_after: Duration::days(3),
             payment_last_notice_after: Duration::days(10),
+            pause_max_months: 3,
         }
     }
 }
@@ -38,8 +42,8 @@ impl Default for Notices {
 type Invalid = (&'static str, String);
 
 /// Reads them with `get` (a variable's trimmed, non-empty value).
-pub fn parse<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Notices, Invalid> {
-    let defaults = Notices::default();
+pub fn parse<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<MemberSettings, Invalid> {
+    let defaults = MemberSettings::default();
     let days = |key: &'static str, default: Duration, most: i64| -> Result<Duration, Invalid> {
         match get(key) {
             None => Ok(default),
@@ -56,10 +60,19 @@ pub fn parse<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Notice
                 }),
         }
     };
-    let notices = Notices {
+    let notices = MemberSettings {
         renewal_ahead: days(KEYS[0], defaults.renewal_ahead, 60)?,
         payment_reminder_after: days(KEYS[1], defaults.payment_reminder_after, 30)?,
         payment_last_notice_after: days(KEYS[2], defaults.payment_last_notice_after, 60)?,
+        pause_max_months: match get(KEYS[3]) {
+            None => defaults.pause_max_months,
+            Some(raw) => raw.parse().ok().filter(|m| *m <= 3).ok_or_else(|| {
+                (
+                    KEYS[3],
+                    format!("{raw:?}: a whole number of months from 0 to 3"),
+                )
+            })?,
+        },
     };
     if notices.payment_last_notice_after <= notices.payment_reminder_after {
         return Err((
@@ -77,13 +90,13 @@ pub fn parse<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Notice
 mod tests {
     use super::*;
 
-    fn parse_of(pairs: &[(&'static str, &'static str)]) -> Result<Notices, Invalid> {
+    fn parse_of(pairs: &[(&'static str, &'static str)]) -> Result<MemberSettings, Invalid> {
         parse(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
     }
 
     #[test]
     fn days_have_defaults_bounds_and_an_order() {
-        assert_eq!(parse_of(&[]), Ok(Notices::default()));
+        assert_eq!(parse_of(&[]), Ok(MemberSettings::default()));
         let set = parse_of(&[("MEMBERDRIVE_RENEWAL_NOTICE_DAYS", "45")]).unwrap();
         assert_eq!(set.renewal_ahead, Duration::days(45));
         for bad in ["0", "61", "thirty", "2.5"] {
@@ -96,5 +109,13 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.0, "MEMBERDRIVE_PAYMENT_LAST_NOTICE_DAYS");
+        assert_eq!(
+            parse_of(&[("MEMBERDRIVE_PAUSE_MAX_MONTHS", "0")])
+                .unwrap()
+                .pause_max_months,
+            0
+        );
+        let err = parse_of(&[("MEMBERDRIVE_PAUSE_MAX_MONTHS", "4")]).unwrap_err();
+        assert_eq!(err.0, "MEMBERDRIVE_PAUSE_MAX_MONTHS");
     }
 }
