@@ -335,7 +335,7 @@ acct-pause-months = { $months ->
 }
 acct-pause-error-months = Choose how many months to pause for.
 acct-pause-error-membership = There is no such membership.
-acct-pause-error-state = This membership cannot be paused now: it is ending, paused already, or not active.
+acct-pause-error-state = This membership cannot be paused now: only an active monthly membership that is not ending or paused already can be.
 acct-billing = Manage payment, tier or cancellation
 acct-manage-membership = Manage or cancel this membership
 acct-newsletters = Newsletters

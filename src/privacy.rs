@@ -23,8 +23,8 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{
-    audit_log, jobs, members, memberships, rate_limits, sessions, stripe_events, subscribers,
-    suppressions, tokens,
+    audit_log, gifts, jobs, members, memberships, rate_limits, sessions, stripe_events,
+    subscribers, suppressions, tokens,
 };
 use crate::db::{self, DbConnection, like_containing, lower};
 use crate::domain::{EmailAddress, MembershipStatus};
@@ -136,6 +136,11 @@ pub fn erase(
                 memberships::status
                     .eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
             )
+            // A period cancelled at its end (a gift's too) stands only until that end.
+            .filter(
+                diesel::dsl::not(memberships::cancel_at_period_end)
+                    .or(memberships::current_period_end.gt(now)),
+            )
             .select(memberships::status)
             .first(conn)
             .optional()?;
@@ -224,6 +229,16 @@ pub fn erase(
         erasure.blanked += 1;
     }
     diesel::delete(suppressions::table.find(address)).execute(conn)?;
+    // Gifts keep their amounts (money received) but not who gave whom what message.
+    let gone = "erased@erased.invalid";
+    erasure.blanked +=
+        diesel::update(gifts::table.filter(lower(gifts::buyer_email.nullable()).eq(address)))
+            .set((gifts::buyer_email.eq(gone), gifts::message.eq("")))
+            .execute(conn)?;
+    erasure.blanked +=
+        diesel::update(gifts::table.filter(lower(gifts::recipient_email.nullable()).eq(address)))
+            .set((gifts::recipient_email.eq(gone), gifts::message.eq("")))
+            .execute(conn)?;
     diesel::delete(
         rate_limits::table.filter(
             lower(rate_limits::key.nullable())

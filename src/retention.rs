@@ -51,12 +51,14 @@ const BUDGET: Duration = Duration::from_secs(60);
 /// The done jobs the purge may delete: all but the emails whose row is the only record that
 /// they went out while their cause can come back. Every paid invoice asks for the welcome
 /// (`welcome:{member}:{campaign}`), and reconciliation may apply an invoice again months
-/// later (`receipt:…`, `payment_failed:…`): deleting those rows would send the email again.
+/// later (`receipt:…`, `payment_failed:…`), and a renewal notice may go out more than 30
+/// days ahead (`renewal_reminder:…`): deleting those rows would send the email again.
 /// They grow with payments, not with readers. Written as `jobs_purgeable_idx` states it, so
 /// that both databases use that index (SQLite matches a partial index's condition as
 /// written, and never a bound parameter).
 pub const PURGEABLE: &str = "status = 'done' AND dedupe_key NOT LIKE 'welcome:%' \
-    AND dedupe_key NOT LIKE 'receipt:%' AND dedupe_key NOT LIKE 'payment_failed:%'";
+    AND dedupe_key NOT LIKE 'receipt:%' AND dedupe_key NOT LIKE 'payment_failed:%' \
+    AND dedupe_key NOT LIKE 'renewal_reminder:%'";
 
 /// What a target does with the rows due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
 use crate::db::DbConnection;
-use crate::db::schema::{article_stats, audit_log, memberships, payments, tiers};
+use crate::db::schema::{article_stats, audit_log, gifts, memberships, payments, tiers};
 use crate::domain::{BillingInterval, MembershipStatus, Metric};
 
 /// Days the pace is measured over.
@@ -301,7 +301,7 @@ pub fn tier_names(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Hash
 }
 
 /// Money received in `[from, to)` in the campaign's currency, net of refunds and lost
-/// disputes, minor units.
+/// disputes, minor units: payments and gifts, as an amount goal counts them.
 pub fn net_received(
     conn: &mut DbConnection,
     campaign: &Campaign,
@@ -320,11 +320,23 @@ pub fn net_received(
             payments::dispute_status,
         ))
         .load(conn)?;
-    Ok(rows
+    let gifts: Vec<(i64, i64)> = gifts::table
+        .filter(gifts::campaign_id.eq(campaign.id))
+        .filter(gifts::currency.eq(&campaign.currency))
+        .filter(gifts::paid_at.ge(from))
+        .filter(gifts::paid_at.lt(to))
+        .select((gifts::amount, gifts::amount_refunded))
+        .load(conn)?;
+    let payments: i64 = rows
         .into_iter()
         .filter(|(_, _, dispute)| dispute.as_deref() != Some("lost"))
         .map(|(amount, refunded, _)| amount - refunded)
-        .sum())
+        .sum();
+    Ok(payments
+        + gifts
+            .into_iter()
+            .map(|(amount, refunded)| amount - refunded)
+            .sum::<i64>())
 }
 
 /// When the goal will be reached at the current pace.

@@ -27,7 +27,7 @@ use crate::tokens;
 
 /// The lengths a gift can have, in months.
 pub const MONTHS: [i32; 4] = [1, 3, 6, 12];
-/// A gift not redeemed this long after it was paid has expired.
+/// A gift not redeemed this long after it was delivered has expired.
 pub const REDEEM_WITHIN: Duration = Duration::days(365);
 /// How long before a redeemed gift ends its member is asked to go on with a card.
 pub const REMIND_BEFORE: Duration = Duration::days(7);
@@ -230,29 +230,32 @@ fn queue(
     email::queue_at(conn, key, &message, at)
 }
 
-/// Applies a refund of the gift paid by `payment_intent` (`amount_refunded` in all); `false`
+/// Applies a refund of the gift paid by `payment_intent` (`amount_refunded` in all; a dispute
+/// the outlet lost takes it all back, as a refund in full would); `false`
 /// when no gift was paid by it. A gift refunded in full is withdrawn: its emails still to go
 /// out are not sent, it can no longer be redeemed, and a membership it started ends now.
 pub fn refunded(
     conn: &mut DbConnection,
     payment_intent: &str,
     amount_refunded: i64,
+    dispute_lost: bool,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let gift: Option<(i32, i32, i64, Option<i32>)> = gifts::table
-        .filter(gifts::stripe_payment_intent_id.eq(payment_intent))
-        .select((
-            gifts::id,
-            gifts::campaign_id,
-            gifts::amount,
-            gifts::membership_id,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((id, campaign, amount, membership)) = gift else {
+    let paid_by = gifts::table.filter(gifts::stripe_payment_intent_id.eq(payment_intent));
+    let campaign: Option<i32> = paid_by.select(gifts::campaign_id).first(conn).optional()?;
+    let Some(campaign) = campaign else {
         return Ok(false);
     };
+    // The count's turn first, then the gift: a redemption committed meanwhile is seen.
     progress::lock(conn, campaign)?;
+    let (id, amount, membership): (i32, i64, Option<i32>) = paid_by
+        .select((gifts::id, gifts::amount, gifts::membership_id))
+        .first(conn)?;
+    let amount_refunded = if dispute_lost {
+        amount
+    } else {
+        amount_refunded
+    };
     diesel::update(gifts::table.find(id))
         .set(gifts::amount_refunded.eq(amount_refunded))
         .execute(conn)?;
@@ -301,7 +304,6 @@ impl Stage {
     /// The stage of a gift at `now`.
     pub fn of(
         deliver_on: NaiveDateTime,
-        paid_at: NaiveDateTime,
         redeemed: bool,
         refunded_in_full: bool,
         now: NaiveDateTime,
@@ -310,7 +312,7 @@ impl Stage {
             Stage::Refunded
         } else if redeemed {
             Stage::Redeemed
-        } else if now > paid_at + REDEEM_WITHIN {
+        } else if now > deliver_on + REDEEM_WITHIN {
             Stage::Expired
         } else if now >= deliver_on {
             Stage::Delivered
@@ -361,25 +363,30 @@ mod tests {
                 .and_hms_opt(8, 0, 0)
                 .unwrap()
         };
-        let (paid, deliver) = (at("2026-12-01"), at("2026-12-24"));
+        let deliver = at("2026-12-24");
         assert_eq!(
-            Stage::of(deliver, paid, false, false, at("2026-12-02")),
+            Stage::of(deliver, false, false, at("2026-12-02")),
             Stage::Scheduled
         );
         assert_eq!(
-            Stage::of(deliver, paid, false, false, at("2026-12-24")),
+            Stage::of(deliver, false, false, at("2026-12-24")),
             Stage::Delivered
         );
         assert_eq!(
-            Stage::of(deliver, paid, true, false, at("2027-06-01")),
+            Stage::of(deliver, true, false, at("2027-06-01")),
             Stage::Redeemed
         );
         assert_eq!(
-            Stage::of(deliver, paid, false, false, at("2027-12-02")),
+            Stage::of(deliver, false, false, at("2027-12-02")),
+            Stage::Delivered,
+            "a year to redeem from the delivery, not from the payment"
+        );
+        assert_eq!(
+            Stage::of(deliver, false, false, at("2027-12-25")),
             Stage::Expired
         );
         assert_eq!(
-            Stage::of(deliver, paid, true, true, at("2027-01-02")),
+            Stage::of(deliver, true, true, at("2027-01-02")),
             Stage::Refunded
         );
     }

@@ -32,7 +32,7 @@ struct Found {
     recipient: String,
     message: String,
     lang: String,
-    paid_at: NaiveDateTime,
+    deliver_on: NaiveDateTime,
     redeemed_at: Option<NaiveDateTime>,
     refunded_in_full: bool,
 }
@@ -50,7 +50,7 @@ fn find(conn: &mut DbConnection, raw: &str) -> QueryResult<Option<Found>> {
             gifts::recipient_email,
             gifts::message,
             gifts::lang,
-            gifts::paid_at,
+            gifts::deliver_on,
             gifts::redeemed_at,
             gifts::amount_refunded.ge(gifts::amount),
         ))
@@ -93,7 +93,7 @@ fn usable(found: Option<Found>, now: NaiveDateTime) -> Result<Found, Unusable> {
         Err(Unusable::Refunded)
     } else if gift.redeemed_at.is_some() {
         Err(Unusable::Redeemed)
-    } else if now > gift.paid_at + REDEEM_WITHIN {
+    } else if now > gift.deliver_on + REDEEM_WITHIN {
         Err(Unusable::Expired)
     } else {
         Ok(gift)
@@ -204,12 +204,16 @@ fn start(
     raw: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<NaiveDateTime, Unusable>> {
+    let Some(campaign) = find(c, raw)?.map(|g| g.campaign) else {
+        return Ok(Err(Unusable::Unknown));
+    };
+    // The count's turn before any row of ours, as every transaction that changes one takes it;
+    // then the gift again, as a refund or another redemption may have committed meanwhile.
+    progress::lock(c, campaign)?;
     let gift = match usable(find(c, raw)?, now) {
         Ok(gift) => gift,
         Err(unusable) => return Ok(Err(unusable)),
     };
-    // The count's turn before any row of ours, as every transaction that changes one takes it.
-    progress::lock(c, gift.campaign)?;
     let Some(email) = EmailAddress::parse(&gift.recipient) else {
         return Ok(Err(Unusable::Unknown));
     };

@@ -17,6 +17,7 @@ use crate::db::schema::{campaigns, gifts, tiers};
 use crate::db::{self, DbError, PER_PAGE, Page};
 use crate::email::templates::Notice;
 use crate::i18n::Lang;
+use crate::jobs;
 use crate::state::AppState;
 use crate::tokens;
 use crate::web::error::AppError;
@@ -117,7 +118,7 @@ pub(crate) async fn page(
                 (id, campaign, tier, months, amount, refunded, currency),
                 (buyer, recipient, paid, deliver, redeemed, ends),
             )| {
-                let stage = Stage::of(deliver, paid, redeemed.is_some(), refunded >= amount, now);
+                let stage = Stage::of(deliver, redeemed.is_some(), refunded >= amount, now);
                 Line {
                     id,
                     campaign,
@@ -183,7 +184,6 @@ pub(crate) async fn resend(
                 String,
                 String,
                 NaiveDateTime,
-                NaiveDateTime,
                 Option<NaiveDateTime>,
                 bool,
             );
@@ -198,7 +198,6 @@ pub(crate) async fn resend(
                     gifts::message,
                     gifts::lang,
                     gifts::deliver_on,
-                    gifts::paid_at,
                     gifts::redeemed_at,
                     gifts::amount_refunded.ge(gifts::amount),
                 ))
@@ -213,7 +212,6 @@ pub(crate) async fn resend(
                 text,
                 lang,
                 deliver,
-                paid,
                 redeemed,
                 refunded,
             )) = gift
@@ -221,7 +219,7 @@ pub(crate) async fn resend(
                 return Ok(false);
             };
             if !matches!(
-                Stage::of(deliver, paid, redeemed.is_some(), refunded, now),
+                Stage::of(deliver, redeemed.is_some(), refunded, now),
                 Stage::Scheduled | Stage::Delivered
             ) {
                 return Ok(false);
@@ -237,6 +235,8 @@ pub(crate) async fn resend(
             let (tier, title) = names(c, tier.unwrap_or_default(), campaign, lang)?;
             let url =
                 settings.public_url(&format!("/gift/redeem?token={secret}&lang={}", lang.code()));
+            // The email not sent yet carries the old link: this one replaces it.
+            jobs::withdraw(c, &format!("gift-delivery:{id}"), now)?;
             queue(
                 c,
                 &format!("gift-delivery:{id}:{}", now.and_utc().timestamp_millis()),

@@ -18,7 +18,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbError};
-use crate::domain::{EmailAddress, MembershipStatus, OptIn};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
@@ -60,7 +60,7 @@ struct StatusPage {
 }
 
 /// Id, campaign title, status, cancelled at period end, period end, amount, currency,
-/// Stripe subscription, paused until.
+/// Stripe subscription, paused until, billing interval.
 type MembershipRow = (
     i32,
     String,
@@ -71,6 +71,7 @@ type MembershipRow = (
     String,
     Option<String>,
     Option<NaiveDateTime>,
+    BillingInterval,
 );
 
 /// A signed-in member.
@@ -171,6 +172,7 @@ pub(crate) async fn account(
                     memberships::currency,
                     memberships::stripe_subscription_id,
                     memberships::paused_until,
+                    memberships::billing_interval,
                 ))
                 .load(c)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
@@ -188,7 +190,18 @@ pub(crate) async fn account(
     let memberships = rows
         .into_iter()
         .map(
-            |(id, campaign, status, at_end, period_end, amount, currency, subscription, paused)| {
+            |(
+                id,
+                campaign,
+                status,
+                at_end,
+                period_end,
+                amount,
+                currency,
+                subscription,
+                paused,
+                interval,
+            )| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
                 let paused = paused.filter(|until| *until > now);
                 let managed = subscription.is_some() && state.stripe.is_some();
@@ -212,7 +225,8 @@ pub(crate) async fn account(
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
                     manage: managed.then_some(id),
-                    pause: (managed && pausable(status, at_end, paused, max_pause)).then_some(id),
+                    pause: (managed && pausable(interval, status, at_end, paused, max_pause))
+                        .then_some(id),
                 }
             },
         )
@@ -480,15 +494,21 @@ pub(crate) async fn sign_out(
     Ok(res)
 }
 
-/// Whether a membership's payments can be paused now: it renews (not ending, not already
-/// paused) and the outlet allows pauses.
+/// Whether a membership's payments can be paused now: a monthly one (a pause over a yearly
+/// renewal would void the whole year's invoice) that renews (not ending, not already paused),
+/// where the outlet allows pauses.
 fn pausable(
+    interval: BillingInterval,
     status: MembershipStatus,
     cancelling: bool,
     paused: Option<NaiveDateTime>,
     max_months: u32,
 ) -> bool {
-    max_months > 0 && status.renews() && !cancelling && paused.is_none()
+    max_months > 0
+        && interval == BillingInterval::Month
+        && status.renews()
+        && !cancelling
+        && paused.is_none()
 }
 
 /// `POST /account/pause`: fields `membership`, `months` (1 to `MEMBERDRIVE_PAUSE_MAX_MONTHS`)
@@ -537,6 +557,7 @@ pub(crate) async fn pause(
     let member = session.member_id;
     type Found = (
         Option<String>,
+        BillingInterval,
         MembershipStatus,
         bool,
         Option<NaiveDateTime>,
@@ -549,6 +570,7 @@ pub(crate) async fn pause(
                 .filter(memberships::member_id.eq(member))
                 .select((
                     memberships::stripe_subscription_id,
+                    memberships::billing_interval,
                     memberships::status,
                     memberships::cancel_at_period_end,
                     memberships::paused_until,
@@ -557,11 +579,17 @@ pub(crate) async fn pause(
                 .optional()
         })
         .await?;
-    let Some((Some(subscription), status, cancelling, paused)) = found else {
+    let Some((Some(subscription), interval, status, cancelling, paused)) = found else {
         return Err(no_such());
     };
     let now = db::now();
-    if !pausable(status, cancelling, paused.filter(|p| *p > now), max) {
+    if !pausable(
+        interval,
+        status,
+        cancelling,
+        paused.filter(|p| *p > now),
+        max,
+    ) {
         return Err(refused(
             StatusCode::CONFLICT,
             "cannot_pause",
@@ -581,4 +609,21 @@ pub(crate) async fn pause(
         "/account?paused=1&lang={}",
         lang.code()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_running_monthly_membership_pauses() {
+        use BillingInterval::{Month, Year};
+        use MembershipStatus::{Active, PastDue};
+        assert!(pausable(Month, Active, false, None, 3));
+        assert!(!pausable(Year, Active, false, None, 3), "a yearly renewal");
+        assert!(!pausable(Month, Active, true, None, 3), "ending");
+        assert!(!pausable(Month, PastDue, false, None, 3), "a payment is due");
+        assert!(!pausable(Month, Active, false, Some(db::now()), 3), "paused");
+        assert!(!pausable(Month, Active, false, None, 0), "the outlet allows none");
+    }
 }

@@ -73,9 +73,11 @@ impl Handler for StripeEventHandler {
             | "customer.subscription.deleted"
             | "customer.subscription.paused"
             | "customer.subscription.resumed" => Some(s.subscription(object).await),
-            "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
-                Some(s.invoice(object).await)
-            }
+            "invoice.paid"
+            | "invoice.payment_succeeded"
+            | "invoice.payment_failed"
+            | "invoice.voided"
+            | "invoice.marked_uncollectible" => Some(s.invoice(object).await),
             "charge.refunded" => Some(once_paid(s.charge(object, None).await, job)),
             "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
                 Some(once_paid(s.dispute(object).await, job))

@@ -426,7 +426,13 @@ impl Syncer {
                 return Ok(true);
             }
             match &state.payment_intent_id {
-                Some(intent) => gifts::refunded(conn, intent, state.amount_refunded, db::now()),
+                Some(intent) => gifts::refunded(
+                    conn,
+                    intent,
+                    state.amount_refunded,
+                    state.dispute_status.as_deref() == Some("lost"),
+                    db::now(),
+                ),
                 None => Ok(false),
             }
         })
@@ -503,6 +509,15 @@ fn record_invoice(
         &invoice.currency.to_string(),
     );
     if invoice.status.as_ref().is_none_or(|s| s.as_str() != "paid") {
+        // Voided or written off: nothing is asked for any more.
+        if invoice
+            .status
+            .as_ref()
+            .is_some_and(|s| matches!(s.as_str(), "void" | "uncollectible"))
+        {
+            dunning::settled(conn, &invoice_id, db::now())?;
+            return Ok(true);
+        }
         // Unpaid: a failed attempt (open, attempted) starts the emails asking for the payment,
         // unless the membership is ending anyway (then they were withdrawn, or never due).
         if invoice.attempted && !status.has_ended() && !cancelling {

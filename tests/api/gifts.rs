@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use memberdrive::campaigns::progress;
+use memberdrive::campaigns::{progress, stats};
 use memberdrive::db::schema::{campaigns, gifts, jobs, members, memberships};
 use memberdrive::db::{self};
 
@@ -295,6 +295,15 @@ async fn paying_members_cannot_redeem_and_refunds_leave_the_amount_goal(backend:
     })
     .await;
     app.wait_for_count("members", 500 + 5000, WAIT).await;
+    // The overview's pace counts the same money.
+    let received = app
+        .read(|c| {
+            let campaign = memberdrive::campaigns::Campaign::by_slug(c, "members")?.unwrap();
+            let day = chrono::Duration::days(1);
+            stats::net_received(c, &campaign, db::now() - day, db::now() + day)
+        })
+        .await;
+    assert_eq!(received, 500 + 5000);
     stripe.refund(&charge);
     stripe.deliver(Delivery::InOrder).await;
     app.wait_for_jobs("stripe_event", WAIT).await;
