@@ -5,7 +5,8 @@
 //! makes the recipient a member of the campaign until the gift ends (a membership that is
 //! cancelled at period end, so it counts until then and no longer), tells the buyer, and
 //! schedules a note a week before the end asking whether to go on with a card. A gift not
-//! redeemed within a year expires. Paid gifts count toward an amount goal, net of refunds.
+//! redeemed within a year of its delivery expires. Paid gifts count toward an amount goal, net
+//! of refunds.
 
 pub mod form;
 pub mod redeem;

@@ -622,8 +622,17 @@ mod tests {
         assert!(pausable(Month, Active, false, None, 3));
         assert!(!pausable(Year, Active, false, None, 3), "a yearly renewal");
         assert!(!pausable(Month, Active, true, None, 3), "ending");
-        assert!(!pausable(Month, PastDue, false, None, 3), "a payment is due");
-        assert!(!pausable(Month, Active, false, Some(db::now()), 3), "paused");
-        assert!(!pausable(Month, Active, false, None, 0), "the outlet allows none");
+        assert!(
+            !pausable(Month, PastDue, false, None, 3),
+            "a payment is due"
+        );
+        assert!(
+            !pausable(Month, Active, false, Some(db::now()), 3),
+            "paused"
+        );
+        assert!(
+            !pausable(Month, Active, false, None, 0),
+            "the outlet allows none"
+        );
     }
 }
