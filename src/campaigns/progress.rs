@@ -189,11 +189,36 @@ pub fn refresh_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
         .load(conn)?;
     let mut changed = 0;
     for (id, before) in rows {
+        lock(conn, id)?;
+        end_lapsed(conn, id, now)?;
         if refresh(conn, id, now)? != before {
             changed += 1;
         }
     }
     Ok(changed)
+}
+
+/// Ends the memberships of campaign `campaign_id` that nothing else will end: those without a
+/// Stripe subscription (a gift's, an imported one's) whose period, cancelled at its end, is
+/// over. They stopped counting at that end already; this makes their status say so.
+fn end_lapsed(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        memberships::table
+            .filter(memberships::campaign_id.eq(campaign_id))
+            .filter(memberships::stripe_subscription_id.is_null())
+            .filter(memberships::cancel_at_period_end)
+            .filter(memberships::current_period_end.le(now))
+            .filter(
+                memberships::status
+                    .eq_any(MembershipStatus::all(MembershipStatus::in_good_standing)),
+            ),
+    )
+    .set((
+        memberships::status.eq(MembershipStatus::Canceled),
+        memberships::ended_at.eq(memberships::current_period_end),
+        memberships::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// The next moment a count will move by itself: the earliest end of a period that was
