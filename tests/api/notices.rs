@@ -21,6 +21,14 @@ both_backends!(
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Five instances of the renewal test share one PostgreSQL server with the rest of the suite:
+/// two connections each are plenty.
+const SMALL_POOL: &[(&str, &str)] = &[("MEMBERDRIVE_DB_POOL_SIZE", "2")];
+const WEEK_AHEAD: &[(&str, &str)] = &[
+    ("MEMBERDRIVE_DB_POOL_SIZE", "2"),
+    ("MEMBERDRIVE_RENEWAL_NOTICE_DAYS", "7"),
+];
+
 /// Active members whose period ends in `days` days, each `(n, days, interval)`: the member
 /// `y{n}@news.example`.
 async fn add_members_renewing(app: &TestApp, renewing: &'static [(i32, i64, &'static str)]) {
@@ -67,7 +75,7 @@ fn addressees(mails: &[ReceivedMail]) -> Vec<String> {
 }
 
 async fn yearly_members_get_a_renewal_notice_30_days_ahead_once(backend: Backend) {
-    let app = spawn_app_with(backend, &[]).await;
+    let app = spawn_app_with(backend, SMALL_POOL).await;
     // Yearly in 3, 29 and 45 days; monthly in 3 days (never noticed).
     add_members_renewing(
         &app,
@@ -81,8 +89,8 @@ async fn yearly_members_get_a_renewal_notice_30_days_ahead_once(backend: Backend
     .await;
     // The notice task runs when an instance starts, then hourly; two more instances start.
     // Any instance's worker may deliver it (they share the outbox): look at every SMTP server.
-    let second = spawn_app_on(app.database.clone(), &[]).await;
-    let third = spawn_app_on(app.database.clone(), &[]).await;
+    let second = spawn_app_on(app.database.clone(), SMALL_POOL).await;
+    let third = spawn_app_on(app.database.clone(), SMALL_POOL).await;
     let servers = [&app.smtp, &second.smtp, &third.smtp];
     eventually("two renewal notices", WAIT, || async {
         servers.iter().map(|s| s.accepted_count()).sum::<usize>() >= 2
@@ -108,14 +116,10 @@ async fn yearly_members_get_a_renewal_notice_30_days_ahead_once(backend: Backend
     );
 
     // The days are a setting.
-    let week = spawn_app_with(backend, &[("MEMBERDRIVE_RENEWAL_NOTICE_DAYS", "7")]).await;
+    let week = spawn_app_with(backend, WEEK_AHEAD).await;
     add_members_renewing(&week, &[(1, 3, "year"), (2, 29, "year")]).await;
     // Its task ran at start, before the members existed: another instance looks again.
-    let again = spawn_app_on(
-        week.database.clone(),
-        &[("MEMBERDRIVE_RENEWAL_NOTICE_DAYS", "7")],
-    )
-    .await;
+    let again = spawn_app_on(week.database.clone(), WEEK_AHEAD).await;
     let servers = [&week.smtp, &again.smtp];
     eventually("a renewal notice", WAIT, || async {
         servers.iter().map(|s| s.accepted_count()).sum::<usize>() >= 1
