@@ -210,13 +210,13 @@ pub static ROUTES: &[Route] = &[
         Method::GET,
         "/admin/campaigns/{slug}/articles",
         Staff,
-        |r| r.to(campaigns::overview::articles),
+        |r| r.to(campaigns::articles::articles),
     ),
     route(
         Method::GET,
         "/admin/campaigns/{slug}/articles.csv",
         Staff,
-        |r| r.to(campaigns::overview::articles_csv),
+        |r| r.to(campaigns::articles::articles_csv),
     ),
     route(
         Method::GET,

@@ -1,6 +1,7 @@
 //! Campaigns: the model, the progress rule, the in-memory progress board, and the staff
 //! pages (editing, tiers, embed codes, the overview and its figures).
 
+pub(crate) mod articles;
 pub mod attribution;
 pub mod board;
 pub mod overview;
