@@ -23,8 +23,8 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{
-    audit_log, gifts, jobs, members, memberships, rate_limits, sessions, stripe_events,
-    subscribers, suppressions, tokens,
+    audit_log, cancellations, gifts, jobs, members, memberships, rate_limits, sessions,
+    stripe_events, subscribers, suppressions, tokens,
 };
 use crate::db::{self, DbConnection, like_containing, lower};
 use crate::domain::{EmailAddress, MembershipStatus};
@@ -160,6 +160,17 @@ pub fn erase(
             .execute(conn)?;
         diesel::delete(sessions::table.filter(sessions::member_id.eq(id))).execute(conn)?;
         diesel::delete(tokens::table.filter(tokens::member_id.eq(id))).execute(conn)?;
+        // Why they cancelled stays counted; what they wrote in their own words goes.
+        let theirs = memberships::table
+            .filter(memberships::member_id.eq(id))
+            .select(memberships::id);
+        erasure.blanked += diesel::update(
+            cancellations::table
+                .filter(cancellations::membership_id.eq_any(theirs))
+                .filter(cancellations::note.ne("")),
+        )
+        .set(cancellations::note.eq(""))
+        .execute(conn)?;
         // A name of a few letters would blank unrelated text.
         names.extend(name.filter(|n| n.trim().chars().count() >= 4));
         erasure.member = Some(id);

@@ -149,6 +149,12 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/account/pause", Member, |r| {
         r.to(members::account::pause)
     }),
+    route(Method::GET, "/account/cancel", Member, |r| {
+        r.to(members::cancel::page)
+    }),
+    route(Method::POST, "/account/cancel", Member, |r| {
+        r.to(members::cancel::cancel)
+    }),
     route(Method::POST, "/account/billing", Member, |r| {
         r.to(members::account::billing)
     }),

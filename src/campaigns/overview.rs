@@ -118,7 +118,7 @@ impl Figures {
 
 /// One chart: its picture, and its numbers for the table and the CSV.
 pub struct Chart {
-    /// `signups`, `members`, `mrr`, `churn` or `tiers`.
+    /// `signups`, `members`, `mrr`, `churn`, `reasons` or `tiers`.
     pub id: &'static str,
     /// Heading.
     pub title: String,
@@ -280,6 +280,33 @@ pub fn charts(
             .collect(),
     };
 
+    let answers = stats::cancel_reasons(conn, campaign.id, stats::midnight(first))?;
+    let reason_of = |r: &stats::ReasonCount| match r.reason {
+        Some(reason) => t(&format!("cancel-reason-{reason}")),
+        None => t("admin-no-reason"),
+    };
+    let reasons = Chart {
+        id: "reasons",
+        title: t("admin-chart-reasons"),
+        svg: charts::horizontal_bars(
+            &t("admin-chart-reasons"),
+            "chart-reasons",
+            &answers
+                .iter()
+                .map(|r| (reason_of(r), r.cancelled + r.kept))
+                .collect::<Vec<_>>(),
+        ),
+        columns: vec![
+            t("admin-col-reason"),
+            t("admin-col-cancelled"),
+            t("admin-col-kept"),
+        ],
+        rows: answers
+            .iter()
+            .map(|r| vec![reason_of(r), r.cancelled.to_string(), r.kept.to_string()])
+            .collect(),
+    };
+
     let names = stats::tier_names(conn, campaign.id)?;
     let no_tier = t("admin-no-tier");
     let mix: Vec<(String, i64)> = stats::tier_mix(spans, now)
@@ -299,7 +326,7 @@ pub fn charts(
             .map(|(name, n)| vec![name.clone(), n.to_string()])
             .collect(),
     };
-    Ok(vec![signups, members, mrr, churn, tiers])
+    Ok(vec![signups, members, mrr, churn, reasons, tiers])
 }
 
 /// A campaign picked by slug, else `members`, else the first one.

@@ -11,6 +11,8 @@
 //!   after it (the chart adds the manual offset in force then, as the widget did). *MRR* then: the sum of those memberships' monthly amounts (yearly ÷ 12) in the
 //!   campaign's currency.
 //! - *Churn* of a month: memberships that ended in it ÷ memberships active when it began.
+//! - *Reasons*: what members answered on their way to cancelling over the period, per
+//!   reason, and how many of them took the offer instead.
 //! - *Tier mix*: memberships in good standing now, per tier.
 //! - *Pace*: the change over the last [`PACE_DAYS`] days, per day: of members (members and
 //!   supporters metrics) or of money received net of refunds (amount metric). The projection
@@ -23,8 +25,48 @@ use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
 use crate::db::DbConnection;
-use crate::db::schema::{article_stats, audit_log, gifts, memberships, payments, tiers};
-use crate::domain::{BillingInterval, MembershipStatus, Metric};
+use crate::db::schema::{
+    article_stats, audit_log, cancellations, gifts, memberships, payments, tiers,
+};
+use crate::domain::{BillingInterval, CancelReason, MembershipStatus, Metric};
+
+/// Answers to "why are you cancelling?" of one reason (`None`: no reason given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonCount {
+    pub reason: Option<CancelReason>,
+    /// Members who went on to cancel.
+    pub cancelled: i64,
+    /// Members who took the offer instead.
+    pub kept: i64,
+}
+
+/// The cancellation answers given from `since` on, per reason in the list's order (reasons
+/// nobody gave are left out), then those without a reason.
+pub fn cancel_reasons(
+    conn: &mut DbConnection,
+    campaign_id: i32,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<ReasonCount>> {
+    let answers: Vec<(Option<String>, bool)> = cancellations::table
+        .filter(cancellations::campaign_id.eq(campaign_id))
+        .filter(cancellations::created_at.ge(since))
+        .select((cancellations::reason, cancellations::offer_accepted))
+        .load(conn)?;
+    let order = CancelReason::ALL.map(Some).into_iter().chain([None]);
+    Ok(order
+        .filter_map(|reason| {
+            let given = answers
+                .iter()
+                .filter(|(r, _)| r.as_deref() == reason.map(CancelReason::as_str));
+            let (kept, cancelled): (Vec<_>, Vec<_>) = given.partition(|(_, kept)| *kept);
+            (!kept.is_empty() || !cancelled.is_empty()).then_some(ReasonCount {
+                reason,
+                cancelled: cancelled.len() as i64,
+                kept: kept.len() as i64,
+            })
+        })
+        .collect())
+}
 
 /// Days the pace is measured over.
 pub const PACE_DAYS: i64 = 28;

@@ -1,19 +1,21 @@
 //! Settings of paid membership: when members are told about money (the notice before a
 //! yearly renewal, and the emails after a renewal could not be collected: at once, a
-//! reminder, a last notice before Stripe stops retrying), and how long they may pause.
+//! reminder, a last notice before Stripe stops retrying), how long they may pause, and what
+//! they are offered when they cancel.
 
 use chrono::Duration;
 
 /// The variables read here.
-pub const KEYS: [&str; 4] = [
+pub const KEYS: [&str; 5] = [
     "MEMBERDRIVE_RENEWAL_NOTICE_DAYS",
     "MEMBERDRIVE_PAYMENT_REMINDER_DAYS",
     "MEMBERDRIVE_PAYMENT_LAST_NOTICE_DAYS",
     "MEMBERDRIVE_PAUSE_MAX_MONTHS",
+    "MEMBERDRIVE_CANCEL_OFFER_COUPON",
 ];
 
-/// The days of each notice, and the longest pause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The days of each notice, the longest pause and the offer to members who cancel.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSettings {
     /// How long before a yearly renewal its notice goes out (US state automatic-renewal laws
     /// ask for 15 to 45 days).
@@ -25,6 +27,10 @@ pub struct MemberSettings {
     pub payment_last_notice_after: Duration,
     /// The most months a member may pause their payments for at once (0: they cannot).
     pub pause_max_months: u32,
+    /// A Stripe coupon (made in the outlet's Stripe dashboard, e.g. 50 % off for 3 months)
+    /// offered to a member on their way to cancelling, applied to their subscription if they
+    /// take it; none: no offer.
+    pub cancel_offer_coupon: Option<String>,
 }
 
 impl Default for MemberSettings {
@@ -34,6 +40,7 @@ impl Default for MemberSettings {
             payment_reminder_after: Duration::days(3),
             payment_last_notice_after: Duration::days(10),
             pause_max_months: 3,
+            cancel_offer_coupon: None,
         }
     }
 }
@@ -72,6 +79,18 @@ pub fn parse<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Member
                     format!("{raw:?}: a whole number of months from 0 to 3"),
                 )
             })?,
+        },
+        cancel_offer_coupon: match get(KEYS[4]) {
+            None => None,
+            Some(id) if id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic()) => {
+                Some(id.to_owned())
+            }
+            Some(raw) => {
+                return Err((
+                    KEYS[4],
+                    format!("{raw:?}: a Stripe coupon id (printable ASCII, no spaces)"),
+                ));
+            }
         },
     };
     if notices.payment_last_notice_after <= notices.payment_reminder_after {

@@ -280,6 +280,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    cancellations (id) {
+        id -> Integer,
+        membership_id -> Integer,
+        campaign_id -> Integer,
+        reason -> Nullable<Text>,
+        note -> Text,
+        offer_accepted -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     tiers (id) {
         id -> Integer,
         campaign_id -> Integer,
@@ -310,6 +322,8 @@ diesel::table! {
 }
 
 diesel::joinable!(article_stats -> campaigns (campaign_id));
+diesel::joinable!(cancellations -> campaigns (campaign_id));
+diesel::joinable!(cancellations -> memberships (membership_id));
 diesel::joinable!(editions -> newsletters (newsletter_id));
 diesel::joinable!(gifts -> campaigns (campaign_id));
 diesel::joinable!(gifts -> tiers (tier_id));
@@ -333,6 +347,7 @@ diesel::joinable!(tokens -> staff_users (staff_user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     article_stats,
     audit_log,
+    cancellations,
     campaign_goals_reached,
     campaign_texts,
     campaigns,

@@ -1,5 +1,6 @@
 //! Types that parse input at the edge; code past the edge takes only these.
 
+mod cancel_reason;
 mod edition_status;
 mod email;
 mod interval;
@@ -11,6 +12,7 @@ mod slug;
 mod stored;
 mod suppression;
 
+pub use cancel_reason::CancelReason;
 pub use edition_status::EditionStatus;
 pub use email::EmailAddress;
 pub use interval::BillingInterval;

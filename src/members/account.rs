@@ -43,6 +43,8 @@ struct MembershipLine {
     manage: Option<i32>,
     /// The membership's id when its payments can be paused now.
     pause: Option<i32>,
+    /// The membership's id when it can be cancelled (at its period's end) from here.
+    cancel: Option<i32>,
 }
 
 #[derive(Template)]
@@ -78,11 +80,14 @@ type MembershipRow = (
 pub(super) struct MemberSession {
     session_id: i32,
     pub(super) member_id: i32,
-    csrf_token: String,
+    pub(super) csrf_token: String,
 }
 
 /// The member session the request's cookie names, if it is still valid (touching it).
-async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<MemberSession>, AppError> {
+pub(super) async fn current(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<MemberSession>, AppError> {
     let Some(raw) = req.cookie(MEMBER.cookie).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
@@ -130,6 +135,8 @@ pub(crate) struct AccountQuery {
     lang: Option<String>,
     joined: Option<String>,
     paused: Option<String>,
+    kept: Option<String>,
+    cancelling: Option<String>,
 }
 
 pub(crate) async fn account(
@@ -142,11 +149,14 @@ pub(crate) async fn account(
         .as_deref()
         .map(Lang::from_code)
         .unwrap_or_default();
-    let notice = match (&query.joined, &query.paused) {
-        (Some(_), _) => Some(lang.tr("acct-joined")),
-        (None, Some(_)) => Some(lang.tr("acct-paused")),
-        (None, None) => None,
-    };
+    let notice = [
+        (&query.joined, "acct-joined"),
+        (&query.paused, "acct-paused"),
+        (&query.kept, "acct-kept"),
+        (&query.cancelling, "acct-cancelling"),
+    ]
+    .into_iter()
+    .find_map(|(flag, id)| flag.as_ref().map(|_| lang.tr(id)));
     let Some(session) = current(&req, &state).await? else {
         return html(StatusCode::OK, &SignInPage { lang, notice });
     };
@@ -227,6 +237,7 @@ pub(crate) async fn account(
                     manage: managed.then_some(id),
                     pause: (managed && pausable(interval, status, at_end, paused, max_pause))
                         .then_some(id),
+                    cancel: (managed && status.in_good_standing() && !at_end).then_some(id),
                 }
             },
         )

@@ -5,6 +5,7 @@
 //! moves exactly when the rows do, and a rolled-back change moves nothing.
 
 pub mod account;
+pub mod cancel;
 pub mod export;
 pub mod import;
 pub mod join;

@@ -7,8 +7,9 @@ use stripe::{Client, ClientBuilder, StripeError};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::subscription::{
-    ListSubscription, ListSubscriptionStatus, RetrieveSubscription, UpdateSubscription,
-    UpdateSubscriptionPauseCollection, UpdateSubscriptionPauseCollectionBehavior,
+    DiscountsDataParam, ListSubscription, ListSubscriptionStatus, RetrieveSubscription,
+    UpdateSubscription, UpdateSubscriptionPauseCollection,
+    UpdateSubscriptionPauseCollectionBehavior,
 };
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionCustomerCreation, CreateCheckoutSessionLineItems,
@@ -17,15 +18,25 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
     RetrieveCheckoutSession,
 };
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{RetrieveCustomer, RetrieveCustomerReturned};
 use stripe_core::dispute::RetrieveDispute;
 use stripe_core::payment_intent::RetrievePaymentIntent;
-use stripe_shared::{Charge, CheckoutSession, CheckoutSessionMode, Dispute, Invoice, Subscription};
+use stripe_shared::{
+    Charge, CheckoutSession, CheckoutSessionMode, Coupon, Dispute, Invoice, Subscription,
+};
 
 use crate::config::Settings;
 use crate::domain::BillingInterval;
 use crate::jobs::worker::JobError;
+
+/// What a path segment escapes: all but RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Each attempt gets this long; the client does not retry on its own (jobs do).
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -167,6 +178,39 @@ impl StripeApi {
         pause.resumes_at = Some(resumes_at);
         UpdateSubscription::new(id)
             .pause_collection(pause)
+            .send(&self.client)
+            .await
+    }
+
+    /// Cancels a subscription at the end of the period paid for.
+    pub async fn cancel_at_period_end(&self, id: &str) -> Result<Subscription, StripeError> {
+        UpdateSubscription::new(id)
+            .cancel_at_period_end(true)
+            .send(&self.client)
+            .await
+    }
+
+    /// A coupon made in the outlet's Stripe dashboard (async-stripe's coupon requests live in
+    /// a crate of their own; this one GET is all we need of it).
+    pub async fn coupon(&self, id: &str) -> Result<Coupon, StripeError> {
+        let id = percent_encoding::utf8_percent_encode(id, PATH_SEGMENT);
+        let path = format!("/coupons/{id}");
+        RequestBuilder::new(StripeMethod::Get, path)
+            .customize::<Coupon>()
+            .send(&self.client)
+            .await
+    }
+
+    /// Applies a coupon to a subscription's coming invoices (replacing any discount it had).
+    pub async fn apply_coupon(
+        &self,
+        subscription: &str,
+        coupon: &str,
+    ) -> Result<Subscription, StripeError> {
+        let mut discount = DiscountsDataParam::new();
+        discount.coupon = Some(coupon.to_owned());
+        UpdateSubscription::new(subscription)
+            .discounts(vec![discount])
             .send(&self.client)
             .await
     }

@@ -37,7 +37,7 @@ pub fn failed(
     conn: &mut DbConnection,
     invoice: &str,
     due: &Due,
-    notices: MemberSettings,
+    notices: &MemberSettings,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let steps = [

@@ -253,7 +253,7 @@ impl Syncer {
             _ => None,
         };
         let account_url = self.account_url();
-        let notices = self.settings.members;
+        let notices = self.settings.members.clone();
         self.write(move |conn| {
             record_invoice(
                 conn,
@@ -261,7 +261,7 @@ impl Syncer {
                 &sub_id,
                 charge.as_ref(),
                 &account_url,
-                notices,
+                &notices,
             )
         })
         .await
@@ -483,7 +483,7 @@ fn record_invoice(
     sub_id: &str,
     charge: Option<&Charge>,
     account_url: &str,
-    notices: MemberSettings,
+    notices: &MemberSettings,
 ) -> QueryResult<bool> {
     type Row = (i32, i32, i32, BillingInterval, MembershipStatus, bool);
     let (membership_id, member_id, campaign_id, interval, status, cancelling): Row =

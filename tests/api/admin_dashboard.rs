@@ -19,8 +19,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, get_as, post_as, post_raw_form, session_of, spawn_app,
-    submit, text_as,
+    Backend, TestApp, add_staff, csrf_in, csv_of, get_as, post_as, post_raw_form, session_of,
+    spawn_app, submit, text_as,
 };
 use crate::support::wait::eventually;
 
@@ -167,26 +167,6 @@ fn figure(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no figure {name}"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// A CSV download as its header and rows.
-async fn csv_of(app: &TestApp, cookie: &str, path: &str) -> Vec<Vec<String>> {
-    let res = get_as(app, path, cookie).await;
-    assert_eq!(res.status(), 200, "{path}");
-    assert!(
-        res.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment"),
-        "{path}"
-    );
-    let body = res.text().await.unwrap();
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(body.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
 }
 
 /// What the overview and its charts must show, counted with plain SQL.
@@ -391,9 +371,9 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
     assert_eq!(figure(&html, "projection"), e.projection);
     let deadline = (db::now().date() + Duration::days(45)).to_string();
     assert_eq!(figure(&html, "deadline"), deadline);
-    // Five charts, each an SVG with its table.
-    assert_eq!(html.matches(r#"<svg class="chart""#).count(), 5, "{html}");
-    assert_eq!(html.matches("<details>").count(), 5);
+    // Six charts, each an SVG with its table.
+    assert_eq!(html.matches(r#"<svg class="chart""#).count(), 6, "{html}");
+    assert_eq!(html.matches("<details>").count(), 6);
 
     let base = |chart: &str| format!("/admin/campaigns/members/charts/{chart}.csv?days={days}");
     let signups = csv_of(&app, &cookie, &base("signups")).await;

@@ -391,21 +391,30 @@ impl TestApp {
 /// webhooks to it.
 pub async fn spawn_app_with_stripe(backend: Backend) -> (TestApp, StripeServer) {
     let stripe = StripeServer::start().await;
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
-            ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
-            ("STRIPE_API_BASE", &stripe.url()),
-            // The outlet's site, whose articles send readers to join.
-            ("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example"),
-            // Behind a proxy that names each reader (see `TestApp::post_form`).
-            ("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1"),
-        ],
-    )
-    .await;
-    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
+    let app = spawn_app_for(backend, &stripe, &[]).await;
     (app, stripe)
+}
+
+/// An application configured for `stripe` (sending its webhooks to it) with `overrides`.
+pub async fn spawn_app_for(
+    backend: Backend,
+    stripe: &StripeServer,
+    overrides: Overrides<'_>,
+) -> TestApp {
+    let url = stripe.url();
+    let mut settings = vec![
+        ("STRIPE_SECRET_KEY", StripeServer::SECRET_KEY),
+        ("STRIPE_WEBHOOK_SECRET", StripeServer::WEBHOOK_SECRET),
+        ("STRIPE_API_BASE", url.as_str()),
+        // The outlet's site, whose articles send readers to join.
+        ("MEMBERDRIVE_WIDGET_ANCESTORS", "https://news.example"),
+        // Behind a proxy that names each reader (see `TestApp::post_form`).
+        ("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1"),
+    ];
+    settings.extend_from_slice(overrides);
+    let app = spawn_app_with(backend, &settings).await;
+    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.address));
+    app
 }
 
 /// Joins through the form; returns the Checkout Session id the app redirected to.
@@ -543,6 +552,66 @@ pub async fn post_as(
         .send()
         .await
         .unwrap()
+}
+
+/// Signs `email` in through the emailed link; the session's `Cookie` header value.
+pub async fn member_cookie(app: &TestApp, email: &str) -> String {
+    app.post_form("/account/sign-in", &[("email", email)]).await;
+    let mail = app
+        .smtp
+        .wait_until("a sign-in link", Duration::from_secs(30), |m| {
+            m.iter()
+                .any(|m| m.text_part().contains("/account/sign-in?token="))
+        })
+        .await;
+    let text = mail
+        .iter()
+        .find(|m| m.text_part().contains("/account/sign-in?token="))
+        .unwrap()
+        .text_part();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/account/sign-in?token="))
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_form("/account/sign-in/confirm", &[("token", &token_of(&link))])
+        .await;
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// The account page as the member whose session `cookie` is.
+pub async fn account_page(app: &TestApp, cookie: &str) -> String {
+    let res = app
+        .client
+        .get(format!("{}/account", app.address))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    res.text().await.unwrap()
+}
+
+/// A CSV download at `path` (fetched as the staff member whose session is `cookie`), as rows.
+pub async fn csv_of(app: &TestApp, cookie: &str, path: &str) -> Vec<Vec<String>> {
+    let res = get_as(app, path, cookie).await;
+    assert_eq!(res.status(), 200, "{path}");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+        "{path}"
+    );
+    let body = res.text().await.unwrap();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
 }
 
 /// The `memberdrive` binary, without the settings of the environment the tests run in.

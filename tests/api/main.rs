@@ -9,6 +9,7 @@ mod admin_browser;
 mod admin_dashboard;
 mod admin_manage;
 mod bounces;
+mod cancellation;
 mod cli;
 mod editions;
 mod erasure;

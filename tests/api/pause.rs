@@ -9,52 +9,14 @@ use memberdrive::campaigns::progress;
 use memberdrive::db::{self, schema::memberships};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, csrf_in, join, spawn_app_with_stripe, token_of};
+use crate::helpers::{
+    Backend, TestApp, account_page, csrf_in, join, member_cookie, spawn_app_with_stripe,
+};
 use crate::support::stripe_server::{Delivery, StripeServer};
 
 both_backends!(a_paused_member_is_not_counted_until_payments_resume);
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Signs `email` in through the emailed link; the session's `Cookie` header value.
-async fn member_cookie(app: &TestApp, email: &str) -> String {
-    app.post_form("/account/sign-in", &[("email", email)]).await;
-    let mail = app
-        .smtp
-        .wait_until("a sign-in link", WAIT, |m| {
-            m.iter()
-                .any(|m| m.text_part().contains("/account/sign-in?token="))
-        })
-        .await;
-    let text = mail
-        .iter()
-        .find(|m| m.text_part().contains("/account/sign-in?token="))
-        .unwrap()
-        .text_part();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.contains("/account/sign-in?token="))
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_form("/account/sign-in/confirm", &[("token", &token_of(&link))])
-        .await;
-    assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-/// The account page as the member whose session `cookie` is.
-async fn account_page(app: &TestApp, cookie: &str) -> String {
-    let res = app
-        .client
-        .get(format!("{}/account", app.address))
-        .header(reqwest::header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    res.text().await.unwrap()
-}
 
 /// POSTs `fields` to `/account/pause` as the member whose session `cookie` is.
 async fn pause(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> u16 {

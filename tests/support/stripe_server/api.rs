@@ -279,6 +279,7 @@ impl Shared {
                 line_items(state, id)
             }
             ("GET", ["subscriptions", id]) => retrieve(state, "subscription", id)?,
+            ("GET", ["coupons", id]) => retrieve(state, "coupon", id)?,
             ("POST", ["subscriptions", id]) => {
                 retrieve(state, "subscription", id)?;
                 state.update_subscription(id, &form)?

@@ -289,6 +289,12 @@ impl StripeServer {
         self.state().cancel_at_period_end(subscription_id);
     }
 
+    /// A coupon as the outlet makes one in its Stripe dashboard: `percent_off` for
+    /// `months` months (`duration: repeating`). Its id.
+    pub fn create_coupon(&self, percent_off: f64, months: i64) -> String {
+        self.state().create_coupon(percent_off, months)
+    }
+
     /// The subscription ends: status `canceled`, `ended_at` set. After
     /// [`StripeServer::cancel_at_period_end`] the clock first moves to the period's end;
     /// otherwise it ends now (dunning gave up, or an immediate cancellation). Queues

@@ -192,10 +192,80 @@ impl State {
         paid
     }
 
-    /// `POST /v1/subscriptions/{id}`, as memberdrive uses it: `pause_collection[behavior]`
-    /// and `pause_collection[resumes_at]` pause payments (the status stays as it is); an
-    /// empty `pause_collection` resumes them. Queues `customer.subscription.updated`.
+    pub(super) fn create_coupon(&mut self, percent_off: f64, months: i64) -> String {
+        let coupon = from_fixture(
+            "coupon",
+            json!({
+                "id": new_id("stay", 8),
+                "created": self.now(),
+                "amount_off": null,
+                "currency": null,
+                "percent_off": percent_off,
+                "duration": "repeating",
+                "duration_in_months": months,
+                "name": format!("{percent_off}% off for {months} months"),
+                "redeem_by": null,
+            }),
+        );
+        self.insert(coupon)
+    }
+
+    /// `POST /v1/subscriptions/{id}`, as memberdrive uses it, one change at a time:
+    /// `cancel_at_period_end=true` (as [`State::cancel_at_period_end`]),
+    /// `discounts[0][coupon]` (a discount from a known coupon on the coming invoices), or
+    /// `pause_collection[behavior]` and `pause_collection[resumes_at]`, which pause payments
+    /// (the status stays as it is), an empty `pause_collection` resuming them. Each queues
+    /// `customer.subscription.updated`.
     pub(super) fn update_subscription(&mut self, sub_id: &str, form: &Params) -> ApiResult {
+        match form.get("cancel_at_period_end") {
+            Some("true") => {
+                self.cancel_at_period_end(sub_id);
+                return Ok(self.get(sub_id).clone());
+            }
+            Some(other) => {
+                return Err(invalid(
+                    Some("cancel_at_period_end"),
+                    format!("Invalid boolean: {other}"),
+                ));
+            }
+            None => {}
+        }
+        if let Some(coupon) = form.get("discounts[0][coupon]") {
+            let Some(found) = self.objects.get(coupon).filter(|c| c["object"] == "coupon") else {
+                return Err(invalid(
+                    Some("discounts[0][coupon]"),
+                    format!("No such coupon: '{coupon}'"),
+                ));
+            };
+            if found["valid"] != true {
+                return Err(invalid(
+                    Some("discounts[0][coupon]"),
+                    format!("Coupon {coupon} is no longer valid"),
+                ));
+            }
+            let now = self.now();
+            let customer = self.get(sub_id)["customer"].clone();
+            let discount = from_fixture(
+                "discount",
+                json!({
+                    "id": new_id("di", 24),
+                    "customer": customer,
+                    "subscription": sub_id,
+                    "start": now,
+                    "end": null,
+                    "source": { "coupon": coupon, "type": "coupon" },
+                }),
+            );
+            let discount = self.insert(discount);
+            let before = self.get(sub_id)["discounts"].clone();
+            set(self.get_mut(sub_id), json!({ "discounts": [discount] }));
+            self.queue(
+                "customer.subscription.updated",
+                sub_id,
+                Some(json!({ "discounts": before })),
+            );
+            return Ok(self.get(sub_id).clone());
+        }
         let pause = match (
             form.get("pause_collection[behavior]"),
             form.get("pause_collection"),
