@@ -197,9 +197,15 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/campaigns/{slug}", Admin, |r| {
         r.to(campaigns::staff::update)
     }),
-    route(Method::POST, "/admin/campaigns/{slug}/offset", Admin, |r| {
-        r.to(campaigns::staff::set_offset)
+    route(Method::POST, "/admin/campaigns/{slug}/ledger", Admin, |r| {
+        r.to(campaigns::staff::add_entry)
     }),
+    route(
+        Method::POST,
+        "/admin/campaigns/{slug}/ledger/{id}/delete",
+        Admin,
+        |r| r.to(campaigns::staff::remove_entry),
+    ),
     route(Method::POST, "/admin/campaigns/{slug}/tiers", Admin, |r| {
         r.to(campaigns::staff::add_tier)
     }),

@@ -34,7 +34,7 @@ pub struct Progress {
     pub title: String,
     /// `members`, `amount` or `supporters`.
     pub metric: String,
-    /// Counted from source rows plus the manual offset.
+    /// Counted from source rows and the ledger.
     pub count: i64,
     /// Target.
     pub goal: i64,

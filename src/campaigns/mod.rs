@@ -4,6 +4,7 @@
 pub(crate) mod articles;
 pub mod attribution;
 pub mod board;
+pub mod ledger;
 pub mod overview;
 pub mod progress;
 pub mod staff;
@@ -42,8 +43,6 @@ pub struct Campaign {
     pub ends_at: Option<NaiveDateTime>,
     /// JSON array of milestone values.
     pub milestones: String,
-    /// Counted outside Stripe (bank transfers, …), set by staff.
-    pub manual_offset: i64,
     /// Days a one-time donor counts as a member (0: not counted).
     pub donation_member_days: i32,
     /// Smallest custom amount (minor units).
@@ -93,11 +92,9 @@ impl Campaign {
             .collect()
     }
 
-    /// The count the widget shows: from the source rows plus the manual offset, never below 0.
+    /// The count the widget shows: from the source rows and the ledger, never below 0.
     pub fn shown_count(&self) -> i64 {
-        self.progress_count
-            .saturating_add(self.manual_offset)
-            .max(0)
+        self.progress_count.max(0)
     }
 
     /// Loads one campaign by slug.

@@ -9,6 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::ledger;
 use super::stats::{self, Projection, Span};
 use crate::admin::{Frame, Nav, render};
 use crate::auth::StaffSession;
@@ -61,7 +62,7 @@ pub(super) fn period_options(selected: i64, lang: Lang) -> Vec<PeriodOption> {
 
 /// The overview's headline figures.
 pub struct Figures {
-    /// Count shown by the widget: from source rows plus the manual offset.
+    /// Count shown by the widget: from source rows and the ledger.
     pub count: i64,
     /// The goal.
     pub goal: i64,
@@ -173,20 +174,21 @@ pub fn charts(
             .collect(),
     };
 
-    // For a campaign that counts people, the line includes the manual offset in force each
-    // day, so that it meets the goal line where the widget did (an amount campaign's offset
-    // is money, not members); the projection runs a quarter of the period past today.
+    // For a campaign that counts people, the line includes the ledger's entries dated up to
+    // each day, so that it meets the goal line where the widget did (an amount campaign's
+    // entries are money, not members); the projection runs a quarter of the period past
+    // today.
     let counts_people = campaign.metric() != Metric::Amount;
-    let offsets = if counts_people {
+    let outside = if counts_people {
         let days_shown: Vec<NaiveDate> = series.iter().map(|d| d.day).collect();
-        stats::offsets_at_end_of(conn, campaign, &days_shown)?
+        ledger::at_end_of(conn, campaign.id, &days_shown)?
     } else {
         vec![0; series.len()]
     };
     let cumulative: Vec<i64> = series
         .iter()
-        .zip(&offsets)
-        .map(|(d, offset)| d.members + offset)
+        .zip(&outside)
+        .map(|(d, entries)| d.members + entries)
         .collect();
     let members = Chart {
         id: "members",

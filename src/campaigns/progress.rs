@@ -15,22 +15,24 @@ use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable};
 
-use super::{Campaign, stretch};
+use super::{Campaign, ledger, stretch};
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, gifts, members, memberships, payments};
 use crate::domain::{MembershipStatus, Metric};
 
-/// Counts the campaign's progress from source rows at time `now` (without the manual offset).
+/// Counts the campaign's progress from source rows at time `now`: memberships, payments and
+/// gifts, and the [`ledger`] entries dated up to then.
 pub fn count_from_sources(
     conn: &mut DbConnection,
     campaign: &Campaign,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    match campaign.metric() {
+    let counted = match campaign.metric() {
         Metric::Members => count_people(conn, campaign, now, false),
         Metric::Supporters => count_people(conn, campaign, now, true),
         Metric::Amount => net_amount(conn, campaign),
-    }
+    }?;
+    Ok(counted.saturating_add(ledger::total(conn, campaign.id, now)?))
 }
 
 /// Distinct people with a membership in good standing, plus one-time donors where the
@@ -162,12 +164,7 @@ pub fn refresh(conn: &mut DbConnection, campaign_id: i32, now: NaiveDateTime) ->
         .select(Campaign::as_select())
         .first(conn)?;
     let count = count_from_sources(conn, &campaign, now)?;
-    stretch::advance(
-        conn,
-        &campaign,
-        count.saturating_add(campaign.manual_offset).max(0),
-        now,
-    )?;
+    stretch::advance(conn, &campaign, count.max(0), now)?;
     if count != campaign.progress_count {
         diesel::update(campaigns::table.find(campaign_id))
             .set((

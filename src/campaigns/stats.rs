@@ -8,7 +8,7 @@
 //! - *Sign-ups* on a day: memberships started that day. *Cancellations*: memberships that
 //!   ended that day.
 //! - *Members* at the end of a day: distinct people with a membership active at midnight
-//!   after it (the chart adds the manual offset in force then, as the widget did). *MRR* then: the sum of those memberships' monthly amounts (yearly ÷ 12) in the
+//!   after it (the chart adds the ledger's entries dated up to then, as the widget did). *MRR* then: the sum of those memberships' monthly amounts (yearly ÷ 12) in the
 //!   campaign's currency.
 //! - *Churn* of a month: memberships that ended in it ÷ memberships active when it began.
 //! - *Reasons*: what members answered on their way to cancelling over the period, per
@@ -25,9 +25,7 @@ use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
 use crate::db::DbConnection;
-use crate::db::schema::{
-    article_stats, audit_log, cancellations, gifts, memberships, payments, tiers,
-};
+use crate::db::schema::{article_stats, cancellations, gifts, memberships, payments, tiers};
 use crate::domain::{BillingInterval, CancelReason, MembershipStatus, Metric};
 
 /// Answers to "why are you cancelling?" of one reason (`None`: no reason given).
@@ -70,45 +68,6 @@ pub fn cancel_reasons(
 
 /// Days the pace is measured over.
 pub const PACE_DAYS: i64 = 28;
-
-/// The manual offset in force at the end of each of `days`. It changes only through the
-/// offset form, which audits each change as `campaign.offset` with `from` and `to`: before
-/// the first change it was that change's `from`, and a campaign never changed has had its
-/// current offset throughout.
-pub fn offsets_at_end_of(
-    conn: &mut DbConnection,
-    campaign: &Campaign,
-    days: &[NaiveDate],
-) -> QueryResult<Vec<i64>> {
-    let changes: Vec<(NaiveDateTime, String)> = audit_log::table
-        .filter(audit_log::action.eq("campaign.offset"))
-        .filter(audit_log::subject_type.eq("campaign"))
-        .filter(audit_log::subject_id.eq(&campaign.slug))
-        .order((audit_log::created_at, audit_log::id))
-        .select((audit_log::created_at, audit_log::details))
-        .load(conn)?;
-    let changes: Vec<(NaiveDateTime, i64, i64)> = changes
-        .into_iter()
-        .filter_map(|(at, details)| {
-            let details: serde_json::Value = serde_json::from_str(&details).ok()?;
-            Some((at, details["from"].as_i64()?, details["to"].as_i64()?))
-        })
-        .collect();
-    let before_any = changes
-        .first()
-        .map_or(campaign.manual_offset, |&(_, from, _)| from);
-    Ok(days
-        .iter()
-        .map(|&day| {
-            let end = midnight(day + Duration::days(1));
-            changes
-                .iter()
-                .rev()
-                .find(|(at, ..)| *at < end)
-                .map_or(before_any, |&(_, _, to)| to)
-        })
-        .collect())
-}
 
 /// The facts about one started membership that the figures need.
 #[derive(Debug, Clone, Queryable)]

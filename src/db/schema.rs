@@ -52,7 +52,6 @@ diesel::table! {
         starts_at -> Nullable<Timestamp>,
         ends_at -> Nullable<Timestamp>,
         milestones -> Text,
-        manual_offset -> BigInt,
         donation_member_days -> Integer,
         min_amount -> BigInt,
         max_amount -> BigInt,
@@ -126,6 +125,19 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         recipient -> Nullable<Text>,
         lease_owner -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> Integer,
+        campaign_id -> Integer,
+        occurred_at -> Timestamp,
+        amount -> BigInt,
+        source -> Text,
+        note -> Text,
+        entered_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -327,6 +339,7 @@ diesel::joinable!(cancellations -> memberships (membership_id));
 diesel::joinable!(editions -> newsletters (newsletter_id));
 diesel::joinable!(gifts -> campaigns (campaign_id));
 diesel::joinable!(gifts -> tiers (tier_id));
+diesel::joinable!(ledger_entries -> campaigns (campaign_id));
 diesel::joinable!(memberships -> campaigns (campaign_id));
 diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> tiers (tier_id));
@@ -354,6 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     editions,
     gifts,
     jobs,
+    ledger_entries,
     members,
     memberships,
     newsletter_subscriptions,

@@ -10,10 +10,10 @@ use fantoccini::Locator;
 use memberdrive::admin::Role;
 use memberdrive::campaigns::{Campaign, progress};
 use memberdrive::db;
-use memberdrive::db::schema::{campaigns, sessions};
+use memberdrive::db::schema::sessions;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, TestApp, add_staff, spawn_app};
+use crate::helpers::{Backend, PASSWORD, TestApp, add_staff, set_ledger, spawn_app};
 use crate::support::browser::{Browser, cdp, check_page};
 
 both_backends!(a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal);
@@ -108,8 +108,8 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
         )
         .await;
     assert_eq!(
-        charts, 5,
-        "five charts, each with a title, drawn at a readable size: {sizes}"
+        charts, 6,
+        "six charts, each with a title, drawn at a readable size: {sizes}"
     );
     let bars = browser
         .wait_for(
@@ -130,11 +130,7 @@ async fn a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_the_goal
     // The count updates by itself when memberships change elsewhere.
     app.write(|c| {
         let id = Campaign::by_slug(c, "members")?.unwrap().id;
-        diesel::update(campaigns::table.find(id))
-            .set(campaigns::manual_offset.eq(2))
-            .execute(c)?;
-        progress::touch(c, id)?;
-        Ok(())
+        set_ledger(c, id, 2)
     })
     .await;
     browser

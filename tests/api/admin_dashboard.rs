@@ -12,7 +12,9 @@ use diesel::sql_types::{BigInt, Nullable};
 use memberdrive::admin::Role;
 use memberdrive::campaigns::Campaign;
 use memberdrive::campaigns::progress;
-use memberdrive::db::schema::{article_stats, audit_log, campaigns, memberships, tiers};
+use memberdrive::db::schema::{
+    article_stats, audit_log, campaigns, ledger_entries, memberships, tiers,
+};
 use memberdrive::db::{self, DbConnection};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -28,8 +30,6 @@ both_backends!(
     every_overview_figure_equals_a_count_of_the_source_rows,
     a_goal_change_reaches_the_widget_at_once,
     bad_campaign_input_is_refused_and_changes_nothing,
-    the_offset_needs_a_reason_and_both_are_audited,
-    the_members_chart_shows_the_offset_in_force_each_day,
     new_campaigns_and_tiers_are_saved_and_audited,
     viewers_read_everything_and_change_nothing,
 );
@@ -148,9 +148,17 @@ async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
                 counters.join(", ")
             ))?;
             diesel::update(campaigns::table.find(campaign.id))
-                .set((
-                    campaigns::manual_offset.eq(37),
-                    campaigns::ends_at.eq(Some(midnight(base.date() + Duration::days(45)))),
+                .set(campaigns::ends_at.eq(Some(midnight(base.date() + Duration::days(45)))))
+                .execute(c)?;
+            // 37 members from outside Stripe, three weeks ago.
+            diesel::insert_into(ledger_entries::table)
+                .values((
+                    ledger_entries::campaign_id.eq(campaign.id),
+                    ledger_entries::occurred_at.eq(midnight(base.date() - Duration::days(21))),
+                    ledger_entries::amount.eq(37),
+                    ledger_entries::source.eq("Bank transfers"),
+                    ledger_entries::entered_by.eq("staff:editor@news.example"),
+                    ledger_entries::created_at.eq(base),
                 ))
                 .execute(c)?;
             progress::refresh(c, campaign.id, db::now())?;
@@ -250,7 +258,7 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
             midnight(today - Duration::days(today.weekday().num_days_from_monday().into())),
             now,
         )?,
-        count: progress::count_from_sources(c, &campaign, now)? + campaign.manual_offset,
+        count: progress::count_from_sources(c, &campaign, now)?,
         projection: String::new(),
     };
     for d in (0..days).rev() {
@@ -261,6 +269,12 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
             count_between(c, id, Edge::Started, start, end)?,
             count_between(c, id, Edge::Ended, start, end)?,
         ));
+        // Entries of the ledger dated before midnight.
+        let outside: Option<i64> = ledger_entries::table
+            .filter(ledger_entries::campaign_id.eq(id))
+            .filter(ledger_entries::occurred_at.lt(end))
+            .select(sql::<Nullable<BigInt>>("CAST(SUM(amount) AS BIGINT)"))
+            .get_result(c)?;
         // Active at the end of the day: started before midnight, not ended by it.
         let members: i64 = started(id)
             .filter(memberships::started_at.lt(end))
@@ -272,7 +286,7 @@ fn expected(c: &mut DbConnection, days: i64) -> QueryResult<Expected> {
             .select(sql::<BigInt>("COUNT(DISTINCT member_id)"))
             .get_result(c)?;
         e.members
-            .push((day.to_string(), members + campaign.manual_offset));
+            .push((day.to_string(), members + outside.unwrap_or(0)));
         let mrr: Option<i64> = started(id)
             .filter(memberships::currency.eq("eur"))
             .filter(memberships::started_at.lt(end))
@@ -502,7 +516,7 @@ async fn every_overview_figure_equals_a_count_of_the_source_rows(backend: Backen
 
 /// A fresh app with a signed-in admin: the app, the session cookie, and the CSRF token of
 /// the page at `path`.
-async fn signed_in_admin(backend: Backend, path: &str) -> (TestApp, String, String) {
+pub(crate) async fn signed_in_admin(backend: Backend, path: &str) -> (TestApp, String, String) {
     let app = spawn_app(backend).await;
     add_staff(&app, "editor@news.example", Role::Admin).await;
     let cookie = session_of(&app, "editor@news.example").await;
@@ -603,7 +617,7 @@ async fn campaign(app: &TestApp, slug: &'static str) -> Campaign {
 }
 
 /// The audit log's entries other than sign-ins: (actor, action, details).
-async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
     app.read(|c| {
         audit_log::table
             .filter(audit_log::action.ne("staff.sign_in"))
@@ -716,106 +730,6 @@ async fn bad_campaign_input_is_refused_and_changes_nothing(backend: Backend) {
         .header("x-csrf-token", csrf_in(&html));
     let res = post_raw_form(post, "goal=1&goal=2").await;
     assert_eq!(res.status(), 400);
-}
-
-async fn the_offset_needs_a_reason_and_both_are_audited(backend: Backend) {
-    let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/members").await;
-    let post = |offset: &'static str, reason: &'static str| {
-        let token = token.clone();
-        let app = &app;
-        let cookie = cookie.clone();
-        async move {
-            post_as(
-                app,
-                "/admin/campaigns/members/offset",
-                &cookie,
-                &[
-                    ("csrf_token", &token),
-                    ("offset", offset),
-                    ("reason", reason),
-                ],
-            )
-            .await
-        }
-    };
-    let res = post("120", "  ").await;
-    assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("Say why"));
-    assert_eq!(post("12.5", "bank transfers").await.status(), 400);
-    assert_eq!(campaign(&app, "members").await.manual_offset, 0);
-    assert!(audit_actions(&app).await.is_empty());
-
-    let res = post("120", "Bank transfers, October").await;
-    assert_eq!(res.status(), 303);
-    app.wait_for_count("members", 120, std::time::Duration::from_secs(2))
-        .await;
-    let (actor, action, details) = audit_actions(&app).await.pop().unwrap();
-    assert_eq!(
-        (actor.as_str(), action.as_str()),
-        ("staff:editor@news.example", "campaign.offset")
-    );
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&details).unwrap(),
-        serde_json::json!({"from": 0, "to": 120, "reason": "Bank transfers, October"})
-    );
-    // Negative offsets are allowed; the count never shows below zero.
-    assert_eq!(
-        post("-500", "Correction after an audit").await.status(),
-        303
-    );
-    app.wait_for_count("members", 0, std::time::Duration::from_secs(2))
-        .await;
-    let audit = text_as(&app, "/admin/audit", &cookie).await;
-    assert!(audit.contains("campaign.offset") && audit.contains("Correction after an audit"));
-}
-
-async fn the_members_chart_shows_the_offset_in_force_each_day(backend: Backend) {
-    let (app, cookie, token) = signed_in_admin(backend, "/admin/campaigns/members").await;
-    let set = |offset: &'static str| {
-        let (app, cookie, token) = (&app, cookie.clone(), token.clone());
-        async move {
-            let form = [
-                ("csrf_token", token.as_str()),
-                ("offset", offset),
-                ("reason", "Cheques"),
-            ];
-            let res = post_as(app, "/admin/campaigns/members/offset", &cookie, &form).await;
-            assert_eq!(res.status(), 303);
-        }
-    };
-    // 40 five days ago (the change is dated back), then 100 today; no memberships at all.
-    set("40").await;
-    let five_days_ago = db::now() - Duration::days(5);
-    app.write(move |c| {
-        diesel::update(audit_log::table)
-            .set(audit_log::created_at.eq(five_days_ago))
-            .execute(c)
-    })
-    .await;
-    set("100").await;
-
-    let today = db::now().date();
-    let rows = csv_of(
-        &app,
-        &cookie,
-        "/admin/campaigns/members/charts/members.csv?days=90",
-    )
-    .await;
-    assert_eq!(rows.len(), 1 + 90);
-    let expected: Vec<Vec<String>> = (0..8)
-        .rev()
-        .map(|back| {
-            let day = today - Duration::days(back);
-            let shown = match back {
-                0 => 100,
-                1..=5 => 40,
-                _ => 0,
-            };
-            vec![day.to_string(), shown.to_string()]
-        })
-        .collect();
-    assert_eq!(rows[rows.len() - 8..], expected);
-    assert!(rows[1..rows.len() - 8].iter().all(|r| r[1] == "0"));
 }
 
 async fn new_campaigns_and_tiers_are_saved_and_audited(backend: Backend) {
@@ -942,14 +856,16 @@ async fn viewers_read_everything_and_change_nothing(backend: Backend) {
     }
     let html = text_as(&app, "/admin/campaigns/members", &cookie).await;
     let token = csrf_in(&html);
+    let today = db::now().date().to_string();
     let form = [
         ("csrf_token", token.as_str()),
-        ("offset", "5"),
-        ("reason", "x"),
+        ("ledger_date", today.as_str()),
+        ("ledger_amount", "5"),
+        ("ledger_source", "x"),
     ];
-    let res = post_as(&app, "/admin/campaigns/members/offset", &cookie, &form).await;
+    let res = post_as(&app, "/admin/campaigns/members/ledger", &cookie, &form).await;
     assert_eq!(res.status(), 403);
-    assert_eq!(campaign(&app, "members").await.manual_offset, 0);
+    assert_eq!(campaign(&app, "members").await.progress_count, 0);
     assert_eq!(
         get_as(&app, "/admin/campaigns/nope", &cookie)
             .await

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::query_dsl::LoadQuery;
 use diesel::query_dsl::methods::SelectDsl;
 use memberdrive::config::Settings;
-use memberdrive::db::schema::jobs;
+use memberdrive::db::schema::{jobs, ledger_entries};
 use memberdrive::db::{self, Db, DbConnection, DbError};
 use memberdrive::domain::EmailAddress;
 use memberdrive::staff::{self, Role, password};
@@ -612,6 +612,27 @@ pub async fn csv_of(app: &TestApp, cookie: &str, path: &str) -> Vec<Vec<String>>
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect()
+}
+
+/// Replaces campaign `campaign_id`'s ledger with one entry of `total` dated today (none for
+/// 0) and recounts, as staff entering outside contributions would.
+pub fn set_ledger(c: &mut DbConnection, campaign_id: i32, total: i64) -> QueryResult<()> {
+    diesel::delete(ledger_entries::table.filter(ledger_entries::campaign_id.eq(campaign_id)))
+        .execute(c)?;
+    let now = db::now();
+    if total != 0 {
+        diesel::insert_into(ledger_entries::table)
+            .values((
+                ledger_entries::campaign_id.eq(campaign_id),
+                ledger_entries::occurred_at.eq(now.date().and_hms_opt(0, 0, 0).unwrap()),
+                ledger_entries::amount.eq(total),
+                ledger_entries::source.eq("Bank transfers"),
+                ledger_entries::entered_by.eq("staff:editor@news.example"),
+                ledger_entries::created_at.eq(now),
+            ))
+            .execute(c)?;
+    }
+    memberdrive::campaigns::progress::refresh(c, campaign_id, now).map(drop)
 }
 
 /// The `memberdrive` binary, without the settings of the environment the tests run in.

@@ -23,6 +23,7 @@ mod import_subscribers;
 mod instances;
 mod join;
 mod join_race;
+mod ledger;
 mod limits;
 mod newsletters;
 mod notices;

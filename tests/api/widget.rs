@@ -19,7 +19,7 @@ use rand::seq::{IndexedMutRandom, IndexedRandom};
 use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{Backend, TestApp, set_ledger, spawn_app, spawn_app_on, spawn_app_with};
 use crate::support::wait::eventually;
 
 both_backends!(
@@ -495,9 +495,13 @@ async fn amount_and_supporters_metrics_follow_their_rules(backend: Backend) {
                         campaigns::currency.eq("eur"),
                         campaigns::starts_at.eq(start),
                         campaigns::ends_at.eq(end),
-                        campaigns::manual_offset.eq(offset),
                     ))
                     .execute(c)?;
+                let id = campaigns::table
+                    .filter(campaigns::slug.eq(slug))
+                    .select(campaigns::id)
+                    .first::<i32>(c)?;
+                set_ledger(c, id, offset)?;
             }
             let id = |c: &mut DbConnection, slug: &str| {
                 campaigns::table

@@ -4,30 +4,27 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::campaigns::progress;
 use memberdrive::db::schema::campaigns;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, set_ledger, spawn_app};
 use crate::support::article::serve_article;
 use crate::support::browser::Browser;
 
 both_backends!(the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live);
 
-async fn set_offset(app: &TestApp, offset: i64) {
+/// Makes the count `count` through the ledger.
+async fn set_count(app: &TestApp, count: i64) {
     app.write(move |c| {
         let id: i32 = campaigns::table
             .filter(campaigns::slug.eq("members"))
             .select(campaigns::id)
             .first(c)?;
-        diesel::update(campaigns::table.find(id))
-            .set(campaigns::manual_offset.eq(offset))
-            .execute(c)?;
-        progress::touch(c, id)
+        set_ledger(c, id, count)
     })
     .await;
-    app.wait_for_count("members", offset, Duration::from_secs(1))
+    app.wait_for_count("members", count, Duration::from_secs(1))
         .await;
 }
 
@@ -50,7 +47,7 @@ async fn read_widget(browser: &Browser, index: usize) -> Value {
 
 async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(backend: Backend) {
     let app = spawn_app(backend).await;
-    set_offset(&app, 12_345).await;
+    set_count(&app, 12_345).await;
     let article = serve_article(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council approves budget</title>
         <style>div {{ color: red !important; font-size: 40px !important; }} [role=progressbar] {{ display: none !important; }}</style></head>
@@ -108,7 +105,7 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
         .await;
 
     // Live: a change reaches the open page through the event stream.
-    set_offset(&app, 12_346).await;
+    set_count(&app, 12_346).await;
     let updated = browser
         .wait_for(
             "const r = document.querySelector('[data-memberdrive-campaign]').shadowRoot; \

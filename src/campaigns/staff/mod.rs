@@ -1,34 +1,34 @@
 //! Managing campaigns: the list, create and edit (title, copy, metric, goal, currency, window,
-//! milestones, donation settings), tiers, the manual offset with its required reason, and the
+//! milestones, donation settings), tiers, the ledger of outside contributions, and the
 //! embed codes. Every change commits with its audit entry and a recount, then pokes the
 //! progress board so the widget shows it at once.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use diesel::prelude::*;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::admin::{Frame, Nav, render};
 use crate::audit;
 use crate::auth::{StaffForm, StaffSession};
 use crate::campaigns::Campaign;
-use crate::campaigns::progress;
 use crate::db::schema::campaigns;
 use crate::db::{self, on_backend};
-use crate::domain::{Metric, Slug, major, parse_major};
+use crate::domain::{Slug, major};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::see_other;
 
 mod embed;
 mod form;
+mod ledger;
 mod page;
 mod tier;
 
 pub(crate) use embed::embed;
 use form::{CampaignFields, CampaignForm, Errors};
-use page::{CampaignPage, Loaded, Notice, form_error, load, section_error};
+pub(crate) use ledger::{add_entry, remove_entry};
+use page::{CampaignPage, Loaded, Notice, form_error, load};
 pub(crate) use tier::{add_tier, update_tier};
 
 /// One row of the campaigns list.
@@ -103,6 +103,7 @@ pub(crate) async fn new_form(
         },
         errors: Errors::new(),
         tiers: Vec::new(),
+        ledger: Vec::new(),
         notice: None,
         can_edit: true,
         goals_reached: Vec::new(),
@@ -122,7 +123,7 @@ pub(crate) async fn create(
             if slug.is_none() {
                 errors.insert("slug", "admin-error-slug");
             }
-            return form_error(&req, &staff, None, form, errors, Vec::new());
+            return form_error(&req, &staff, None, form, errors, Vec::new(), Vec::new());
         }
     };
     let actor = staff.actor();
@@ -165,7 +166,7 @@ pub(crate) async fn create(
         .await?;
     if !created {
         let errors = Errors::from([("slug", "admin-error-slug-taken")]);
-        return form_error(&req, &staff, None, form, errors, Vec::new());
+        return form_error(&req, &staff, None, form, errors, Vec::new(), Vec::new());
     }
     state.board.poke();
     Ok(see_other(&format!(
@@ -185,6 +186,7 @@ pub(crate) async fn edit_form(
         campaign,
         translations,
         tiers,
+        ledger,
         goals_reached,
     } = load(&state, slug.into_inner()).await?;
     let frame = staff.frame(&req, Nav::Campaigns);
@@ -196,6 +198,7 @@ pub(crate) async fn edit_form(
         campaign: Some(campaign),
         errors: Errors::new(),
         tiers,
+        ledger,
         can_edit: staff.require_admin().is_ok(),
     })
 }
@@ -211,6 +214,7 @@ pub(crate) async fn update(
         campaign,
         translations,
         tiers,
+        ledger,
         ..
     } = load(&state, slug.into_inner()).await?;
     let form = CampaignForm {
@@ -219,7 +223,9 @@ pub(crate) async fn update(
     };
     let fields = match form.validate() {
         Ok(fields) => fields,
-        Err(errors) => return form_error(&req, &staff, Some(campaign), form, errors, tiers),
+        Err(errors) => {
+            return form_error(&req, &staff, Some(campaign), form, errors, tiers, ledger);
+        }
     };
     let actor = staff.actor();
     let before = CampaignFields::of(&campaign, &translations);
@@ -253,71 +259,4 @@ pub(crate) async fn update(
     Ok(see_other(&format!(
         "/admin/campaigns/{slug}?saved=campaign"
     )))
-}
-
-/// What the offset form posts.
-#[derive(Debug, Deserialize)]
-pub(crate) struct OffsetForm {
-    #[serde(default)]
-    offset: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// `POST /admin/campaigns/{slug}/offset`: the manual offset, with a required reason.
-pub(crate) async fn set_offset(
-    req: HttpRequest,
-    StaffForm { staff, form }: StaffForm<OffsetForm>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let loaded = load(&state, slug.into_inner()).await?;
-    let campaign = &loaded.campaign;
-    let offset = match campaign.metric() {
-        Metric::Amount => {
-            let raw = form.offset.trim();
-            let (negative, digits) = raw.strip_prefix('-').map_or((false, raw), |d| (true, d));
-            parse_major(digits).map(|v| if negative { -v } else { v })
-        }
-        Metric::Members | Metric::Supporters => form.offset.trim().parse::<i64>().ok(),
-    }
-    .filter(|v| v.unsigned_abs() <= 1_000_000_000_000);
-    let reason = form.reason.trim().to_owned();
-    let mut errors = Errors::new();
-    if offset.is_none() {
-        errors.insert("offset", "admin-error-offset");
-    }
-    if reason.is_empty() || reason.chars().count() > 500 {
-        errors.insert("reason", "admin-error-reason");
-    }
-    let Some(offset) = offset.filter(|_| errors.is_empty()) else {
-        return section_error(&req, &staff, loaded, errors);
-    };
-    let actor = staff.actor();
-    let campaign = loaded.campaign;
-    let slug = campaign.slug.clone();
-    state
-        .db
-        .write(move |conn| -> Result<(), AppError> {
-            let now = db::now();
-            diesel::update(campaigns::table.find(campaign.id))
-                .set((
-                    campaigns::manual_offset.eq(offset),
-                    campaigns::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            progress::touch(conn, campaign.id)?;
-            audit::record(
-                conn,
-                &actor,
-                "campaign.offset",
-                "campaign",
-                &campaign.slug,
-                &json!({"from": campaign.manual_offset, "to": offset, "reason": reason}),
-            )?;
-            Ok(())
-        })
-        .await?;
-    state.board.poke();
-    Ok(see_other(&format!("/admin/campaigns/{slug}?saved=offset")))
 }

@@ -11,6 +11,7 @@ use super::tier::{TierLine, tier_lines};
 use crate::admin::{Frame, Nav, render_status};
 use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
+use crate::campaigns::ledger::{self, Entry, LedgerLine};
 use crate::campaigns::stretch::{self, GoalReached};
 use crate::campaigns::texts::Translations;
 use crate::i18n::Lang;
@@ -27,6 +28,8 @@ pub(super) struct CampaignPage {
     pub(super) form: CampaignForm,
     pub(super) errors: Errors,
     pub(super) tiers: Vec<TierLine>,
+    /// The ledger's entries, newest first.
+    pub(super) ledger: Vec<Entry>,
     pub(super) notice: Option<String>,
     pub(super) can_edit: bool,
     /// The goals the campaign reached, with when.
@@ -101,6 +104,38 @@ impl CampaignPage {
             .collect()
     }
 
+    /// The ledger's entries as the page shows them.
+    fn ledger_lines(&self) -> Vec<LedgerLine> {
+        let Some(campaign) = &self.campaign else {
+            return Vec::new();
+        };
+        self.ledger
+            .iter()
+            .map(|e| LedgerLine::new(e.clone(), campaign, self.frame.lang))
+            .collect()
+    }
+
+    /// The ledger's total, in the campaign's unit.
+    fn ledger_total(&self) -> String {
+        let total = self.ledger.iter().map(|e| e.amount).sum();
+        match &self.campaign {
+            Some(c) => self.frame.lang.in_metric(c.metric(), total, &c.currency),
+            None => total.to_string(),
+        }
+    }
+
+    /// The first error of the ledger form.
+    fn ledger_error(&self) -> Option<String> {
+        [
+            "ledger_date",
+            "ledger_amount",
+            "ledger_source",
+            "ledger_note",
+        ]
+        .into_iter()
+        .find_map(|field| self.error(field))
+    }
+
     /// The first error of the tier forms.
     fn tier_error(&self) -> Option<String> {
         [
@@ -125,7 +160,7 @@ impl Notice {
     pub(super) fn text(&self, lang: Lang) -> Option<String> {
         let id = match self.saved.as_deref()? {
             "campaign" => "admin-saved-campaign",
-            "offset" => "admin-saved-offset",
+            "ledger" => "admin-saved-ledger",
             "tier" => "admin-saved-tier",
             _ => return None,
         };
@@ -138,6 +173,7 @@ pub(super) struct Loaded {
     pub(super) campaign: Campaign,
     pub(super) translations: Translations,
     pub(super) tiers: Vec<TierLine>,
+    pub(super) ledger: Vec<Entry>,
     pub(super) goals_reached: Vec<GoalReached>,
 }
 
@@ -149,6 +185,7 @@ pub(super) async fn load(state: &AppState, slug: String) -> Result<Loaded, AppEr
                 return Ok(None);
             };
             let tiers = tier_lines(conn, campaign.id)?;
+            let ledger = ledger::entries(conn, campaign.id)?;
             let translations = Translations::of(conn, campaign.id)?;
             let goals_reached = stretch::of_each(conn, &[campaign.id])?
                 .into_iter()
@@ -158,6 +195,7 @@ pub(super) async fn load(state: &AppState, slug: String) -> Result<Loaded, AppEr
                 campaign,
                 translations,
                 tiers,
+                ledger,
                 goals_reached,
             }))
         })
@@ -172,6 +210,7 @@ pub(super) fn form_error(
     form: CampaignForm,
     errors: Errors,
     tiers: Vec<TierLine>,
+    ledger: Vec<Entry>,
 ) -> Result<HttpResponse, AppError> {
     render_status(
         StatusCode::BAD_REQUEST,
@@ -181,6 +220,7 @@ pub(super) fn form_error(
             form,
             errors,
             tiers,
+            ledger,
             notice: None,
             can_edit: true,
             goals_reached: Vec::new(),
@@ -188,7 +228,7 @@ pub(super) fn form_error(
     )
 }
 
-/// The edit page again, showing what is wrong with a form of one of its sections (offset,
+/// The edit page again, showing what is wrong with a form of one of its sections (ledger,
 /// tiers) and the campaign's stored settings.
 pub(super) fn section_error(
     req: &HttpRequest,
@@ -204,5 +244,6 @@ pub(super) fn section_error(
         form,
         errors,
         loaded.tiers,
+        loaded.ledger,
     )
 }
