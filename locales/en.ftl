@@ -372,6 +372,7 @@ acct-cancel-error-reason = Choose a reason from the list, or none.
 acct-cancel-error-note = Please keep the note under 2,000 characters.
 acct-cancel-error-choice = Choose whether to cancel or to take the offer.
 acct-cancel-error-offer = This offer is not available for this membership.
+acct-back-to-article = Back to the article
 acct-kept = Thank you for staying! The offer applies to your next payments.
 acct-cancelling = Your membership is cancelled: it stays until the end of the period you have paid for, and nothing more is charged.
 cancel-reason-price = It costs too much

@@ -1,4 +1,4 @@
-/*! memberdrive embed v1: no cookies, no storage, no personal data. uk nouns after "з N" are genitive. */
+/*! memberdrive embed v1: no cookies, no personal data; one flag per campaign in this site's own storage once a reader joined from here. uk nouns after "з N" are genitive. */
 (function (w, d) {
   "use strict";
   if (w.memberdrive) return w.memberdrive.render();
@@ -14,15 +14,23 @@
       of: " of ", n: { amount: ["raised"], members: ["member", "members"], supporters: ["supporter", "supporters"] },
       d: ["# day left", "# days left"], h: ["# hour left", "# hours left"],
       ok: "Goal reached — thank you!", end: "Campaign ended", jm: "Become a member", js: "Support us",
-      st: "# reached — next: %"
+      st: "# reached — next: %", ty: "Thank you for being with us!"
     },
     uk: {
       of: " з ", n: { amount: ["зібрано"], members: ["учасника", "учасників", "учасників"], supporters: ["прихильника", "прихильників", "прихильників"] },
       d: ["Залишився # день", "Залишилося # дні", "Залишилося # днів"], h: ["Залишилася # година", "Залишилося # години", "Залишилося # годин"],
       ok: "Мету досягнуто — дякуємо!", end: "Кампанію завершено", jm: "Стати учасником", js: "Підтримати",
-      st: "# досягнуто — далі: %"
+      st: "# досягнуто — далі: %", ty: "Дякуємо, що ви з нами!"
     }
   };
+
+  // Back from joining (the account page links here with #memberdrive-joined=SLUG): remember
+  // it on this site, so its widgets thank the reader instead of asking again.
+  var JK = "memberdrive:joined:", jh = /(?:^#|&)memberdrive-joined=([a-z0-9-]+)/.exec(location.hash);
+  try {
+    if (jh) w.localStorage.setItem(JK + jh[1], "1"), history.replaceState(history.state, "", location.href.split("#")[0]);
+  } catch (e) {}
+  function joined(s) { try { return w.localStorage.getItem(JK + s.slug) == "1"; } catch (e) { return false; } }
 
   var DK = "{--bg:#17191d;--fg:#eceef1;--mu:#a9b1bc;--bd:#3b4048;--tr:#3a3f47;--ac:#7ab7ff;--on:#0b1220;--ok:#5ad27a}";
   var CSS = ":host{display:block}:host([hidden]),[hidden]{display:none!important}" +
@@ -36,7 +44,7 @@
     "@media(prefers-reduced-motion:no-preference){.f{transition:width .8s}}" +
     ".k{position:absolute;top:0;bottom:-6px;width:2px;margin-left:-1px;background:linear-gradient(var(--bg) 12px,var(--mu) 0)}" +
     ".r{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:6px 16px;margin-top:8px}" +
-    ".p{font-weight:700}.s{color:var(--mu)}.ok .s{color:var(--ok);font-weight:700}" +
+    ".p{font-weight:700}.s{color:var(--mu)}.ok .s{color:var(--ok);font-weight:700}.y{font-weight:700;color:var(--ok)}" +
     "a{padding:8px 16px;border-radius:6px;background:var(--ac);color:var(--on);font-weight:700;text-decoration:none}" +
     "a:hover{text-decoration:underline}a:focus{outline:3px solid var(--fg);outline-offset:2px}" +
     ".c{display:flex;flex-wrap:wrap;align-items:center;gap:0 12px;padding:8px 12px}.c .b{flex:1 1 120px;margin:6px 0 12px}";
@@ -102,7 +110,8 @@
     s.p = el("span", "p", r);
     s.r = el("div", "r", s.w);
     s.s = el("span", "s", s.r);
-    if (s.join) {
+    if (s.join && joined(s)) s.y = el("span", "y", s.r, L[s.lang].ty);
+    else if (s.join) {
       s.a = el("a", "", s.r);
       if (w.top != w) s.a.target = "_top";
       s.a.onclick = function () { hit(s, "click"); };
@@ -129,7 +138,7 @@
     s.p.textContent = nf(s, { style: "percent", maximumFractionDigits: 1 }).format(pc / 100);
     s.s.textContent = st;
     s.s.hidden = !st;
-    s.r.hidden = !st && !s.a;
+    s.r.hidden = !st && !s.a && !s.y;
     if (s.a) {
       s.a.textContent = D.metric == "members" ? t.jm : t.js;
       u = /^https?:\/\//i.test(D.join_url) ? D.join_url : W.slice(0, -7) + "join/" + enc(s.slug);

@@ -19,7 +19,7 @@ use crate::payments::meta;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::web::see_other;
+use crate::web::{posting_to_stripe, see_other};
 
 /// A tier as the form offers it, with its price for each length.
 struct TierChoice {
@@ -130,9 +130,10 @@ async fn render(
         enabled: state.stripe.is_some(),
     };
     let html = page.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
+    let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(html))
+        .body(html);
+    posting_to_stripe(res, &state.payment_csp)
 }
 
 /// A checked gift form.

@@ -18,7 +18,7 @@ use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn};
+use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn, Slug};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
 use crate::state::AppState;
@@ -26,13 +26,14 @@ use crate::tokens::{self, Owner, Purpose, Rejected};
 use crate::web::csrf::{same_origin, tokens_match};
 use crate::web::error::AppError;
 use crate::web::form::{Form, TextForm};
-use crate::web::see_other;
+use crate::web::{posting_to_stripe, see_other};
 
 #[derive(Template)]
 #[template(path = "account/sign_in.html")]
 struct SignInPage {
     lang: Lang,
     notice: Option<String>,
+    back: Option<String>,
 }
 
 struct MembershipLine {
@@ -52,6 +53,8 @@ struct MembershipLine {
 struct StatusPage {
     lang: Lang,
     notice: Option<String>,
+    /// After joining from an article: the way back to it, telling its widget.
+    back: Option<String>,
     email: String,
     memberships: Vec<MembershipLine>,
     newsletters: Vec<String>,
@@ -137,6 +140,7 @@ pub(crate) struct AccountQuery {
     paused: Option<String>,
     kept: Option<String>,
     cancelling: Option<String>,
+    r#ref: Option<String>,
 }
 
 pub(crate) async fn account(
@@ -157,8 +161,20 @@ pub(crate) async fn account(
     ]
     .into_iter()
     .find_map(|(flag, id)| flag.as_ref().map(|_| lang.tr(id)));
+    // Back to the article the reader joined from (one of ours), with the campaign in the
+    // fragment: the widget there keeps a flag in that site's own storage and thanks them
+    // instead of asking again.
+    let back = query
+        .joined
+        .as_deref()
+        .and_then(Slug::parse)
+        .zip(query.r#ref.as_deref())
+        .and_then(|(slug, raw)| {
+            let article = state.stats.origins().article(raw)?;
+            Some(format!("{article}#memberdrive-joined={}", slug.as_str()))
+        });
     let Some(session) = current(&req, &state).await? else {
-        return html(StatusCode::OK, &SignInPage { lang, notice });
+        return html(StatusCode::OK, &SignInPage { lang, notice, back });
     };
     let member_id = session.member_id;
     let (email, customer, rows, subscribed) = state
@@ -242,11 +258,12 @@ pub(crate) async fn account(
             },
         )
         .collect();
-    let mut res = html(
+    let res = html(
         StatusCode::OK,
         &StatusPage {
             lang,
             notice,
+            back,
             email,
             memberships,
             newsletters: subscribed,
@@ -262,11 +279,7 @@ pub(crate) async fn account(
                 .collect(),
         },
     )?;
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_str(&state.payment_csp).map_err(AppError::internal)?,
-    );
-    Ok(res)
+    posting_to_stripe(res, &state.payment_csp)
 }
 
 #[derive(Deserialize)]

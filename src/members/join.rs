@@ -24,7 +24,7 @@ use crate::payments::meta;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::web::see_other;
+use crate::web::{posting_to_stripe, see_other};
 
 /// The campaign `/join` shows.
 pub const DEFAULT_CAMPAIGN: &str = "members";
@@ -167,9 +167,10 @@ async fn render_page(
         progress,
     };
     let html = page.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
+    let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(html))
+        .body(html);
+    posting_to_stripe(res, &state.payment_csp)
 }
 
 /// A join form as posted.
@@ -223,6 +224,18 @@ struct JoinRequest {
 
 fn bad(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::client(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// Where Checkout sends a reader who paid: their account page, which thanks them and, when
+/// they came from an article of ours, links back to it so the widget there thanks them too.
+fn thanks_path(request: &JoinRequest) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("joined", &request.campaign.slug);
+    query.append_pair("lang", request.lang.code());
+    if let Some(article) = &request.ref_url {
+        query.append_pair("ref", article);
+    }
+    format!("/account?{}", query.finish())
 }
 
 fn validate(
@@ -398,7 +411,7 @@ pub(crate) async fn join(
             amount: request.amount,
             currency: request.campaign.currency.clone(),
             product_name,
-            success_url: state.settings.public_url("/account?joined=1"),
+            success_url: state.settings.public_url(&thanks_path(&request)),
             cancel_url: state
                 .settings
                 .public_url(&format!("/join/{}", request.campaign.slug)),

@@ -17,7 +17,7 @@ use std::time::Instant;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::{Error, HttpRequest, ResponseError};
+use actix_web::{Error, HttpRequest, HttpResponse, ResponseError};
 use pin_project_lite::pin_project;
 use sha2::Digest as _;
 
@@ -32,6 +32,19 @@ pub fn csp_allowing_forms_to(origins: &[String]) -> String {
         "form-action 'self'",
         &format!("form-action 'self' {}", origins.join(" ")),
     )
+}
+
+/// Lets `res` (a page whose forms end at Stripe) send its forms on to Stripe: it takes the
+/// `csp` of [`csp_allowing_forms_to`] (Chromium applies `form-action` to the redirect that
+/// follows a form, so the default CSP would stop the reader at our 303).
+pub fn posting_to_stripe(
+    mut res: HttpResponse,
+    csp: &str,
+) -> Result<HttpResponse, error::AppError> {
+    let csp = HeaderValue::from_str(csp).map_err(error::AppError::internal)?;
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, csp);
+    Ok(res)
 }
 
 /// A strong `ETag` for `body`: a quoted prefix of its SHA-256, made once per body.

@@ -8,11 +8,15 @@ use memberdrive::db::schema::campaigns;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, set_ledger, spawn_app};
+use crate::helpers::{Backend, TestApp, set_ledger, spawn_app, spawn_app_for};
 use crate::support::article::serve_article;
 use crate::support::browser::Browser;
+use crate::support::stripe_server::{Delivery, StripeServer};
 
-both_backends!(the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live);
+both_backends!(
+    the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live,
+    a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked,
+);
 
 /// Makes the count `count` through the ledger.
 async fn set_count(app: &TestApp, count: i64) {
@@ -129,5 +133,91 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
         "{framed}"
     );
     browser.client.enter_parent_frame().await.unwrap();
+    browser.close().await;
+}
+
+/// What the widget on the page shows: its text, its join link (if any) and its thank-you.
+const READ_ASK: &str = r#"
+    const host = document.querySelector('[data-memberdrive-campaign]');
+    const root = host && host.shadowRoot;
+    const bar = root && root.querySelector('[role=progressbar]');
+    if (!bar || bar.getAttribute('aria-valuenow') === null) return null;
+    const join = root.querySelector('a');
+    const thanks = root.querySelector('.y');
+    return { join: join && join.href, thanks: thanks && !thanks.closest('[hidden]') ? thanks.textContent : null,
+             hash: location.hash, flag: localStorage.getItem('memberdrive:joined:members') };
+"#;
+
+async fn a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked(backend: Backend) {
+    let stripe = StripeServer::start().await;
+    // The article is on localhost, another origin than the service.
+    let app = spawn_app_for(
+        backend,
+        &stripe,
+        &[("MEMBERDRIVE_WIDGET_ANCESTORS", "localhost")],
+    )
+    .await;
+    let article = serve_article(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council approves budget</title></head>
+        <body><h1>Council approves new budget</h1>
+        <div data-memberdrive-campaign="members"></div>
+        <script async src="{app}/widget/embed.js"></script></body></html>"#,
+        app = app.address
+    ))
+    .await;
+    let browser = Browser::start(1000, 900).await;
+    let read = || browser.wait_for(READ_ASK, Duration::from_secs(10));
+
+    // A reader who never joined is asked; the button leads to the join page with the article.
+    browser.client.goto(&article).await.unwrap();
+    let asked = read().await;
+    assert_eq!(asked["thanks"], Value::Null, "{asked}");
+    assert!(asked["join"].as_str().unwrap().contains("council-budget"));
+    browser
+        .client
+        .goto(asked["join"].as_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .type_into("#email-member", "reader@news.example")
+        .await;
+    browser
+        .click("form:first-of-type button[type=submit]")
+        .await;
+    let session = browser
+        .wait_for(
+            "const s = document.querySelector('#session'); return s ? s.textContent : null;",
+            Duration::from_secs(10),
+        )
+        .await;
+    let session = session.as_str().unwrap().to_owned();
+    stripe.pay_checkout(&session);
+    stripe.deliver(Delivery::InOrder).await;
+    app.wait_for_count("members", 1, Duration::from_secs(30))
+        .await;
+
+    // Stripe sends the reader to the account page, which thanks them and links back.
+    let success = stripe.checkout_session(&session)["success_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.client.goto(&success).await.unwrap();
+    browser.click("a.back-to-article").await;
+
+    // The article's widget thanks them instead of asking; the flag is this site's own,
+    // the address bar is clean, and a later visit is thanked too.
+    let thanked = browser
+        .wait_for(
+            &format!("return (function() {{ const r = (function() {{ {READ_ASK} }})(); return r && r.thanks ? r : null; }})();"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(thanked["thanks"], "Thank you for being with us!");
+    assert_eq!(thanked["join"], Value::Null, "{thanked}");
+    assert_eq!(thanked["hash"], "");
+    assert_eq!(thanked["flag"], "1");
+    browser.client.goto(&article).await.unwrap();
+    let again = read().await;
+    assert_eq!(again["thanks"], "Thank you for being with us!", "{again}");
     browser.close().await;
 }
