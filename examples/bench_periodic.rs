@@ -135,7 +135,13 @@ fn main() -> anyhow::Result<()> {
             "widget statistics: flush",
             "every 5 s",
             |_: &mut DbConnection| {
-                stats.record(None, campaign, "http://127.0.0.1:8080/article", Hit::View);
+                stats.record(
+                    None,
+                    campaign,
+                    "http://127.0.0.1:8080/article",
+                    Hit::View,
+                    None,
+                );
                 runtime.block_on(stats.flush(&pool))?;
                 Ok(())
             },

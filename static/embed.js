@@ -73,6 +73,7 @@
 
   function hit(s, ev) {
     var u = W + enc(s.slug) + "/hit", b = new URLSearchParams({ event: ev, ref: page(s, 1) });
+    if (s.v) b.append("variant", s.v);
     try { if (navigator.sendBeacon(u, b)) return; } catch (e) {}
     try { fetch(u, { method: "POST", keepalive: true, mode: "no-cors", credentials: "omit", body: b }).catch(function () {}); } catch (e) {}
   }
@@ -118,13 +119,16 @@
     }
   }
 
+  // The appeal: the title, or (half the readers, when the campaign has one) its second title.
+  function title(s, D) { return (s.v == "b" && D.title_b) || D.title || ""; }
+
   function update(s, D) {
     var t = L[s.lang], g = D.goal, pc = +D.percent, tx = text(s, D), st = status(s, D), a, u;
     if (!(pc >= 0)) pc = g > 0 ? D.count / g * 100 : 0;
     s.D = D;
     s.w.classList.toggle("ok", !!D.reached);
     s.f.style.width = (D.reached ? 100 : Math.min(100, pc)) + "%";
-    a = { "aria-valuenow": D.count, "aria-valuemin": 0, "aria-valuemax": g, "aria-valuetext": tx, "aria-label": D.title || "" };
+    a = { "aria-valuenow": D.count, "aria-valuemin": 0, "aria-valuemax": g, "aria-valuetext": tx, "aria-label": title(s, D) };
     for (u in a) s.b.setAttribute(u, a[u]);
     (s.ks || []).forEach(function (k) { k.remove(); });
     s.ks = [].concat(D.milestones || []).filter(function (v) { return v > 0 && v < g; }).map(function (v) {
@@ -134,7 +138,7 @@
     });
     s.n.textContent = tx;
     if (s.compact) return;
-    s.t.textContent = D.title || "";
+    s.t.textContent = title(s, D);
     s.p.textContent = nf(s, { style: "percent", maximumFractionDigits: 1 }).format(pc / 100);
     s.s.textContent = st;
     s.s.hidden = !st;
@@ -142,7 +146,7 @@
     if (s.a) {
       s.a.textContent = D.metric == "members" ? t.jm : t.js;
       u = /^https?:\/\//i.test(D.join_url) ? D.join_url : W.slice(0, -7) + "join/" + enc(s.slug);
-      s.a.href = u + (u.indexOf("?") < 0 ? "?" : "&") + "ref=" + enc(page(s));
+      s.a.href = u + (u.indexOf("?") < 0 ? "?" : "&") + "ref=" + enc(page(s)) + (s.v ? "&variant=" + s.v : "");
     }
   }
   function live(s, on) {
@@ -185,6 +189,7 @@
       return r.json();
     }).then(function (D) {
       if (!ok(D) || host.shadowRoot) return;
+      s.v = D.title_b ? (Math.random() < 0.5 ? "a" : "b") : "";
       build(s);
       update(s, D);
       all.push(s);

@@ -1,6 +1,7 @@
 //! Which articles bring members: widget views and join clicks per article, counted in memory
 //! and flushed in batches (never a write per view). No cookie, no personal data: the key is
-//! the campaign, the article URL without its query, and the day.
+//! the campaign, the article URL without its query, and the day; with the appeal's variant
+//! the widget showed, the same hits are also counted per variant and day (`appeal_stats`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,8 +14,9 @@ use diesel::prelude::*;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::watch;
 
-use crate::db::schema::article_stats;
+use crate::db::schema::{appeal_stats, article_stats};
 use crate::db::{Db, DbError};
+use crate::domain::AppealVariant;
 
 /// What a widget reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub enum Hit {
 /// Most distinct (campaign, article, day) keys held between two flushes; beyond it new keys
 /// are dropped, so a flood of made-up URLs cannot grow memory without bound.
 const MAX_PENDING_KEYS: usize = 50_000;
+
+/// Campaign, article, day and the appeal's variant.
+type Key = (i32, String, String, Option<AppealVariant>);
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
@@ -45,7 +50,7 @@ pub struct ArticleStats {
     origins: ArticleOrigins,
     /// Keyed by client address; clients of unknown address share one key.
     per_client: DefaultKeyedRateLimiter<Option<IpAddr>>,
-    pending: Mutex<HashMap<(i32, String, String), Tally>>,
+    pending: Mutex<HashMap<Key, Tally>>,
 }
 
 /// The article a hit or sign-up came from: an http(s) URL without query or fragment, at most
@@ -195,7 +200,14 @@ impl ArticleStats {
 
     /// Counts one hit that `client` reported for the article `raw`, if it is one of ours and
     /// the client is within [`HITS_PER_MINUTE`]; says whether it counted.
-    pub fn record(&self, client: Option<IpAddr>, campaign_id: i32, raw: &str, hit: Hit) -> bool {
+    pub fn record(
+        &self,
+        client: Option<IpAddr>,
+        campaign_id: i32,
+        raw: &str,
+        hit: Hit,
+        variant: Option<AppealVariant>,
+    ) -> bool {
         let Some(article) = self.origins.article(raw) else {
             return false;
         };
@@ -205,7 +217,7 @@ impl ArticleStats {
         let day = Utc::now().date_naive().to_string();
         let mut pending = self.pending.lock().expect("stats lock");
         let len = pending.len();
-        let key = (campaign_id, article, day);
+        let key = (campaign_id, article, day, variant);
         let tally = match pending.get_mut(&key) {
             Some(tally) => tally,
             None if len >= MAX_PENDING_KEYS => return false,
@@ -229,7 +241,15 @@ impl ArticleStats {
         let rows = batch.clone();
         let result = db
             .write(move |conn| -> Result<(), DbError> {
-                for ((campaign_id, article, day), t) in rows {
+                let mut per_variant: HashMap<(i32, AppealVariant, String), Tally> = HashMap::new();
+                for ((campaign_id, article, day, variant), t) in rows {
+                    if let Some(variant) = variant {
+                        let sum = per_variant
+                            .entry((campaign_id, variant, day.clone()))
+                            .or_default();
+                        sum.views += t.views;
+                        sum.clicks += t.clicks;
+                    }
                     // UPDATE, then INSERT when there was no row yet (diesel's upsert does not
                     // span both backends). Two instances racing on a new key make one flush
                     // fail on the primary key; it keeps its counters and retries.
@@ -251,6 +271,29 @@ impl ArticleStats {
                                 article_stats::day.eq(&day),
                                 article_stats::views.eq(t.views),
                                 article_stats::clicks.eq(t.clicks),
+                            ))
+                            .execute(conn)?;
+                    }
+                }
+                for ((campaign_id, variant, day), t) in per_variant {
+                    let key = appeal_stats::table
+                        .filter(appeal_stats::campaign_id.eq(campaign_id))
+                        .filter(appeal_stats::variant.eq(variant))
+                        .filter(appeal_stats::day.eq(&day));
+                    let updated = diesel::update(key)
+                        .set((
+                            appeal_stats::views.eq(appeal_stats::views + t.views),
+                            appeal_stats::clicks.eq(appeal_stats::clicks + t.clicks),
+                        ))
+                        .execute(conn)?;
+                    if updated == 0 {
+                        diesel::insert_into(appeal_stats::table)
+                            .values((
+                                appeal_stats::campaign_id.eq(campaign_id),
+                                appeal_stats::variant.eq(variant),
+                                appeal_stats::day.eq(&day),
+                                appeal_stats::views.eq(t.views),
+                                appeal_stats::clicks.eq(t.clicks),
                             ))
                             .execute(conn)?;
                     }

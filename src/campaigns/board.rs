@@ -58,6 +58,10 @@ pub struct Progress {
     pub goals_reached: Vec<GoalReached>,
     /// The stretch goals after this one.
     pub next_goals: Vec<i64>,
+    /// The appeal's second title (variant b), which the widget shows instead of `title` to
+    /// half the readers; null when the campaign has none (or for a language with a title of
+    /// its own).
+    pub title_b: Option<String>,
 }
 
 impl Progress {
@@ -79,6 +83,7 @@ impl Progress {
             join_url,
             goals_reached,
             next_goals: campaign.stretch_goals(),
+            title_b: Some(campaign.title_b.clone()).filter(|t| !t.is_empty()),
         }
     }
 
@@ -168,6 +173,7 @@ impl Snapshot {
             translations.has_title(lang).then(|| {
                 Rendered::of(&Progress {
                     title: translations.title(campaign, lang).to_owned(),
+                    title_b: None,
                     ..progress.clone()
                 })
             })

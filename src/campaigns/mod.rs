@@ -66,6 +66,9 @@ pub struct Campaign {
     /// JSON array of the goals to move on to once the goal is reached; see
     /// [`Campaign::stretch_goals`].
     pub stretch_goals: String,
+    /// A second title for the widget, shown instead of the title to half the readers (the
+    /// appeal's variant b); empty: none.
+    pub title_b: String,
 }
 
 impl Campaign {

@@ -17,7 +17,7 @@ use crate::campaigns::Campaign;
 use crate::campaigns::progress::percent;
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
-use crate::domain::{Metric, major};
+use crate::domain::{AppealVariant, Metric, major};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::charts;
@@ -119,7 +119,7 @@ impl Figures {
 
 /// One chart: its picture, and its numbers for the table and the CSV.
 pub struct Chart {
-    /// `signups`, `members`, `mrr`, `churn`, `reasons` or `tiers`.
+    /// `signups`, `members`, `mrr`, `churn`, `reasons`, `variants` or `tiers`.
     pub id: &'static str,
     /// Heading.
     pub title: String,
@@ -309,6 +309,11 @@ pub fn charts(
             .collect(),
     };
 
+    let mut shown = vec![signups, members, mrr, churn, reasons];
+    if !campaign.title_b.is_empty() {
+        shown.push(variants_chart(conn, campaign, first, today, lang)?);
+    }
+
     let names = stats::tier_names(conn, campaign.id)?;
     let no_tier = t("admin-no-tier");
     let mix: Vec<(String, i64)> = stats::tier_mix(spans, now)
@@ -328,7 +333,61 @@ pub fn charts(
             .map(|(name, n)| vec![name.clone(), n.to_string()])
             .collect(),
     };
-    Ok(vec![signups, members, mrr, churn, reasons, tiers])
+    shown.push(tiers);
+    Ok(shown)
+}
+
+/// The two variants of the appeal side by side: what each says, its views, clicks, members
+/// and conversion over the period.
+fn variants_chart(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    first: NaiveDate,
+    last: NaiveDate,
+    lang: Lang,
+) -> QueryResult<Chart> {
+    let t = |id: &str| lang.tr(id);
+    let rows = stats::appeal_variants(conn, campaign.id, first, last)?;
+    let label = |v: AppealVariant| {
+        let text = match v {
+            AppealVariant::A => &campaign.title,
+            AppealVariant::B => &campaign.title_b,
+        };
+        format!("{}: {text}", v.as_str().to_uppercase())
+    };
+    Ok(Chart {
+        id: "variants",
+        title: t("admin-chart-variants"),
+        svg: charts::horizontal_bars(
+            &t("admin-chart-variants"),
+            "chart-variants",
+            &rows
+                .iter()
+                .map(|r| (label(r.variant), r.members))
+                .collect::<Vec<_>>(),
+        ),
+        columns: vec![
+            t("admin-col-variant"),
+            t("admin-col-views"),
+            t("admin-col-clicks"),
+            t("admin-col-members-gained"),
+            t("admin-col-conversion"),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    label(r.variant),
+                    r.views.to_string(),
+                    r.clicks.to_string(),
+                    r.members.to_string(),
+                    r.conversion()
+                        .map(|c| format!("{c:.2}"))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    })
 }
 
 /// A campaign picked by slug, else `members`, else the first one.

@@ -25,8 +25,10 @@ use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
 use crate::db::DbConnection;
-use crate::db::schema::{article_stats, cancellations, gifts, memberships, payments, tiers};
-use crate::domain::{BillingInterval, CancelReason, MembershipStatus, Metric};
+use crate::db::schema::{
+    appeal_stats, article_stats, cancellations, gifts, memberships, payments, tiers,
+};
+use crate::domain::{AppealVariant, BillingInterval, CancelReason, MembershipStatus, Metric};
 
 /// Answers to "why are you cancelling?" of one reason (`None`: no reason given).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -398,9 +400,71 @@ pub struct ArticleRow {
 impl ArticleRow {
     /// Members per 100 views, two decimals; `None` without views.
     pub fn conversion(&self) -> Option<f64> {
-        (self.views > 0)
-            .then(|| (self.members as f64 * 10_000.0 / self.views as f64).round() / 100.0)
+        conversion(self.members, self.views)
     }
+}
+
+/// Members per 100 views, two decimals; `None` without views.
+fn conversion(members: i64, views: i64) -> Option<f64> {
+    (views > 0).then(|| (members as f64 * 10_000.0 / views as f64).round() / 100.0)
+}
+
+/// One variant of a campaign's appeal over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantRow {
+    pub variant: AppealVariant,
+    /// Widget views showing it.
+    pub views: i64,
+    /// Join clicks from it.
+    pub clicks: i64,
+    /// Memberships started by readers who saw it.
+    pub members: i64,
+}
+
+impl VariantRow {
+    /// Members per 100 views, two decimals; `None` without views.
+    pub fn conversion(&self) -> Option<f64> {
+        conversion(self.members, self.views)
+    }
+}
+
+/// Both variants of the appeal for days `first..=last`: views and clicks from the counters,
+/// memberships that started from each.
+pub fn appeal_variants(
+    conn: &mut DbConnection,
+    campaign_id: i32,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> QueryResult<Vec<VariantRow>> {
+    let counted: Vec<(AppealVariant, i64, i64)> = appeal_stats::table
+        .filter(appeal_stats::campaign_id.eq(campaign_id))
+        .filter(appeal_stats::day.ge(first.to_string()))
+        .filter(appeal_stats::day.le(last.to_string()))
+        .select((
+            appeal_stats::variant,
+            appeal_stats::views,
+            appeal_stats::clicks,
+        ))
+        .load(conn)?;
+    let joined: Vec<AppealVariant> = memberships::table
+        .filter(memberships::campaign_id.eq(campaign_id))
+        .filter(memberships::started_at.ge(midnight(first)))
+        .filter(memberships::started_at.lt(midnight(last + Duration::days(1))))
+        .filter(memberships::appeal_variant.is_not_null())
+        .select(memberships::appeal_variant.assume_not_null())
+        .load(conn)?;
+    Ok(AppealVariant::ALL
+        .into_iter()
+        .map(|variant| {
+            let of = counted.iter().filter(|(v, ..)| *v == variant);
+            VariantRow {
+                variant,
+                views: of.clone().map(|(_, views, _)| views).sum(),
+                clicks: of.map(|(.., clicks)| clicks).sum(),
+                members: joined.iter().filter(|v| **v == variant).count() as i64,
+            }
+        })
+        .collect())
 }
 
 /// Per article, for days `first..=last`: views and clicks from the counters, memberships

@@ -2,6 +2,16 @@
 // same tables and columns, which `tests/api/schema.rs` checks on both backends.
 
 diesel::table! {
+    appeal_stats (campaign_id, variant, day) {
+        campaign_id -> Integer,
+        variant -> Text,
+        day -> Text,
+        views -> BigInt,
+        clicks -> BigInt,
+    }
+}
+
+diesel::table! {
     article_stats (campaign_id, article_url, day) {
         campaign_id -> Integer,
         article_url -> Text,
@@ -63,6 +73,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         stretch_goals -> Text,
+        title_b -> Text,
     }
 }
 
@@ -173,6 +184,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         paused_until -> Nullable<Timestamp>,
+        appeal_variant -> Nullable<Text>,
     }
 }
 
@@ -333,6 +345,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(appeal_stats -> campaigns (campaign_id));
 diesel::joinable!(article_stats -> campaigns (campaign_id));
 diesel::joinable!(cancellations -> campaigns (campaign_id));
 diesel::joinable!(cancellations -> memberships (membership_id));
@@ -358,6 +371,7 @@ diesel::joinable!(tokens -> subscribers (subscriber_id));
 diesel::joinable!(tokens -> staff_users (staff_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    appeal_stats,
     article_stats,
     audit_log,
     cancellations,

@@ -1,5 +1,6 @@
 //! Types that parse input at the edge; code past the edge takes only these.
 
+mod appeal_variant;
 mod cancel_reason;
 mod edition_status;
 mod email;
@@ -12,6 +13,7 @@ mod slug;
 mod stored;
 mod suppression;
 
+pub use appeal_variant::AppealVariant;
 pub use cancel_reason::CancelReason;
 pub use edition_status::EditionStatus;
 pub use email::EmailAddress;

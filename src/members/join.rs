@@ -17,7 +17,7 @@ use crate::campaigns::board::Progress;
 use crate::campaigns::texts::Translations;
 use crate::db::DbConnection;
 use crate::db::schema::tiers;
-use crate::domain::{BillingInterval, EmailAddress, parse_major};
+use crate::domain::{AppealVariant, BillingInterval, EmailAddress, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
 use crate::payments::meta;
@@ -77,12 +77,15 @@ struct JoinPage {
     presets: Vec<(i64, String)>,
     custom_label: String,
     ref_url: Option<String>,
+    /// The appeal's variant the reader saw in the widget, passed on with the form.
+    variant: Option<AppealVariant>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
     lang: Option<String>,
     r#ref: Option<String>,
+    variant: Option<String>,
 }
 
 pub(crate) async fn default_page(
@@ -164,6 +167,7 @@ async fn render_page(
             &[("currency", campaign.currency.to_uppercase().into())],
         ),
         ref_url: query.r#ref.as_deref().and_then(normalize_article),
+        variant: query.variant.as_deref().and_then(|v| v.parse().ok()),
         progress,
     };
     let html = page.render().map_err(AppError::internal)?;
@@ -183,6 +187,7 @@ struct JoinForm {
     interval: String,
     campaign: Option<String>,
     r#ref: Option<String>,
+    variant: Option<AppealVariant>,
     lang: Lang,
     honeypot: bool,
 }
@@ -204,6 +209,8 @@ impl JoinForm {
             interval: text("interval"),
             campaign: non_empty("campaign"),
             r#ref: non_empty("ref"),
+            // A variant we do not know is no variant: the join goes on uncredited.
+            variant: form.get("variant").and_then(|v| v.parse().ok()),
             lang: form.get("lang").map(Lang::from_code).unwrap_or_default(),
             honeypot: form.is_bot(),
         })
@@ -219,6 +226,7 @@ struct JoinRequest {
     amount: i64,
     email: Option<EmailAddress>,
     ref_url: Option<String>,
+    variant: Option<AppealVariant>,
     lang: Lang,
 }
 
@@ -334,6 +342,7 @@ fn validate(
         email,
         // Credited to an article only on the outlet's own sites, as widget hits are.
         ref_url: form.r#ref.as_deref().and_then(|r| articles.article(r)),
+        variant: form.variant,
         lang: form.lang,
     })
 }
@@ -403,6 +412,9 @@ pub(crate) async fn join(
     }
     if let Some(ref_url) = &request.ref_url {
         metadata.insert(meta::REF.to_owned(), ref_url.clone());
+    }
+    if let Some(variant) = request.variant {
+        metadata.insert(meta::VARIANT.to_owned(), variant.as_str().to_owned());
     }
     let checkout = stripe
         .create_checkout(&CheckoutRequest {

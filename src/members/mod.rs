@@ -22,7 +22,7 @@ use diesel::upsert::excluded;
 use crate::campaigns::progress;
 use crate::db::schema::{members, memberships, payments};
 use crate::db::{self, DbConnection, on_backend};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus};
+use crate::domain::{AppealVariant, BillingInterval, EmailAddress, MembershipStatus};
 
 /// A member row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -129,6 +129,8 @@ pub struct SubscriptionState {
     pub ref_url: Option<String>,
     /// Payments paused until then (Stripe's `pause_collection`): not counted meanwhile.
     pub paused_until: Option<NaiveDateTime>,
+    /// The appeal's variant the reader joined from, if any (kept from the first sync).
+    pub appeal_variant: Option<AppealVariant>,
 }
 
 /// A membership row.
@@ -230,6 +232,7 @@ pub fn apply_subscription(
             memberships::current_period_end.eq(state.current_period_end),
             memberships::stripe_subscription_id.eq(&state.stripe_subscription_id),
             memberships::ref_url.eq(&state.ref_url),
+            memberships::appeal_variant.eq(state.appeal_variant),
             memberships::paused_until.eq(state.paused_until),
             memberships::started_at.eq(now),
             memberships::ended_at.eq(state.status.has_ended().then_some(now)),

@@ -27,4 +27,6 @@ pub mod meta {
     pub const REF: &str = "memberdrive_ref";
     /// The reader's language, for the emails that follow.
     pub const LANG: &str = "memberdrive_lang";
+    /// The variant of the appeal the reader saw in the widget (`a` or `b`), if any.
+    pub const VARIANT: &str = "memberdrive_variant";
 }

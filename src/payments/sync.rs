@@ -18,7 +18,7 @@ use crate::campaigns::progress;
 use crate::config::{MemberSettings, Settings};
 use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, Unknown};
+use crate::domain::{AppealVariant, BillingInterval, EmailAddress, MembershipStatus, Unknown};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::gifts;
@@ -54,6 +54,8 @@ pub struct Ours {
     pub ref_url: Option<String>,
     /// The reader's language.
     pub lang: Lang,
+    /// The appeal's variant the reader saw, if any.
+    pub variant: Option<AppealVariant>,
 }
 
 impl Ours {
@@ -64,6 +66,7 @@ impl Ours {
             campaign: metadata.get(meta::CAMPAIGN)?.parse().ok()?,
             tier: metadata.get(meta::TIER).and_then(|t| t.parse().ok()),
             ref_url: metadata.get(meta::REF).cloned(),
+            variant: metadata.get(meta::VARIANT).and_then(|v| v.parse().ok()),
             lang: metadata
                 .get(meta::LANG)
                 .map(|l| Lang::from_code(l))
@@ -106,6 +109,7 @@ pub fn subscription_state(
         cancel_at_period_end: sub.cancel_at_period_end || sub.cancel_at.is_some(),
         current_period_end: item.map(|i| time(i.current_period_end)),
         ref_url: ours.ref_url.clone(),
+        appeal_variant: ours.variant,
         // Paused with no date to resume (from Stripe's dashboard): until further notice.
         paused_until: sub.pause_collection.as_ref().map(|p| {
             p.resumes_at.map(time).unwrap_or_else(|| {

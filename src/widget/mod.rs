@@ -235,6 +235,9 @@ fn sse_event(snap: &Snapshot, lang: Option<Lang>) -> Bytes {
 struct HitForm {
     event: String,
     r#ref: String,
+    /// The appeal's variant the widget showed, if the campaign has two.
+    #[serde(default)]
+    variant: String,
 }
 
 /// Counts a view or a join click for an article. Answers 204 whatever happens to the hit,
@@ -259,9 +262,13 @@ pub(crate) async fn hit(
     };
     if let Some(snap) = state.board.get(&slug) {
         let client = client_ip(&req, &state.settings.trusted_proxies);
-        state
-            .stats
-            .record(client, snap.campaign_id(), &form.r#ref, kind);
+        state.stats.record(
+            client,
+            snap.campaign_id(),
+            &form.r#ref,
+            kind,
+            form.variant.parse().ok(),
+        );
     }
     no_content
 }

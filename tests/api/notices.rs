@@ -60,6 +60,7 @@ async fn add_members_renewing(app: &TestApp, renewing: &'static [(i32, i64, &'st
                     current_period_end: Some(db::now() + chrono::Duration::days(days)),
                     ref_url: None,
                     paused_until: None,
+                    appeal_variant: None,
                 },
             )?;
         }

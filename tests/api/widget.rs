@@ -60,6 +60,7 @@ fn subscription(member_id: i32, campaign_id: i32, sub: &str, status: &str) -> Su
         current_period_end: Some(now() + chrono::Duration::days(30)),
         ref_url: None,
         paused_until: None,
+        appeal_variant: None,
     }
 }
 

@@ -8,14 +8,19 @@ use memberdrive::db::schema::campaigns;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, set_ledger, spawn_app, spawn_app_for};
+use crate::helpers::{
+    Backend, TestApp, add_staff, csv_of, session_of, set_ledger, spawn_app, spawn_app_for, text_as,
+};
 use crate::support::article::serve_article;
 use crate::support::browser::Browser;
 use crate::support::stripe_server::{Delivery, StripeServer};
+use crate::support::wait::eventually;
+use memberdrive::staff::Role;
 
 both_backends!(
     the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live,
     a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked,
+    both_appeals_are_shown_at_random_and_counted_apart,
 );
 
 /// Makes the count `count` through the ledger.
@@ -220,4 +225,158 @@ async fn a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked(b
     let again = read().await;
     assert_eq!(again["thanks"], "Thank you for being with us!", "{again}");
     browser.close().await;
+}
+
+/// The appeal the widget shows, once it has reported its view, and its join link.
+const READ_APPEAL: &str = r#"
+    const host = document.querySelector('[data-memberdrive-campaign]');
+    const root = host && host.shadowRoot;
+    const title = root && root.querySelector('.t');
+    const reported = performance.getEntriesByType('resource').some(e => e.name.includes('/hit'));
+    if (!title || !title.textContent || !reported) return null;
+    return { title: title.textContent, join: root.querySelector('a').href };
+"#;
+
+async fn both_appeals_are_shown_at_random_and_counted_apart(backend: Backend) {
+    const A: &str = "Help us reach 20,000 members";
+    const B: &str = "Keep this newsroom independent";
+    let stripe = StripeServer::start().await;
+    let app = spawn_app_for(
+        backend,
+        &stripe,
+        &[("MEMBERDRIVE_WIDGET_ANCESTORS", "localhost")],
+    )
+    .await;
+    app.write(|c| {
+        let id: i32 = campaigns::table
+            .filter(campaigns::slug.eq("members"))
+            .select(campaigns::id)
+            .first(c)?;
+        diesel::update(campaigns::table.find(id))
+            .set(campaigns::title_b.eq(B))
+            .execute(c)?;
+        memberdrive::campaigns::progress::touch(c, id)
+    })
+    .await;
+    eventually(
+        "the second title in the widget",
+        Duration::from_secs(5),
+        || async {
+            let json = app.widget_json("members").await;
+            if json["title_b"] == B {
+                Ok(())
+            } else {
+                Err(json)
+            }
+        },
+    )
+    .await;
+    let article = serve_article(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council approves budget</title></head>
+        <body><div data-memberdrive-campaign="members"></div>
+        <script async src="{app}/widget/embed.js"></script></body></html>"#,
+        app = app.address
+    ))
+    .await;
+    let browser = Browser::start(1000, 900).await;
+
+    // Readers see either appeal at random; each view is reported with its variant. Readers
+    // come until both were seen and the last one saw B.
+    let (mut seen_a, mut seen_b) = (0, 0);
+    let shown = loop {
+        assert!(seen_a + seen_b < 60, "one appeal only in 60 views");
+        browser.client.goto(&article).await.unwrap();
+        let shown = browser.wait_for(READ_APPEAL, Duration::from_secs(10)).await;
+        match shown["title"].as_str() {
+            Some(A) => seen_a += 1,
+            Some(B) if seen_a > 0 => break shown,
+            Some(B) => seen_b += 1,
+            other => panic!("neither appeal: {other:?}"),
+        }
+    };
+    seen_b += 1;
+    // That reader clicks and joins.
+    assert!(
+        shown["join"].as_str().unwrap().ends_with("&variant=b"),
+        "{shown}"
+    );
+    browser
+        .client
+        .execute(
+            "document.querySelector('[data-memberdrive-campaign]').shadowRoot.querySelector('a').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "return document.querySelector('#email-member') ? true : null;",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser
+        .type_into("#email-member", "reader@news.example")
+        .await;
+    browser
+        .click("form:first-of-type button[type=submit]")
+        .await;
+    let session = browser
+        .wait_for(
+            "const s = document.querySelector('#session'); return s ? s.textContent : null;",
+            Duration::from_secs(10),
+        )
+        .await;
+    stripe.pay_checkout(session.as_str().unwrap());
+    stripe.deliver(Delivery::InOrder).await;
+    app.wait_for_count("members", 1, Duration::from_secs(30))
+        .await;
+    browser.close().await;
+
+    // The overview compares them: views, clicks and members of each.
+    add_staff(&app, "editor@news.example", Role::Viewer).await;
+    let cookie = session_of(&app, "editor@news.example").await;
+    let expected = vec![
+        vec![
+            "Variant".to_owned(),
+            "Widget views".into(),
+            "Join clicks".into(),
+            "Members gained".into(),
+            "Conversion".into(),
+        ],
+        vec![
+            format!("A: {A}"),
+            seen_a.to_string(),
+            "0".into(),
+            "0".into(),
+            "0.00".into(),
+        ],
+        vec![
+            format!("B: {B}"),
+            seen_b.to_string(),
+            "1".into(),
+            "1".into(),
+            format!("{:.2}", (100.0 / seen_b as f64 * 100.0).round() / 100.0),
+        ],
+    ];
+    // Hits are written in batches every five seconds.
+    eventually(
+        "both variants' figures",
+        Duration::from_secs(20),
+        || async {
+            let rows = csv_of(
+                &app,
+                &cookie,
+                "/admin/campaigns/members/charts/variants.csv?days=30",
+            )
+            .await;
+            if rows == expected {
+                Ok(())
+            } else {
+                Err(format!("{rows:?}"))
+            }
+        },
+    )
+    .await;
+    let overview = text_as(&app, "/admin?campaign=members", &cookie).await;
+    assert!(overview.contains("The appeal's two variants (A/B)"));
 }

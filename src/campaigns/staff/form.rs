@@ -24,6 +24,8 @@ const MAX_LIST: usize = 12;
 pub(crate) struct CampaignForm {
     pub(super) slug: String,
     pub(super) title: String,
+    /// The appeal's second title (variant b); empty: no A/B test.
+    pub(super) title_b: String,
     pub(super) description: String,
     pub(super) metric: String,
     pub(super) goal: String,
@@ -48,6 +50,7 @@ pub(crate) struct CampaignForm {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct CampaignFields {
     pub(super) title: String,
+    pub(super) title_b: String,
     pub(super) description: String,
     pub(super) metric: Metric,
     pub(super) goal: i64,
@@ -116,6 +119,7 @@ impl CampaignForm {
         CampaignForm {
             slug: c.slug.clone(),
             title: c.title.clone(),
+            title_b: c.title_b.clone(),
             description: c.description.clone(),
             metric: c.metric.clone(),
             goal: goal_text(c.goal, metric),
@@ -163,6 +167,10 @@ impl CampaignForm {
         let title = self.title.trim().to_owned();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             errors.insert("title", "admin-error-title");
+        }
+        let title_b = self.title_b.trim().to_owned();
+        if title_b.chars().count() > MAX_TITLE {
+            errors.insert("title_b", "admin-error-title-length");
         }
         let description = self.description.trim().to_owned();
         if description.chars().count() > MAX_DESCRIPTION {
@@ -260,6 +268,7 @@ impl CampaignForm {
         }
         Ok(CampaignFields {
             title,
+            title_b,
             description,
             metric,
             goal,
@@ -283,6 +292,7 @@ impl CampaignFields {
     pub(super) fn to_json(&self) -> serde_json::Value {
         json!({
             "title": self.title,
+            "title_b": self.title_b,
             "description": self.description,
             "metric": self.metric.as_str(),
             "goal": self.goal,
@@ -303,6 +313,7 @@ impl CampaignFields {
     pub(super) fn of(c: &Campaign, translations: &Translations) -> CampaignFields {
         CampaignFields {
             title: c.title.clone(),
+            title_b: c.title_b.clone(),
             description: c.description.clone(),
             metric: c.metric(),
             goal: c.goal,
@@ -333,6 +344,7 @@ impl CampaignFields {
         diesel::update(campaigns::table.find(id))
             .set((
                 campaigns::title.eq(&self.title),
+                campaigns::title_b.eq(&self.title_b),
                 campaigns::description.eq(&self.description),
                 campaigns::metric.eq(self.metric.as_str()),
                 campaigns::goal.eq(self.goal),
