@@ -376,6 +376,46 @@ acct-cancel-error-note = Please keep the note under 2,000 characters.
 acct-cancel-error-choice = Choose whether to cancel or to take the offer.
 acct-cancel-error-offer = This offer is not available for this membership.
 acct-back-to-article = Back to the article
+remind-title = Remind me later
+remind-lead = Not ready to support “{ $campaign }” today? Leave your address and we'll send you one reminder in a week.
+remind-button = Remind me in a week
+remind-promise = One email, once: we won't add you to any list or write to you about anything else.
+remind-error-email = Please enter a valid email address, like name@example.org.
+remind-sent-title = Check your email
+remind-sent-body = We've sent you a confirmation email. Confirm, and we'll remind you once, in a week.
+remind-confirm-title = Confirm your reminder
+remind-confirm-body = We'll send you one reminder in a week, and nothing else.
+remind-confirm-button = Yes, remind me
+remind-confirmed-title = We'll remind you
+remind-confirmed-body = We'll send you one reminder on { $date }. That's all.
+email-remind-confirm-subject = Confirm your reminder about “{ $campaign }”
+email-remind-confirm-body = You asked us to remind you about “{ $campaign }” in a week. Confirm with the button below; if it wasn't you, ignore this email and you'll hear nothing more.
+email-remind-confirm-action = Confirm the reminder
+email-remind-later-subject = Your reminder: “{ $campaign }”
+email-remind-later-body = A week ago you asked us to remind you about “{ $campaign }”. If you'd like to support independent journalism, now's your chance. This is the only reminder we send.
+email-remind-later-action = Become a member
+acct-statements = Statements
+acct-statement-download = Payments of { $year } (CSV)
+acct-statement-yearly = Email me a statement of last year's payments each January
+acct-statement-save = Save
+acct-statements-saved = Your statement setting is saved.
+acct-statement-error-year = There is no statement for that year.
+acct-statement-date = Date
+acct-statement-campaign = Campaign
+acct-statement-kind = Kind
+acct-statement-amount = Amount
+acct-statement-currency = Currency
+acct-statement-total = Total
+acct-statement-subscription = Membership
+acct-statement-donation = Donation
+email-statement-subject = Your payments in { $year }
+email-statement-body =
+    Thank you for supporting us in { $year }. Your payments:
+
+    { $payments }
+
+    Total: { $total }. Your account page has the same as a download.
+email-statement-action = Open your account
 acct-kept = Thank you for staying! The offer applies to your next payments.
 acct-cancelling = Your membership is cancelled: it stays until the end of the period you have paid for, and nothing more is charged.
 cancel-reason-price = It costs too much

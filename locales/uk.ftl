@@ -380,6 +380,46 @@ acct-cancel-error-note = Будь ласка, напишіть коротше з
 acct-cancel-error-choice = Оберіть: скасувати чи прийняти пропозицію.
 acct-cancel-error-offer = Ця пропозиція недоступна для цього членства.
 acct-back-to-article = Повернутися до статті
+remind-title = Нагадати пізніше
+remind-lead = Ще не готові підтримати «{ $campaign }» сьогодні? Залиште адресу — ми надішлемо одне нагадування за тиждень.
+remind-button = Нагадати за тиждень
+remind-promise = Один лист, один раз: ми не додамо вас до жодного списку і не писатимемо ні про що інше.
+remind-error-email = Введіть правильну адресу електронної пошти, наприклад name@example.org.
+remind-sent-title = Перевірте пошту
+remind-sent-body = Ми надіслали вам лист для підтвердження. Підтвердьте — і ми нагадаємо один раз, за тиждень.
+remind-confirm-title = Підтвердьте нагадування
+remind-confirm-body = Ми надішлемо одне нагадування за тиждень, і більше нічого.
+remind-confirm-button = Так, нагадайте
+remind-confirmed-title = Ми нагадаємо
+remind-confirmed-body = Ми надішлемо одне нагадування { $date }. Це все.
+email-remind-confirm-subject = Підтвердьте нагадування про «{ $campaign }»
+email-remind-confirm-body = Ви попросили нагадати вам про «{ $campaign }» за тиждень. Підтвердьте кнопкою нижче; якщо це були не ви, просто проігноруйте лист — більше нічого не надійде.
+email-remind-confirm-action = Підтвердити нагадування
+email-remind-later-subject = Ваше нагадування: «{ $campaign }»
+email-remind-later-body = Тиждень тому ви попросили нагадати вам про «{ $campaign }». Якщо хочете підтримати незалежну журналістику — саме час. Це єдине нагадування, яке ми надсилаємо.
+email-remind-later-action = Стати учасником
+acct-statements = Звіти
+acct-statement-download = Платежі за { $year } (CSV)
+acct-statement-yearly = Надсилати мені щосічня звіт про платежі за минулий рік
+acct-statement-save = Зберегти
+acct-statements-saved = Налаштування звіту збережено.
+acct-statement-error-year = Звіту за цей рік немає.
+acct-statement-date = Дата
+acct-statement-campaign = Кампанія
+acct-statement-kind = Вид
+acct-statement-amount = Сума
+acct-statement-currency = Валюта
+acct-statement-total = Разом
+acct-statement-subscription = Членство
+acct-statement-donation = Пожертва
+email-statement-subject = Ваші платежі за { $year }
+email-statement-body =
+    Дякуємо, що підтримували нас у { $year } році. Ваші платежі:
+
+    { $payments }
+
+    Разом: { $total }. На сторінці вашого облікового запису є те саме для завантаження.
+email-statement-action = Відкрити обліковий запис
 acct-kept = Дякуємо, що залишаєтеся! Знижка діятиме для наступних платежів.
 acct-cancelling = Членство скасовано: воно діятиме до кінця оплаченого періоду, і більше нічого не буде списано.
 cancel-reason-price = Це задорого

@@ -18,6 +18,7 @@ pub mod newsletters;
 pub mod ops;
 pub mod payments;
 pub mod privacy;
+pub mod remind;
 pub mod retention;
 pub mod routes;
 pub mod staff;

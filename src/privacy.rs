@@ -23,8 +23,8 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{
-    audit_log, cancellations, gifts, jobs, members, memberships, rate_limits, sessions,
-    stripe_events, subscribers, suppressions, tokens,
+    audit_log, cancellations, gifts, jobs, later_reminders, members, memberships, rate_limits,
+    sessions, stripe_events, subscribers, suppressions, tokens,
 };
 use crate::db::{self, DbConnection, like_containing, lower};
 use crate::domain::{EmailAddress, MembershipStatus};
@@ -155,6 +155,7 @@ pub fn erase(
                 members::email.eq(format!("erased-{id}@erased.invalid")),
                 members::name.eq(None::<String>),
                 members::stripe_customer_id.eq(None::<String>),
+                members::yearly_statement.eq(false),
                 members::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -240,6 +241,10 @@ pub fn erase(
         erasure.blanked += 1;
     }
     diesel::delete(suppressions::table.find(address)).execute(conn)?;
+    erasure.blanked += diesel::delete(
+        later_reminders::table.filter(lower(later_reminders::email.nullable()).eq(address)),
+    )
+    .execute(conn)?;
     // Gifts keep their amounts (money received) but not who gave whom what message.
     let gone = "erased@erased.invalid";
     erasure.blanked +=

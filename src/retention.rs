@@ -21,7 +21,7 @@ use diesel::sql_types::Bool;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::session;
-use crate::db::schema::{jobs, sessions, stripe_events, tokens};
+use crate::db::schema::{jobs, later_reminders, sessions, stripe_events, tokens};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
@@ -78,13 +78,14 @@ pub type Target = (
 );
 
 /// Everything the purge deletes, in order.
-pub const TARGETS: [Target; 6] = [
+pub const TARGETS: [Target; 7] = [
     ("done_jobs", done_jobs),
     ("dead_jobs", dead_jobs),
     ("used_tokens", used_tokens),
     ("expired_tokens", expired_tokens),
     ("sessions", ended_sessions),
     ("stripe_events", applied_stripe_events),
+    ("later_reminders", later_reminders),
 ];
 
 /// Whether any row is due at `now`: a row looked up through an index per target. Every
@@ -227,6 +228,25 @@ fn applied_stripe_events(
         .load(c)?;
     act(ids, mode, |ids| {
         diesel::delete(stripe_events::table.filter(stripe_events::id.eq_any(ids))).execute(c)
+    })
+}
+
+/// "Remind me later" requests made [`crate::remind::KEPT`] ago: their one reminder went out
+/// (or was never confirmed) long before.
+fn later_reminders(
+    c: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+    mode: Mode,
+) -> QueryResult<usize> {
+    let ids: Vec<i32> = later_reminders::table
+        .filter(later_reminders::created_at.lt(now - crate::remind::KEPT))
+        .order(later_reminders::created_at)
+        .select(later_reminders::id)
+        .limit(limit)
+        .load(c)?;
+    act(ids, mode, |ids| {
+        diesel::delete(later_reminders::table.filter(later_reminders::id.eq_any(ids))).execute(c)
     })
 }
 

@@ -16,7 +16,8 @@ use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
 use crate::{
-    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, staff, widget,
+    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, remind, staff,
+    widget,
 };
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -134,6 +135,16 @@ pub static ROUTES: &[Route] = &[
     route(Method::GET, "/gift/{campaign}", Public, |r| {
         r.to(gifts::form::page)
     }),
+    route(Method::GET, "/remind/confirm", Public, |r| {
+        r.to(remind::confirm_page)
+    }),
+    route(Method::POST, "/remind/confirm", Public, |r| {
+        r.to(remind::confirm_post)
+    }),
+    route(Method::GET, "/remind/{campaign}", Public, |r| {
+        r.to(remind::page)
+    }),
+    route(Method::POST, "/remind", Public, |r| r.to(remind::request)),
     route(Method::GET, "/account", Member, |r| {
         r.to(members::account::account)
     }),
@@ -154,6 +165,12 @@ pub static ROUTES: &[Route] = &[
     }),
     route(Method::POST, "/account/cancel", Member, |r| {
         r.to(members::cancel::cancel)
+    }),
+    route(Method::GET, "/account/statement.csv", Member, |r| {
+        r.to(members::statement::download)
+    }),
+    route(Method::POST, "/account/statements", Member, |r| {
+        r.to(members::statement::settings)
     }),
     route(Method::POST, "/account/billing", Member, |r| {
         r.to(members::account::billing)

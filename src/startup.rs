@@ -317,7 +317,8 @@ async fn purge_rate_limits(db: Db, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Renewal reminders are due as time passes, not on any write: look every hour.
+/// Renewal reminders and January's statements are due as time passes, not on any write: look
+/// every hour.
 async fn remind_hourly(
     db: Db,
     settings: Arc<Settings>,
@@ -328,16 +329,18 @@ async fn remind_hourly(
         let settings = settings.clone();
         let queued = db
             .write(move |conn| -> Result<usize, db::DbError> {
-                Ok(members::reminders::queue_due(conn, &settings, db::now())?)
+                let now = db::now();
+                Ok(members::reminders::queue_due(conn, &settings, now)?
+                    + members::statement::queue_due(conn, &settings, now)?)
             })
             .await;
         match queued {
             Ok(0) => {}
             Ok(n) => {
-                tracing::info!(reminders = n, "renewal reminders queued");
+                tracing::info!(emails = n, "renewal reminders and yearly statements queued");
                 outbox.notify_one();
             }
-            Err(e) => tracing::warn!(error = %e, "cannot queue renewal reminders"),
+            Err(e) => tracing::warn!(error = %e, "cannot queue renewal reminders or statements"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

@@ -14,13 +14,13 @@
       of: " of ", n: { amount: ["raised"], members: ["member", "members"], supporters: ["supporter", "supporters"] },
       d: ["# day left", "# days left"], h: ["# hour left", "# hours left"],
       ok: "Goal reached — thank you!", end: "Campaign ended", jm: "Become a member", js: "Support us",
-      st: "# reached — next: %", ty: "Thank you for being with us!"
+      st: "# reached — next: %", ty: "Thank you for being with us!", rl: "Remind me later"
     },
     uk: {
       of: " з ", n: { amount: ["зібрано"], members: ["учасника", "учасників", "учасників"], supporters: ["прихильника", "прихильників", "прихильників"] },
       d: ["Залишився # день", "Залишилося # дні", "Залишилося # днів"], h: ["Залишилася # година", "Залишилося # години", "Залишилося # годин"],
       ok: "Мету досягнуто — дякуємо!", end: "Кампанію завершено", jm: "Стати учасником", js: "Підтримати",
-      st: "# досягнуто — далі: %", ty: "Дякуємо, що ви з нами!"
+      st: "# досягнуто — далі: %", ty: "Дякуємо, що ви з нами!", rl: "Нагадати пізніше"
     }
   };
 
@@ -44,7 +44,7 @@
     "@media(prefers-reduced-motion:no-preference){.f{transition:width .8s}}" +
     ".k{position:absolute;top:0;bottom:-6px;width:2px;margin-left:-1px;background:linear-gradient(var(--bg) 12px,var(--mu) 0)}" +
     ".r{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:6px 16px;margin-top:8px}" +
-    ".p{font-weight:700}.s{color:var(--mu)}.ok .s{color:var(--ok);font-weight:700}.y{font-weight:700;color:var(--ok)}" +
+    ".p{font-weight:700}.s{color:var(--mu)}.ok .s{color:var(--ok);font-weight:700}.y{font-weight:700;color:var(--ok)}a.l{padding:0;background:none;color:var(--ac);font-weight:400;text-decoration:underline}" +
     "a{padding:8px 16px;border-radius:6px;background:var(--ac);color:var(--on);font-weight:700;text-decoration:none}" +
     "a:hover{text-decoration:underline}a:focus{outline:3px solid var(--fg);outline-offset:2px}" +
     ".c{display:flex;flex-wrap:wrap;align-items:center;gap:0 12px;padding:8px 12px}.c .b{flex:1 1 120px;margin:6px 0 12px}";
@@ -116,6 +116,8 @@
       s.a = el("a", "", s.r);
       if (w.top != w) s.a.target = "_top";
       s.a.onclick = function () { hit(s, "click"); };
+      s.l = el("a", "l", s.r, L[s.lang].rl);
+      if (w.top != w) s.l.target = "_top";
     }
   }
 
@@ -147,6 +149,7 @@
       s.a.textContent = D.metric == "members" ? t.jm : t.js;
       u = /^https?:\/\//i.test(D.join_url) ? D.join_url : W.slice(0, -7) + "join/" + enc(s.slug);
       s.a.href = u + (u.indexOf("?") < 0 ? "?" : "&") + "ref=" + enc(page(s)) + (s.v ? "&variant=" + s.v : "");
+      s.l.href = W.slice(0, -7) + "remind/" + enc(s.slug) + "?lang=" + s.lang + "&ref=" + enc(page(s));
     }
   }
   function live(s, on) {

@@ -140,6 +140,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    later_reminders (id) {
+        id -> Integer,
+        campaign_id -> Integer,
+        email -> Text,
+        lang -> Text,
+        ref_url -> Nullable<Text>,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     ledger_entries (id) {
         id -> Integer,
         campaign_id -> Integer,
@@ -161,6 +174,7 @@ diesel::table! {
         stripe_customer_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        yearly_statement -> Bool,
     }
 }
 
@@ -352,6 +366,7 @@ diesel::joinable!(cancellations -> memberships (membership_id));
 diesel::joinable!(editions -> newsletters (newsletter_id));
 diesel::joinable!(gifts -> campaigns (campaign_id));
 diesel::joinable!(gifts -> tiers (tier_id));
+diesel::joinable!(later_reminders -> campaigns (campaign_id));
 diesel::joinable!(ledger_entries -> campaigns (campaign_id));
 diesel::joinable!(memberships -> campaigns (campaign_id));
 diesel::joinable!(memberships -> members (member_id));
@@ -381,6 +396,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     editions,
     gifts,
     jobs,
+    later_reminders,
     ledger_entries,
     members,
     memberships,

@@ -190,6 +190,52 @@ impl Notice {
         }
     }
 
+    /// Last year's payments, each January, to members who asked for it.
+    pub fn statement(
+        lang: Lang,
+        year: i32,
+        payments: &str,
+        total: &str,
+        account_url: &str,
+    ) -> Notice {
+        let args = [
+            ("year", year.to_string().into()),
+            ("payments", payments.to_owned().into()),
+            ("total", total.to_owned().into()),
+        ];
+        Notice::new(
+            lang,
+            lang.t("email-statement-subject", &args),
+            lang.t("email-statement-body", &args),
+            "email-statement-action",
+            account_url,
+        )
+    }
+
+    /// Confirms a "remind me later" request (double opt-in).
+    pub fn remind_confirm(lang: Lang, campaign: &str, confirm_url: &str) -> Notice {
+        let args = [("campaign", campaign.to_owned().into())];
+        Notice::new(
+            lang,
+            lang.t("email-remind-confirm-subject", &args),
+            lang.t("email-remind-confirm-body", &args),
+            "email-remind-confirm-action",
+            confirm_url,
+        )
+    }
+
+    /// The one reminder a reader asked for.
+    pub fn remind_later(lang: Lang, campaign: &str, join_url: &str) -> Notice {
+        let args = [("campaign", campaign.to_owned().into())];
+        Notice::new(
+            lang,
+            lang.t("email-remind-later-subject", &args),
+            lang.t("email-remind-later-body", &args),
+            "email-remind-later-action",
+            join_url,
+        )
+    }
+
     /// After the first successful payment.
     pub fn welcome(lang: Lang, campaign: &str, account_url: &str) -> Notice {
         let body = lang.t(

@@ -62,6 +62,10 @@ struct StatusPage {
     csrf_token: String,
     /// The lengths a pause may have: months and their label.
     pause_lengths: Vec<(u32, String)>,
+    /// Whether they get last year's statement each January.
+    yearly_statement: bool,
+    /// The years whose statement can be downloaded, newest first, with their link's label.
+    statement_years: Vec<(i32, String)>,
 }
 
 /// Id, campaign title, status, cancelled at period end, period end, amount, currency,
@@ -140,6 +144,7 @@ pub(crate) struct AccountQuery {
     paused: Option<String>,
     kept: Option<String>,
     cancelling: Option<String>,
+    statements: Option<String>,
     r#ref: Option<String>,
 }
 
@@ -158,6 +163,7 @@ pub(crate) async fn account(
         (&query.paused, "acct-paused"),
         (&query.kept, "acct-kept"),
         (&query.cancelling, "acct-cancelling"),
+        (&query.statements, "acct-statements-saved"),
     ]
     .into_iter()
     .find_map(|(flag, id)| flag.as_ref().map(|_| lang.tr(id)));
@@ -177,12 +183,16 @@ pub(crate) async fn account(
         return html(StatusCode::OK, &SignInPage { lang, notice, back });
     };
     let member_id = session.member_id;
-    let (email, customer, rows, subscribed) = state
+    let (email, customer, yearly_statement, rows, subscribed) = state
         .db
         .read(move |c| {
-            let (email, customer): (String, Option<String>) = members::table
+            let (email, customer, yearly): (String, Option<String>, bool) = members::table
                 .find(member_id)
-                .select((members::email, members::stripe_customer_id))
+                .select((
+                    members::email,
+                    members::stripe_customer_id,
+                    members::yearly_statement,
+                ))
                 .first(c)?;
             let rows: Vec<MembershipRow> = memberships::table
                 .inner_join(campaigns::table)
@@ -208,7 +218,7 @@ pub(crate) async fn account(
                 .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed))
                 .select(newsletters::name)
                 .load(c)?;
-            Ok((email, customer, rows, subscribed))
+            Ok((email, customer, yearly, rows, subscribed))
         })
         .await?;
     let now = db::now();
@@ -269,6 +279,18 @@ pub(crate) async fn account(
             newsletters: subscribed,
             billing: customer.is_some() && state.stripe.is_some(),
             csrf_token: session.csrf_token,
+            yearly_statement,
+            statement_years: {
+                let year = chrono::Datelike::year(&now.date());
+                [year, year - 1]
+                    .map(|y| {
+                        (
+                            y,
+                            lang.t("acct-statement-download", &[("year", y.to_string().into())]),
+                        )
+                    })
+                    .into()
+            },
             pause_lengths: (1..=max_pause)
                 .map(|months| {
                     (

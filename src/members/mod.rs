@@ -13,6 +13,7 @@ pub mod reminders;
 pub mod search;
 pub mod sign_in;
 pub mod staff;
+pub mod statement;
 
 use chrono::NaiveDateTime;
 use diesel::dsl::case_when;

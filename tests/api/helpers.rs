@@ -155,6 +155,8 @@ pub struct TestApp {
     /// Where `.eml` files go when a test unsets `SMTP_URL`.
     pub mail_dir: tempfile::TempDir,
     pub base_url: String,
+    /// The settings it runs with.
+    pub settings: Arc<Settings>,
     stopper: memberdrive::startup::Stopper,
 }
 
@@ -223,6 +225,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
         memberdrive::telemetry::init(settings.log_format);
     }
     let db = Db::connect(&settings.database_url, settings.db_pool_size).expect("test db");
+    let shared = Arc::new(settings.clone());
     let app = Application::build_with_listener(settings, listener)
         .await
         .expect("application starts");
@@ -239,6 +242,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: Overrides<'_>)
             .unwrap(),
         mail_dir,
         base_url,
+        settings: shared,
         stopper,
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Duration as Age;
 use diesel::prelude::*;
 use memberdrive::admin::Role;
-use memberdrive::db::schema::{jobs, members, sessions, stripe_events, tokens};
+use memberdrive::db::schema::{jobs, later_reminders, members, sessions, stripe_events, tokens};
 use memberdrive::db::{self, DbConnection};
 use memberdrive::retention;
 
@@ -201,6 +201,21 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
                 ))
                 .execute(c)?;
         }
+        // "Remind me later" requests: 30 days.
+        for (hash, made) in [
+            ("reminder-31-days-ago", ago(31)),
+            ("reminder-29-days-ago", ago(29)),
+        ] {
+            diesel::insert_into(later_reminders::table)
+                .values((
+                    later_reminders::campaign_id.eq(1),
+                    later_reminders::email.eq("later@news.example"),
+                    later_reminders::lang.eq("en"),
+                    later_reminders::token_hash.eq(hash),
+                    later_reminders::created_at.eq(made),
+                ))
+                .execute(c)?;
+        }
         Ok(())
     })
     .await;
@@ -245,6 +260,15 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
         set(&["evt_applied_89_days_ago", "evt_never_applied"]),
         "Stripe events kept"
     );
+    assert_eq!(
+        keys(
+            &app,
+            later_reminders::table.select(later_reminders::token_hash)
+        )
+        .await,
+        set(&["reminder-29-days-ago"]),
+        "reminder requests kept"
+    );
     // The purge's record says what it deleted of each kind (a purge the app queued itself
     // may have run since the rows were written, so the counts are not checked here).
     let record: String = app
@@ -270,7 +294,8 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
             "used_tokens",
             "expired_tokens",
             "sessions",
-            "stripe_events"
+            "stripe_events",
+            "later_reminders"
         ]),
         "{record}"
     );
