@@ -72,8 +72,8 @@ impl Lang {
             .and_then(|(_, code)| Lang::parse(&code))
     }
 
-    /// The language of a posted form: its `lang` field (our own pages post one) when that
-    /// names a language we speak, else [`Lang::of_request`].
+    /// The language of a posted form or a page's query: its `lang` field (our own pages and
+    /// links carry one) when that names a language we speak, else [`Lang::of_request`].
     pub fn of_form(req: &HttpRequest, posted: Option<&str>) -> Lang {
         posted
             .and_then(Lang::parse)

@@ -164,11 +164,7 @@ pub(crate) async fn page(
     state: web::Data<AppState>,
     query: web::Query<CancelQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(|| Lang::of_request(&req));
+    let lang = Lang::of_form(&req, query.lang.as_deref());
     let Some(session) = current(&req, &state).await? else {
         return Ok(see_other(&format!("/account?lang={}", lang.code())));
     };

@@ -180,11 +180,7 @@ pub(crate) async fn download(
     state: web::Data<AppState>,
     query: web::Query<StatementQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(|| Lang::of_request(&req));
+    let lang = Lang::of_form(&req, query.lang.as_deref());
     let Some(member) = current(&req, &state).await?.map(|s| s.member_id) else {
         return Ok(see_other(&format!("/account?lang={}", lang.code())));
     };

@@ -59,11 +59,7 @@ pub(crate) async fn page(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(|| Lang::of_request(&req));
+    let lang = Lang::of_form(&req, query.lang.as_deref());
     let slug = slug.into_inner();
     let (campaign, texts) = open_campaign(&state, slug).await?;
     html(

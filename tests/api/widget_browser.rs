@@ -141,6 +141,33 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     browser.close().await;
 }
 
+/// On the join page the browser shows: joins as a member with an address, reaches the test
+/// Checkout, and pays there (webhooks delivered). The Checkout Session's id.
+async fn join_and_pay(browser: &Browser, stripe: &StripeServer) -> String {
+    browser
+        .wait_for(
+            "return document.querySelector('#email-member') ? true : null;",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser
+        .type_into("#email-member", "reader@news.example")
+        .await;
+    browser
+        .click("form:first-of-type button[type=submit]")
+        .await;
+    let session = browser
+        .wait_for(
+            "const s = document.querySelector('#session'); return s ? s.textContent : null;",
+            Duration::from_secs(10),
+        )
+        .await;
+    let session = session.as_str().unwrap().to_owned();
+    stripe.pay_checkout(&session);
+    stripe.deliver(Delivery::InOrder).await;
+    session
+}
+
 /// What the widget on the page shows: its text, its join link (if any) and its thank-you.
 const READ_ASK: &str = r#"
     const host = document.querySelector('[data-memberdrive-campaign]');
@@ -183,21 +210,7 @@ async fn a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked(b
         .goto(asked["join"].as_str().unwrap())
         .await
         .unwrap();
-    browser
-        .type_into("#email-member", "reader@news.example")
-        .await;
-    browser
-        .click("form:first-of-type button[type=submit]")
-        .await;
-    let session = browser
-        .wait_for(
-            "const s = document.querySelector('#session'); return s ? s.textContent : null;",
-            Duration::from_secs(10),
-        )
-        .await;
-    let session = session.as_str().unwrap().to_owned();
-    stripe.pay_checkout(&session);
-    stripe.deliver(Delivery::InOrder).await;
+    let session = join_and_pay(&browser, &stripe).await;
     app.wait_for_count("members", 1, Duration::from_secs(30))
         .await;
 
@@ -308,26 +321,7 @@ async fn both_appeals_are_shown_at_random_and_counted_apart(backend: Backend) {
         )
         .await
         .unwrap();
-    browser
-        .wait_for(
-            "return document.querySelector('#email-member') ? true : null;",
-            Duration::from_secs(10),
-        )
-        .await;
-    browser
-        .type_into("#email-member", "reader@news.example")
-        .await;
-    browser
-        .click("form:first-of-type button[type=submit]")
-        .await;
-    let session = browser
-        .wait_for(
-            "const s = document.querySelector('#session'); return s ? s.textContent : null;",
-            Duration::from_secs(10),
-        )
-        .await;
-    stripe.pay_checkout(session.as_str().unwrap());
-    stripe.deliver(Delivery::InOrder).await;
+    join_and_pay(&browser, &stripe).await;
     app.wait_for_count("members", 1, Duration::from_secs(30))
         .await;
     browser.close().await;
