@@ -646,3 +646,23 @@ admin-gifts-resent = Gift { $id } was sent again with a new link.
 admin-gifts-refunded = { $amount } refunded
 admin-gifts-not-resendable-title = Not sent
 admin-gifts-not-resendable = This gift was redeemed, refunded or has expired, or it does not exist.
+admin-nav-payments = Failed payments
+admin-payments-title = Failed payments
+admin-payments-intro = Card testers try card after card from one place. A client whose payments fail { $failures } times within { $minutes } minutes cannot start a new payment until { $minutes } minutes after the first of those failures. A client is shown by a key made from its network address, never the address.
+admin-payments-summary = In the last 24 hours: { $failures ->
+    [one] one failed payment
+   *[other] { $failures } failed payments
+    } from { $clients ->
+    [one] one client
+   *[other] { $clients } clients
+    }; { $blocked } blocked now.
+admin-payments-client = Client
+admin-payments-failures = Failures
+admin-payments-last = Last failure
+admin-payments-detail = Campaign · amount · decline
+admin-payments-status = Status
+admin-payments-blocked = Blocked
+admin-payments-not-blocked = Not blocked
+admin-payments-clear = Clear failures
+admin-payments-cleared = The failures of client { $client } were cleared: it may pay again.
+admin-payments-unknown = This client has no failed payments to clear.

@@ -21,7 +21,7 @@ use diesel::sql_types::Bool;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::session;
-use crate::db::schema::{jobs, later_reminders, sessions, stripe_events, tokens};
+use crate::db::schema::{jobs, later_reminders, payment_failures, sessions, stripe_events, tokens};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
@@ -78,7 +78,7 @@ pub type Target = (
 );
 
 /// Everything the purge deletes, in order.
-pub const TARGETS: [Target; 7] = [
+pub const TARGETS: [Target; 8] = [
     ("done_jobs", done_jobs),
     ("dead_jobs", dead_jobs),
     ("used_tokens", used_tokens),
@@ -86,6 +86,7 @@ pub const TARGETS: [Target; 7] = [
     ("sessions", ended_sessions),
     ("stripe_events", applied_stripe_events),
     ("later_reminders", later_reminders),
+    ("payment_failures", payment_failures),
 ];
 
 /// Whether any row is due at `now`: a row looked up through an index per target. Every
@@ -247,6 +248,24 @@ fn later_reminders(
         .load(c)?;
     act(ids, mode, |ids| {
         diesel::delete(later_reminders::table.filter(later_reminders::id.eq_any(ids))).execute(c)
+    })
+}
+
+/// Failed payments [`crate::payments::failures::KEPT`] old: long past any block.
+fn payment_failures(
+    c: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+    mode: Mode,
+) -> QueryResult<usize> {
+    let ids: Vec<i32> = payment_failures::table
+        .filter(payment_failures::failed_at.lt(now - crate::payments::failures::KEPT))
+        .order(payment_failures::failed_at)
+        .select(payment_failures::id)
+        .limit(limit)
+        .load(c)?;
+    act(ids, mode, |ids| {
+        diesel::delete(payment_failures::table.filter(payment_failures::id.eq_any(ids))).execute(c)
     })
 }
 

@@ -274,6 +274,12 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/gifts/{id}/resend", Admin, |r| {
         r.to(gifts::staff::resend)
     }),
+    route(Method::GET, "/admin/payments", Staff, |r| {
+        r.to(payments::staff::page)
+    }),
+    route(Method::POST, "/admin/payments/clear", Admin, |r| {
+        r.to(payments::staff::clear)
+    }),
     route(Method::GET, "/admin/outbox/suppressions", Staff, |r| {
         r.to(bounces::staff::page)
     }),

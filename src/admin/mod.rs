@@ -86,13 +86,15 @@ pub enum Nav {
     Newsletters,
     /// `/admin/gifts`
     Gifts,
+    /// `/admin/payments`
+    Payments,
     /// `/admin/outbox`
     Outbox,
     /// `/admin/audit`
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 7] = [
+const NAV: [(Nav, &str, &str); 8] = [
     (Nav::Overview, "/admin", "admin-nav-overview"),
     (Nav::Members, "/admin/members", "admin-nav-members"),
     (Nav::Campaigns, "/admin/campaigns", "admin-nav-campaigns"),
@@ -102,6 +104,7 @@ const NAV: [(Nav, &str, &str); 7] = [
         "admin-nav-newsletters",
     ),
     (Nav::Gifts, "/admin/gifts", "admin-nav-gifts"),
+    (Nav::Payments, "/admin/payments", "admin-nav-payments"),
     (Nav::Outbox, "/admin/outbox", "admin-nav-outbox"),
     (Nav::Audit, "/admin/audit", "admin-nav-audit"),
 ];

@@ -140,6 +140,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    payment_failures (id) {
+        id -> Integer,
+        stripe_event_id -> Text,
+        client -> Text,
+        campaign_id -> Nullable<Integer>,
+        amount -> BigInt,
+        currency -> Text,
+        reason -> Nullable<Text>,
+        failed_at -> Timestamp,
+        cleared_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     later_reminders (id) {
         id -> Integer,
         campaign_id -> Integer,
@@ -367,6 +381,7 @@ diesel::joinable!(editions -> newsletters (newsletter_id));
 diesel::joinable!(gifts -> campaigns (campaign_id));
 diesel::joinable!(gifts -> tiers (tier_id));
 diesel::joinable!(later_reminders -> campaigns (campaign_id));
+diesel::joinable!(payment_failures -> campaigns (campaign_id));
 diesel::joinable!(ledger_entries -> campaigns (campaign_id));
 diesel::joinable!(memberships -> campaigns (campaign_id));
 diesel::joinable!(memberships -> members (member_id));
@@ -402,6 +417,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     newsletter_subscriptions,
     newsletters,
+    payment_failures,
     payments,
     rate_limits,
     sessions,

@@ -15,7 +15,7 @@ use crate::domain::EmailAddress;
 use crate::i18n::Lang;
 use crate::members::join::{DEFAULT_CAMPAIGN, Tier, tiers_of};
 use crate::payments::client::CheckoutRequest;
-use crate::payments::meta;
+use crate::payments::{failures, meta};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
@@ -211,10 +211,7 @@ pub(crate) async fn buy(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .checkout_limits
-        .check_client(&req, &state.settings.trusted_proxies, false)
-        .await?;
+    let client = failures::admit(&state, &req, false).await?;
     let form = Form::parse(&body)?;
     let lang = Lang::of_form(&req, form.get("lang"));
     let slug = form
@@ -251,6 +248,9 @@ pub(crate) async fn buy(
     metadata.insert(meta::CAMPAIGN.to_owned(), campaign.id.to_string());
     metadata.insert(meta::TIER.to_owned(), checked.order.tier.to_string());
     metadata.insert(meta::LANG.to_owned(), lang.code().to_owned());
+    if let Some(client) = client {
+        metadata.insert(meta::CLIENT.to_owned(), client);
+    }
     let checkout = stripe
         .create_checkout(&CheckoutRequest {
             email: Some(checked.buyer.as_str().to_owned()),

@@ -20,7 +20,7 @@ use crate::db::schema::tiers;
 use crate::domain::{AppealVariant, BillingInterval, EmailAddress, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
-use crate::payments::meta;
+use crate::payments::{failures, meta};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
@@ -357,10 +357,7 @@ pub(crate) async fn join(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    state
-        .checkout_limits
-        .check_client(&req, &state.settings.trusted_proxies, json)
-        .await?;
+    let client = failures::admit(&state, &req, json).await?;
     let form = JoinForm::parse(&body).map_err(|e| e.json(json))?;
     if form.honeypot {
         // A bot filled the hidden field: back to the form, and no Checkout is started.
@@ -415,6 +412,9 @@ pub(crate) async fn join(
     }
     if let Some(variant) = request.variant {
         metadata.insert(meta::VARIANT.to_owned(), variant.as_str().to_owned());
+    }
+    if let Some(client) = client {
+        metadata.insert(meta::CLIENT.to_owned(), client);
     }
     let checkout = stripe
         .create_checkout(&CheckoutRequest {

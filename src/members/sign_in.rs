@@ -78,16 +78,18 @@ pub(crate) async fn request_link(
     // The client's limit counts in the transaction that queues the request.
     let allowed = state
         .db
-        .write(move |c| -> Result<bool, DbError> {
-            if !limit.allows(c, client)? {
-                return Ok(false);
-            }
-            jobs::enqueue(c, JOB_KIND, &key, &payload, None)?;
-            Ok(true)
-        })
+        .write(
+            move |c| -> Result<Result<(), std::time::Duration>, DbError> {
+                if let Err(wait) = limit.allows(c, client)? {
+                    return Ok(Err(wait));
+                }
+                jobs::enqueue(c, JOB_KIND, &key, &payload, None)?;
+                Ok(Ok(()))
+            },
+        )
         .await?;
-    if !allowed {
-        return Err(PerClient::refusal(false));
+    if let Err(wait) = allowed {
+        return Err(PerClient::refusal(wait, false));
     }
     state.sign_in_wake.notify_one();
     html(

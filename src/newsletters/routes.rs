@@ -237,8 +237,8 @@ pub(crate) async fn subscribe(
     state
         .db
         .write(move |conn| -> Result<_, DbError> {
-            if !settings.subscribe_limiter.allows(conn, client)? {
-                return Ok(Err(PerClient::refusal(json)));
+            if let Err(wait) = settings.subscribe_limiter.allows(conn, client)? {
+                return Ok(Err(PerClient::refusal(wait, json)));
             }
             let requested = match pick(&super::public(conn)?, &slugs) {
                 Ok(requested) => requested,

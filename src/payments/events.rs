@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::failures::Failure;
 use super::sync::Syncer;
 use crate::db::schema::stripe_events;
-use crate::db::{DbConnection, DbError};
+use crate::db::{self, DbConnection, DbError};
 use crate::jobs::Job;
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
@@ -64,7 +65,14 @@ impl Handler for StripeEventHandler {
         let kind = event["type"].as_str().unwrap_or_default();
         let object = event["data"]["object"]["id"].as_str().unwrap_or_default();
         let s = &self.syncer;
+        // A failed payment counts against the client that started it (card testing).
+        let failure = Failure::of_event(&event);
+        if let Some(failure) = failure.clone() {
+            s.db.write(move |c| -> Result<(), DbError> { Ok(failure.record(c, db::now())?) })
+                .await?;
+        }
         let outcome = match kind {
+            "payment_intent.payment_failed" => Some(Ok(failure.is_some())),
             "checkout.session.completed"
             | "checkout.session.async_payment_succeeded"
             | "checkout.session.async_payment_failed" => Some(s.checkout(object).await),

@@ -10,7 +10,9 @@
 pub mod client;
 pub mod dunning;
 pub mod events;
+pub mod failures;
 pub mod reconcile;
+pub mod staff;
 pub mod sync;
 pub mod webhook;
 
@@ -29,4 +31,7 @@ pub mod meta {
     pub const LANG: &str = "memberdrive_lang";
     /// The variant of the appeal the reader saw in the widget (`a` or `b`), if any.
     pub const VARIANT: &str = "memberdrive_variant";
+    /// The key of the client that started the Checkout (a hash of its address; see
+    /// `failures::client_key`), so that failed payments can be told apart by client.
+    pub const CLIENT: &str = "memberdrive_client";
 }

@@ -139,8 +139,8 @@ pub(crate) async fn request(
     state
         .db
         .write(move |conn| -> Result<Result<(), AppError>, DbError> {
-            if !app.subscribe_limiter.allows(conn, client)? {
-                return Ok(Err(PerClient::refusal(false)));
+            if let Err(wait) = app.subscribe_limiter.allows(conn, client)? {
+                return Ok(Err(PerClient::refusal(wait, false)));
             }
             let new = Request {
                 campaign: campaign.id,

@@ -41,6 +41,8 @@ pub struct AppError {
     location: Option<String>,
     /// A session cookie that named a session that ended: the browser should drop it.
     clear_cookie: Option<Box<Cookie<'static>>>,
+    /// Seconds until a refused request may be tried again (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -55,6 +57,7 @@ impl AppError {
             back: Back::Home,
             location: None,
             clear_cookie: None,
+            retry_after: None,
         }
     }
 
@@ -108,6 +111,12 @@ impl AppError {
     /// Make the browser drop `cookie` with the answer.
     pub fn clearing(mut self, cookie: Cookie<'static>) -> Self {
         self.clear_cookie = Some(Box::new(cookie));
+        self
+    }
+
+    /// Tell the caller to try again in `seconds` (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
         self
     }
 
@@ -213,7 +222,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         // Every 503 is a moment's unavailability: say when to come back.
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
         if let Some(cookie) = &self.clear_cookie {

@@ -251,42 +251,47 @@ impl PerClient {
         PerClient { db, scope, rate }
     }
 
-    /// Counts a request from `client`; true when it is one too many (and then it does not
-    /// count).
-    pub async fn exceeded(&self, client: IpAddr) -> Result<bool, DbError> {
+    /// Counts a request from `client`; when it is one too many (and then it does not count),
+    /// how long until one more is allowed.
+    pub async fn exceeded(&self, client: IpAddr) -> Result<Option<Duration>, DbError> {
         self.exceeded_by(client.to_string()).await
     }
 
     /// Counts a request against the bucket `key` of this limit's scope (a client's address,
-    /// or another quota such as an email address's hash); true when it is one too many.
-    async fn exceeded_by(&self, key: String) -> Result<bool, DbError> {
+    /// or another quota such as an email address's hash), as [`PerClient::exceeded`] does.
+    async fn exceeded_by(&self, key: String) -> Result<Option<Duration>, DbError> {
         let limit = self.clone();
         self.db
-            .write(move |c| -> Result<bool, DbError> {
-                Ok(take(c, limit.scope, &key, limit.rate, now_ms())?.is_err())
+            .write(move |c| -> Result<Option<Duration>, DbError> {
+                Ok(take(c, limit.scope, &key, limit.rate, now_ms())?.err())
             })
             .await
     }
 
     /// Counts a request from `client` inside the caller's write transaction (a sign-up counts
     /// in the transaction that stores it: one turn at writing, not two); false when it is one
-    /// too many, and then it does not count. A request whose client is unknown is allowed.
-    pub fn allows(&self, conn: &mut DbConnection, client: Option<IpAddr>) -> QueryResult<bool> {
+    /// too many, and then it does not count: how long until one more is allowed. A request whose
+    /// client is unknown is allowed.
+    pub fn allows(
+        &self,
+        conn: &mut DbConnection,
+        client: Option<IpAddr>,
+    ) -> QueryResult<Result<(), Duration>> {
         match client {
-            Some(client) => {
-                Ok(take(conn, self.scope, &client.to_string(), self.rate, now_ms())?.is_ok())
-            }
-            None => Ok(true),
+            Some(client) => take(conn, self.scope, &client.to_string(), self.rate, now_ms()),
+            None => Ok(Ok(())),
         }
     }
 
-    /// The answer to the one request too many: 429 `rate_limited`, as JSON when `json`.
-    pub fn refusal(json: bool) -> AppError {
+    /// The answer to the one request too many, to be tried again after `wait`: 429
+    /// `rate_limited`, as JSON when `json`.
+    pub fn refusal(wait: Duration, json: bool) -> AppError {
         AppError::client(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "Too many attempts from your network. Please try again in a minute.",
         )
+        .retry_after(wait.as_secs_f64().ceil() as u64)
         .json(json)
     }
 
@@ -301,12 +306,12 @@ impl PerClient {
         let Some(client) = client_ip(req, trusted_proxies) else {
             return Ok(());
         };
-        if self
+        if let Some(wait) = self
             .exceeded(client)
             .await
             .map_err(|e| AppError::from(e).json(json))?
         {
-            return Err(PerClient::refusal(json));
+            return Err(PerClient::refusal(wait, json));
         }
         Ok(())
     }
@@ -344,7 +349,7 @@ impl CheckoutLimits {
     /// 429 `rate_limited`.
     pub async fn check_address(&self, address: &str, json: bool) -> Result<(), AppError> {
         let key = crate::tokens::hash_of(&address.to_lowercase());
-        if self
+        if let Some(wait) = self
             .per_address
             .exceeded_by(key)
             .await
@@ -355,6 +360,7 @@ impl CheckoutLimits {
                 "rate_limited",
                 "Too many payments were started for this email address. Please try again in an hour.",
             )
+            .retry_after(wait.as_secs_f64().ceil() as u64)
             .json(json));
         }
         Ok(())

@@ -30,6 +30,7 @@ mod notices;
 mod outbox;
 mod pages;
 mod pause;
+mod payment_failures;
 mod payments;
 mod pgbouncer;
 mod remind_later;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::Duration as Age;
 use diesel::prelude::*;
 use memberdrive::admin::Role;
-use memberdrive::db::schema::{jobs, later_reminders, members, sessions, stripe_events, tokens};
+use memberdrive::db::schema::{
+    jobs, later_reminders, members, payment_failures, sessions, stripe_events, tokens,
+};
 use memberdrive::db::{self, DbConnection};
 use memberdrive::retention;
 
@@ -216,6 +218,21 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
                 ))
                 .execute(c)?;
         }
+        // Failed payments (card testing): 30 days.
+        for (event, failed) in [
+            ("evt_failed_31_days_ago", ago(31)),
+            ("evt_failed_29_days_ago", ago(29)),
+        ] {
+            diesel::insert_into(payment_failures::table)
+                .values((
+                    payment_failures::stripe_event_id.eq(event),
+                    payment_failures::client.eq("client-key"),
+                    payment_failures::amount.eq(100),
+                    payment_failures::currency.eq("eur"),
+                    payment_failures::failed_at.eq(failed),
+                ))
+                .execute(c)?;
+        }
         Ok(())
     })
     .await;
@@ -269,6 +286,15 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
         set(&["reminder-29-days-ago"]),
         "reminder requests kept"
     );
+    assert_eq!(
+        keys(
+            &app,
+            payment_failures::table.select(payment_failures::stripe_event_id)
+        )
+        .await,
+        set(&["evt_failed_29_days_ago"]),
+        "failed payments kept"
+    );
     // The purge's record says what it deleted of each kind (a purge the app queued itself
     // may have run since the rows were written, so the counts are not checked here).
     let record: String = app
@@ -295,7 +321,8 @@ async fn the_purge_deletes_what_outlived_its_retention_and_keeps_the_rest(backen
             "expired_tokens",
             "sessions",
             "stripe_events",
-            "later_reminders"
+            "later_reminders",
+            "payment_failures"
         ]),
         "{record}"
     );

@@ -88,7 +88,7 @@ impl State {
                 description: &description,
                 metadata: &extras.payment_intent_metadata,
             };
-            let (pi_id, charge_id) = self.new_payment(&payment, true);
+            let (pi_id, charge_id) = self.attempt(session_id, &payment, true);
             Paid {
                 checkout_session: None,
                 customer: customer.clone(),
@@ -126,6 +126,58 @@ impl State {
         Paid {
             checkout_session: Some(session_id.to_owned()),
             ..paid
+        }
+    }
+}
+
+impl State {
+    /// A card declined on a payment-mode Checkout page: a failed charge on the session's
+    /// payment intent (made at its first attempt); the session stays open for another card.
+    /// Queues `payment_intent.payment_failed`; returns the payment intent's id.
+    pub(super) fn decline_checkout(&mut self, session_id: &str) -> String {
+        let session = self.expect_kind(session_id, "checkout.session").clone();
+        assert_eq!(
+            session["status"], "open",
+            "checkout session {session_id} is not open"
+        );
+        assert_eq!(
+            session["mode"], "payment",
+            "a declined card in subscription mode is simulated with pay_checkout_first_payment_fails"
+        );
+        let extras = self.checkouts[session_id].clone();
+        let description = extras
+            .payment_intent_description
+            .clone()
+            .unwrap_or_default();
+        let payment = Payment {
+            customer: None,
+            amount: extras.line.amount(),
+            currency: &extras.line.currency,
+            description: &description,
+            metadata: &extras.payment_intent_metadata,
+        };
+        let (pi_id, _) = self.attempt(session_id, &payment, false);
+        self.queue("payment_intent.payment_failed", &pi_id, None);
+        pi_id
+    }
+
+    /// One attempt to pay a payment-mode session: a charge on its payment intent, which the
+    /// first attempt makes.
+    fn attempt(&mut self, session_id: &str, payment: &Payment, succeed: bool) -> (String, String) {
+        match self.get(session_id)["payment_intent"]
+            .as_str()
+            .map(str::to_owned)
+        {
+            Some(pi_id) => {
+                let charge_id = self.new_charge(&pi_id, payment, succeed);
+                self.settle_payment_intent(&pi_id, &charge_id, succeed);
+                (pi_id, charge_id)
+            }
+            None => {
+                let (pi_id, charge_id) = self.new_payment(payment, succeed);
+                set(self.get_mut(session_id), json!({ "payment_intent": pi_id }));
+                (pi_id, charge_id)
+            }
         }
     }
 }

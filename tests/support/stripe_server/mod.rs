@@ -241,6 +241,13 @@ impl StripeServer {
             .complete_checkout(session_id, true, Some(email))
     }
 
+    /// Payment mode only: a card is declined on the Checkout page. The session stays open
+    /// (the reader may try another card); its payment intent gets a failed charge. Queues
+    /// `payment_intent.payment_failed`. Returns the payment intent's id.
+    pub fn decline_checkout(&self, session_id: &str) -> String {
+        self.state().decline_checkout(session_id)
+    }
+
     /// Subscription mode only: the session completes but the first payment fails (as with a
     /// delayed payment method): the subscription is `incomplete`, its first invoice `open`, the
     /// charge `failed`. Queues `checkout.session.completed` (`payment_status: unpaid`),
