@@ -640,6 +640,26 @@ pub fn set_ledger(c: &mut DbConnection, campaign_id: i32, total: i64) -> QueryRe
 }
 
 /// The `memberdrive` binary, without the settings of the environment the tests run in.
+/// Takes a migrated database back to before the migration in `folder` (its `down.sql`), as an
+/// older release left it; the next `run_migrations` applies it again.
+pub fn undo_migration(conn: &mut DbConnection, folder: &str) {
+    let backend = match conn {
+        DbConnection::Sqlite(_) => "sqlite",
+        DbConnection::Pg(_) => "postgres",
+    };
+    let down = std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/{folder}/down.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let version = folder.split('_').next().unwrap().replace('-', "");
+    diesel::connection::SimpleConnection::batch_execute(
+        conn,
+        &format!("{down}; DELETE FROM __diesel_schema_migrations WHERE version = '{version}'"),
+    )
+    .unwrap();
+}
+
 pub fn memberdrive_command() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_memberdrive"));
     for var in [

@@ -9,13 +9,14 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use memberdrive::db::schema::{audit_log, campaigns, ledger_entries};
-use memberdrive::db::{self, DbConnection};
+use memberdrive::db;
 use memberdrive::staff::Role;
 
 use crate::admin_dashboard::{audit_actions, signed_in_admin};
 use crate::both_backends;
 use crate::helpers::{
     Backend, TestApp, TestDatabase, add_staff, csv_of, post_as, session_of, spawn_app_on, text_as,
+    undo_migration,
 };
 
 both_backends!(
@@ -158,24 +159,6 @@ async fn entries_are_checked_counted_from_their_date_audited_and_removable(backe
 /// The migration that made the ledger, by folder name.
 const LEDGER_MIGRATION: &str = "2026-12-07-000011_ledger";
 
-/// Takes a migrated database back to just before the ledger, as an older release left it.
-fn before_the_ledger(conn: &mut DbConnection) {
-    let backend = match conn {
-        DbConnection::Sqlite(_) => "sqlite",
-        DbConnection::Pg(_) => "postgres",
-    };
-    let down = std::fs::read_to_string(format!(
-        "{}/migrations/{backend}/{LEDGER_MIGRATION}/down.sql",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let version = LEDGER_MIGRATION.split('_').next().unwrap().replace('-', "");
-    conn.batch_execute(&format!(
-        "{down}; DELETE FROM __diesel_schema_migrations WHERE version = '{version}'"
-    ))
-    .unwrap();
-}
-
 #[derive(QueryableByName)]
 struct Offset {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -189,7 +172,8 @@ async fn an_offset_becomes_one_ledger_entry_with_its_audit_trail_and_the_same_co
     let url = memberdrive::config::DatabaseUrl::parse(&database.url).unwrap();
     let mut conn = db::connect_one(&url).unwrap();
     db::run_migrations(&mut conn).unwrap();
-    before_the_ledger(&mut conn);
+    // As a release from before the ledger left it.
+    undo_migration(&mut conn, LEDGER_MIGRATION);
 
     // As the offset form left it: 0 → 40 ten days ago, 40 → 120 three days ago.
     let now = db::now();
