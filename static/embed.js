@@ -86,14 +86,23 @@
     var t = L[s.lang], n = t.n.hasOwnProperty(D.metric) && t.n[D.metric];
     return fv(s, D, D.count) + t.of + fv(s, D, D.goal) + (n ? " " + pl(s, D.goal, n) : "");
   }
+  // The day (days since 1970-01-01) that instant `t` falls on in time zone `z`.
+  function day(t, z) {
+    try {
+      var f = new Intl.DateTimeFormat("en-CA", { timeZone: z || "UTC", year: "numeric", month: "2-digit", day: "2-digit" });
+      return Math.round(Date.parse(f.format(new Date(t)) + "T00:00:00Z") / 864e5);
+    } catch (x) { return Math.floor(t / 864e5); }
+  }
+  // Days are the campaign's: "1 day left" on the day before its last day there, hours on it.
   function status(s, D) {
-    var t = L[s.lang], e = Date.parse(D.ends_at), ms = e - Date.now(), n = Math.floor(ms / 864e5), u = t.d;
+    var t = L[s.lang], e = Date.parse(D.ends_at), now = Date.now(), ms = e - now, u = t.d;
+    var n = e ? day(e - 1000, D.time_zone) - day(now, D.time_zone) : 0;
     var p = (D.goals_reached || []).map(function (r) { return r.goal; }).filter(function (g) { return g < D.goal; }).pop();
     if (D.reached) return t.ok;
     if (p) return t.st.replace("#", fv(s, D, p)).replace("%", fv(s, D, D.goal));
     if (!e) return "";
     if (ms <= 0) return t.end;
-    if (n < 2) { n = Math.max(1, Math.floor(ms / 36e5)); u = t.h; }
+    if (n < 1) { n = Math.max(1, Math.floor(ms / 36e5)); u = t.h; }
     return pl(s, n, u).replace("#", nf(s).format(n));
   }
 

@@ -50,8 +50,10 @@ pub struct Progress {
     pub milestones: Vec<i64>,
     /// Campaign start (RFC 3339) or null.
     pub starts_at: Option<String>,
-    /// Deadline (RFC 3339) or null.
+    /// Deadline (RFC 3339) or null: the end of the campaign's last day in its time zone.
     pub ends_at: Option<String>,
+    /// The IANA time zone the campaign's days are counted in.
+    pub time_zone: String,
     /// The campaign's join page.
     pub join_url: String,
     /// Every goal reached so far, in order (the last one is where a stretch goal began).
@@ -80,6 +82,7 @@ impl Progress {
             milestones: campaign.milestones(),
             starts_at: campaign.starts_at.map(rfc3339),
             ends_at: campaign.ends_at.map(rfc3339),
+            time_zone: campaign.time_zone.clone(),
             join_url,
             goals_reached,
             next_goals: campaign.stretch_goals(),

@@ -4,6 +4,7 @@
 pub(crate) mod articles;
 pub mod attribution;
 pub mod board;
+pub mod calendar;
 pub mod ledger;
 pub mod overview;
 pub mod progress;
@@ -69,9 +70,26 @@ pub struct Campaign {
     /// A second title for the widget, shown instead of the title to half the readers (the
     /// appeal's variant b); empty: none.
     pub title_b: String,
+    /// The IANA time zone its dates are days of; see [`calendar`].
+    pub time_zone: String,
 }
 
 impl Campaign {
+    /// The time zone its dates are days of.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        calendar::zone(&self.time_zone)
+    }
+
+    /// Its first day, in its zone.
+    pub fn first_day(&self) -> Option<chrono::NaiveDate> {
+        self.starts_at.map(|t| calendar::first_day(t, self.zone()))
+    }
+
+    /// Its last day, in its zone.
+    pub fn last_day(&self) -> Option<chrono::NaiveDate> {
+        self.ends_at.map(|t| calendar::last_day(t, self.zone()))
+    }
+
     /// The parsed metric (the column has a CHECK constraint, so unknown text is a bug).
     pub fn metric(&self) -> Metric {
         self.metric.parse().unwrap_or(Metric::Members)

@@ -9,8 +9,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::ledger;
 use super::stats::{self, Projection, Span};
+use super::{calendar, ledger};
 use crate::admin::{Frame, Nav, render};
 use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
@@ -76,8 +76,10 @@ pub struct Figures {
     pub pace: f64,
     /// When the goal is reached at that pace.
     pub projection: Projection,
-    /// The deadline.
+    /// The campaign's last day, in its time zone.
     pub deadline: Option<NaiveDate>,
+    /// Days before the last day, seen now in the campaign's time zone (0 on the last day).
+    pub days_left: Option<i64>,
 }
 
 impl Figures {
@@ -99,7 +101,10 @@ impl Figures {
             gained_week: stats::signups_between(spans, stats::midnight(monday), now),
             pace,
             projection: stats::project(count, campaign.goal, pace, today),
-            deadline: campaign.ends_at.map(|t| t.date()),
+            deadline: campaign.last_day(),
+            days_left: campaign.ends_at.map(|end| {
+                calendar::days_before_last(end.and_utc(), campaign.zone(), now.and_utc())
+            }),
         })
     }
 
@@ -109,11 +114,6 @@ impl Figures {
             Projection::On(day) => Some(day),
             Projection::Reached | Projection::NotGrowing => None,
         }
-    }
-
-    /// Days from `today` to the deadline.
-    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
-        self.deadline.map(|d| (d - today).num_days())
     }
 }
 
@@ -417,7 +417,7 @@ struct Headline {
 }
 
 impl Headline {
-    fn new(f: &Figures, campaign: &Campaign, lang: Lang, today: NaiveDate) -> Headline {
+    fn new(f: &Figures, campaign: &Campaign, lang: Lang) -> Headline {
         let unit = |v: i64| lang.in_metric(campaign.metric(), v, &campaign.currency);
         let per_week = (f.pace * 7.0).round() as i64;
         Headline {
@@ -431,15 +431,12 @@ impl Headline {
                 Projection::NotGrowing => lang.tr("admin-projection-none"),
                 Projection::On(day) => day.to_string(),
             },
-            deadline: match f.days_left(today) {
-                None => lang.tr("admin-deadline-none"),
-                Some(left) => lang.t(
+            deadline: match (f.deadline, f.days_left) {
+                (Some(day), Some(left)) => lang.t(
                     "admin-deadline",
-                    &[
-                        ("date", f.deadline.unwrap_or(today).to_string().into()),
-                        ("days", left.into()),
-                    ],
+                    &[("date", day.to_string().into()), ("days", left.into())],
                 ),
+                _ => lang.tr("admin-deadline-none"),
             },
         }
     }
@@ -483,13 +480,13 @@ pub(crate) async fn page(
                 .order((campaigns::archived, campaigns::id))
                 .select((campaigns::slug, campaigns::title))
                 .load(conn)?;
-            Ok(Some((campaign, figures, charts, all, now.date())))
+            Ok(Some((campaign, figures, charts, all)))
         })
         .await?;
-    let (campaign, figures, charts, campaigns, today) =
+    let (campaign, figures, charts, campaigns) =
         loaded.ok_or_else(|| AppError::not_found("campaign"))?;
     render(&OverviewPage {
-        text: Headline::new(&figures, &campaign, lang, today),
+        text: Headline::new(&figures, &campaign, lang),
         frame,
         campaigns,
         campaign,

@@ -206,6 +206,8 @@ pub struct Settings {
     pub mail_webhooks: MailWebhooks,
     /// Renewal notices, the emails after a failed payment, and pausing.
     pub members: MemberSettings,
+    /// The time zone a new campaign's dates default to.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// DKIM settings; the signing domain is the From address's domain.
@@ -244,6 +246,7 @@ const KEYS: &[&str] = &[
     "MEMBERDRIVE_DKIM_SELECTOR",
     "MEMBERDRIVE_DKIM_KEY_FILE",
     "MEMBERDRIVE_DB_POOL_SIZE",
+    "MEMBERDRIVE_TIME_ZONE",
 ];
 
 /// Every variable a setting is read from (the environment's and `memberdrive.toml`'s).
@@ -442,10 +445,19 @@ impl Settings {
         .ok_or_else(|| {
             err("MEMBERDRIVE_DB_POOL_SIZE")("must be a whole number from 1 to 1000".into())
         })?;
+        let time_zone = parse("MEMBERDRIVE_TIME_ZONE", "UTC")?
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| {
+                err("MEMBERDRIVE_TIME_ZONE")(
+                    "not a time zone name (expected an IANA name such as Europe/Kyiv or UTC)"
+                        .into(),
+                )
+            })?;
         let mail_webhooks =
             mail_webhooks::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
         let members = members::parse(get).map_err(|(key, problem)| ConfigError { key, problem })?;
         Ok(Settings {
+            time_zone,
             members,
             mail_webhooks,
             db_pool_size,

@@ -74,6 +74,7 @@ diesel::table! {
         updated_at -> Timestamp,
         stretch_goals -> Text,
         title_b -> Text,
+        time_zone -> Text,
     }
 }
 

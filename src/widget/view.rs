@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::Options;
 use crate::campaigns::attribution::normalize_article;
 use crate::campaigns::board::{Progress, Snapshot};
+use crate::campaigns::calendar;
 use crate::domain::Metric;
 use crate::i18n::Lang;
 
@@ -37,6 +38,23 @@ pub struct WidgetView {
     pub milestones: Vec<f64>,
 }
 
+/// What is left of a campaign that ends at `end`, seen at `now`, counted in the campaign's
+/// days (`zone`): "1 day left" on the day before its last day, hours on the last day.
+fn time_left(end: DateTime<Utc>, zone: chrono_tz::Tz, lang: Lang, now: DateTime<Utc>) -> String {
+    let left = end - now;
+    let days = calendar::days_before_last(end, zone, now);
+    if left.num_seconds() <= 0 {
+        lang.t("widget-ended", &[])
+    } else if days >= 1 {
+        lang.t("widget-days-left", &[("n", days.into())])
+    } else {
+        lang.t(
+            "widget-hours-left",
+            &[("n", left.num_hours().max(1).into())],
+        )
+    }
+}
+
 impl WidgetView {
     /// Builds the view of a campaign's snapshot at time `now`.
     pub fn new(snap: &Snapshot, options: &Options, now: DateTime<Utc>) -> WidgetView {
@@ -60,17 +78,12 @@ impl WidgetView {
                 ],
             )
         } else if let Some(end) = ends_at {
-            let left = end.with_timezone(&Utc) - now;
-            if left.num_seconds() <= 0 {
-                lang.t("widget-ended", &[])
-            } else if left.num_hours() >= 48 {
-                lang.t("widget-days-left", &[("n", left.num_days().into())])
-            } else {
-                lang.t(
-                    "widget-hours-left",
-                    &[("n", left.num_hours().max(1).into())],
-                )
-            }
+            time_left(
+                end.with_timezone(&Utc),
+                calendar::zone(&progress.time_zone),
+                lang,
+                now,
+            )
         } else {
             String::new()
         };
@@ -148,4 +161,40 @@ pub struct FramePage<'a> {
 #[template(path = "widget/progress.svg")]
 pub struct SvgImage<'a> {
     pub view: &'a WidgetView,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_campaign_ending_on_new_years_eve_in_kyiv_counts_kyiv_days() {
+        let kyiv = calendar::zone("Europe/Kyiv");
+        let last_day = "2026-12-31".parse().unwrap();
+        let end = calendar::end_of(last_day, kyiv).and_utc();
+        let at = |y, m, d, h| kyiv.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().to_utc();
+        assert_eq!(
+            time_left(end, kyiv, Lang::En, at(2026, 12, 29, 23)),
+            "2 days left"
+        );
+        assert_eq!(
+            time_left(end, kyiv, Lang::En, at(2026, 12, 30, 12)),
+            "1 day left"
+        );
+        assert_eq!(
+            time_left(end, kyiv, Lang::En, at(2026, 12, 31, 10)),
+            "14 hours left"
+        );
+        assert_eq!(
+            time_left(end, kyiv, Lang::En, at(2026, 12, 31, 23)),
+            "1 hour left"
+        );
+        let over = time_left(end, kyiv, Lang::En, at(2027, 1, 1, 0));
+        assert_eq!(over, Lang::En.t("widget-ended", &[]));
+        // Still 30 December in UTC, but the last day in Kyiv: the campaign's zone decides.
+        let late = Utc.with_ymd_and_hms(2026, 12, 30, 23, 30, 0).unwrap();
+        assert_eq!(time_left(end, kyiv, Lang::En, late), "22 hours left");
+    }
 }

@@ -147,8 +147,9 @@ async fn generate(app: &TestApp, members: usize, days: i64, seed: u64) {
                 "INSERT INTO article_stats (campaign_id, article_url, day, views, clicks) VALUES {}",
                 counters.join(", ")
             ))?;
+            // Its last day is 45 days from now (UTC): it ends when the 46th begins.
             diesel::update(campaigns::table.find(campaign.id))
-                .set(campaigns::ends_at.eq(Some(midnight(base.date() + Duration::days(45)))))
+                .set(campaigns::ends_at.eq(Some(midnight(base.date() + Duration::days(46)))))
                 .execute(c)?;
             // 37 members from outside Stripe, three weeks ago.
             diesel::insert_into(ledger_entries::table)
@@ -540,6 +541,7 @@ pub(crate) async fn campaign_form(
         "currency",
         "starts_on",
         "ends_on",
+        "time_zone",
         "milestones",
         "stretch_goals",
         "min_amount",

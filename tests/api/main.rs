@@ -11,6 +11,7 @@ mod admin_manage;
 mod bounces;
 mod cancellation;
 mod cli;
+mod deadline;
 mod editions;
 mod erasure;
 mod forms;

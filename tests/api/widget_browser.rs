@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
+use memberdrive::campaigns::calendar;
 use memberdrive::db::schema::campaigns;
 use serde_json::Value;
 
@@ -56,6 +57,19 @@ async fn read_widget(browser: &Browser, index: usize) -> Value {
 
 async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(backend: Backend) {
     let app = spawn_app(backend).await;
+    // The campaign's last day is tomorrow in Kiritimati (UTC+14), which is 38 to 62 hours
+    // away: its days, not 24-hour spans from now, say how many are left.
+    let zone = calendar::zone("Pacific/Kiritimati");
+    let tomorrow = chrono::Utc::now().with_timezone(&zone).date_naive() + chrono::Days::new(1);
+    app.write(move |c| {
+        diesel::update(campaigns::table.filter(campaigns::slug.eq("members")))
+            .set((
+                campaigns::time_zone.eq("Pacific/Kiritimati"),
+                campaigns::ends_at.eq(calendar::end_of(tomorrow, zone)),
+            ))
+            .execute(c)
+    })
+    .await;
     set_count(&app, 12_345).await;
     let article = serve_article(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council approves budget</title>
@@ -82,6 +96,7 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     assert!(
         shown.contains("Help us reach 20,000 members")
             && shown.contains("61.7%")
+            && shown.contains("1 day left")
             && shown.contains("Become a member"),
         "{shown}"
     );
@@ -101,6 +116,7 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     let shown = uk["shown"].as_str().unwrap();
     assert!(
         shown.contains("61,7")
+            && shown.contains("Залишився 1 день")
             && shown.contains("Стати учасником")
             && shown.contains("Допоможіть нам об'єднати 20 000 учасників"),
         "the campaign's Ukrainian title too, through data-lang: {shown}"
@@ -130,6 +146,13 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     let framed = read_widget(&browser, 0).await;
     assert_eq!(framed["now"], "12346");
     assert_eq!(framed["text"], "12\u{a0}346 з 20\u{a0}000 учасників");
+    assert!(
+        framed["shown"]
+            .as_str()
+            .unwrap()
+            .contains("Залишився 1 день"),
+        "the page counts the same days as embed.js: {framed}"
+    );
     assert!(
         framed["join"]
             .as_str()

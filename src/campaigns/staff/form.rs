@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::campaigns::Campaign;
 use crate::campaigns::progress;
 use crate::campaigns::texts::{MAX_DESCRIPTION, MAX_TITLE, Texts, Translations};
+use crate::campaigns::{Campaign, calendar};
 use crate::db::DbConnection;
 use crate::db::schema::campaigns;
 use crate::domain::{Metric, major, parse_major};
@@ -32,6 +33,8 @@ pub(crate) struct CampaignForm {
     pub(super) currency: String,
     pub(super) starts_on: String,
     pub(super) ends_on: String,
+    /// The IANA time zone the two dates are days of.
+    pub(super) time_zone: String,
     pub(super) milestones: String,
     pub(super) stretch_goals: String,
     pub(super) donation_member_days: String,
@@ -57,6 +60,7 @@ pub(super) struct CampaignFields {
     pub(super) currency: String,
     pub(super) starts_at: Option<NaiveDateTime>,
     pub(super) ends_at: Option<NaiveDateTime>,
+    pub(super) time_zone: Tz,
     pub(super) milestones: Vec<i64>,
     pub(super) stretch_goals: Vec<i64>,
     pub(super) donation_member_days: i32,
@@ -95,13 +99,14 @@ fn parse_list(input: &str, one: impl Fn(&str) -> Option<i64>) -> Option<Vec<i64>
         .collect()
 }
 
-fn parse_day(input: &str) -> Result<Option<NaiveDateTime>, ()> {
+/// A day typed as `YYYY-MM-DD`; empty: none.
+fn parse_day(input: &str) -> Result<Option<NaiveDate>, ()> {
     let input = input.trim();
     if input.is_empty() {
         return Ok(None);
     }
     NaiveDate::parse_from_str(input, "%Y-%m-%d")
-        .map(|d| Some(d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .map(Some)
         .map_err(drop)
 }
 
@@ -124,11 +129,9 @@ impl CampaignForm {
             metric: c.metric.clone(),
             goal: goal_text(c.goal, metric),
             currency: c.currency.clone(),
-            starts_on: c
-                .starts_at
-                .map(|t| t.date().to_string())
-                .unwrap_or_default(),
-            ends_on: c.ends_at.map(|t| t.date().to_string()).unwrap_or_default(),
+            starts_on: c.first_day().map(|d| d.to_string()).unwrap_or_default(),
+            ends_on: c.last_day().map(|d| d.to_string()).unwrap_or_default(),
+            time_zone: c.time_zone.clone(),
             milestones: list(&c.milestones, &|m| goal_text(m, metric)),
             stretch_goals: c
                 .stretch_goals()
@@ -146,6 +149,18 @@ impl CampaignForm {
             title_uk: translations.get(Lang::Uk).title.clone(),
             description_uk: translations.get(Lang::Uk).description.clone(),
         }
+    }
+
+    /// The form with `zone` as its time zone when none was posted (an API client that leaves
+    /// it out keeps the campaign's, or gets the default of a new one).
+    pub(super) fn zone_or(self, zone: &str) -> CampaignForm {
+        if self.time_zone.trim().is_empty() {
+            return CampaignForm {
+                time_zone: zone.to_owned(),
+                ..self
+            };
+        }
+        self
     }
 
     /// The posted title and appeal of one language, with their field names.
@@ -204,19 +219,25 @@ impl CampaignForm {
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
             errors.insert("currency", "admin-error-currency");
         }
-        let starts_at = parse_day(&self.starts_on).unwrap_or_else(|()| {
+        let time_zone = self.time_zone.trim().parse::<Tz>().unwrap_or_else(|_| {
+            errors.insert("time_zone", "admin-error-time-zone");
+            Tz::UTC
+        });
+        let first_day = parse_day(&self.starts_on).unwrap_or_else(|()| {
             errors.insert("starts_on", "admin-error-date");
             None
         });
-        let ends_at = parse_day(&self.ends_on).unwrap_or_else(|()| {
+        let last_day = parse_day(&self.ends_on).unwrap_or_else(|()| {
             errors.insert("ends_on", "admin-error-date");
             None
         });
-        if let (Some(s), Some(e)) = (starts_at, ends_at)
-            && e <= s
+        if let (Some(first), Some(last)) = (first_day, last_day)
+            && last < first
         {
             errors.insert("ends_on", "admin-error-ends-before");
         }
+        let starts_at = first_day.map(|d| calendar::start_of(d, time_zone));
+        let ends_at = last_day.map(|d| calendar::end_of(d, time_zone));
         let milestones = parse_list(&self.milestones, |v| parse_goal(v, metric))
             .filter(|m| m.len() <= MAX_LIST && m.is_sorted() && m.iter().all(|v| *v <= goal))
             .unwrap_or_else(|| {
@@ -275,6 +296,7 @@ impl CampaignForm {
             currency,
             starts_at,
             ends_at,
+            time_zone,
             milestones,
             stretch_goals,
             donation_member_days,
@@ -299,6 +321,7 @@ impl CampaignFields {
             "currency": self.currency,
             "starts_at": self.starts_at,
             "ends_at": self.ends_at,
+            "time_zone": self.time_zone.name(),
             "milestones": self.milestones,
             "stretch_goals": self.stretch_goals,
             "donation_member_days": self.donation_member_days,
@@ -320,6 +343,7 @@ impl CampaignFields {
             currency: c.currency.clone(),
             starts_at: c.starts_at,
             ends_at: c.ends_at,
+            time_zone: c.zone(),
             milestones: c.milestones(),
             stretch_goals: c.stretch_goals(),
             donation_member_days: c.donation_member_days,
@@ -351,6 +375,7 @@ impl CampaignFields {
                 campaigns::currency.eq(&self.currency),
                 campaigns::starts_at.eq(self.starts_at),
                 campaigns::ends_at.eq(self.ends_at),
+                campaigns::time_zone.eq(self.time_zone.name()),
                 campaigns::milestones.eq(json!(self.milestones).to_string()),
                 campaigns::stretch_goals.eq(json!(self.stretch_goals).to_string()),
                 campaigns::donation_member_days.eq(self.donation_member_days),
@@ -377,6 +402,7 @@ mod tests {
             metric: "members".into(),
             goal: "500".into(),
             currency: "EUR".into(),
+            time_zone: "UTC".into(),
             milestones: "100, 250".into(),
             donation_member_days: "0".into(),
             min_amount: "1".into(),

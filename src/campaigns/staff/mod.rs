@@ -89,6 +89,7 @@ pub(crate) async fn list(
 pub(crate) async fn new_form(
     req: HttpRequest,
     staff: StaffSession,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     render(&CampaignPage {
         frame: staff.frame(&req, Nav::Campaigns),
@@ -96,6 +97,7 @@ pub(crate) async fn new_form(
         form: CampaignForm {
             metric: "members".into(),
             currency: "eur".into(),
+            time_zone: state.settings.time_zone.name().to_owned(),
             donation_member_days: "0".into(),
             min_amount: major(100),
             max_amount: major(1_000_000),
@@ -116,6 +118,7 @@ pub(crate) async fn create(
     StaffForm { staff, form }: StaffForm<CampaignForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.zone_or(state.settings.time_zone.name());
     let (fields, slug) = match (form.validate(), Slug::parse(&form.slug)) {
         (Ok(fields), Some(slug)) => (fields, slug),
         (checked, slug) => {
@@ -219,7 +222,7 @@ pub(crate) async fn update(
     } = load(&state, slug.into_inner()).await?;
     let form = CampaignForm {
         slug: campaign.slug.clone(),
-        ..form
+        ..form.zone_or(&campaign.time_zone)
     };
     let fields = match form.validate() {
         Ok(fields) => fields,

@@ -69,6 +69,11 @@ impl CampaignPage {
         self.errors.get(field).map(|id| self.frame.tr(id))
     }
 
+    /// Every time zone's name, for the time zone field's suggestions.
+    fn time_zones(&self) -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
     /// The metric menu: value, label, selected.
     fn metrics(&self) -> Vec<(&'static str, String, bool)> {
         ["members", "supporters", "amount"]
