@@ -267,6 +267,7 @@ pub(crate) async fn buy(
                 lang.code()
             )),
             metadata,
+            lang,
         })
         .await
         .map_err(AppError::internal)?;

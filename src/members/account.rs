@@ -419,7 +419,9 @@ pub(crate) async fn billing(
         )
     })?;
     let member = session.member_id;
-    let membership: Option<i32> = Form::parse(&body)?
+    let form = Form::parse(&body)?;
+    let lang = Lang::of_form(&req, form.get("lang"));
+    let membership: Option<i32> = form
         .get("membership")
         .map(|id| id.parse())
         .transpose()
@@ -472,7 +474,13 @@ pub(crate) async fn billing(
         )
     })?;
     let url = stripe
-        .billing_portal(&customer, &state.settings.public_url("/account"))
+        .billing_portal(
+            &customer,
+            &state
+                .settings
+                .public_url(&format!("/account?lang={}", lang.code())),
+            lang,
+        )
         .await
         .map_err(AppError::internal)?;
     Ok(see_other(&url))

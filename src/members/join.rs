@@ -424,10 +424,13 @@ pub(crate) async fn join(
             currency: request.campaign.currency.clone(),
             product_name,
             success_url: state.settings.public_url(&thanks_path(&request)),
-            cancel_url: state
-                .settings
-                .public_url(&format!("/join/{}", request.campaign.slug)),
+            cancel_url: state.settings.public_url(&format!(
+                "/join/{}?lang={}",
+                request.campaign.slug,
+                request.lang.code()
+            )),
             metadata,
+            lang: request.lang,
         })
         .await
         .map_err(|e| AppError::internal(e).json(json))?;

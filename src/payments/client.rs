@@ -1,9 +1,11 @@
 //! The Stripe API as this service uses it, over async-stripe.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::time::Duration;
 
 use stripe::{Client, ClientBuilder, StripeError};
+use stripe_billing::BillingPortalSessionLocale;
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::subscription::{
@@ -24,11 +26,13 @@ use stripe_core::customer::{RetrieveCustomer, RetrieveCustomerReturned};
 use stripe_core::dispute::RetrieveDispute;
 use stripe_core::payment_intent::RetrievePaymentIntent;
 use stripe_shared::{
-    Charge, CheckoutSession, CheckoutSessionMode, Coupon, Dispute, Invoice, Subscription,
+    Charge, CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode, Coupon, Dispute, Invoice,
+    Subscription,
 };
 
 use crate::config::Settings;
 use crate::domain::BillingInterval;
+use crate::i18n::Lang;
 use crate::jobs::worker::JobError;
 
 /// What a path segment escapes: all but RFC 3986's unreserved characters.
@@ -67,6 +71,18 @@ pub struct CheckoutRequest {
     pub cancel_url: String,
     /// Marks every object Stripe makes from this session as ours.
     pub metadata: HashMap<String, String>,
+    /// The reader's language, for Stripe's page.
+    pub lang: Lang,
+}
+
+/// Stripe's pages in the reader's language where Stripe has it. Stripe has no Ukrainian
+/// Checkout or portal: a Ukrainian reader gets `auto`, the browser's language where Stripe has
+/// it (else English), rather than English forced on them.
+fn stripe_locale(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "en",
+        Lang::Uk => "auto",
+    }
 }
 
 impl StripeApi {
@@ -113,6 +129,7 @@ impl StripeApi {
         let mut session = CreateCheckoutSession::new()
             .line_items(vec![item])
             .metadata(req.metadata.clone())
+            .locale(CheckoutSessionLocale::from_str(stripe_locale(req.lang)).expect("infallible"))
             .success_url(req.success_url.clone())
             .cancel_url(req.cancel_url.clone());
         if let Some(email) = &req.email {
@@ -151,9 +168,11 @@ impl StripeApi {
         &self,
         customer: &str,
         return_url: &str,
+        lang: Lang,
     ) -> Result<String, StripeError> {
         let session = CreateBillingPortalSession::new()
             .customer(customer)
+            .locale(BillingPortalSessionLocale::from_str(stripe_locale(lang)).expect("infallible"))
             .return_url(return_url)
             .send(&self.client)
             .await?;

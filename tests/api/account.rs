@@ -226,7 +226,12 @@ async fn a_member_signs_in_sees_their_membership_and_opens_billing(backend: Back
         .expect("a portal session");
     assert_eq!(
         portal.param("return_url"),
-        Some(format!("{}/account", app.base_url).as_str())
+        Some(format!("{}/account?lang=en", app.base_url).as_str())
+    );
+    assert_eq!(
+        portal.param("locale"),
+        Some("en"),
+        "the portal in the page's language"
     );
     browser.close().await;
 }

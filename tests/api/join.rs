@@ -149,6 +149,11 @@ async fn join_answers_a_member_and_a_stranger_alike_and_stores_nothing_before_ch
     };
     assert_eq!(without_address(to_member), without_address(to_stranger));
     assert_eq!(to_member.param("customer_email"), Some(MEMBER));
+    assert_eq!(
+        to_member.param("locale"),
+        Some("en"),
+        "Checkout in the reader's language"
+    );
     assert_eq!(to_stranger.param("customer_email"), Some(STRANGER));
     assert_eq!(to_stranger.param("customer"), None);
 
@@ -284,6 +289,20 @@ async fn a_donor_who_gives_no_address_becomes_a_member_with_the_one_typed_at_che
     .await;
     let sent = stripe.checkout_session(&session);
     assert!(sent["customer_email"].is_null(), "{sent}");
+    // Stripe has no Ukrainian Checkout: the reader's browser language where Stripe has it,
+    // and back to the Ukrainian pages either way.
+    assert_eq!(sent["locale"], "auto");
+    assert!(
+        sent["cancel_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/join/members?lang=uk"),
+        "{sent}"
+    );
+    assert!(
+        sent["success_url"].as_str().unwrap().contains("lang=uk"),
+        "{sent}"
+    );
     assert_eq!(sent["customer_creation"], "always");
     assert_eq!(stripe.objects_created("customer"), 0);
 

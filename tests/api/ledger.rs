@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use memberdrive::db::schema::{audit_log, campaigns, ledger_entries};
 use memberdrive::db;
+use memberdrive::db::schema::{audit_log, campaigns, ledger_entries};
 use memberdrive::staff::Role;
 
 use crate::admin_dashboard::{audit_actions, signed_in_admin};

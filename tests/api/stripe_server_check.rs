@@ -22,7 +22,8 @@ use stripe_checkout::checkout_session::{
     RetrieveCheckoutSession,
 };
 use stripe_checkout::{
-    CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
+    CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode, CheckoutSessionPaymentStatus,
+    CheckoutSessionStatus,
 };
 use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{CreateCustomer, RetrieveCustomer, RetrieveCustomerReturned};
@@ -760,6 +761,22 @@ async fn errors_have_stripes_shape() {
         .await
         .unwrap_err();
     assert!(matches!(error, StripeError::Stripe(_, 400)), "{error:?}");
+    // Stripe's Checkout has no Ukrainian: `uk` is refused, `auto` is not.
+    let error = checkout_request(false, None)
+        .locale(CheckoutSessionLocale::Unknown("uk".into()))
+        .send(&client)
+        .await
+        .unwrap_err();
+    let StripeError::Stripe(error, 400) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(error.param.as_deref(), Some("locale"));
+    let session = checkout_request(false, None)
+        .locale(CheckoutSessionLocale::Auto)
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(session.locale, Some(CheckoutSessionLocale::Auto));
 }
 
 #[test]

@@ -82,6 +82,34 @@ pub(super) fn invalid(param: Option<&str>, message: impl Into<String>) -> ApiErr
     }
 }
 
+/// The languages of Stripe's Checkout pages (`auto`: the browser's, where Stripe has it).
+/// Stripe has no Ukrainian.
+pub(super) const CHECKOUT_LOCALES: &[&str] = &[
+    "auto", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr",
+    "fr-CA", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt",
+    "pt-BR", "ro", "ru", "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
+];
+
+/// The billing portal's languages: Checkout's and more English ones.
+pub(super) const PORTAL_LOCALES: &[&str] = &["en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-SG"];
+
+/// The `locale` asked for, refused as Stripe refuses one it does not have.
+pub(super) fn locale<'a>(
+    form: &'a Params<'_>,
+    known: &[&[&str]],
+) -> Result<Option<&'a str>, ApiError> {
+    match form.get("locale") {
+        Some(asked) if !known.iter().any(|list| list.contains(&asked)) => Err(invalid(
+            Some("locale"),
+            format!(
+                "Invalid locale: must be one of {}",
+                known.concat().join(", ")
+            ),
+        )),
+        asked => Ok(asked),
+    }
+}
+
 pub(super) fn missing(param: &str) -> ApiError {
     let mut error = invalid(Some(param), format!("Missing required param: {param}."));
     error.error["code"] = json!("parameter_missing");

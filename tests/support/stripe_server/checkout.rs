@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::api::{ApiError, ApiResult, Params, invalid, missing, no_such};
+use super::api::{
+    ApiError, ApiResult, CHECKOUT_LOCALES, Params, invalid, locale, missing, no_such,
+};
 use super::charges::Payment;
 use super::fixtures::{fixture, from_fixture, new_id, set};
 use super::prices::LineItem;
@@ -273,7 +275,7 @@ impl Shared {
                 "amount_subtotal": amount,
                 "amount_total": amount,
                 "currency": line.currency,
-                "locale": form.get("locale"),
+                "locale": locale(form, &[CHECKOUT_LOCALES])?,
                 "submit_type": form.get("submit_type"),
                 "billing_address_collection": form.get("billing_address_collection"),
                 "allow_promotion_codes": form.get("allow_promotion_codes").map(|v| v == "true"),

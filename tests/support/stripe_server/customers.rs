@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::api::{ApiResult, Params, missing, no_such};
+use super::api::{ApiResult, CHECKOUT_LOCALES, PORTAL_LOCALES, Params, locale, missing, no_such};
 use super::fixtures::{from_fixture, new_id};
 use super::{Shared, State};
 
@@ -54,7 +54,7 @@ impl Shared {
                 "url": format!("{}portal/{id}", self.base_url),
                 "flow": null,
                 "livemode": false,
-                "locale": form.get("locale"),
+                "locale": locale(form, &[CHECKOUT_LOCALES, PORTAL_LOCALES])?,
                 "configuration": new_id("bpc", 24),
             }),
         );
