@@ -6,8 +6,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
 use clap::Subcommand;
 
-use super::{Draft, audience, create};
-use crate::audit::{self, Actor};
+use super::{Draft, schedule};
+use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db;
 
@@ -50,20 +50,8 @@ pub fn run(settings: &Settings, command: EditionCommand) -> anyhow::Result<()> {
     db::run_migrations(&mut conn)?;
     let (id, slug, recipients) = db::write_transaction(&mut conn, |conn| -> anyhow::Result<_> {
         let newsletter = crate::newsletters::open(conn, &newsletter)?;
-        let id = create(conn, &newsletter, &draft, &Actor::Cli.to_string(), now)?;
-        audit::record(
-            conn,
-            &Actor::Cli,
-            "edition.schedule",
-            "newsletter",
-            &newsletter.slug,
-            &serde_json::json!({
-                "edition": id,
-                "subject": draft.subject,
-                "send_at": draft.send_at.unwrap_or(now),
-            }),
-        )?;
-        Ok((id, newsletter.slug, audience(conn, newsletter.id, now)?))
+        let (id, recipients) = schedule(conn, &newsletter, &draft, &Actor::Cli, now)?;
+        Ok((id, newsletter.slug, recipients))
     })?;
     let when = match draft.send_at {
         Some(at) => format!(

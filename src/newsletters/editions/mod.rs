@@ -19,6 +19,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::Newsletter;
+use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{editions, newsletter_subscriptions, subscribers};
 use crate::db::{DbConnection, MultiBackend, on_backend};
@@ -115,6 +116,67 @@ impl Draft {
             send_at,
         })
     }
+}
+
+/// An edition's email as every reader gets it, but for their own links.
+pub struct Letter {
+    lang: Lang,
+    subject: String,
+    why: String,
+    html: String,
+    text: String,
+}
+
+impl Letter {
+    /// The email of an edition of the newsletter named `newsletter`, written in `lang`.
+    pub fn new(lang: Lang, newsletter: &str, subject: &str, body: &str) -> Letter {
+        Letter {
+            lang,
+            subject: subject.to_owned(),
+            why: lang.t("email-edition-why", &[("newsletter", newsletter.into())]),
+            html: markdown::to_html(body),
+            text: body.to_owned(),
+        }
+    }
+
+    /// The email for one reader, with their preference page and one-click unsubscribe.
+    pub fn to(&self, manage_url: String, unsubscribe_url: String) -> EditionEmail {
+        EditionEmail {
+            lang: self.lang,
+            subject: self.subject.clone(),
+            why: self.why.clone(),
+            html: self.html.clone(),
+            text: self.text.clone(),
+            manage_url,
+            unsubscribe_url,
+        }
+    }
+}
+
+/// Schedules an edition of `newsletter` (stored with its sending job) for `actor`, audited as
+/// `edition.schedule`, in the caller's transaction; its id and how many confirmed subscribers
+/// it would reach now.
+pub fn schedule(
+    conn: &mut DbConnection,
+    newsletter: &Newsletter,
+    draft: &Draft,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> QueryResult<(i32, i64)> {
+    let id = create(conn, newsletter, draft, &actor.to_string(), now)?;
+    audit::record(
+        conn,
+        actor,
+        "edition.schedule",
+        "newsletter",
+        &newsletter.slug,
+        &serde_json::json!({
+            "edition": id,
+            "subject": draft.subject,
+            "send_at": draft.send_at.unwrap_or(now),
+        }),
+    )?;
+    Ok((id, audience(conn, newsletter.id, now)?))
 }
 
 /// Stores an edition of `newsletter` and its sending job, in the caller's transaction.
@@ -219,10 +281,11 @@ pub fn queue_batch(
         .find(edition.newsletter_id)
         .select((super::newsletters::name, super::newsletters::language))
         .first(conn)?;
-    let lang = Lang::from_code(&language);
-    let why = lang.t(
-        "email-edition-why",
-        &[("newsletter", newsletter.as_str().into())],
+    let letter = Letter::new(
+        Lang::from_code(&language),
+        &newsletter,
+        &edition.subject,
+        &edition.body,
     );
     let batch: Vec<(i32, String)> = confirmed_by(edition.newsletter_id, started)
         .filter(newsletter_subscriptions::subscriber_id.gt(edition.cursor))
@@ -230,24 +293,16 @@ pub fn queue_batch(
         .limit(BATCH)
         .select((newsletter_subscriptions::subscriber_id, subscribers::email))
         .load(conn)?;
-    let html = markdown::to_html(&edition.body);
     let mut queued = 0;
     for (subscriber, address) in &batch {
         let owner = Owner::Subscriber(*subscriber);
         let ids = serde_json::json!({ "newsletters": [edition.newsletter_id] }).to_string();
         let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids, None);
         let manage = Unstored::new(Purpose::Manage, owner, "{}", None);
-        let message = EditionEmail {
-            lang,
-            subject: edition.subject.clone(),
-            why: why.clone(),
-            html: html.clone(),
-            text: edition.body.clone(),
-            manage_url: settings
-                .public_url(&format!("/newsletters/manage?token={}", manage.secret())),
-            unsubscribe_url: settings
-                .public_url(&format!("/unsubscribe?token={}", unsubscribe.secret())),
-        };
+        let message = letter.to(
+            settings.public_url(&format!("/newsletters/manage?token={}", manage.secret())),
+            settings.public_url(&format!("/unsubscribe?token={}", unsubscribe.secret())),
+        );
         let mut outgoing = message
             .render_email(address)
             .expect("the edition template renders");
