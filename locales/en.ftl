@@ -669,3 +669,35 @@ admin-payments-not-blocked = Not blocked
 admin-payments-clear = Clear failures
 admin-payments-cleared = The failures of client { $client } were cleared: it may pay again.
 admin-payments-unknown = This client has no failed payments to clear.
+admin-editions-link = Editions
+admin-editions-title = Editions
+admin-editions-audience = { $readers ->
+    [one] One confirmed subscriber today.
+   *[other] { $readers } confirmed subscribers today.
+    }
+admin-editions-empty = No edition has been sent yet.
+admin-editions-subject = Subject
+admin-editions-status = Status
+admin-editions-when = Sending from
+admin-editions-reach = Progress
+admin-editions-progress = { $queued } of { $readers } queued, { $delivered } delivered
+admin-editions-status-scheduled = Scheduled
+admin-editions-status-sending = Sending
+admin-editions-status-sent = Sent
+admin-editions-status-cancelled = Cancelled
+admin-editions-new = Write an edition
+admin-editions-body = Text (Markdown)
+admin-editions-body-hint = Headings with #, **bold**, _italic_, [links](https://…), lists and tables. HTML is shown as text. Each reader's email ends with their own unsubscribe link.
+admin-editions-send-at = Send at (UTC)
+admin-editions-send-at-hint = Leave empty to send now. Those confirmed when sending starts receive it.
+admin-editions-preview = Preview
+admin-editions-test = Send a test to me
+admin-editions-send = Send
+admin-editions-preview-heading = Preview
+admin-editions-test-subject = [Test] { $subject }
+admin-editions-tested = A test was sent to { $email }.
+admin-editions-scheduled = Edition { $id } is on its way: the progress below follows it.
+admin-editions-error-subject = The subject must be 1 to 200 characters on one line.
+admin-editions-error-body = Write the edition's text (at most 512 KiB).
+admin-editions-error-past = That time has passed: leave it empty to send now.
+admin-editions-error-time = Give the time as a date and a time, or leave it empty to send now.

@@ -301,6 +301,18 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/newsletters", Admin, |r| {
         r.to(newsletters::staff::create)
     }),
+    route(
+        Method::GET,
+        "/admin/newsletters/{slug}/editions",
+        Staff,
+        |r| r.to(newsletters::editions::staff::page),
+    ),
+    route(
+        Method::POST,
+        "/admin/newsletters/{slug}/editions",
+        Admin,
+        |r| r.to(newsletters::editions::staff::post),
+    ),
     route(Method::GET, "/admin/newsletters/{slug}", Staff, |r| {
         r.to(newsletters::staff::edit)
     }),

@@ -31,7 +31,12 @@ const EDITION: &str = "# Morning briefing\n\nThe council **approved** the budget
                        <script>alert(1)</script>\n";
 
 /// Adds `n` readers of `news` in `status`, named `{prefix}{i}@readers.example`.
-async fn readers(app: &TestApp, prefix: &'static str, n: usize, status: OptIn) -> Vec<String> {
+pub(crate) async fn readers(
+    app: &TestApp,
+    prefix: &'static str,
+    n: usize,
+    status: OptIn,
+) -> Vec<String> {
     app.write(move |c| {
         let news: i32 = newsletters::table
             .filter(newsletters::slug.eq("news"))
@@ -94,7 +99,7 @@ fn ok(out: &Output) -> String {
 }
 
 /// Recipients of the mail received, with how many messages each got.
-fn recipients(mail: &[ReceivedMail]) -> HashMap<String, usize> {
+pub(crate) fn recipients(mail: &[ReceivedMail]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for m in mail {
         for to in &m.to {

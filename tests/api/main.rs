@@ -13,6 +13,7 @@ mod cancellation;
 mod cli;
 mod deadline;
 mod editions;
+mod editions_browser;
 mod erasure;
 mod forms;
 mod frozen;

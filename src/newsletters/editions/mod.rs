@@ -14,6 +14,7 @@
 pub mod cli;
 mod markdown;
 pub mod send;
+pub mod staff;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,0 +1,337 @@
+//! `/admin/newsletters/{slug}/editions`: a newsletter's editions with where each stands (queued
+//! and delivered against its audience), and for admins the form that writes one: preview it,
+//! send a test to yourself, then send it now or schedule it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDateTime, SecondsFormat};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{Draft, Letter, Refused, audience, markdown, schedule};
+use crate::admin::{Frame, Nav, Role, render_status};
+use crate::auth::{StaffForm, StaffSession};
+use crate::db::schema::{editions, jobs, newsletters};
+use crate::db::{self, DbConnection, DbError};
+use crate::domain::EditionStatus;
+use crate::email::{self, templates::EmailTemplate};
+use crate::i18n::Lang;
+use crate::newsletters::Newsletter;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::see_other;
+
+/// Editions the page lists, newest first.
+const SHOWN: i64 = 50;
+
+/// An edition as the list shows it.
+struct Line {
+    subject: String,
+    status: EditionStatus,
+    label: String,
+    when: String,
+    progress: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editions.html")]
+struct EditionsPage {
+    frame: Frame,
+    newsletter: Newsletter,
+    audience: String,
+    lines: Vec<Line>,
+    form: EditionForm,
+    error: Option<String>,
+    preview: Option<String>,
+    notice: Option<String>,
+    can_send: bool,
+}
+
+/// The edition form as posted: `action` is `preview`, `test` or `send`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub(crate) struct EditionForm {
+    subject: String,
+    body: String,
+    /// `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
+    send_at: String,
+    action: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    scheduled: Option<i32>,
+}
+
+type Row = (
+    i32,
+    String,
+    EditionStatus,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    i32,
+);
+
+/// The newsletter named `slug`; an archived one only with `archived` (its editions stay
+/// visible, but it gets no more).
+fn newsletter(
+    conn: &mut DbConnection,
+    slug: &str,
+    archived: bool,
+) -> QueryResult<Option<Newsletter>> {
+    let mut query = newsletters::table
+        .filter(newsletters::slug.eq(slug))
+        .into_boxed();
+    if !archived {
+        query = query.filter(newsletters::archived.eq(false));
+    }
+    query.select(Newsletter::as_select()).first(conn).optional()
+}
+
+/// What the page shows beyond the list: the form as posted, and what came of it.
+#[derive(Default)]
+struct Shown {
+    form: EditionForm,
+    error: Option<String>,
+    preview: Option<String>,
+    notice: Option<String>,
+}
+
+/// The page's lines, in `lang`.
+fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Vec<Line>> {
+    let rows: Vec<Row> = editions::table
+        .filter(editions::newsletter_id.eq(newsletter))
+        .order(editions::id.desc())
+        .limit(SHOWN)
+        .select((
+            editions::id,
+            editions::subject,
+            editions::status,
+            editions::send_at,
+            editions::started_at,
+            editions::queued,
+        ))
+        .load(conn)?;
+    let time = |t: NaiveDateTime| {
+        t.and_utc()
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+            .replace('T', " ")
+            .replace('Z', " UTC")
+    };
+    rows.into_iter()
+        .map(|(id, subject, status, send_at, started, queued)| {
+            let delivered: i64 = jobs::table
+                .filter(jobs::dedupe_key.like(format!("edition:{id}:%")))
+                .filter(jobs::status.eq("done"))
+                .count()
+                .get_result(conn)?;
+            let readers = audience(conn, newsletter, started.unwrap_or_else(db::now))?;
+            let progress = lang.t(
+                "admin-editions-progress",
+                &[
+                    ("queued", lang.number(queued.into()).into()),
+                    ("delivered", lang.number(delivered).into()),
+                    ("readers", lang.number(readers).into()),
+                ],
+            );
+            Ok(Line {
+                subject,
+                label: lang.tr(&format!("admin-editions-status-{}", status.as_str())),
+                status,
+                when: time(started.unwrap_or(send_at)),
+                progress,
+            })
+        })
+        .collect()
+}
+
+/// Renders the page with `status`.
+async fn page_of(
+    req: &HttpRequest,
+    staff: &StaffSession,
+    state: &AppState,
+    slug: String,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<HttpResponse, AppError> {
+    let frame = staff.frame(req, Nav::Newsletters);
+    let lang = frame.lang;
+    let loaded = state
+        .db
+        .read(move |c| {
+            let Some(newsletter) = newsletter(c, &slug, true)? else {
+                return Ok(None);
+            };
+            let lines = lines(c, newsletter.id, lang)?;
+            let readers = audience(c, newsletter.id, db::now())?;
+            Ok(Some((newsletter, lines, readers)))
+        })
+        .await?;
+    let (newsletter, lines, readers) = loaded.ok_or_else(|| AppError::not_found("newsletter"))?;
+    let Shown {
+        form,
+        error,
+        preview,
+        notice,
+    } = shown;
+    render_status(
+        status,
+        &EditionsPage {
+            audience: lang.t(
+                "admin-editions-audience",
+                &[("readers", lang.number(readers).into())],
+            ),
+            frame,
+            newsletter,
+            lines,
+            form,
+            error,
+            preview,
+            notice,
+            can_send: staff.role == Role::Admin,
+        },
+    )
+}
+
+/// `GET /admin/newsletters/{slug}/editions`
+pub(crate) async fn page(
+    req: HttpRequest,
+    staff: StaffSession,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = staff.frame(&req, Nav::Newsletters).lang;
+    let notice = query
+        .scheduled
+        .map(|id| lang.t("admin-editions-scheduled", &[("id", id.into())]));
+    let shown = Shown {
+        notice,
+        ..Shown::default()
+    };
+    page_of(
+        &req,
+        &staff,
+        &state,
+        path.into_inner(),
+        StatusCode::OK,
+        shown,
+    )
+    .await
+}
+
+fn refused_message(refused: &Refused) -> &'static str {
+    match refused {
+        Refused::Subject => "admin-editions-error-subject",
+        Refused::Body => "admin-editions-error-body",
+        Refused::Past => "admin-editions-error-past",
+    }
+}
+
+/// `POST /admin/newsletters/{slug}/editions` (admins): previews the edition, sends a test of
+/// it to the staff member's own address, or sends (schedules) it.
+pub(crate) async fn post(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<EditionForm>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let lang = staff.frame(&req, Nav::Newsletters).lang;
+    let now = db::now();
+    let send_at = match form.send_at.trim() {
+        "" => Ok(None),
+        raw => NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+            .map(Some)
+            .map_err(|_| "admin-editions-error-time"),
+    };
+    let draft = send_at.and_then(|at| {
+        Draft::new(&form.subject, form.body.clone(), at, now).map_err(|r| refused_message(&r))
+    });
+    let draft = match draft {
+        Ok(draft) => draft,
+        Err(message) => {
+            let shown = Shown {
+                error: Some(lang.tr(message)),
+                form,
+                ..Shown::default()
+            };
+            return page_of(&req, &staff, &state, slug, StatusCode::BAD_REQUEST, shown).await;
+        }
+    };
+    match form.action.as_str() {
+        "preview" => {
+            let shown = Shown {
+                preview: Some(markdown::to_html(&draft.body)),
+                form,
+                ..Shown::default()
+            };
+            page_of(&req, &staff, &state, slug, StatusCode::OK, shown).await
+        }
+        "test" => {
+            let (to, key) = (staff.email.clone(), slug.clone());
+            let settings = state.settings.clone();
+            let subject = lang.t(
+                "admin-editions-test-subject",
+                &[("subject", draft.subject.as_str().into())],
+            );
+            let sent = state
+                .db
+                .write(move |c| -> Result<bool, AppError> {
+                    let Some(newsletter) = newsletter(c, &key, false)? else {
+                        return Ok(false);
+                    };
+                    let page = settings.public_url("/newsletters");
+                    let letter = Letter::new(
+                        Lang::from_code(&newsletter.language),
+                        &newsletter.name,
+                        &subject,
+                        &draft.body,
+                    );
+                    let email = letter
+                        .to(page.clone(), page)
+                        .render_email(&to)
+                        .map_err(AppError::internal)?;
+                    let key = format!(
+                        "edition-test:{}:{to}:{}",
+                        newsletter.id,
+                        now.and_utc().timestamp_millis()
+                    );
+                    email::queue(c, &key, &email)?;
+                    Ok(true)
+                })
+                .await?;
+            if !sent {
+                return Err(AppError::not_found("newsletter"));
+            }
+            state.outbox_wake.notify_one();
+            let shown = Shown {
+                notice: Some(lang.t(
+                    "admin-editions-tested",
+                    &[("email", staff.email.as_str().into())],
+                )),
+                form,
+                ..Shown::default()
+            };
+            page_of(&req, &staff, &state, slug, StatusCode::OK, shown).await
+        }
+        _ => {
+            let actor = staff.actor();
+            let key = slug.clone();
+            let id = state
+                .db
+                .write(move |c| -> Result<Option<i32>, DbError> {
+                    let Some(newsletter) = newsletter(c, &key, false)? else {
+                        return Ok(None);
+                    };
+                    Ok(Some(schedule(c, &newsletter, &draft, &actor, now)?.0))
+                })
+                .await?
+                .ok_or_else(|| AppError::not_found("newsletter"))?;
+            Ok(see_other(&format!(
+                "/admin/newsletters/{slug}/editions?scheduled={id}"
+            )))
+        }
+    }
+}
