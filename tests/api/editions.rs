@@ -27,7 +27,7 @@ both_backends!(
 
 const WAIT: Duration = Duration::from_secs(60);
 
-const EDITION: &str = "# Morning briefing\n\nThe council **approved** the budget.\n\n\
+pub(crate) const EDITION: &str = "# Morning briefing\n\nThe council **approved** the budget.\n\n\
                        <script>alert(1)</script>\n";
 
 /// Adds `n` readers of `news` in `status`, named `{prefix}{i}@readers.example`.
@@ -37,30 +37,36 @@ pub(crate) async fn readers(
     n: usize,
     status: OptIn,
 ) -> Vec<String> {
-    app.write(move |c| {
-        let news: i32 = newsletters::table
-            .filter(newsletters::slug.eq("news"))
-            .select(newsletters::id)
-            .first(c)?;
-        let confirmed_at =
-            (status == OptIn::Confirmed).then(|| db::now() - chrono::Duration::hours(1));
-        let mut emails = Vec::new();
-        for i in 0..n {
-            let email = format!("{prefix}{i:04}@readers.example");
-            let id: i32 = insert_subscriber(c, &email)?;
-            diesel::insert_into(newsletter_subscriptions::table)
-                .values((
-                    newsletter_subscriptions::subscriber_id.eq(id),
-                    newsletter_subscriptions::newsletter_id.eq(news),
-                    newsletter_subscriptions::status.eq(status),
-                    newsletter_subscriptions::confirmed_at.eq(confirmed_at),
-                ))
-                .execute(c)?;
-            emails.push(email);
-        }
-        Ok(emails)
-    })
-    .await
+    app.write(move |c| add_readers(c, prefix, n, status)).await
+}
+
+/// Adds `n` readers of `news` in `status`, as [`readers`] does, on a connection.
+pub(crate) fn add_readers(
+    c: &mut DbConnection,
+    prefix: &str,
+    n: usize,
+    status: OptIn,
+) -> QueryResult<Vec<String>> {
+    let news: i32 = newsletters::table
+        .filter(newsletters::slug.eq("news"))
+        .select(newsletters::id)
+        .first(c)?;
+    let confirmed_at = (status == OptIn::Confirmed).then(|| db::now() - chrono::Duration::hours(1));
+    let mut emails = Vec::new();
+    for i in 0..n {
+        let email = format!("{prefix}{i:04}@readers.example");
+        let id: i32 = insert_subscriber(c, &email)?;
+        diesel::insert_into(newsletter_subscriptions::table)
+            .values((
+                newsletter_subscriptions::subscriber_id.eq(id),
+                newsletter_subscriptions::newsletter_id.eq(news),
+                newsletter_subscriptions::status.eq(status),
+                newsletter_subscriptions::confirmed_at.eq(confirmed_at),
+            ))
+            .execute(c)?;
+        emails.push(email);
+    }
+    Ok(emails)
 }
 
 fn insert_subscriber(c: &mut DbConnection, email: &str) -> QueryResult<i32> {
@@ -75,6 +81,11 @@ fn insert_subscriber(c: &mut DbConnection, email: &str) -> QueryResult<i32> {
 
 /// Runs `memberdrive edition send news FILE --subject S [extra…]` against `app`'s database.
 fn send(app: &TestApp, body: &str, subject: &str, extra: &[&str]) -> Output {
+    send_on(&app.database.url, body, subject, extra)
+}
+
+/// [`send`] against the database at `url`.
+pub(crate) fn send_on(url: &str, body: &str, subject: &str, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("edition.md");
     std::fs::write(&file, body).unwrap();
@@ -83,13 +94,13 @@ fn send(app: &TestApp, body: &str, subject: &str, extra: &[&str]) -> Output {
         .arg(&file)
         .args(["--subject", subject])
         .args(extra)
-        .env("DATABASE_URL", &app.database.url)
+        .env("DATABASE_URL", url)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()
 }
 
-fn ok(out: &Output) -> String {
+pub(crate) fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
         "edition send failed: {}",
