@@ -21,7 +21,7 @@ both_backends!(a_phone_signs_in_watches_the_campaign_finds_a_member_and_moves_th
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Forty members with an active membership each, joined over the last forty days.
-async fn seed_members(app: &TestApp) {
+pub(crate) async fn seed_members(app: &TestApp) {
     app.write(|c| {
             let campaign = Campaign::by_slug(c, "members")?.unwrap();
             let now = db::now();

@@ -39,6 +39,7 @@ mod pgbouncer;
 mod remind_later;
 mod retention;
 mod schema;
+mod screenshots;
 mod served;
 mod signin_memory;
 mod staff_cli;

@@ -166,7 +166,7 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
 
 /// On the join page the browser shows: joins as a member with an address, reaches the test
 /// Checkout, and pays there (webhooks delivered). The Checkout Session's id.
-async fn join_and_pay(browser: &Browser, stripe: &StripeServer) -> String {
+pub(crate) async fn join_and_pay(browser: &Browser, stripe: &StripeServer) -> String {
     browser
         .wait_for(
             "return document.querySelector('#email-member') ? true : null;",
