@@ -44,6 +44,16 @@ pub struct Newsletter {
     pub language: String,
 }
 
+/// The link an email gives a reader in `lang` to the page at `path` for `token`: the page
+/// opens in their language.
+pub(crate) fn token_link(settings: &Settings, path: &str, token: &Unstored, lang: Lang) -> String {
+    settings.public_url(&format!(
+        "{path}?token={}&lang={}",
+        token.secret(),
+        lang.code()
+    ))
+}
+
 /// The public newsletters, in display order.
 pub fn public(conn: &mut DbConnection) -> QueryResult<Vec<Newsletter>> {
     newsletters::table
@@ -171,8 +181,7 @@ pub fn subscribe(
     // request that sends nothing writes no token.
     let owner = Owner::Subscriber(subscriber);
     let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids_payload(&ids), None);
-    let unsubscribe_url =
-        settings.public_url(&format!("/unsubscribe?token={}", unsubscribe.secret()));
+    let unsubscribe_url = token_link(settings, "/unsubscribe", &unsubscribe, lang);
 
     if pending.is_empty() {
         // One "already subscribed" email a day at most, whatever the form is sent.
@@ -181,8 +190,7 @@ pub fn subscribe(
         let message = AlreadySubscribed {
             lang,
             newsletters: names,
-            manage_url: settings
-                .public_url(&format!("/newsletters/manage?token={}", manage.secret())),
+            manage_url: token_link(settings, "/newsletters/manage", &manage, lang),
             unsubscribe_url,
         };
         let email = render(&message, email.as_str());
@@ -212,8 +220,7 @@ pub fn subscribe(
     let message = ConfirmSubscription {
         lang,
         newsletters: names,
-        confirm_url: settings
-            .public_url(&format!("/newsletters/confirm?token={}", confirm.secret())),
+        confirm_url: token_link(settings, "/newsletters/confirm", &confirm, lang),
         unsubscribe_url,
     };
     email::queue_with_tokens(
@@ -290,12 +297,12 @@ pub fn confirm(
     let owner = Owner::Subscriber(subscriber);
     let manage = Unstored::new(Purpose::Manage, owner, "{}", None);
     let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids_payload(&ids), None);
+    let lang = Lang::from_code(&locale);
     let welcome = SubscriptionConfirmed {
-        lang: Lang::from_code(&locale),
+        lang,
         newsletters: names.clone(),
-        manage_url: settings.public_url(&format!("/newsletters/manage?token={}", manage.secret())),
-        unsubscribe_url: settings
-            .public_url(&format!("/unsubscribe?token={}", unsubscribe.secret())),
+        manage_url: token_link(settings, "/newsletters/manage", &manage, lang),
+        unsubscribe_url: token_link(settings, "/unsubscribe", &unsubscribe, lang),
     };
     email::queue_with_tokens(
         conn,

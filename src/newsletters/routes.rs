@@ -94,29 +94,15 @@ fn rejected(lang: Lang, why: Rejected) -> Result<HttpResponse, AppError> {
     message(status, lang, "nl-title", body, Vec::new())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct LangQuery {
-    lang: Option<String>,
-}
-
-impl LangQuery {
-    fn lang(&self) -> Lang {
-        self.lang
-            .as_deref()
-            .map(Lang::from_code)
-            .unwrap_or_default()
-    }
-}
-
 pub(crate) async fn index(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let newsletters = state.db.read(super::public).await?;
     html(
         StatusCode::OK,
         &IndexPage {
-            lang: query.lang(),
+            lang: Lang::of_request(&req),
             newsletters,
         },
     )
@@ -265,17 +251,9 @@ pub(crate) async fn subscribe(
 #[derive(Deserialize)]
 pub(crate) struct TokenQuery {
     token: Option<String>,
-    lang: Option<String>,
 }
 
 impl TokenQuery {
-    fn lang(&self) -> Lang {
-        self.lang
-            .as_deref()
-            .map(Lang::from_code)
-            .unwrap_or_default()
-    }
-
     fn token(&self) -> String {
         self.token.clone().unwrap_or_default()
     }
@@ -284,12 +262,13 @@ impl TokenQuery {
 /// The page a link from an email opens: what the token is for, and a button that posts it.
 /// Showing it changes nothing (mail scanners follow links).
 async fn token_page(
+    req: &HttpRequest,
     state: &AppState,
     query: &TokenQuery,
     purpose: Purpose,
     page: impl FnOnce(Lang, String, Vec<String>) -> ActionPage,
 ) -> Result<HttpResponse, AppError> {
-    let (lang, token) = (query.lang(), query.token());
+    let (lang, token) = (Lang::of_request(req), query.token());
     let raw = token.clone();
     match state
         .db
@@ -302,20 +281,25 @@ async fn token_page(
 }
 
 pub(crate) async fn confirm_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    token_page(&state, &query, Purpose::Confirm, |lang, token, items| {
-        ActionPage {
+    token_page(
+        &req,
+        &state,
+        &query,
+        Purpose::Confirm,
+        |lang, token, items| ActionPage {
             lang,
             title: lang.tr("nl-confirm-title"),
             body: lang.tr("nl-confirm-body"),
             items,
-            action: "/newsletters/confirm".into(),
+            action: format!("/newsletters/confirm?lang={}", lang.code()),
             token: Some(token),
             button: lang.tr("nl-confirm-button"),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -325,11 +309,11 @@ pub(crate) struct TokenForm {
 }
 
 pub(crate) async fn confirm(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LangQuery>,
     TextForm(form): TextForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query.lang();
+    let lang = Lang::of_request(&req);
     let app = state.clone();
     let outcome = state
         .db
@@ -353,10 +337,12 @@ pub(crate) async fn confirm(
 }
 
 pub(crate) async fn unsubscribe_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
     token_page(
+        &req,
         &state,
         &query,
         Purpose::Unsubscribe,
@@ -368,8 +354,9 @@ pub(crate) async fn unsubscribe_page(
                 items,
                 // The same URL a mail client's one-click POST uses (RFC 8058).
                 action: format!(
-                    "/unsubscribe?token={}",
-                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+                    "/unsubscribe?token={}&lang={}",
+                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>(),
+                    lang.code()
                 ),
                 token: None,
                 button: lang.tr("nl-unsubscribe-button"),
@@ -382,10 +369,11 @@ pub(crate) async fn unsubscribe_page(
 /// RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and our own page's button alike;
 /// no cookie is needed.
 pub(crate) async fn unsubscribe(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (lang, raw) = (query.lang(), query.token());
+    let (lang, raw) = (Lang::of_request(&req), query.token());
     let outcome = state
         .db
         .write(move |c| -> Result<_, DbError> { Ok(super::unsubscribe(c, &raw, db::now())?) })
@@ -403,10 +391,11 @@ pub(crate) async fn unsubscribe(
 }
 
 pub(crate) async fn manage_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (lang, token) = (query.lang(), query.token());
+    let (lang, token) = (Lang::of_request(&req), query.token());
     let raw = token.clone();
     match state
         .db
@@ -439,12 +428,12 @@ fn manage(
 }
 
 pub(crate) async fn save_manage(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LangQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query.lang();
     let form = Form::parse(&body)?;
+    let lang = Lang::of_form(&req, form.get("lang"));
     let token = form.get("token").unwrap_or_default().to_owned();
     let chosen: Vec<String> = form.all("newsletter").map(str::to_owned).collect();
     let raw = token.clone();

@@ -29,6 +29,7 @@ mod join_race;
 mod ledger;
 mod limits;
 mod newsletters;
+mod newsletters_lang;
 mod notices;
 mod outbox;
 mod pages;

@@ -19,7 +19,7 @@ pub mod staff;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::Newsletter;
+use super::{Newsletter, token_link};
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{editions, newsletter_subscriptions, subscribers};
@@ -301,8 +301,8 @@ pub fn queue_batch(
         let unsubscribe = Unstored::new(Purpose::Unsubscribe, owner, &ids, None);
         let manage = Unstored::new(Purpose::Manage, owner, "{}", None);
         let message = letter.to(
-            settings.public_url(&format!("/newsletters/manage?token={}", manage.secret())),
-            settings.public_url(&format!("/unsubscribe?token={}", unsubscribe.secret())),
+            token_link(settings, "/newsletters/manage", &manage, letter.lang),
+            token_link(settings, "/unsubscribe", &unsubscribe, letter.lang),
         );
         let mut outgoing = message
             .render_email(address)
