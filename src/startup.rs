@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
-use diesel::Connection;
 use tokio::sync::{Notify, watch};
 
 use crate::campaigns::attribution::{ArticleOrigins, ArticleStats};
@@ -65,9 +64,10 @@ impl Application {
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let mut conn = migrate.get()?;
             db::run_migrations(&mut conn)?;
-            // Counts move with time (periods end while the process was down). In a transaction,
-            // so the recounts take turns with those of instances already running.
-            db::DbConnection::transaction(&mut conn, |c| progress::refresh_all(c, db::now()))?;
+            // Counts move with time (periods end while the process was down). In a write
+            // transaction (IMMEDIATE on SQLite: one that read first could not become a writer
+            // after an instance already running wrote), so the recounts take turns with theirs.
+            db::write_transaction(&mut conn, |c| progress::refresh_all(c, db::now()))?;
             Ok(())
         })
         .await??;
