@@ -564,7 +564,10 @@ async fn job(app: &TestApp, id: i32) -> JobRow {
     .await
 }
 
-async fn audit_actions(app: &TestApp, action: &'static str) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_actions(
+    app: &TestApp,
+    action: &'static str,
+) -> Vec<(String, String, String)> {
     app.read(move |c| {
         audit_log::table
             .filter(audit_log::action.eq(action))

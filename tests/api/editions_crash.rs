@@ -7,15 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use memberdrive::config::DatabaseUrl;
+use memberdrive::db::DbError;
 use memberdrive::db::schema::editions;
-use memberdrive::db::{self, Db, DbError};
 use memberdrive::domain::OptIn;
 use memberdrive::email::transport::SMTP_CONNECTIONS;
 
 use crate::both_backends;
 use crate::editions::{EDITION, add_readers, ok, recipients, send_on};
-use crate::helpers::{Backend, TestDatabase, memberdrive_command, spawn_app_on};
+use crate::helpers::{Backend, TestDatabase, memberdrive_command, migrated_db, spawn_app_on};
 use crate::served::{Served, signal};
 use crate::support::smtp::SmtpServer;
 
@@ -26,17 +25,9 @@ const WAIT: Duration = Duration::from_secs(60);
 
 async fn a_sender_killed_mid_edition_leaves_no_reader_without_it(backend: Backend) {
     let database = Arc::new(TestDatabase::new(backend));
-    let db = Db::connect(
-        &DatabaseUrl::parse(&database.url).unwrap(),
-        db::DEFAULT_POOL_SIZE,
-    )
-    .unwrap();
-    let migrate = db.clone();
-    tokio::task::spawn_blocking(move || db::run_migrations(&mut migrate.get().unwrap()))
+    // Seeded through a pool that closes at once: the processes below need the connections.
+    let readers = migrated_db(&database)
         .await
-        .unwrap()
-        .unwrap();
-    let readers = db
         .write(|c| -> Result<_, DbError> {
             Ok(add_readers(c, "reader", READERS, OptIn::Confirmed)?)
         })
@@ -58,6 +49,7 @@ async fn a_sender_killed_mid_edition_leaves_no_reader_without_it(backend: Backen
         .env("DATABASE_URL", &database.url)
         .env("MEMBERDRIVE_BIND", "127.0.0.1:0")
         .env("SMTP_URL", smtp.url())
+        .env("MEMBERDRIVE_DB_POOL_SIZE", "4")
         .env("RUST_LOG", "info");
     let victim = Served::start(victim, WAIT).await;
     let on_the_wire: BTreeSet<String> = smtp

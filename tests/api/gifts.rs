@@ -10,8 +10,8 @@ use memberdrive::db::{self};
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, join, session_of, spawn_app_with_stripe, submit, text_as,
-    token_of,
+    Backend, TestApp, add_staff, csrf_in, deliver_twice, join, session_of, spawn_app_with_stripe,
+    submit, text_as, token_of,
 };
 use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::{Delivery, StripeServer};
@@ -53,14 +53,7 @@ fn gift_form<'a>(recipient: &'a str, months: &'a str) -> Vec<(&'a str, &'a str)>
 /// Pays `session` and waits until its events (each delivered twice) are processed.
 async fn pay(app: &TestApp, stripe: &StripeServer, session: &str) -> String {
     let paid = stripe.pay_checkout(session);
-    let statuses = stripe
-        .deliver(Delivery::Repeated {
-            times: 2,
-            concurrently: true,
-        })
-        .await;
-    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    app.wait_for_jobs("stripe_event", WAIT).await;
+    deliver_twice(app, stripe).await;
     paid.charge
 }
 

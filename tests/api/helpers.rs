@@ -421,6 +421,51 @@ pub async fn spawn_app_for(
     app
 }
 
+/// POSTs `form` to `path` as the client `ip`, which the app's trusted proxy names.
+pub async fn post_from(
+    app: &TestApp,
+    path: &str,
+    ip: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    app.client
+        .post(format!("{}{path}", app.address))
+        .header("x-forwarded-for", ip)
+        .form(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// Delivers every queued Stripe event twice at once (Stripe retries, and sometimes delivers
+/// twice) and waits until they are processed.
+pub async fn deliver_twice(app: &TestApp, stripe: &StripeServer) {
+    let statuses = stripe
+        .deliver(crate::support::stripe_server::Delivery::Repeated {
+            times: 2,
+            concurrently: true,
+        })
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.wait_for_jobs("stripe_event", Duration::from_secs(30))
+        .await;
+}
+
+/// A database of `database`'s, migrated, without an application on it.
+pub async fn migrated_db(database: &TestDatabase) -> Db {
+    let db = Db::connect(
+        &memberdrive::config::DatabaseUrl::parse(&database.url).unwrap(),
+        db::DEFAULT_POOL_SIZE,
+    )
+    .unwrap();
+    let migrate = db.clone();
+    tokio::task::spawn_blocking(move || db::run_migrations(&mut migrate.get().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    db
+}
+
 /// Joins through the form; returns the Checkout Session id the app redirected to.
 pub async fn join(app: &TestApp, stripe: &StripeServer, form: &[(&str, &str)]) -> String {
     let res = app.post_form("/join", form).await;

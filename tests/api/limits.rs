@@ -15,7 +15,8 @@ use reqwest::header;
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, PASSWORD, TestApp, add_staff, set_cookie, sign_in_from, spawn_app_on, spawn_app_with,
+    Backend, PASSWORD, TestApp, add_staff, post_from, set_cookie, sign_in_from, spawn_app_on,
+    spawn_app_with,
 };
 use crate::support::stripe_server::StripeServer;
 use crate::support::wait::eventually;
@@ -33,16 +34,8 @@ const EDITOR: &str = "editor@news.example";
 const BEHIND_PROXY: &[(&str, &str)] = &[("MEMBERDRIVE_TRUSTED_PROXIES", "127.0.0.1")];
 
 /// POSTs `form` to `path` as the client `ip` (named by the trusted proxy); the status.
-async fn post_from(app: &TestApp, path: &str, ip: &str, form: &[(&str, &str)]) -> u16 {
-    app.client
-        .post(format!("{}{path}", app.address))
-        .header("x-forwarded-for", ip)
-        .form(form)
-        .send()
-        .await
-        .expect("POST")
-        .status()
-        .as_u16()
+async fn status_from(app: &TestApp, path: &str, ip: &str, form: &[(&str, &str)]) -> u16 {
+    post_from(app, path, ip, form).await.status().as_u16()
 }
 
 /// Sends `n` sign-up requests from `client` as fast as it can, turn about to each of `apps`
@@ -53,10 +46,10 @@ async fn burst(apps: &[&TestApp], client: &str, n: usize) -> usize {
         let app = apps[i % apps.len()];
         let email = format!("reader{i}@news.example");
         let status = if i % 3 == 2 {
-            post_from(app, "/account/sign-in", client, &[("email", &email)]).await
+            status_from(app, "/account/sign-in", client, &[("email", &email)]).await
         } else {
             let form = [("email", email.as_str()), ("newsletter", "news")];
-            post_from(app, "/newsletters/subscribe", client, &form).await
+            status_from(app, "/newsletters/subscribe", client, &form).await
         };
         match status {
             200 => accepted += 1,
@@ -275,7 +268,7 @@ async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(b
     let mut accepted = 0;
     loop {
         let email = format!("card{accepted}@tester.example");
-        match post_from(&app, "/join", tester, &join_form(&email)).await {
+        match status_from(&app, "/join", tester, &join_form(&email)).await {
             303 => accepted += 1,
             429 => break,
             other => panic!("join {accepted} answered {other}"),
@@ -295,7 +288,7 @@ async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(b
         ("recipient_email", "friend@readers.example"),
         ("email", "card-gift@tester.example"),
     ];
-    assert_eq!(post_from(&app, "/gift", tester, &gift).await, 429);
+    assert_eq!(status_from(&app, "/gift", tester, &gift).await, 429);
     let created = sessions_created(&stripe);
     assert_eq!(
         created.len(),
@@ -318,7 +311,8 @@ async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(b
     let per_address = CHECKOUT_ADDRESS_RATE.burst as usize;
     for i in 0..per_address {
         let client = format!("198.51.100.{}", 40 + i);
-        let status = post_from(&app, "/join", &client, &join_form("Victim@Readers.example")).await;
+        let status =
+            status_from(&app, "/join", &client, &join_form("Victim@Readers.example")).await;
         assert_eq!(status, 303, "Checkout {i} for the address");
     }
     let res = app
@@ -336,9 +330,9 @@ async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(b
     let before = sessions_created(&stripe).len();
     let mut form = join_form("bot@spam.example").to_vec();
     form.push(("website", "http://spam.example"));
-    assert_eq!(post_from(&app, "/join", "192.0.2.5", &form).await, 303);
+    assert_eq!(status_from(&app, "/join", "192.0.2.5", &form).await, 303);
     let mut gift = gift.to_vec();
     gift.push(("website", "http://spam.example"));
-    assert_eq!(post_from(&app, "/gift", "192.0.2.5", &gift).await, 303);
+    assert_eq!(status_from(&app, "/gift", "192.0.2.5", &gift).await, 303);
     assert_eq!(sessions_created(&stripe).len(), before);
 }

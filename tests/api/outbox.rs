@@ -9,15 +9,14 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use memberdrive::config::DatabaseUrl;
 use memberdrive::db::schema::jobs;
-use memberdrive::db::{self, Db, DbError};
+use memberdrive::db::{Db, DbError};
 use memberdrive::email::transport::SMTP_CONNECTIONS;
 use memberdrive::email::{self, OutgoingEmail};
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, TestDatabase, memberdrive_command, spawn_app, spawn_app_on,
+    Backend, TestApp, TestDatabase, memberdrive_command, migrated_db, spawn_app, spawn_app_on,
 };
 use crate::support::smtp::{ReceivedMail, SmtpServer};
 use crate::support::wait::eventually;
@@ -157,16 +156,7 @@ async fn an_instance_killed_mid_send_doubles_at_most_the_emails_on_the_wire_and_
             .await
             .unwrap(),
     );
-    let db = Db::connect(
-        &DatabaseUrl::parse(&database.url).unwrap(),
-        memberdrive::db::DEFAULT_POOL_SIZE,
-    )
-    .unwrap();
-    let migrate = db.clone();
-    tokio::task::spawn_blocking(move || db::run_migrations(&mut migrate.get().unwrap()))
-        .await
-        .unwrap()
-        .unwrap();
+    let db = migrated_db(&database).await;
     let addresses = addresses("crash");
     queue_emails(&db, &addresses).await;
     // The server keeps the victim's first emails on the wire: stored, never answered.

@@ -2,42 +2,25 @@
 //! a while, each failure counted once however often Stripe delivers it, and staff see the
 //! client on `/admin/payments`, where an admin may clear it.
 
-use std::time::Duration;
-
 use diesel::prelude::*;
-use memberdrive::db::schema::{audit_log, payment_failures, payments};
+use memberdrive::db::schema::{payment_failures, payments};
 use memberdrive::payments::failures::{BLOCK_AFTER, client_key};
 use memberdrive::staff::Role;
 use reqwest::header;
 
+use crate::admin_manage::audit_actions;
 use crate::both_backends;
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, post_as, session_of, spawn_app_for, submit, text_as,
+    Backend, TestApp, add_staff, csrf_in, deliver_twice, post_as, post_from, session_of,
+    spawn_app_for, submit, text_as,
 };
-use crate::support::stripe_server::{Delivery, StripeServer};
+use crate::support::stripe_server::StripeServer;
 
 both_backends!(failed_payments_block_their_client_until_it_is_cleared);
 
-const WAIT: Duration = Duration::from_secs(10);
 const TESTER: &str = "203.0.113.40";
 const READER: &str = "198.51.100.7";
 const MEMBER: &str = "198.51.100.8";
-
-/// POSTs a join or gift form as the client `ip` (named by the trusted proxy).
-async fn post_from(
-    app: &TestApp,
-    path: &str,
-    ip: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    app.client
-        .post(format!("{}{path}", app.address))
-        .header("x-forwarded-for", ip)
-        .form(form)
-        .send()
-        .await
-        .expect("POST")
-}
 
 /// A donation of 1.00 from `ip`: the Checkout Session's id, or the refusal.
 async fn donate(
@@ -54,18 +37,6 @@ async fn donate(
         .strip_prefix(&format!("{}checkout/", stripe.url()))
         .expect("a Checkout URL")
         .to_owned())
-}
-
-/// Delivers every queued event twice at once (Stripe retries) and waits for them.
-async fn deliver(app: &TestApp, stripe: &StripeServer) {
-    let statuses = stripe
-        .deliver(Delivery::Repeated {
-            times: 2,
-            concurrently: true,
-        })
-        .await;
-    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    app.wait_for_jobs("stripe_event", WAIT).await;
 }
 
 async fn failures_of(app: &TestApp, ip: &str) -> i64 {
@@ -96,7 +67,7 @@ async fn failed_payments_block_their_client_until_it_is_cleared(backend: Backend
             key.as_str()
         );
     }
-    deliver(&app, &stripe).await;
+    deliver_twice(&app, &stripe).await;
     assert_eq!(
         failures_of(&app, TESTER).await,
         BLOCK_AFTER - 1,
@@ -122,7 +93,7 @@ async fn failed_payments_block_their_client_until_it_is_cleared(backend: Backend
         .unwrap()
         .to_owned();
     stripe.pay_checkout_first_payment_fails(&monthly);
-    deliver(&app, &stripe).await;
+    deliver_twice(&app, &stripe).await;
     assert_eq!(failures_of(&app, TESTER).await, BLOCK_AFTER);
     assert_eq!(failures_of(&app, MEMBER).await, 1);
 
@@ -167,7 +138,7 @@ async fn failed_payments_block_their_client_until_it_is_cleared(backend: Backend
     // Nobody else is touched, and a reader whose card was declined may pay with another.
     donate(&app, &stripe, READER).await.expect("another client");
     stripe.pay_checkout(&first);
-    deliver(&app, &stripe).await;
+    deliver_twice(&app, &stripe).await;
     assert_eq!(
         app.count(payments::table).await,
         1,
@@ -226,14 +197,7 @@ async fn failed_payments_block_their_client_until_it_is_cleared(backend: Backend
     )
     .await;
     assert_eq!(cleared.status(), 303);
-    let audit: Vec<(String, String, String)> = app
-        .read(|c| {
-            audit_log::table
-                .filter(audit_log::action.eq("payments.clear"))
-                .select((audit_log::actor, audit_log::subject_id, audit_log::details))
-                .load(c)
-        })
-        .await;
+    let audit = audit_actions(&app, "payments.clear").await;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].0, "staff:editor@news.example");
     assert_eq!(audit[0].1, key);
