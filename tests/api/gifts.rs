@@ -21,6 +21,7 @@ both_backends!(
     bad_gift_input_gets_a_clear_error_and_no_stripe_call,
     paying_members_cannot_redeem_and_refunds_leave_the_amount_goal,
     a_refund_in_full_ends_a_redeemed_gift_and_its_reminder,
+    a_gift_not_redeemed_within_a_year_expires,
 );
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -346,5 +347,44 @@ async fn a_refund_in_full_ends_a_redeemed_gift_and_its_reminder(backend: Backend
             .await,
         0,
         "no reminder for a gift that was taken back"
+    );
+}
+
+async fn a_gift_not_redeemed_within_a_year_expires(backend: Backend) {
+    let (app, stripe) = spawn_app_with_stripe(backend).await;
+    let session = buy(&app, &stripe, &gift_form(RECIPIENT, "3")).await;
+    pay(&app, &stripe, &session).await;
+    let link = redeem_link(&app, RECIPIENT).await;
+    // Delivered a year and a day ago, never redeemed.
+    let delivered = db::now() - chrono::Duration::days(366);
+    app.write(move |c| {
+        diesel::update(gifts::table)
+            .set(gifts::deliver_on.eq(delivered))
+            .execute(c)
+    })
+    .await;
+    let res = app
+        .post_form("/gift/redeem", &[("token", &token_of(&link))])
+        .await;
+    assert_eq!(res.status(), 410);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("not redeemed within a year"),
+        "an expired gift is refused, saying why"
+    );
+    assert_eq!(
+        app.count(memberships::table).await,
+        0,
+        "nothing is redeemed"
+    );
+    add_staff(&app, "editor@news.example", memberdrive::admin::Role::Admin).await;
+    let cookie = session_of(&app, "editor@news.example").await;
+    let page = text_as(&app, "/admin/gifts", &cookie).await;
+    assert!(page.contains("Expired"), "{page}");
+    assert!(
+        !page.contains("/resend"),
+        "an expired gift cannot be sent again: {page}"
     );
 }
