@@ -6,7 +6,7 @@
 //! names its holder; the holder renews it while it works ([`lease`]), so a slow job keeps its
 //! row, and a worker that dies stops renewing: within one lease another worker takes the row
 //! over. Failures back off exponentially with jitter and are dead-lettered after
-//! [`MAX_ATTEMPTS`].
+//! [`MAX_ATTEMPTS`] (or a handler's own [`worker::Handler::MAX_ATTEMPTS`]).
 
 pub mod lease;
 pub mod worker;
@@ -23,7 +23,8 @@ use rand::Rng;
 use crate::db::schema::jobs;
 use crate::db::{DbConnection, on_backend};
 
-/// After this many failed attempts a job is dead-lettered.
+/// After this many failed attempts a job is dead-lettered, unless its handler says otherwise:
+/// the retries span about 8 minutes ([`backoff`]).
 pub const MAX_ATTEMPTS: i32 = 10;
 
 /// A claimed job.
@@ -193,16 +194,17 @@ pub enum Failure {
     NotRun,
 }
 
-/// Records a failure: retry later with backoff, or dead-letter. Returns the new status, or
-/// `None` when the lease was lost.
+/// Records a failure: retry later with backoff, or dead-letter (a permanent failure, or the
+/// `max_attempts`th). Returns the new status, or `None` when the lease was lost.
 pub fn fail(
     conn: &mut DbConnection,
     job: &Job,
     failure: Failure,
     error: &str,
+    max_attempts: i32,
     now: NaiveDateTime,
 ) -> QueryResult<Option<&'static str>> {
-    let status = if failure == Failure::Permanent || job.attempts >= MAX_ATTEMPTS {
+    let status = if failure == Failure::Permanent || job.attempts >= max_attempts {
         "dead"
     } else {
         "queued"

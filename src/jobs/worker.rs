@@ -104,6 +104,8 @@ pub trait Handler: Send + Sync + 'static {
     const LEASE: Duration;
     /// How many jobs run at once.
     const CONCURRENCY: usize;
+    /// After this many failed attempts a job is dead-lettered.
+    const MAX_ATTEMPTS: i32 = super::MAX_ATTEMPTS;
 
     /// Runs one job (idempotently: a job whose outcome was not recorded runs again), calling
     /// [`Claim::confirm`] right before a step that cannot be taken back. `Ok` carries the
@@ -240,7 +242,14 @@ async fn record<H: Handler>(lease: Arc<Lease>, mut received: mpsc::UnboundedRece
                                     Err(format!("not run: {}", e.reason))
                                 }
                             }
-                            Err(e) => match super::fail(conn, job, e.failure, &e.reason, now)? {
+                            Err(e) => match super::fail(
+                                conn,
+                                job,
+                                e.failure,
+                                &e.reason,
+                                H::MAX_ATTEMPTS,
+                                now,
+                            )? {
                                 Some(status) => Err(format!("{status}: {}", e.reason)),
                                 None => {
                                     Err(format!("failed, and the lease was lost: {}", e.reason))
