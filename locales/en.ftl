@@ -701,3 +701,50 @@ admin-editions-error-subject = The subject must be 1 to 200 characters on one li
 admin-editions-error-body = Write the edition's text (at most 512 KiB).
 admin-editions-error-past = That time has passed: leave it empty to send now.
 admin-editions-error-time = Give the time as a date and a time, or leave it empty to send now.
+
+## Outbound webhooks (/admin/webhooks)
+admin-nav-webhooks = Webhooks
+admin-webhooks-title = Webhooks
+admin-webhooks-intro = Your other tools (a CRM, an email service, analytics, a chat channel) can receive events as they happen. Each delivery is signed as the Standard Webhooks specification says, retried with growing pauses for about three and a half hours while the endpoint does not answer with a 2xx status, and then kept here as failed until you retry it.
+admin-webhooks-none = No endpoint receives events yet.
+admin-webhooks-add = Add endpoint
+admin-webhooks-endpoint = Endpoint
+admin-webhooks-url = Endpoint URL
+admin-webhooks-url-hint = An http or https address that accepts POST requests with a JSON body. Redirects are not followed.
+admin-webhooks-description = Description (optional)
+admin-webhooks-events = Events it receives
+admin-webhooks-enabled = Enabled: send it new events
+admin-webhooks-enabled-short = Enabled
+admin-webhooks-disabled = Disabled
+admin-webhooks-state = State
+admin-webhooks-failed-count = { $count ->
+        [one] 1 failed delivery
+       *[other] { $count } failed deliveries
+    }
+admin-webhooks-bad-url = Enter the endpoint's full address, starting with https:// or http://.
+admin-webhooks-long-description = The description may be at most { $max } characters long.
+admin-webhooks-no-events = Choose at least one of the events listed.
+admin-webhooks-back = ← All webhooks
+admin-webhooks-save = Save
+admin-webhooks-created = The endpoint was added. Copy its signing secret into the receiving tool.
+admin-webhooks-saved = Saved.
+admin-webhooks-rotated = A new secret signs from now on. For 24 hours deliveries are signed with the old secret too, so the receiving tool can switch without missing one.
+admin-webhooks-retried = The delivery is queued again.
+admin-webhooks-unknown = There is no such endpoint.
+admin-webhooks-not-dead = Only a delivery that failed for good can be retried, and this one has not.
+admin-webhooks-secret = Signing secret
+admin-webhooks-secret-hint = The receiving tool checks each delivery's webhook-signature header with this secret (any Standard Webhooks library does it). Keep it secret.
+admin-webhooks-secret-admins = Only admins see the secret.
+admin-webhooks-previous-until = The previous secret also signs until
+admin-webhooks-rotate = Rotate secret
+admin-webhooks-remove-hint = Removing the endpoint withdraws its deliveries not sent yet.
+admin-webhooks-remove = Remove endpoint
+admin-webhooks-log = Recent deliveries
+admin-webhooks-log-empty = No event has been sent to this endpoint yet.
+admin-webhooks-when = Event time
+admin-webhooks-event = Event
+admin-webhooks-answer = Answer
+admin-webhooks-delivered = Delivered
+admin-webhooks-queued = Queued
+admin-webhooks-retrying = Retrying
+admin-webhooks-dead = Failed

@@ -701,3 +701,51 @@ admin-editions-error-subject = Тема має містити від 1 до 200 
 admin-editions-error-body = Напишіть текст випуску (не більше 512 КіБ).
 admin-editions-error-past = Цей час минув: залиште поле порожнім, щоб надіслати зараз.
 admin-editions-error-time = Вкажіть дату й час або залиште поле порожнім, щоб надіслати зараз.
+
+## Вихідні вебхуки (/admin/webhooks)
+admin-nav-webhooks = Вебхуки
+admin-webhooks-title = Вебхуки
+admin-webhooks-intro = Інші ваші інструменти (CRM, сервіс розсилок, аналітика, чат) можуть отримувати події одразу, як вони стаються. Кожне надсилання підписане за специфікацією Standard Webhooks; поки адреса не відповідає статусом 2xx, ми повторюємо спроби з дедалі довшими паузами близько трьох з половиною годин, а потім показуємо надсилання тут як невдале, доки ви не повторите його.
+admin-webhooks-none = Жодна адреса ще не отримує подій.
+admin-webhooks-add = Додати адресу
+admin-webhooks-endpoint = Адреса
+admin-webhooks-url = URL адреси
+admin-webhooks-url-hint = Адреса http або https, що приймає POST-запити з тілом JSON. Переспрямування не виконуються.
+admin-webhooks-description = Опис (необов'язково)
+admin-webhooks-events = Події, які вона отримує
+admin-webhooks-enabled = Увімкнено: надсилати нові події
+admin-webhooks-enabled-short = Увімкнено
+admin-webhooks-disabled = Вимкнено
+admin-webhooks-state = Стан
+admin-webhooks-failed-count = { $count ->
+        [one] { $count } невдале надсилання
+        [few] { $count } невдалі надсилання
+       *[other] { $count } невдалих надсилань
+    }
+admin-webhooks-bad-url = Введіть повну адресу, що починається з https:// або http://.
+admin-webhooks-long-description = Опис може мати щонайбільше { $max } символів.
+admin-webhooks-no-events = Виберіть принаймні одну подію зі списку.
+admin-webhooks-back = ← Усі вебхуки
+admin-webhooks-save = Зберегти
+admin-webhooks-created = Адресу додано. Скопіюйте її секрет підпису в інструмент, що прийматиме події.
+admin-webhooks-saved = Збережено.
+admin-webhooks-rotated = Відтепер підписує новий секрет. Ще 24 години надсилання підписуватиме й старий, тож інструмент перейде на новий, нічого не пропустивши.
+admin-webhooks-retried = Надсилання знову в черзі.
+admin-webhooks-unknown = Такої адреси немає.
+admin-webhooks-not-dead = Повторити можна лише надсилання, що остаточно не вдалося, а це — ні.
+admin-webhooks-secret = Секрет підпису
+admin-webhooks-secret-hint = Інструмент перевіряє цим секретом заголовок webhook-signature кожного надсилання (це вміє будь-яка бібліотека Standard Webhooks). Тримайте його в таємниці.
+admin-webhooks-secret-admins = Секрет бачать лише адміністратори.
+admin-webhooks-previous-until = Попередній секрет також підписує до
+admin-webhooks-rotate = Змінити секрет
+admin-webhooks-remove-hint = Якщо видалити адресу, її ще не надіслані події буде відкликано.
+admin-webhooks-remove = Видалити адресу
+admin-webhooks-log = Останні надсилання
+admin-webhooks-log-empty = На цю адресу ще не надсилали жодної події.
+admin-webhooks-when = Час події
+admin-webhooks-event = Подія
+admin-webhooks-answer = Відповідь
+admin-webhooks-delivered = Доставлено
+admin-webhooks-queued = У черзі
+admin-webhooks-retrying = Повторна спроба
+admin-webhooks-dead = Не вдалося

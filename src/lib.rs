@@ -27,4 +27,5 @@ pub mod state;
 pub mod telemetry;
 pub mod tokens;
 pub mod web;
+pub mod webhooks;
 pub mod widget;

@@ -17,7 +17,7 @@ use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
 use crate::{
     admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, remind, staff,
-    widget,
+    webhooks, widget,
 };
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -292,6 +292,30 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/outbox/{id}/retry", Admin, |r| {
         r.to(email::staff::retry)
     }),
+    route(Method::GET, "/admin/webhooks", Staff, |r| {
+        r.to(webhooks::staff::list)
+    }),
+    route(Method::POST, "/admin/webhooks", Admin, |r| {
+        r.to(webhooks::staff::create)
+    }),
+    route(Method::GET, "/admin/webhooks/{id}", Staff, |r| {
+        r.to(webhooks::staff::show)
+    }),
+    route(Method::POST, "/admin/webhooks/{id}", Admin, |r| {
+        r.to(webhooks::staff::update)
+    }),
+    route(Method::POST, "/admin/webhooks/{id}/rotate", Admin, |r| {
+        r.to(webhooks::staff::rotate)
+    }),
+    route(Method::POST, "/admin/webhooks/{id}/remove", Admin, |r| {
+        r.to(webhooks::staff::remove)
+    }),
+    route(
+        Method::POST,
+        "/admin/webhooks/{id}/deliveries/{job}/retry",
+        Admin,
+        |r| r.to(webhooks::staff::retry),
+    ),
     route(Method::GET, "/admin/newsletters", Staff, |r| {
         r.to(newsletters::staff::list)
     }),

@@ -25,6 +25,7 @@ use crate::payments::sync::Syncer;
 use crate::state::{AppState, CHECKOUT_ADDRESS_RATE, CHECKOUT_RATE, SIGNUP_RATE};
 use crate::telemetry::WidgetMetrics;
 use crate::web::limits::{self, CheckoutLimits, PerClient};
+use crate::webhooks::deliver::WebhookHandler;
 use crate::{admin, jobs, members, retention};
 
 /// The `endpoint` label of requests whose path matches no route.
@@ -261,6 +262,12 @@ fn spawn_background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
             outbox: s.outbox_wake.clone(),
             stopping: s.stopping.clone(),
         }),
+        Arc::default(),
+        s.stopping.clone(),
+    )));
+    tasks.push(tokio::spawn(jobs::worker::run(
+        s.db.clone(),
+        Arc::new(WebhookHandler::new(s.db.clone())),
         Arc::default(),
         s.stopping.clone(),
     )));

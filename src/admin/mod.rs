@@ -90,11 +90,13 @@ pub enum Nav {
     Payments,
     /// `/admin/outbox`
     Outbox,
+    /// `/admin/webhooks`
+    Webhooks,
     /// `/admin/audit`
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 8] = [
+const NAV: [(Nav, &str, &str); 9] = [
     (Nav::Overview, "/admin", "admin-nav-overview"),
     (Nav::Members, "/admin/members", "admin-nav-members"),
     (Nav::Campaigns, "/admin/campaigns", "admin-nav-campaigns"),
@@ -106,6 +108,7 @@ const NAV: [(Nav, &str, &str); 8] = [
     (Nav::Gifts, "/admin/gifts", "admin-nav-gifts"),
     (Nav::Payments, "/admin/payments", "admin-nav-payments"),
     (Nav::Outbox, "/admin/outbox", "admin-nav-outbox"),
+    (Nav::Webhooks, "/admin/webhooks", "admin-nav-webhooks"),
     (Nav::Audit, "/admin/audit", "admin-nav-audit"),
 ];
 

@@ -401,6 +401,21 @@ diesel::joinable!(tokens -> members (member_id));
 diesel::joinable!(tokens -> subscribers (subscriber_id));
 diesel::joinable!(tokens -> staff_users (staff_user_id));
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Integer,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     appeal_stats,
     article_stats,
@@ -428,4 +443,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     suppressions,
     tiers,
     tokens,
+    webhook_endpoints,
 );

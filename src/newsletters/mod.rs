@@ -15,13 +15,14 @@ use diesel::prelude::*;
 use crate::config::Settings;
 use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
 use crate::db::{DbConnection, on_backend};
-use crate::domain::{EmailAddress, OptIn};
+use crate::domain::{EmailAddress, EventType, OptIn};
 use crate::email::templates::{
     AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
 };
 use crate::email::{self, OutgoingEmail, Recipient};
 use crate::i18n::Lang;
 use crate::tokens::{self, Owner, Purpose, Rejected, Token, Unstored};
+use crate::webhooks::{self, data};
 
 /// Confirmation emails one address may be sent per day.
 pub const CONFIRMATIONS_PER_DAY: i64 = 3;
@@ -277,7 +278,7 @@ pub fn confirm(
             Err(rejected) => return Ok(Err(rejected)),
         };
     let ids = ids_from(&token.payload);
-    diesel::update(
+    let update = diesel::update(
         newsletter_subscriptions::table
             .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
             .filter(newsletter_subscriptions::newsletter_id.eq_any(&ids))
@@ -288,7 +289,9 @@ pub fn confirm(
         newsletter_subscriptions::confirmed_at.eq(now),
         newsletter_subscriptions::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .returning(newsletter_subscriptions::newsletter_id);
+    let confirmed: Vec<i32> = on_backend!(conn, |c| update.get_results(c)?);
+    report(conn, OptIn::Confirmed, subscriber, &confirmed, now)?;
     let (address, locale): (String, String) = subscribers::table
         .find(subscriber)
         .select((subscribers::email, subscribers::locale))
@@ -375,33 +378,70 @@ fn add_pending(conn: &mut DbConnection, subscriber: i32, newsletter: i32) -> Que
     on_backend!(conn, |c| insert.execute(c))
 }
 
+/// Moves `subscriber`'s subscriptions to `ids` to `status` (confirmed or unsubscribed) and
+/// reports those that changed.
 fn set_status(
     conn: &mut DbConnection,
     subscriber: i32,
     ids: &[i32],
     status: OptIn,
     now: NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<()> {
     let target = newsletter_subscriptions::table
         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
         .filter(newsletter_subscriptions::newsletter_id.eq_any(ids))
         .filter(newsletter_subscriptions::status.ne(status));
-    match status {
-        OptIn::Confirmed => diesel::update(target)
-            .set((
-                newsletter_subscriptions::status.eq(status),
-                newsletter_subscriptions::confirmed_at.eq(now),
-                newsletter_subscriptions::updated_at.eq(now),
-            ))
-            .execute(conn),
-        _ => diesel::update(target)
-            .set((
-                newsletter_subscriptions::status.eq(status),
-                newsletter_subscriptions::unsubscribed_at.eq(now),
-                newsletter_subscriptions::updated_at.eq(now),
-            ))
-            .execute(conn),
+    let changed: Vec<i32> = match status {
+        OptIn::Confirmed => {
+            let update = diesel::update(target)
+                .set((
+                    newsletter_subscriptions::status.eq(status),
+                    newsletter_subscriptions::confirmed_at.eq(now),
+                    newsletter_subscriptions::updated_at.eq(now),
+                ))
+                .returning(newsletter_subscriptions::newsletter_id);
+            on_backend!(conn, |c| update.get_results(c)?)
+        }
+        _ => {
+            let update = diesel::update(target)
+                .set((
+                    newsletter_subscriptions::status.eq(status),
+                    newsletter_subscriptions::unsubscribed_at.eq(now),
+                    newsletter_subscriptions::updated_at.eq(now),
+                ))
+                .returning(newsletter_subscriptions::newsletter_id);
+            on_backend!(conn, |c| update.get_results(c)?)
+        }
+    };
+    report(conn, status, subscriber, &changed, now)
+}
+
+/// Tells the outlet's other tools ([`webhooks`]) that `subscriber`'s subscriptions to
+/// `newsletters` became `status` at `now`.
+fn report(
+    conn: &mut DbConnection,
+    status: OptIn,
+    subscriber: i32,
+    newsletters: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (event, field) = match status {
+        OptIn::Confirmed => (EventType::SubscriberConfirmed, "confirmed_at"),
+        OptIn::Unsubscribed => (EventType::SubscriberUnsubscribed, "unsubscribed_at"),
+        OptIn::Pending => return Ok(()),
+    };
+    for &newsletter in newsletters {
+        // A reader may leave and come back: each change is an event of its own.
+        let cause = format!(
+            "{subscriber}:{newsletter}:{}",
+            now.and_utc().timestamp_micros()
+        );
+        webhooks::emit(conn, event, &cause, now, |c| {
+            let at = serde_json::json!({ field: data::time(now) });
+            data::subscription(c, subscriber, newsletter, at)
+        })?;
     }
+    Ok(())
 }
 
 /// One line of a reader's preference page.

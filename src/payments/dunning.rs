@@ -32,14 +32,14 @@ fn key(invoice: &str) -> String {
 }
 
 /// Queues the sequence for `invoice`, whose payment failed at `now` (nothing when an earlier
-/// attempt queued it).
+/// attempt queued it); whether it was queued now.
 pub fn failed(
     conn: &mut DbConnection,
     invoice: &str,
     due: &Due,
     notices: &MemberSettings,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let steps = [
         (Dunning::Failed, key(invoice), now),
         (
@@ -53,12 +53,14 @@ pub fn failed(
             now + notices.payment_last_notice_after,
         ),
     ];
+    let mut first = None;
     for (step, key, at) in steps {
         let notice = Notice::payment_failed(due.lang, step, due.amount, due.account_url);
         let email = notice.render_email(due.to).expect("notice renders");
-        email::queue_at(conn, &key, &email, at)?;
+        let queued = email::queue_at(conn, &key, &email, at)?;
+        first.get_or_insert(queued);
     }
-    Ok(())
+    Ok(first == Some(true))
 }
 
 /// `invoice` was paid, or its subscription ended: its emails not sent yet are withdrawn.

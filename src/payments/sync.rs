@@ -18,7 +18,9 @@ use crate::campaigns::progress;
 use crate::config::{MemberSettings, Settings};
 use crate::db::schema::{campaigns, members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::domain::{AppealVariant, BillingInterval, EmailAddress, MembershipStatus, Unknown};
+use crate::domain::{
+    AppealVariant, BillingInterval, EmailAddress, EventType, MembershipStatus, Unknown,
+};
 use crate::email::templates::{EmailTemplate, Notice};
 use crate::email::{self};
 use crate::gifts;
@@ -28,6 +30,7 @@ use crate::members::{
     ChargeState, Member, PaymentRecord, SubscriptionState, apply_charge, apply_payment,
     apply_subscription, holds,
 };
+use crate::webhooks::{self, data};
 
 /// What syncing needs: Stripe, the database, and who to tell.
 pub struct Syncer {
@@ -221,6 +224,17 @@ impl Syncer {
                     &to,
                     &Notice::cancelled(lang, until.as_deref(), &account_url),
                 )?;
+                // A member may resume and cancel again: each cancellation is an event.
+                let now = db::now();
+                let cause = format!("{sub_id}:{}", now.and_utc().timestamp_micros());
+                let ends_at = match state.status {
+                    MembershipStatus::Canceled => Some(now),
+                    _ => state.current_period_end,
+                };
+                webhooks::emit(conn, EventType::MemberCancelled, &cause, now, |c| {
+                    let extra = serde_json::json!({ "ends_at": ends_at.map(data::time) });
+                    data::subscription_membership(c, &sub_id, extra)
+                })?;
             }
             Ok(true)
         })
@@ -531,7 +545,24 @@ fn record_invoice(
                 amount: &amount,
                 account_url,
             };
-            dunning::failed(conn, &invoice_id, &due, notices, db::now())?;
+            if dunning::failed(conn, &invoice_id, &due, notices, db::now())? {
+                let amount_due = invoice.amount_due;
+                let currency = invoice.currency.to_string();
+                webhooks::emit(
+                    conn,
+                    EventType::MemberPaymentFailed,
+                    &invoice_id,
+                    db::now(),
+                    |c| {
+                        let extra = serde_json::json!({
+                            "stripe_invoice_id": invoice_id,
+                            "amount_due": amount_due,
+                            "currency": currency,
+                        });
+                        data::membership(c, membership_id, extra)
+                    },
+                )?;
+            }
         }
         return Ok(true);
     }
@@ -565,12 +596,20 @@ fn record_invoice(
         &to,
         &Notice::receipt(lang, &amount, &date, interval, account_url),
     )?;
-    queue(
+    let welcomed = queue(
         conn,
         &format!("welcome:{member_id}:{campaign_id}"),
         &to,
         &Notice::welcome(lang, &title, account_url),
     )?;
+    // The welcome's key is kept for good: a membership joins once, however often its
+    // invoices are applied again.
+    if welcomed {
+        webhooks::emit(conn, EventType::MemberJoined, sub_id, db::now(), |c| {
+            let extra = serde_json::json!({ "stripe_invoice_id": invoice_id });
+            data::membership(c, membership_id, extra)
+        })?;
+    }
     Ok(true)
 }
 
@@ -618,12 +657,25 @@ fn record_donation(
     apply_payment(conn, &record)?;
     let date = db::now().date().to_string();
     let money = lang.money(amount, &currency);
-    queue(
+    // The receipt's key is kept for good: a donation is received once.
+    if queue(
         conn,
         &format!("receipt:{intent}"),
         &to,
         &Notice::receipt(lang, &money, &date, BillingInterval::Once, account_url),
-    )?;
+    )? {
+        webhooks::emit(conn, EventType::DonationReceived, &intent, db::now(), |c| {
+            let extra = serde_json::json!({
+                "donation": {
+                    "amount": amount,
+                    "currency": currency,
+                    "stripe_payment_intent_id": intent,
+                    "article": ours.ref_url,
+                },
+            });
+            data::member(c, member, ours.campaign, extra)
+        })?;
+    }
     queue(
         conn,
         &format!("welcome:{member}:{}", ours.campaign),

@@ -65,6 +65,13 @@ impl Form {
     }
 }
 
+/// Read by [`deserialize`] (so by `StaffForm<Form>`) with the same checks as [`Form::parse`].
+impl<'de> serde::Deserialize<'de> for Form {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Form, D::Error> {
+        Vec::<(String, String)>::deserialize(d).map(Form)
+    }
+}
+
 /// A form with known fields, read into `T` after [`Form::parse`]'s checks. actix's
 /// `web::Form` would decode invalid UTF-8 lossily and pass a NUL byte on; every form of ours
 /// that is not read field by field goes through [`deserialize`] instead, this extractor

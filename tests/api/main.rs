@@ -48,6 +48,7 @@ mod statements;
 mod stretch_goals;
 mod stripe_server_check;
 mod webhook_storm;
+mod webhooks_out;
 mod widget;
 mod widget_browser;
 mod widget_lang;

@@ -24,12 +24,13 @@ use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{editions, newsletter_subscriptions, subscribers};
 use crate::db::{DbConnection, MultiBackend, on_backend};
-use crate::domain::{EditionStatus, OptIn};
+use crate::domain::{EditionStatus, EventType, OptIn};
 use crate::email::templates::{EditionEmail, EmailTemplate};
 use crate::email::{self, Recipient};
 use crate::i18n::Lang;
 use crate::jobs;
 use crate::tokens::{Owner, Purpose, Unstored};
+use crate::webhooks;
 
 /// The job kind that sends an edition.
 pub const JOB_KIND: &str = "edition";
@@ -331,6 +332,9 @@ pub fn queue_batch(
                 editions::finished_at.eq(now),
             ))
             .execute(conn)?;
+        webhooks::emit(conn, EventType::EditionSent, &id.to_string(), now, |c| {
+            webhooks::data::edition(c, id)
+        })?;
         return Ok(Step::Finished);
     }
     Ok(Step::Queued(batch.len()))
