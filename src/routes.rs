@@ -196,6 +196,21 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/password", Public, |r| {
         r.to(staff::reset::save)
     }),
+    route(Method::GET, "/admin/password/forgot", Public, |r| {
+        r.to(staff::forgot::page)
+    }),
+    route(Method::POST, "/admin/password/forgot", Public, |r| {
+        r.to(staff::forgot::send)
+    }),
+    route(Method::GET, "/admin/staff", Admin, |r| {
+        r.to(staff::pages::page)
+    }),
+    route(Method::POST, "/admin/staff", Admin, |r| {
+        r.to(staff::pages::invite)
+    }),
+    route(Method::POST, "/admin/staff/{id}", Admin, |r| {
+        r.to(staff::pages::act)
+    }),
     route(Method::POST, "/admin/logout", Staff, |r| {
         r.to(admin::login::logout)
     }),

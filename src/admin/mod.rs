@@ -92,11 +92,13 @@ pub enum Nav {
     Outbox,
     /// `/admin/webhooks`
     Webhooks,
+    /// `/admin/staff` (admins only)
+    Staff,
     /// `/admin/audit`
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 9] = [
+const NAV: [(Nav, &str, &str); 10] = [
     (Nav::Overview, "/admin", "admin-nav-overview"),
     (Nav::Members, "/admin/members", "admin-nav-members"),
     (Nav::Campaigns, "/admin/campaigns", "admin-nav-campaigns"),
@@ -109,6 +111,7 @@ const NAV: [(Nav, &str, &str); 9] = [
     (Nav::Payments, "/admin/payments", "admin-nav-payments"),
     (Nav::Outbox, "/admin/outbox", "admin-nav-outbox"),
     (Nav::Webhooks, "/admin/webhooks", "admin-nav-webhooks"),
+    (Nav::Staff, "/admin/staff", "admin-nav-staff"),
     (Nav::Audit, "/admin/audit", "admin-nav-audit"),
 ];
 
@@ -166,9 +169,11 @@ impl Frame {
         self.lang.tr(id)
     }
 
-    /// The navigation links.
+    /// The navigation links (a viewer's without the admins' sections).
     pub fn nav(&self) -> Vec<NavLink> {
+        let admin = self.staff.as_ref().is_some_and(|s| s.role == Role::Admin);
         NAV.iter()
+            .filter(|(nav, ..)| admin || *nav != Nav::Staff)
             .map(|(nav, href, label)| NavLink {
                 href,
                 label: self.lang.tr(label),

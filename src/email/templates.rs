@@ -153,6 +153,17 @@ pub enum Dunning {
     LastNotice,
 }
 
+/// Why a staff member is sent a link to choose a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffLink {
+    /// An admin invited them: their account has no password yet.
+    Invite,
+    /// An admin (or the operator, `memberdrive staff reset-password`) asked for a new one.
+    Reset,
+    /// They asked on the sign-in page.
+    Forgot,
+}
+
 /// The membership emails (welcome, receipt, payment failed, cancellation, renewal reminder):
 /// one paragraph and one button to the reader's account. They share one template folder,
 /// `emails/notice/`, because they differ only in words; [`Notice`]'s constructors pick them.
@@ -399,17 +410,27 @@ impl Notice {
         )
     }
 
-    /// A link that lets a staff member choose a new password (`memberdrive staff
-    /// reset-password`).
-    pub fn staff_password_link(lang: Lang, email: &str, url: &str) -> Notice {
-        let body = lang.t("staff-reset-email", &[("email", email.to_owned().into())]);
-        Notice::new(
-            lang,
-            lang.tr("staff-reset-subject"),
-            body,
-            "staff-reset-button",
-            url,
-        )
+    /// A link that lets a staff member choose a (new) password.
+    pub fn staff_link(lang: Lang, link: StaffLink, email: &str, url: &str) -> Notice {
+        let (subject, body, button) = match link {
+            StaffLink::Reset => (
+                "staff-reset-subject",
+                "staff-reset-email",
+                "staff-reset-button",
+            ),
+            StaffLink::Forgot => (
+                "staff-forgot-subject",
+                "staff-forgot-email",
+                "staff-reset-button",
+            ),
+            StaffLink::Invite => (
+                "staff-invite-subject",
+                "staff-invite-email",
+                "staff-invite-button",
+            ),
+        };
+        let body = lang.t(body, &[("email", email.to_owned().into())]);
+        Notice::new(lang, lang.tr(subject), body, button, url)
     }
 
     /// Before a yearly renewal: its amount, its date and how to cancel.

@@ -6,21 +6,15 @@ use anyhow::{Context, bail};
 use chrono::NaiveDateTime;
 use clap::Subcommand;
 
+use super::manage::{self, Change};
 use super::password;
 use super::{CreateError, Role, StaffUser};
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::{self, DbConnection};
 use crate::domain::EmailAddress;
-use crate::email::{
-    self,
-    templates::{EmailTemplate, Notice},
-};
+use crate::email::templates::StaffLink;
 use crate::i18n::Lang;
-use crate::tokens::{self, Owner, Purpose, Unstored};
-
-/// How long a password-reset link works.
-const RESET_LINK_TTL: chrono::Duration = chrono::Duration::hours(1);
 
 /// The `staff` subcommands.
 #[derive(Debug, Subcommand)]
@@ -56,6 +50,12 @@ pub enum StaffCommand {
         /// The account's email address.
         email: String,
     },
+    /// Remove an account: it is signed out everywhere and its links stop working (the audit
+    /// log keeps its address).
+    Remove {
+        /// The account's email address.
+        email: String,
+    },
     /// Email the account a single-use link (valid for an hour) to choose a new password; the
     /// running service sends it.
     ResetPassword {
@@ -83,6 +83,7 @@ pub fn run(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::SetRole { email, role } => change(settings, &email, Change::Role(role)),
         StaffCommand::Disable { email } => change(settings, &email, Change::Disable),
         StaffCommand::Enable { email } => change(settings, &email, Change::Enable),
+        StaffCommand::Remove { email } => change(settings, &email, Change::Remove),
         StaffCommand::ResetPassword { email, lang } => reset_password(settings, &email, lang),
     }
 }
@@ -120,14 +121,6 @@ fn list(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `set-role`, `disable` and `enable` do to an account.
-#[derive(Clone, Copy)]
-enum Change {
-    Role(Role),
-    Disable,
-    Enable,
-}
-
 /// The account with this address, or a one-line reason why there is none.
 fn account(conn: &mut DbConnection, raw_email: &str) -> anyhow::Result<StaffUser> {
     let Some(email) = EmailAddress::parse(raw_email) else {
@@ -143,37 +136,24 @@ fn change(settings: &Settings, raw_email: &str, change: Change) -> anyhow::Resul
     let mut conn = db::connect_one(&settings.database_url)?;
     let said = db::write_transaction(&mut conn, |c| -> anyhow::Result<String> {
         let account = account(c, raw_email)?;
-        let email = account.email.clone();
-        let (action, details, said) = match change {
-            Change::Role(role) => {
-                let before = Role::from_stored(&account.role);
-                if before == role {
-                    return Ok(format!("{email} is already {role}"));
-                }
-                super::set_role(c, account.id, role)?;
-                let details = serde_json::json!({ "email": email, "from": before.as_str(), "to": role.as_str() });
-                ("staff.set_role", details, format!("{email} is now {role}"))
+        let email = &account.email;
+        let applied = manage::apply(c, &account, change, &Actor::Cli, db::now())?;
+        Ok(match (change, applied) {
+            (Change::Role(role), Err(_)) => format!("{email} is already {role}"),
+            (Change::Role(role), Ok(())) => format!("{email} is now {role}"),
+            (Change::Disable, Err(_)) => format!("{email} is already disabled"),
+            (Change::Disable, Ok(())) => {
+                format!("disabled {email}: signed out everywhere, cannot sign in")
             }
-            Change::Disable if !account.enabled() => {
-                return Ok(format!("{email} is already disabled"));
+            (Change::Enable, Err(_)) => format!("{email} is already enabled"),
+            (Change::Enable, Ok(())) => format!("enabled {email}: they can sign in again"),
+            // Only a staff member is refused a removal (of themselves, or the last admin).
+            (Change::Remove, _) => {
+                format!(
+                    "removed {email}: signed out everywhere, links void; the audit log keeps the address"
+                )
             }
-            Change::Enable if account.enabled() => {
-                return Ok(format!("{email} is already enabled"));
-            }
-            Change::Disable => {
-                super::set_disabled(c, account.id, Some(db::now()))?;
-                let said = format!("disabled {email}: signed out everywhere, cannot sign in");
-                ("staff.disable", serde_json::json!({ "email": email }), said)
-            }
-            Change::Enable => {
-                super::set_disabled(c, account.id, None)?;
-                let said = format!("enabled {email}: they can sign in again");
-                ("staff.enable", serde_json::json!({ "email": email }), said)
-            }
-        };
-        let id = account.id.to_string();
-        audit::record(c, &Actor::Cli, action, "staff_user", &id, &details)?;
-        Ok(said)
+        })
     })?;
     println!("{said}");
     Ok(())
@@ -190,35 +170,8 @@ fn reset_password(settings: &Settings, raw_email: &str, lang: Lang) -> anyhow::R
                 account.email
             );
         }
-        let now = db::now();
-        let owner = Owner::Staff(account.id);
-        // Links are numbered per account and day, so each request queues its own email.
-        let number = tokens::issued_today(c, Purpose::StaffPassword, owner, now)? + 1;
-        let key = format!("staff_password:{}:{}:{number}", account.id, now.date());
-        let token = Unstored::new(
-            Purpose::StaffPassword,
-            owner,
-            "{}",
-            Some(now + RESET_LINK_TTL),
-        );
-        let url = settings.public_url(&format!(
-            "/admin/password?token={}&lang={}",
-            token.secret(),
-            lang.code()
-        ));
-        let message =
-            Notice::staff_password_link(lang, &account.email, &url).render_email(&account.email)?;
-        email::queue_with_tokens(c, &key, &message, [token])?;
-        let details = serde_json::json!({ "email": account.email });
-        let id = account.id.to_string();
-        audit::record(
-            c,
-            &Actor::Cli,
-            "staff.reset_password",
-            "staff_user",
-            &id,
-            &details,
-        )?;
+        let (link, now) = (StaffLink::Reset, db::now());
+        manage::send_link(c, settings, &account, link, lang, &Actor::Cli, now)?;
         Ok(account.email)
     })?;
     println!(

@@ -1,8 +1,12 @@
 //! Staff accounts: who may sign in to `/admin`, and with which role; their passwords
-//! ([`password`]), the `memberdrive staff …` commands ([`cli`]) and the page a password-reset
-//! link opens ([`reset`]). Signing in, its throttle and the dashboard's frame are `admin`'s.
+//! ([`password`]), what is done to an account ([`manage`]) from the `memberdrive staff …`
+//! commands ([`cli`]) or the dashboard ([`pages`]), "forgot your password?" ([`forgot`])
+//! and the page a password link opens ([`reset`]). Signing in, its throttle and the dashboard's frame are `admin`'s.
 
 pub mod cli;
+pub mod forgot;
+pub mod manage;
+pub mod pages;
 pub mod password;
 pub mod reset;
 
@@ -32,6 +36,13 @@ impl Role {
             Role::Admin => "admin",
             Role::Viewer => "viewer",
         }
+    }
+
+    /// The role a form names exactly (`admin` or `viewer`).
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Admin, Role::Viewer]
+            .into_iter()
+            .find(|role| role.as_str() == text)
     }
 
     /// From the stored text; anything unknown is the least privileged role.
@@ -73,10 +84,12 @@ impl StaffUser {
     }
 }
 
-/// An account as `memberdrive staff list` shows it.
+/// An account as `memberdrive staff list` and the dashboard show it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = staff_users)]
 pub struct Listing {
+    /// Row id.
+    pub id: i32,
     /// Normalised (lower-case) address.
     pub email: String,
     /// `admin` or `viewer`.
@@ -85,6 +98,17 @@ pub struct Listing {
     pub disabled_at: Option<NaiveDateTime>,
     /// The last successful sign-in.
     pub last_login_at: Option<NaiveDateTime>,
+    /// Invited, and no password chosen yet.
+    #[diesel(select_expression = staff_users::password_hash.eq(""))]
+    #[diesel(select_expression_type = diesel::dsl::Eq<staff_users::password_hash, &'static str>)]
+    pub invited: bool,
+}
+
+impl Listing {
+    /// Its role.
+    pub fn role(&self) -> Role {
+        Role::from_stored(&self.role)
+    }
 }
 
 /// Every account, by address.
@@ -93,6 +117,15 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Listing>> {
         .order(staff_users::email)
         .select(Listing::as_select())
         .load(conn)
+}
+
+/// The account with this id.
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<StaffUser>> {
+    staff_users::table
+        .find(id)
+        .select(StaffUser::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The account with this (already normalised) address.

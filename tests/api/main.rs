@@ -44,6 +44,7 @@ mod screenshots;
 mod served;
 mod signin_memory;
 mod staff_cli;
+mod staff_dashboard;
 mod statements;
 mod stretch_goals;
 mod stripe_server_check;
