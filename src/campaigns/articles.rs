@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::overview::{PeriodOption, csv_download, period, period_options};
+use super::overview::{PeriodOption, period, period_options};
 use super::stats;
 use crate::admin::{Frame, Nav, render};
 use crate::auth::StaffSession;
@@ -14,6 +14,7 @@ use crate::campaigns::Campaign;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::spreadsheet;
 
 /// `?days=30&sort=members&dir=desc`
 #[derive(Debug, Deserialize)]
@@ -209,7 +210,7 @@ pub(crate) async fn articles_csv(
             ]
         })
         .collect();
-    csv_download(
+    spreadsheet::download(
         &format!("{}-articles-{}d.csv", t.campaign.slug, t.days),
         &columns,
         &rows,

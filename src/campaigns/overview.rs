@@ -2,7 +2,6 @@
 //! behind each chart as CSV. Every figure comes from [`super::stats`], computed from the
 //! source rows.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -532,34 +531,9 @@ pub(crate) async fn chart_csv(
         .into_iter()
         .find(|c| c.id == chart)
         .ok_or_else(|| AppError::not_found("chart"))?;
-    csv_download(
+    spreadsheet::download(
         &format!("{slug}-{}-{days}d.csv", chart.id),
         &chart.columns,
         &chart.rows,
     )
-}
-
-/// A CSV attachment (its cells defused for spreadsheets).
-pub fn csv_download(
-    filename: &str,
-    columns: &[String],
-    rows: &[Vec<String>],
-) -> Result<HttpResponse, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(columns).map_err(AppError::internal)?;
-    for row in rows {
-        out.write_record(
-            row.iter()
-                .map(|cell| spreadsheet::defuse(cell).into_owned()),
-        )
-        .map_err(AppError::internal)?;
-    }
-    let body = out.into_inner().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(body))
 }

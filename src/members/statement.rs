@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::account::{checked, current};
-use crate::campaigns::overview::csv_download;
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, payments};
 use crate::db::{self, DbConnection, DbError};
@@ -21,6 +20,7 @@ use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::Form;
 use crate::web::see_other;
+use crate::web::spreadsheet;
 
 /// One payment on a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +225,7 @@ pub(crate) async fn download(
             currency.to_uppercase(),
         ]);
     }
-    csv_download(&format!("payments-{year}.csv"), &columns, &rows)
+    spreadsheet::download(&format!("payments-{year}.csv"), &columns, &rows)
 }
 
 /// `POST /account/statements`: fields `yearly` (present: send one each January) and

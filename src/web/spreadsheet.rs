@@ -7,8 +7,12 @@
 
 use std::borrow::Cow;
 
+use actix_web::HttpResponse;
+use actix_web::http::header;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::web::error::AppError;
 
 /// A spreadsheet starts a formula at these (tab and CR because some strip them first).
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -296,6 +300,28 @@ pub fn parse_time(raw: &str) -> Result<NaiveDateTime, String> {
         .map(|t| t.naive_utc())
         .or_else(|_| NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN)))
         .map_err(|_| "expected RFC 3339, e.g. 2024-03-01T09:30:00Z, or YYYY-MM-DD".to_owned())
+}
+
+/// A CSV attachment (its cells defused for spreadsheets).
+pub fn download(
+    filename: &str,
+    columns: &[String],
+    rows: &[Vec<String>],
+) -> Result<HttpResponse, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(columns).map_err(AppError::internal)?;
+    for row in rows {
+        out.write_record(row.iter().map(|cell| defuse(cell).into_owned()))
+            .map_err(AppError::internal)?;
+    }
+    let body = out.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body))
 }
 
 #[cfg(test)]
