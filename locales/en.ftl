@@ -791,3 +791,34 @@ admin-forgot-title = Forgot your password
 admin-forgot-intro = Enter the address of your staff account. If it has one, we send it a link to choose a new password; it works once, within an hour.
 admin-forgot-submit = Send the link
 admin-forgot-sent = If { $email } has a staff account, a link to choose a new password is on its way. Check your inbox (and the spam folder).
+
+## Newsletter subscribers (/admin/subscribers)
+admin-subscribers-title = Subscribers
+admin-subscribers-link = Subscribers
+admin-subscribers-search = Address contains
+admin-subscribers-newsletter = Newsletter
+admin-subscribers-state = State
+admin-subscribers-any = Any
+admin-subscribers-filter = Filter
+admin-subscribers-count = { $count ->
+    [one] { $count_text } subscription
+   *[other] { $count_text } subscriptions
+}
+admin-subscribers-csv = Download these as CSV
+admin-subscribers-pending = Waiting for confirmation
+admin-subscribers-confirmed = Confirmed
+admin-subscribers-unsubscribed = Unsubscribed
+admin-subscribers-asked = Subscribed
+admin-subscribers-confirmed-at = Confirmed
+admin-subscribers-left-at = Left
+admin-subscribers-source = Consent given
+admin-subscribers-double-opt-in = here, by confirming the email
+admin-subscribers-back = ← All subscribers
+admin-subscribers-language = Language
+admin-subscribers-since = First subscribed
+admin-subscribers-consent = Consent history
+admin-subscribers-unsubscribe = Unsubscribe
+admin-subscribers-unknown = There is no such subscriber.
+admin-subscribers-left = Unsubscribed from { $newsletter }.
+admin-subscribers-not-subscribed = They are not subscribed to this newsletter (any more).
+admin-subscribers-erase-hint = To erase everything held about this address (GDPR article 17), run memberdrive erase-person with it.

@@ -792,3 +792,35 @@ admin-forgot-title = Забули пароль
 admin-forgot-intro = Введіть адресу свого облікового запису працівника. Якщо такий запис є, ми надішлемо на неї посилання, щоб обрати новий пароль; воно діє один раз упродовж години.
 admin-forgot-submit = Надіслати посилання
 admin-forgot-sent = Якщо для { $email } є обліковий запис працівника, посилання для нового пароля вже в дорозі. Перевірте пошту (і теку «Спам»).
+
+## Підписники розсилок (/admin/subscribers)
+admin-subscribers-title = Підписники
+admin-subscribers-link = Підписники
+admin-subscribers-search = Адреса містить
+admin-subscribers-newsletter = Розсилка
+admin-subscribers-state = Стан
+admin-subscribers-any = Будь-яка
+admin-subscribers-filter = Відібрати
+admin-subscribers-count = { $count ->
+    [one] { $count_text } підписка
+    [few] { $count_text } підписки
+   *[other] { $count_text } підписок
+}
+admin-subscribers-csv = Завантажити як CSV
+admin-subscribers-pending = Чекає на підтвердження
+admin-subscribers-confirmed = Підтверджено
+admin-subscribers-unsubscribed = Відписався
+admin-subscribers-asked = Підписався
+admin-subscribers-confirmed-at = Підтвердив
+admin-subscribers-left-at = Відписався
+admin-subscribers-source = Згода надана
+admin-subscribers-double-opt-in = тут, підтвердженням листа
+admin-subscribers-back = ← Усі підписники
+admin-subscribers-language = Мова
+admin-subscribers-since = Уперше підписався
+admin-subscribers-consent = Історія згоди
+admin-subscribers-unsubscribe = Відписати
+admin-subscribers-unknown = Такого підписника немає.
+admin-subscribers-left = Відписано від розсилки «{ $newsletter }».
+admin-subscribers-not-subscribed = Цю адресу не підписано на цю розсилку (або вже відписано).
+admin-subscribers-erase-hint = Щоб стерти все, що зберігається про цю адресу (стаття 17 GDPR), запустіть для неї memberdrive erase-person.

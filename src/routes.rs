@@ -331,6 +331,21 @@ pub static ROUTES: &[Route] = &[
         Admin,
         |r| r.to(webhooks::staff::retry),
     ),
+    route(Method::GET, "/admin/subscribers", Staff, |r| {
+        r.to(newsletters::readers::list)
+    }),
+    route(Method::GET, "/admin/subscribers.csv", Staff, |r| {
+        r.to(newsletters::readers::csv)
+    }),
+    route(Method::GET, "/admin/subscribers/{id}", Staff, |r| {
+        r.to(newsletters::readers::show)
+    }),
+    route(
+        Method::POST,
+        "/admin/subscribers/{id}/unsubscribe",
+        Admin,
+        |r| r.to(newsletters::readers::unsubscribe),
+    ),
     route(Method::GET, "/admin/newsletters", Staff, |r| {
         r.to(newsletters::staff::list)
     }),

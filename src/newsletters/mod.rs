@@ -6,6 +6,7 @@
 
 pub mod editions;
 pub mod import;
+pub mod readers;
 pub mod routes;
 pub mod staff;
 
@@ -379,14 +380,14 @@ fn add_pending(conn: &mut DbConnection, subscriber: i32, newsletter: i32) -> Que
 }
 
 /// Moves `subscriber`'s subscriptions to `ids` to `status` (confirmed or unsubscribed) and
-/// reports those that changed.
+/// reports those that changed; how many did.
 fn set_status(
     conn: &mut DbConnection,
     subscriber: i32,
     ids: &[i32],
     status: OptIn,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<usize> {
     let target = newsletter_subscriptions::table
         .filter(newsletter_subscriptions::subscriber_id.eq(subscriber))
         .filter(newsletter_subscriptions::newsletter_id.eq_any(ids))
@@ -413,7 +414,19 @@ fn set_status(
             on_backend!(conn, |c| update.get_results(c)?)
         }
     };
-    report(conn, status, subscriber, &changed, now)
+    report(conn, status, subscriber, &changed, now)?;
+    Ok(changed.len())
+}
+
+/// Unsubscribes `subscriber` from `newsletter` on their behalf (staff, after a reader wrote
+/// in); whether they were subscribed (pending or confirmed).
+pub fn unsubscribe_for(
+    conn: &mut DbConnection,
+    subscriber: i32,
+    newsletter: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    set_status(conn, subscriber, &[newsletter], OptIn::Unsubscribed, now).map(|n| n == 1)
 }
 
 /// Tells the outlet's other tools ([`webhooks`]) that `subscriber`'s subscriptions to

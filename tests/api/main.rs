@@ -48,6 +48,7 @@ mod staff_dashboard;
 mod statements;
 mod stretch_goals;
 mod stripe_server_check;
+mod subscribers_admin;
 mod webhook_storm;
 mod webhooks_out;
 mod widget;
