@@ -367,6 +367,12 @@ pub static ROUTES: &[Route] = &[
         Admin,
         |r| r.to(newsletters::editions::staff::post),
     ),
+    route(
+        Method::POST,
+        "/admin/newsletters/{slug}/editions/{id}",
+        Admin,
+        |r| r.to(newsletters::editions::staff::control),
+    ),
     route(Method::GET, "/admin/newsletters/{slug}", Staff, |r| {
         r.to(newsletters::staff::edit)
     }),

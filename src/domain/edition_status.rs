@@ -11,6 +11,8 @@ text_enum! {
         Sending = "sending",
         /// Every recipient's email is queued.
         Sent = "sent",
+        /// Held by staff: nothing more is queued or sent until it is resumed.
+        Paused = "paused",
         /// Stopped by staff: no more emails are queued.
         Cancelled = "cancelled",
     }

@@ -14,6 +14,7 @@ mod cli;
 mod deadline;
 mod editions;
 mod editions_browser;
+mod editions_control;
 mod editions_crash;
 mod erasure;
 mod forms;

@@ -12,6 +12,7 @@
 //! ([`crate::email::worker::EmailHandler`]).
 
 pub mod cli;
+pub mod control;
 mod markdown;
 pub mod send;
 pub mod staff;
@@ -266,7 +267,10 @@ pub fn queue_batch(
         DbConnection::Sqlite(c) => edition.select(Edition::as_select()).first(c)?,
     };
     let started = match (edition.status, edition.started_at) {
-        (EditionStatus::Sent | EditionStatus::Cancelled, _) => return Ok(Step::Finished),
+        // A paused edition's walk ends here; resuming starts another where it stopped.
+        (EditionStatus::Sent | EditionStatus::Cancelled | EditionStatus::Paused, _) => {
+            return Ok(Step::Finished);
+        }
         (_, Some(started)) => started,
         (_, None) if edition.send_at > now => return Ok(Step::NotYet),
         (_, None) => {

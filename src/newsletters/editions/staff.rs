@@ -9,6 +9,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::control::{self, Control};
 use super::{Draft, Letter, Refused, audience, markdown, schedule};
 use crate::admin::{Frame, Nav, Role, render_status};
 use crate::auth::{StaffForm, StaffSession};
@@ -27,11 +28,14 @@ const SHOWN: i64 = 50;
 
 /// An edition as the list shows it.
 struct Line {
+    id: i32,
     subject: String,
     status: EditionStatus,
     label: String,
     when: String,
     progress: String,
+    /// The controls that apply now: (`action`, label).
+    controls: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -62,6 +66,8 @@ pub(crate) struct EditionForm {
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
     scheduled: Option<i32>,
+    /// `pause`, `resume` or `cancel`, done.
+    done: Option<String>,
 }
 
 type Row = (
@@ -122,6 +128,7 @@ fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Ve
     rows.into_iter()
         .map(|(id, subject, status, send_at, started, queued)| {
             let delivered: i64 = jobs::table
+                .filter(jobs::kind.eq(email::JOB_KIND))
                 .filter(jobs::dedupe_key.like(format!("edition:{id}:%")))
                 .filter(jobs::status.eq("done"))
                 .count()
@@ -135,7 +142,20 @@ fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Ve
                     ("readers", lang.number(readers).into()),
                 ],
             );
+            let going_out = status != EditionStatus::Sent || delivered < i64::from(queued);
+            let actions: &[&'static str] = match status {
+                EditionStatus::Paused => &["resume", "cancel"],
+                EditionStatus::Cancelled => &[],
+                _ if going_out => &["pause", "cancel"],
+                _ => &[],
+            };
+            let controls = actions
+                .iter()
+                .map(|a| (*a, lang.tr(&format!("admin-editions-{a}"))))
+                .collect();
             Ok(Line {
+                id,
+                controls,
                 subject,
                 label: lang.tr(&format!("admin-editions-status-{}", status.as_str())),
                 status,
@@ -203,9 +223,13 @@ pub(crate) async fn page(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let lang = staff.frame(&req, Nav::Newsletters).lang;
-    let notice = query
-        .scheduled
-        .map(|id| lang.t("admin-editions-scheduled", &[("id", id.into())]));
+    let notice = match (query.scheduled, query.done.as_deref()) {
+        (Some(id), _) => Some(lang.t("admin-editions-scheduled", &[("id", id.into())])),
+        (None, Some(done @ ("pause" | "resume" | "cancel"))) => {
+            Some(lang.tr(&format!("admin-editions-done-{done}")))
+        }
+        _ => None,
+    };
     let shown = Shown {
         notice,
         ..Shown::default()
@@ -333,5 +357,71 @@ pub(crate) async fn post(
                 "/admin/newsletters/{slug}/editions?scheduled={id}"
             )))
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ControlForm {
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /admin/newsletters/{slug}/editions/{id}` (admins): `action` is `pause`, `resume`
+/// or `cancel` ([`control`]).
+pub(crate) async fn control(
+    req: HttpRequest,
+    StaffForm { staff, form }: StaffForm<ControlForm>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let lang = staff.frame(&req, Nav::Newsletters).lang;
+    let Some(asked) = Control::parse(&form.action) else {
+        return Err(AppError::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_action",
+            "The action must be pause, resume or cancel.",
+        ));
+    };
+    let actor = staff.actor();
+    let of = slug.clone();
+    let applied = state
+        .db
+        .write(move |c| -> Result<_, DbError> {
+            let ours = newsletter(c, &of, true)?.is_some_and(|n| {
+                editions::table
+                    .find(id)
+                    .filter(editions::newsletter_id.eq(n.id))
+                    .count()
+                    .get_result::<i64>(c)
+                    .is_ok_and(|n| n == 1)
+            });
+            if !ours {
+                return Ok(Err(None));
+            }
+            Ok(control::apply(c, id, asked, &actor, db::now())?)
+        })
+        .await?;
+    match applied {
+        Ok(_) => {
+            state.outbox_wake.notify_one();
+            let done = &form.action;
+            Ok(see_other(&format!(
+                "/admin/newsletters/{slug}/editions?done={done}"
+            )))
+        }
+        Err(None) => Err(AppError::not_found("edition")),
+        Err(Some(status)) => Err(AppError::client(
+            StatusCode::CONFLICT,
+            "edition_state",
+            lang.t(
+                "admin-editions-cannot",
+                &[(
+                    "status",
+                    lang.tr(&format!("admin-editions-status-{}", status.as_str()))
+                        .into(),
+                )],
+            ),
+        )),
     }
 }
