@@ -151,9 +151,19 @@ impl ArticleOrigins {
     }
 }
 
+/// The port a CSP source names.
+enum Port {
+    /// `:8443`
+    Is(u16),
+    /// `:*`, every port.
+    Any,
+    /// None written: the scheme's, or any without a scheme.
+    Default,
+}
+
 impl Source {
-    /// A CSP host source (`[scheme://]host[:port]`, host possibly `*.`-prefixed); `None` for
-    /// what is not one.
+    /// A CSP host source (`[scheme://]host[:port]`, host possibly `*.`-prefixed, port possibly
+    /// `*`); `None` for what is not one.
     fn parse(source: &str) -> Option<Source> {
         let (scheme, rest) = match source.split_once("://") {
             Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
@@ -161,18 +171,20 @@ impl Source {
         };
         let authority = rest.split('/').next()?.to_ascii_lowercase();
         let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) => (host.to_owned(), Some(port.parse().ok()?)),
-            None => (authority, None),
+            Some((host, "*")) => (host.to_owned(), Port::Any),
+            Some((host, port)) => (host.to_owned(), Port::Is(port.parse().ok()?)),
+            None => (authority, Port::Default),
         };
         let (host, subdomains) = match host.strip_prefix("*.") {
             Some(parent) => (parent.to_owned(), true),
             None => (host, false),
         };
-        let port = port.or(match scheme.as_deref() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
+        let port = match (port, scheme.as_deref()) {
+            (Port::Is(port), _) => Some(port),
+            (Port::Default, Some("https")) => Some(443),
+            (Port::Default, Some("http")) => Some(80),
             _ => None,
-        });
+        };
         (!host.is_empty()).then_some(Source::Host {
             scheme,
             host,
@@ -383,6 +395,18 @@ mod tests {
             assert_eq!(counted(listed, base, article), ours, "{article}");
         }
         assert!(!counted("'none'", base, "https://news.example/a"));
+        // Any port, as frame-ancestors reads `:*`.
+        for (article, ours) in [
+            ("http://localhost:8081/a", true),
+            ("http://localhost/a", true),
+            ("https://localhost:8081/a", false),
+        ] {
+            assert_eq!(
+                counted("http://localhost:*", base, article),
+                ours,
+                "{article}"
+            );
+        }
         // A base URL on an address counts that address only, not its numeric "subdomains".
         assert!(counted(
             "*",
