@@ -77,8 +77,15 @@ pub fn normalize_article(raw: &str) -> Option<String> {
 /// `'self'` (the base URL's origin). The default `*`, or a bare scheme such as `https:`,
 /// names no site: then articles count on the base URL's own site (its registrable domain,
 /// e.g. `news.example` and every `*.news.example` for `https://members.news.example`).
+///
+/// Our own pages that show the widget (the demo article under `/widget/`, the iframe's page
+/// itself, the staff preview under `/admin/`) are never articles, on whichever site.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArticleOrigins(Vec<Source>);
+pub struct ArticleOrigins {
+    sources: Vec<Source>,
+    /// URL prefixes of our own pages that show the widget.
+    own_pages: [String; 2],
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
@@ -121,16 +128,23 @@ impl ArticleOrigins {
             };
             sources.push(Source::Site(site.to_owned()));
         }
-        ArticleOrigins(sources)
+        let base = base_url.as_str().trim_end_matches('/');
+        ArticleOrigins {
+            sources,
+            own_pages: [format!("{base}/widget/"), format!("{base}/admin/")],
+        }
     }
 
     /// The article `raw` names ([`normalize_article`]), if it is on one of our sites.
     pub fn article(&self, raw: &str) -> Option<String> {
         let article = normalize_article(raw)?;
+        if self.own_pages.iter().any(|own| article.starts_with(own)) {
+            return None;
+        }
         let url = url::Url::parse(&article).ok()?;
         let host = url.host_str()?;
         let port = url.port_or_known_default();
-        let ours = self.0.iter().any(|source| match source {
+        let ours = self.sources.iter().any(|source| match source {
             Source::Site(site) => host == site || host.ends_with(&format!(".{site}")),
             Source::Host {
                 scheme,
@@ -414,6 +428,37 @@ mod tests {
             "http://127.0.0.1:9000/a"
         ));
         assert!(!counted("*", "http://127.0.0.1:8080", "http://10.0.0.1/a"));
+    }
+
+    #[test]
+    fn our_own_pages_that_show_the_widget_are_not_articles() {
+        let base = "https://members.news.example";
+        for (ancestors, article, ours) in [
+            ("*", "https://members.news.example/widget/demo", false),
+            ("'self'", "https://members.news.example/widget/demo", false),
+            (
+                "'self'",
+                "https://members.news.example/widget/members",
+                false,
+            ),
+            (
+                "'self'",
+                "https://members.news.example/admin/x/embed",
+                false,
+            ),
+            // Another page of the same origin is still one (an outlet may list 'self').
+            ("'self'", "https://members.news.example/a", true),
+        ] {
+            assert_eq!(counted(ancestors, base, article), ours, "{article}");
+        }
+        // A base URL with a path: only the pages below it are ours.
+        let base = "https://news.example/members/";
+        assert!(!counted(
+            "'self'",
+            base,
+            "https://news.example/members/widget/demo"
+        ));
+        assert!(counted("'self'", base, "https://news.example/widget/demo"));
     }
 
     #[test]
