@@ -9,6 +9,19 @@
   var m = /^(.*)\/widget\/embed\.js([?#].*)?$/.exec(src);
   var W = (m ? m[1] : new URL(src).origin) + "/widget/";
   var seen = new WeakSet(), all = [], timer;
+
+  // On the iframe's page (/widget/SLUG): tell the article the page's height, at once and on
+  // every change, so the embed code's listener sizes the frame to fit. Embed codes without
+  // the listener ignore the message and keep their fixed height.
+  var FR = d.documentElement.getAttribute("data-memberdrive-frame");
+  if (FR && w.parent != w) {
+    var tell = function () {
+      var h = Math.ceil(d.documentElement.getBoundingClientRect().height);
+      w.parent.postMessage({ type: "memberdrive:height", campaign: FR, height: h }, "*");
+    };
+    if (w.ResizeObserver) new ResizeObserver(tell).observe(d.documentElement);
+    w.addEventListener("load", tell);
+  }
   var L = {
     en: {
       of: " of ", n: { amount: ["raised"], members: ["member", "members"], supporters: ["supporter", "supporters"] },
