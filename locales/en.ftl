@@ -288,6 +288,7 @@ admin-embed-lead = Paste one of these into an article. They work on any site and
 admin-embed-script = Script (recommended)
 admin-embed-script-help = Live, accessible, isolated from the article's styles; shows the image until it loads.
 admin-embed-iframe = Iframe
+admin-embed-iframe-help = For sites that load no third-party scripts. The short inline script after the iframe tells us which article it is on, so its views and join clicks count for it, and sizes the iframe to its content; where a site strips scripts, the iframe keeps its fixed height and counts for no article.
 admin-embed-image = Image
 admin-embed-image-help = For newsletters and pages without scripts; refreshed when the page loads.
 admin-embed-copy = Snippet to copy

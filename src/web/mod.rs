@@ -34,6 +34,12 @@ pub fn csp_allowing_forms_to(origins: &[String]) -> String {
     )
 }
 
+/// Our CSP for a page that runs one inline script of ours besides, named by its `hash`
+/// (`'sha256-…'`).
+pub fn csp_allowing_script(hash: &str) -> String {
+    DEFAULT_CSP.replace("script-src 'self'", &format!("script-src 'self' {hash}"))
+}
+
 /// Lets `res` (a page whose forms end at Stripe) send its forms on to Stripe: it takes the
 /// `csp` of [`csp_allowing_forms_to`] (Chromium applies `form-action` to the redirect that
 /// follows a form, so the default CSP would stop the reader at our 303).

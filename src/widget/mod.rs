@@ -2,6 +2,7 @@
 //! never the database, so the widget takes an outlet's whole read load and keeps answering
 //! while the database is down.
 
+mod snippet;
 mod view;
 
 use std::sync::{Arc, LazyLock};
@@ -20,6 +21,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::error::AppError;
+pub use snippet::{FRAME_HEIGHT_PX, iframe_snippet};
 pub use view::count_text;
 use view::{FramePage, SvgImage, WidgetView};
 
@@ -165,10 +167,20 @@ pub(crate) async fn embed_js(req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// `GET /widget/demo`: an article embedding the widget every way, with the codes to copy.
+/// Its hits never count: it is our page, not an article (`ArticleOrigins`).
 pub(crate) async fn demo(state: web::Data<AppState>) -> HttpResponse {
     let base = state.settings.base_url.as_str().trim_end_matches('/');
-    let page = include_str!("../../static/demo.html").replace("{{BASE_URL}}", base);
+    let iframe = iframe_snippet(base, "members", "Membership campaign progress");
+    let page = include_str!("../../static/demo.html")
+        .replace("{{IFRAME}}", &iframe)
+        .replace("{{IFRAME_CODE}}", &crate::web::charts::escape(&iframe))
+        .replace("{{BASE_URL}}", base);
     HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            crate::web::csp_allowing_script(&snippet::listener_hash()),
+        ))
         .content_type("text/html; charset=utf-8")
         .body(page)
 }

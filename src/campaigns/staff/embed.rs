@@ -8,6 +8,7 @@ use crate::auth::StaffSession;
 use crate::campaigns::Campaign;
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::widget;
 
 use super::page::load;
 
@@ -29,11 +30,12 @@ impl EmbedPage {
     }
 
     fn iframe_snippet(&self) -> String {
-        let (base, slug) = (&self.base_url, &self.campaign.slug);
-        format!(
-            "<iframe src=\"{base}/widget/{slug}\" title=\"{}\" style=\"border:0;width:100%;height:140px\" loading=\"lazy\"></iframe>",
-            self.alt()
-        )
+        widget::iframe_snippet(&self.base_url, &self.campaign.slug, &self.alt())
+    }
+
+    /// The preview's height: the snippet's, until the widget reports its own.
+    fn frame_height(&self) -> u32 {
+        widget::FRAME_HEIGHT_PX
     }
 
     fn image_snippet(&self) -> String {
