@@ -54,4 +54,5 @@ mod webhook_storm;
 mod webhooks_out;
 mod widget;
 mod widget_browser;
+mod widget_iframe;
 mod widget_lang;
