@@ -145,13 +145,7 @@ pub(crate) async fn submit(
     TextForm(form): TextForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = lang_of(&req);
-    if !crate::web::csrf::same_origin(&req, &state.settings) {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "cross_site",
-            "This form was sent from another site.",
-        ));
-    }
+    crate::web::csrf::require_same_origin(&req, &state.settings)?;
     let LoginForm {
         email,
         password,

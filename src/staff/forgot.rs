@@ -18,7 +18,7 @@ use crate::email::templates::StaffLink;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::client_ip;
-use crate::web::csrf::same_origin;
+use crate::web::csrf::require_same_origin;
 use crate::web::error::AppError;
 use crate::web::form::TextForm;
 use crate::web::limits::PerClient;
@@ -69,13 +69,7 @@ pub(crate) async fn send(
     TextForm(form): TextForm<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = lang_of(&req);
-    if !same_origin(&req, &state.settings) {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "cross_site",
-            "This form was sent from another site.",
-        ));
-    }
+    require_same_origin(&req, &state.settings)?;
     let typed = form.email.trim().to_owned();
     let Some(email) = EmailAddress::parse(&typed) else {
         let error = Some(lang.tr("admin-staff-bad-invite"));

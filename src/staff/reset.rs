@@ -18,7 +18,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tokens::{self, Purpose, Rejected, Token};
-use crate::web::csrf::same_origin;
+use crate::web::csrf::require_same_origin;
 use crate::web::error::AppError;
 use crate::web::form::TextForm;
 
@@ -155,13 +155,7 @@ pub(crate) async fn save(
     TextForm(posted): TextForm<NewPassword>,
 ) -> Result<HttpResponse, AppError> {
     let lang = lang_of(&req);
-    if !same_origin(&req, &state.settings) {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "cross_site",
-            "This form was sent from another site.",
-        ));
-    }
+    require_same_origin(&req, &state.settings)?;
     let NewPassword {
         token,
         password,

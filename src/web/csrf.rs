@@ -2,10 +2,11 @@
 //! and carry the session's token.
 
 use actix_web::HttpRequest;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use subtle::ConstantTimeEq;
 
 use crate::config::Settings;
+use crate::web::error::AppError;
 
 /// Whether a state-changing request comes from one of our own pages.
 ///
@@ -38,6 +39,19 @@ pub fn same_origin(req: &HttpRequest, settings: &Settings) -> bool {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .is_some_and(|host| host.eq_ignore_ascii_case(&authority))
+}
+
+/// [`same_origin`] for a form anyone may post (sign-in, a password link, "forgot your
+/// password?"): the 403 `cross_site` when it came from another site.
+pub fn require_same_origin(req: &HttpRequest, settings: &Settings) -> Result<(), AppError> {
+    if same_origin(req, settings) {
+        return Ok(());
+    }
+    Err(AppError::client(
+        StatusCode::FORBIDDEN,
+        "cross_site",
+        "This form was sent from another site.",
+    ))
 }
 
 /// Whether a submitted CSRF token is the session's (constant time; an empty one never is).
