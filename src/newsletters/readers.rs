@@ -81,49 +81,30 @@ fn filtered(query: &ListQuery) -> diesel::dsl::IntoBoxed<'static, Joined, MultiB
     rows
 }
 
-/// One subscription.
-#[derive(Debug, Queryable)]
+/// One subscription, with its reader and newsletter.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = newsletter_subscriptions)]
 struct Line {
+    #[diesel(column_name = subscriber_id)]
     subscriber: i32,
+    #[diesel(select_expression = subscribers::email)]
     email: String,
+    #[diesel(select_expression = subscribers::name)]
     name: Option<String>,
+    #[diesel(select_expression = subscribers::locale)]
     language: String,
+    #[diesel(select_expression = newsletters::slug)]
     newsletter: String,
+    #[diesel(select_expression = newsletters::name)]
     newsletter_name: String,
+    #[diesel(column_name = status)]
     state: OptIn,
+    #[diesel(column_name = created_at)]
     asked_at: NaiveDateTime,
     confirmed_at: Option<NaiveDateTime>,
     unsubscribed_at: Option<NaiveDateTime>,
     source: Option<String>,
 }
-
-type LineColumns = (
-    newsletter_subscriptions::subscriber_id,
-    subscribers::email,
-    subscribers::name,
-    subscribers::locale,
-    newsletters::slug,
-    newsletters::name,
-    newsletter_subscriptions::status,
-    newsletter_subscriptions::created_at,
-    newsletter_subscriptions::confirmed_at,
-    newsletter_subscriptions::unsubscribed_at,
-    newsletter_subscriptions::source,
-);
-
-const LINE: LineColumns = (
-    newsletter_subscriptions::subscriber_id,
-    subscribers::email,
-    subscribers::name,
-    subscribers::locale,
-    newsletters::slug,
-    newsletters::name,
-    newsletter_subscriptions::status,
-    newsletter_subscriptions::created_at,
-    newsletter_subscriptions::confirmed_at,
-    newsletter_subscriptions::unsubscribed_at,
-    newsletter_subscriptions::source,
-);
 
 /// A state's words.
 fn state_label(lang: Lang, state: OptIn) -> String {
@@ -169,7 +150,7 @@ pub(crate) async fn list(
                     .order((subscribers::email, newsletters::position))
                     .offset(page.offset())
                     .limit(PER_PAGE + 1)
-                    .select(LINE)
+                    .select(Line::as_select())
                     .load(c)?;
                 let all: Vec<(String, String)> = newsletters::table
                     .order((newsletters::position, newsletters::id))
@@ -244,7 +225,7 @@ pub(crate) async fn csv(
         .db
         .read(move |c| {
             rows.order((subscribers::email, newsletters::position))
-                .select(LINE)
+                .select(Line::as_select())
                 .load(c)
         })
         .await?;
@@ -304,7 +285,7 @@ fn lines_of(conn: &mut DbConnection, id: i32) -> QueryResult<Vec<Line>> {
         .inner_join(newsletters::table)
         .filter(newsletter_subscriptions::subscriber_id.eq(id))
         .order((newsletters::position, newsletters::id))
-        .select(LINE)
+        .select(Line::as_select())
         .load(conn)
 }
 
