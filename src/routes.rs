@@ -16,8 +16,8 @@ use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
 use crate::{
-    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, remind, staff,
-    webhooks, widget,
+    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, privacy, remind,
+    staff, webhooks, widget,
 };
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -346,6 +346,12 @@ pub static ROUTES: &[Route] = &[
         Admin,
         |r| r.to(newsletters::readers::unsubscribe),
     ),
+    route(Method::GET, "/admin/people/export", Admin, |r| {
+        r.to(privacy::staff::export)
+    }),
+    route(Method::POST, "/admin/people/erase", Admin, |r| {
+        r.to(privacy::staff::erase)
+    }),
     route(Method::GET, "/admin/newsletters", Staff, |r| {
         r.to(newsletters::staff::list)
     }),

@@ -164,6 +164,11 @@ impl Frame {
         self.staff.as_ref().map_or("", |s| s.csrf_token.as_str())
     }
 
+    /// Whether an admin is signed in (for controls only admins may use).
+    pub fn is_admin(&self) -> bool {
+        self.staff.as_ref().is_some_and(|s| s.role == Role::Admin)
+    }
+
     /// A translated string (shorthand for templates).
     pub fn tr(&self, id: &str) -> String {
         self.lang.tr(id)
@@ -171,9 +176,8 @@ impl Frame {
 
     /// The navigation links (a viewer's without the admins' sections).
     pub fn nav(&self) -> Vec<NavLink> {
-        let admin = self.staff.as_ref().is_some_and(|s| s.role == Role::Admin);
         NAV.iter()
-            .filter(|(nav, ..)| admin || *nav != Nav::Staff)
+            .filter(|(nav, ..)| self.is_admin() || *nav != Nav::Staff)
             .map(|(nav, href, label)| NavLink {
                 href,
                 label: self.lang.tr(label),

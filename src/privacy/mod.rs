@@ -29,6 +29,9 @@ use crate::db::schema::{
 use crate::db::{self, DbConnection, like_containing, lower};
 use crate::domain::{EmailAddress, MembershipStatus};
 
+pub mod export;
+pub mod staff;
+
 /// A job's id and status.
 type JobRow = (i32, String);
 
@@ -226,17 +229,24 @@ pub fn erase(
             .execute(conn)?;
         erasure.blanked += 1;
     }
-    let entries: Vec<(i32, String)> = audit_log::table
+    // An entry may name the person in its details, or be about them by address (an export).
+    let entries: Vec<(i32, String, String)> = audit_log::table
         .filter(
             lower(audit_log::details.nullable())
                 .like(&pattern)
-                .escape('\\'),
+                .escape('\\')
+                .or(lower(audit_log::subject_id.nullable())
+                    .like(&pattern)
+                    .escape('\\')),
         )
-        .select((audit_log::id, audit_log::details))
+        .select((audit_log::id, audit_log::details, audit_log::subject_id))
         .load(conn)?;
-    for (id, details) in entries {
+    for (id, details, subject) in entries {
         diesel::update(audit_log::table.find(id))
-            .set(audit_log::details.eq(blank(&details, &names)))
+            .set((
+                audit_log::details.eq(blank(&details, &names)),
+                audit_log::subject_id.eq(blank(&subject, &names)),
+            ))
             .execute(conn)?;
         erasure.blanked += 1;
     }

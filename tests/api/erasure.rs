@@ -30,7 +30,7 @@ async fn erase(app: &TestApp, email: &str) -> Output {
 }
 
 /// Every (table, column) of text whose value contains `needle` (case ignored).
-async fn places_holding(app: &TestApp, needle: &'static str) -> Vec<String> {
+pub(crate) async fn places_holding(app: &TestApp, needle: &'static str) -> Vec<String> {
     app.read(move |c| {
         let mut found = Vec::new();
         for ((table, column), (kind, _)) in columns(c) {

@@ -37,6 +37,7 @@ mod pages;
 mod pause;
 mod payment_failures;
 mod payments;
+mod person_admin;
 mod pgbouncer;
 mod remind_later;
 mod retention;
