@@ -91,6 +91,15 @@ pub static ROUTES: &[Route] = &[
     route(Method::GET, "/newsletters", Public, |r| {
         r.to(newsletters::routes::index)
     }),
+    route(Method::GET, "/newsletters/{slug}/archive", Public, |r| {
+        r.to(newsletters::archive::list)
+    }),
+    route(
+        Method::GET,
+        "/newsletters/{slug}/archive/{id}",
+        Public,
+        |r| r.to(newsletters::archive::show),
+    ),
     route(Method::POST, "/newsletters/subscribe", Public, |r| {
         r.to(newsletters::routes::subscribe)
     }),

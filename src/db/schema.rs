@@ -241,6 +241,7 @@ diesel::table! {
         position -> Integer,
         archived -> Bool,
         created_at -> Timestamp,
+        public_archive -> Bool,
     }
 }
 

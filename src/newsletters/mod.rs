@@ -4,6 +4,7 @@
 //! makes it `confirmed`; nobody gets newsletter mail before that. Every well-formed address
 //! gets the same answer whatever its state, so the form reveals nothing about who reads us.
 
+pub mod archive;
 pub mod editions;
 pub mod import;
 pub mod readers;

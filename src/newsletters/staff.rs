@@ -46,6 +46,7 @@ struct Stored {
     language: String,
     position: i32,
     archived: bool,
+    public_archive: bool,
 }
 
 /// Subscribers of one newsletter.
@@ -225,6 +226,8 @@ pub(crate) struct NewsletterForm {
     description: String,
     language: String,
     position: String,
+    /// `on` when its sent editions are published.
+    public_archive: Option<String>,
 }
 
 impl From<&Stored> for NewsletterForm {
@@ -235,6 +238,7 @@ impl From<&Stored> for NewsletterForm {
             description: n.description.clone(),
             language: n.language.clone(),
             position: n.position.to_string(),
+            public_archive: n.public_archive.then(|| "on".to_owned()),
         }
     }
 }
@@ -246,6 +250,7 @@ struct Fields {
     description: String,
     language: String,
     position: i32,
+    public_archive: bool,
 }
 
 /// The form's errors, each shown next to its field (translated).
@@ -312,6 +317,7 @@ impl NewsletterForm {
             description: description.to_owned(),
             language: self.language.clone(),
             position: position.unwrap_or_default(),
+            public_archive: self.public_archive.is_some(),
         })
     }
 }
@@ -406,6 +412,7 @@ pub(crate) async fn create(
                         newsletters::description.eq(&fields.description),
                         newsletters::language.eq(&fields.language),
                         newsletters::position.eq(fields.position),
+                        newsletters::public_archive.eq(fields.public_archive),
                     ))
                     .on_conflict(newsletters::slug)
                     .do_nothing();
@@ -499,6 +506,7 @@ pub(crate) async fn save(
                 description: current.description,
                 language: current.language,
                 position: current.position,
+                public_archive: current.public_archive,
             };
             if before == fields {
                 return Ok(false);
@@ -509,6 +517,7 @@ pub(crate) async fn save(
                     newsletters::description.eq(&fields.description),
                     newsletters::language.eq(&fields.language),
                     newsletters::position.eq(fields.position),
+                    newsletters::public_archive.eq(fields.public_archive),
                 ))
                 .execute(c)?;
             audit::record(

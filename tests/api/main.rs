@@ -29,6 +29,7 @@ mod join;
 mod join_race;
 mod ledger;
 mod limits;
+mod newsletter_archive;
 mod newsletters;
 mod newsletters_lang;
 mod notices;

@@ -13,7 +13,7 @@
 
 pub mod cli;
 pub mod control;
-mod markdown;
+pub(crate) mod markdown;
 pub mod send;
 pub mod staff;
 
