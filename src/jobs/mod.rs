@@ -82,6 +82,39 @@ pub fn schedule(
     Ok(inserted == 1)
 }
 
+/// Queues each `(key, payload, recipient)` of `rows` as [`schedule`] would (at `run_at`), in
+/// one statement per thousand; returns the keys that were queued (not queued before).
+pub fn enqueue_all(
+    conn: &mut DbConnection,
+    kind: &str,
+    rows: &[(String, String, Option<String>)],
+    run_at: NaiveDateTime,
+) -> QueryResult<HashSet<String>> {
+    let mut queued = HashSet::with_capacity(rows.len());
+    // Five bound parameters a row: far under both databases' limits.
+    for chunk in rows.chunks(1_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(key, payload, recipient)| {
+                (
+                    jobs::kind.eq(kind),
+                    jobs::dedupe_key.eq(key),
+                    jobs::payload.eq(payload),
+                    jobs::recipient.eq(recipient),
+                    jobs::run_at.eq(run_at),
+                )
+            })
+            .collect();
+        let query = diesel::insert_into(jobs::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(jobs::dedupe_key);
+        let keys: Vec<String> = on_backend!(conn, |c| query.get_results(c)?);
+        queued.extend(keys);
+    }
+    Ok(queued)
+}
+
 /// Claims up to `limit` runnable jobs of `kind` for `owner`, for `lease`. `mine` are the jobs
 /// `owner` still holds (running, or their outcome not recorded yet): a lease of one of them
 /// that ran out while its renewal was late is not a job to start a second time.

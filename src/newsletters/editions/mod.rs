@@ -299,7 +299,7 @@ pub fn queue_batch(
         .limit(BATCH)
         .select((newsletter_subscriptions::subscriber_id, subscribers::email))
         .load(conn)?;
-    let mut queued = 0;
+    let mut outgoing = Vec::with_capacity(batch.len());
     for (subscriber, address) in &batch {
         let owner = Owner::Subscriber(*subscriber);
         let ids = serde_json::json!({ "newsletters": [edition.newsletter_id] }).to_string();
@@ -309,18 +309,19 @@ pub fn queue_batch(
             token_link(settings, "/newsletters/manage", &manage, letter.lang),
             token_link(settings, "/unsubscribe", &unsubscribe, letter.lang),
         );
-        let mut outgoing = message
+        let mut email = message
             .render_email(address)
             .expect("the edition template renders");
-        outgoing.newsletter = Some(Recipient {
+        email.newsletter = Some(Recipient {
             subscriber: *subscriber,
             newsletter: edition.newsletter_id,
         });
         let key = format!("edition:{id}:{subscriber}");
-        if email::queue_with_tokens(conn, &key, &outgoing, [unsubscribe, manage])? {
-            queued += 1;
-        }
+        outgoing.push((key, email, vec![unsubscribe, manage]));
     }
+    // One statement for the batch's emails and one for their links: per recipient, three
+    // round trips made PostgreSQL the limit of a large send.
+    let queued = i32::try_from(email::queue_all_with_tokens(conn, outgoing)?).expect("a batch");
     let last = batch.last().map_or(edition.cursor, |(s, _)| *s);
     let done = (batch.len() as i64) < BATCH;
     diesel::update(editions::table.find(id))
