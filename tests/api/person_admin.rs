@@ -10,8 +10,9 @@ use crate::both_backends;
 use crate::erasure::places_holding;
 use crate::helpers::{
     Backend, add_staff, csrf_in, deliver_twice, get_as, join, session_of, spawn_app_with_stripe,
-    submit, text_as, token_of,
+    submit, text_as,
 };
+use crate::webhooks_out::subscribe_and_confirm;
 
 both_backends!(admins_export_and_erase_a_person_from_the_dashboard);
 
@@ -35,33 +36,7 @@ async fn admins_export_and_erase_a_person_from_the_dashboard(backend: Backend) {
         .subscription
         .unwrap();
     deliver_twice(&app, &stripe).await;
-    let res = app
-        .post_form(
-            "/newsletters/subscribe",
-            &[("email", READER), ("newsletter", "news")],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let mail = app
-        .smtp
-        .wait_until("the confirmation", WAIT, |m| {
-            m.iter()
-                .any(|m| m.text_part().contains("/newsletters/confirm?token="))
-        })
-        .await;
-    let text = mail
-        .iter()
-        .find(|m| m.text_part().contains("/newsletters/confirm?token="))
-        .unwrap()
-        .text_part();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.contains("confirm?token="))
-        .unwrap();
-    let res = app
-        .post_form("/newsletters/confirm", &[("token", &token_of(link))])
-        .await;
-    assert_eq!(res.status(), 200);
+    subscribe_and_confirm(&app, READER).await;
     app.wait_for_jobs("email", WAIT).await;
 
     // The export: everything held, as JSON, to admins only.

@@ -22,6 +22,7 @@ use crate::helpers::{
     spawn_app_for, submit, text_as, token_of,
 };
 use crate::support::receiver::{Answer, Received, Receiver};
+use crate::support::smtp::ReceivedMail;
 use crate::support::stripe_server::StripeServer;
 use crate::support::wait::eventually;
 
@@ -109,8 +110,9 @@ fn last_of(receiver: &Receiver, event: &str) -> Received {
         .unwrap_or_else(|| panic!("no {event} delivered"))
 }
 
-/// Subscribes `email` to `news` and follows the confirmation link.
-async fn subscribe_and_confirm(app: &TestApp, email: &str) -> String {
+/// Subscribes `email` to `news` and follows the confirmation link; the unsubscribe link of
+/// the welcome email.
+pub(crate) async fn subscribe_and_confirm(app: &TestApp, email: &str) -> String {
     let res = app
         .post_form(
             "/newsletters/subscribe",
@@ -118,13 +120,15 @@ async fn subscribe_and_confirm(app: &TestApp, email: &str) -> String {
         )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
+    let confirmation =
+        |m: &ReceivedMail| m.to == [email] && m.text_part().contains("/newsletters/confirm?token=");
     let mail = app
         .smtp
         .wait_until("the confirmation email", WAIT, |m| {
-            m.iter().any(|m| m.to == [email])
+            m.iter().any(confirmation)
         })
         .await;
-    let text = mail.iter().find(|m| m.to == [email]).unwrap().text_part();
+    let text = mail.into_iter().find(confirmation).unwrap().text_part();
     let link = text
         .split_whitespace()
         .find(|w| w.contains("/newsletters/confirm?token="))
