@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use actix_web::http::header::HeaderValue;
 use bytes::Bytes;
-use chrono::{NaiveDateTime, SecondsFormat};
 use diesel::prelude::*;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
@@ -77,11 +76,11 @@ impl Progress {
             goal: campaign.goal,
             percent: percent(count, campaign.goal),
             reached: count >= campaign.goal,
-            updated_at: rfc3339(campaign.progress_updated_at.max(campaign.updated_at)),
+            updated_at: crate::db::rfc3339(campaign.progress_updated_at.max(campaign.updated_at)),
             currency: campaign.currency.clone(),
             milestones: campaign.milestones(),
-            starts_at: campaign.starts_at.map(rfc3339),
-            ends_at: campaign.ends_at.map(rfc3339),
+            starts_at: campaign.starts_at.map(crate::db::rfc3339),
+            ends_at: campaign.ends_at.map(crate::db::rfc3339),
             time_zone: campaign.time_zone.clone(),
             join_url,
             goals_reached,
@@ -97,10 +96,6 @@ impl Progress {
             .map(|g| g.goal)
             .rfind(|g| *g < self.goal)
     }
-}
-
-fn rfc3339(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// One campaign's progress, pre-rendered for the widget routes.

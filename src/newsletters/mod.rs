@@ -451,7 +451,7 @@ fn report(
             now.and_utc().timestamp_micros()
         );
         webhooks::emit(conn, event, &cause, now, |c| {
-            let at = serde_json::json!({ field: data::time(now) });
+            let at = serde_json::json!({ field: crate::db::rfc3339(now) });
             data::subscription(c, subscriber, newsletter, at)
         })?;
     }

@@ -208,8 +208,7 @@ pub(crate) async fn list(
 }
 
 fn time(t: Option<NaiveDateTime>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
+    t.map(db::rfc3339).unwrap_or_default()
 }
 
 /// `GET /admin/subscribers.csv?…`: the subscriptions of the filter, with their consent

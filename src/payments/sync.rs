@@ -232,7 +232,7 @@ impl Syncer {
                     _ => state.current_period_end,
                 };
                 webhooks::emit(conn, EventType::MemberCancelled, &cause, now, |c| {
-                    let extra = serde_json::json!({ "ends_at": ends_at.map(data::time) });
+                    let extra = serde_json::json!({ "ends_at": ends_at.map(db::rfc3339) });
                     data::subscription_membership(c, &sub_id, extra)
                 })?;
             }

@@ -6,17 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::db::DbConnection;
 use crate::db::schema::{
     campaigns, editions, members, memberships, newsletters, subscribers, tiers,
 };
+use crate::db::{self, DbConnection};
 use crate::domain::BillingInterval;
-
-/// A time as the payloads give it.
-pub fn time(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// `base`'s fields and `extra`'s.
 fn merged(mut base: Value, extra: Value) -> Value {
@@ -148,8 +142,8 @@ pub fn edition(conn: &mut DbConnection, id: i32) -> QueryResult<Value> {
             "id": id,
             "subject": subject,
             "recipients": queued,
-            "started_at": started.map(time),
-            "finished_at": finished.map(time),
+            "started_at": started.map(db::rfc3339),
+            "finished_at": finished.map(db::rfc3339),
         },
         "newsletter": { "slug": slug, "name": name },
     }))

@@ -96,7 +96,7 @@ pub fn emit(
     }
     let body = serde_json::json!({
         "type": event.as_str(),
-        "timestamp": data::time(now),
+        "timestamp": crate::db::rfc3339(now),
         "data": data(conn)?,
     })
     .to_string();

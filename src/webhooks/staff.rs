@@ -417,14 +417,18 @@ pub(crate) async fn show(
     .await
 }
 
-/// Applies `change` to endpoint `id` and audits it as `action`; false when there is no such
-/// endpoint.
+/// Applies `change` to endpoint `id` (given as it was) and audits it as `action` with the
+/// details `change` returns; false when there is no such endpoint or `change` made none.
 async fn change(
     state: &AppState,
     staff: &StaffSession,
     id: i32,
     action: &'static str,
-    change: impl FnOnce(&mut DbConnection, NaiveDateTime) -> QueryResult<Option<serde_json::Value>>
+    change: impl FnOnce(
+        &mut DbConnection,
+        Endpoint,
+        NaiveDateTime,
+    ) -> QueryResult<Option<serde_json::Value>>
     + Send
     + 'static,
 ) -> Result<bool, AppError> {
@@ -432,7 +436,10 @@ async fn change(
     let changed = state
         .db
         .write(move |c| -> Result<bool, DbError> {
-            let Some(details) = change(c, db::now())? else {
+            let Some(before) = find(c, id)? else {
+                return Ok(false);
+            };
+            let Some(details) = change(c, before, db::now())? else {
                 return Ok(false);
             };
             audit::record(c, &actor, action, "webhook", &id.to_string(), &details)?;
@@ -461,29 +468,32 @@ pub(crate) async fn update(
             return endpoint_page(&staff, &req, &state, id, status, edit, None).await;
         }
     };
-    let saved = change(&state, &staff, id, "webhook.update", move |c, now| {
-        let Some(before) = find(c, id)? else {
-            return Ok(None);
-        };
-        let disabled_at = match (checked.enabled, before.disabled_at) {
-            (true, _) => None,
-            (false, since) => Some(since.unwrap_or(now)),
-        };
-        diesel::update(webhook_endpoints::table.find(id))
-            .set((
-                webhook_endpoints::url.eq(&checked.url),
-                webhook_endpoints::description.eq(&checked.description),
-                webhook_endpoints::events.eq(&checked.events),
-                webhook_endpoints::disabled_at.eq(disabled_at),
-                webhook_endpoints::updated_at.eq(now),
-            ))
-            .execute(c)?;
-        Ok(Some(serde_json::json!({
-            "url": checked.url,
-            "events": checked.events,
-            "enabled": checked.enabled,
-        })))
-    })
+    let saved = change(
+        &state,
+        &staff,
+        id,
+        "webhook.update",
+        move |c, before, now| {
+            let disabled_at = match (checked.enabled, before.disabled_at) {
+                (true, _) => None,
+                (false, since) => Some(since.unwrap_or(now)),
+            };
+            diesel::update(webhook_endpoints::table.find(id))
+                .set((
+                    webhook_endpoints::url.eq(&checked.url),
+                    webhook_endpoints::description.eq(&checked.description),
+                    webhook_endpoints::events.eq(&checked.events),
+                    webhook_endpoints::disabled_at.eq(disabled_at),
+                    webhook_endpoints::updated_at.eq(now),
+                ))
+                .execute(c)?;
+            Ok(Some(serde_json::json!({
+                "url": checked.url,
+                "events": checked.events,
+                "enabled": checked.enabled,
+            })))
+        },
+    )
     .await?;
     done(&staff, &req, &state, id, saved, "saved").await
 }
@@ -512,21 +522,24 @@ pub(crate) async fn rotate(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let rotated = change(&state, &staff, id, "webhook.rotate", move |c, now| {
-        let Some(before) = find(c, id)? else {
-            return Ok(None);
-        };
-        let until = now + ROTATION_OVERLAP;
-        diesel::update(webhook_endpoints::table.find(id))
-            .set((
-                webhook_endpoints::secret.eq(sign::new_secret()),
-                webhook_endpoints::previous_secret.eq(Some(before.secret)),
-                webhook_endpoints::previous_secret_until.eq(Some(until)),
-                webhook_endpoints::updated_at.eq(now),
-            ))
-            .execute(c)?;
-        Ok(Some(serde_json::json!({ "previous_signs_until": until })))
-    })
+    let rotated = change(
+        &state,
+        &staff,
+        id,
+        "webhook.rotate",
+        move |c, before, now| {
+            let until = now + ROTATION_OVERLAP;
+            diesel::update(webhook_endpoints::table.find(id))
+                .set((
+                    webhook_endpoints::secret.eq(sign::new_secret()),
+                    webhook_endpoints::previous_secret.eq(Some(before.secret)),
+                    webhook_endpoints::previous_secret_until.eq(Some(until)),
+                    webhook_endpoints::updated_at.eq(now),
+                ))
+                .execute(c)?;
+            Ok(Some(serde_json::json!({ "previous_signs_until": until })))
+        },
+    )
     .await?;
     done(&staff, &req, &state, id, rotated, "rotated").await
 }
@@ -540,17 +553,20 @@ pub(crate) async fn remove(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let removed = change(&state, &staff, id, "webhook.remove", move |c, now| {
-        let Some(before) = find(c, id)? else {
-            return Ok(None);
-        };
-        diesel::delete(webhook_endpoints::table.find(id)).execute(c)?;
-        let prefix = endpoint_prefix(id);
-        let withdrawn = queue::withdraw(c, prefix.trim_end_matches(':'), now)?;
-        Ok(Some(
-            serde_json::json!({ "url": before.url, "withdrawn": withdrawn }),
-        ))
-    })
+    let removed = change(
+        &state,
+        &staff,
+        id,
+        "webhook.remove",
+        move |c, before, now| {
+            diesel::delete(webhook_endpoints::table.find(id)).execute(c)?;
+            let prefix = endpoint_prefix(id);
+            let withdrawn = queue::withdraw(c, prefix.trim_end_matches(':'), now)?;
+            Ok(Some(
+                serde_json::json!({ "url": before.url, "withdrawn": withdrawn }),
+            ))
+        },
+    )
     .await?;
     if removed {
         return Ok(see_other(PATH));
@@ -567,7 +583,7 @@ pub(crate) async fn retry(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, job) = path.into_inner();
-    let retried = change(&state, &staff, id, "webhook.retry", move |c, now| {
+    let retried = change(&state, &staff, id, "webhook.retry", move |c, _, now| {
         let ours = jobs::table
             .find(job)
             .filter(jobs::kind.eq(JOB_KIND))
