@@ -104,13 +104,6 @@ pub struct Listing {
     pub invited: bool,
 }
 
-impl Listing {
-    /// Its role.
-    pub fn role(&self) -> Role {
-        Role::from_stored(&self.role)
-    }
-}
-
 /// Every account, by address.
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Listing>> {
     staff_users::table
