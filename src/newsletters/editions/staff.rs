@@ -388,15 +388,15 @@ pub(crate) async fn control(
     let applied = state
         .db
         .write(move |c| -> Result<_, DbError> {
-            let ours = newsletter(c, &of, true)?.is_some_and(|n| {
-                editions::table
-                    .find(id)
-                    .filter(editions::newsletter_id.eq(n.id))
-                    .count()
-                    .get_result::<i64>(c)
-                    .is_ok_and(|n| n == 1)
-            });
-            if !ours {
+            let Some(newsletter) = newsletter(c, &of, true)? else {
+                return Ok(Err(None));
+            };
+            let ours: i64 = editions::table
+                .find(id)
+                .filter(editions::newsletter_id.eq(newsletter.id))
+                .count()
+                .get_result(c)?;
+            if ours == 0 {
                 return Ok(Err(None));
             }
             Ok(control::apply(c, id, asked, &actor, db::now())?)
