@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bounces;
+pub mod branding;
 pub mod campaigns;
 pub mod cli;
 pub mod config;

@@ -16,8 +16,8 @@ use crate::auth::Access::{Admin, Member, Public, Staff};
 use crate::auth::{Access, AccessTable, Route};
 use crate::telemetry::WidgetMetrics;
 use crate::{
-    admin, bounces, campaigns, email, gifts, members, newsletters, ops, payments, privacy, remind,
-    staff, webhooks, widget,
+    admin, bounces, branding, campaigns, email, gifts, members, newsletters, ops, payments,
+    privacy, remind, staff, webhooks, widget,
 };
 
 /// Stripe's events can be large (an invoice with many lines).
@@ -219,6 +219,12 @@ pub static ROUTES: &[Route] = &[
     }),
     route(Method::POST, "/admin/staff/{id}", Admin, |r| {
         r.to(staff::pages::act)
+    }),
+    route(Method::GET, "/admin/branding", Admin, |r| {
+        r.to(branding::staff::page)
+    }),
+    route(Method::POST, "/admin/branding", Admin, |r| {
+        r.to(branding::staff::save)
     }),
     route(Method::POST, "/admin/logout", Staff, |r| {
         r.to(admin::login::logout)

@@ -132,6 +132,7 @@ impl Application {
             staff_logins: admin::throttle::LoginThrottle::new(db.clone()),
             password_checks: crate::staff::password::Checks::per_core(),
             db,
+            branding: board.branding().clone(),
             board,
             stats,
             mailer,
@@ -449,7 +450,7 @@ fn build_server(
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(crate::web::Edge)
+            .wrap(crate::web::Edge::new(state.branding.clone()))
             .app_data(state.clone())
             .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })

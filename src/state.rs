@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::admin::throttle::LoginThrottle;
+use crate::branding::Branding;
 use crate::campaigns::attribution::ArticleStats;
 use crate::campaigns::board::ProgressBoard;
 use crate::config::Settings;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub db: Db,
     /// Every campaign's progress, in memory.
     pub board: Arc<ProgressBoard>,
+    /// The outlet's brand, in memory (the board keeps it current).
+    pub branding: Arc<Branding>,
     /// Widget views and clicks waiting to be flushed.
     pub stats: Arc<ArticleStats>,
     /// Delivers the outbox's emails.

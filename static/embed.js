@@ -122,6 +122,7 @@
   function build(s) {
     var root = s.host.attachShadow({ mode: "open" }), r;
     el("style", "", root, CSS);
+    s.bs = el("style", "", root);
     s.w = el("div", "w " + s.theme + (s.compact ? " c" : ""), root);
     if (!s.compact) s.t = el("div", "t", s.w);
     s.b = el("div", "b", s.w);
@@ -150,6 +151,11 @@
     var t = L[s.lang], g = D.goal, pc = +D.percent, tx = text(s, D), st = status(s, D), a, u;
     if (!(pc >= 0)) pc = g > 0 ? D.count / g * 100 : 0;
     s.D = D;
+    // The outlet's accent, on the light look (the dark one keeps its own, legible blue).
+    if (/^#[0-9a-f]{6}$/.test(D.accent) && /^#[0-9a-f]{6}$/.test(D.accent_text)) {
+      a = "{--ac:" + D.accent + ";--on:" + D.accent_text + "}";
+      s.bs.textContent = ".light" + a + "@media not (prefers-color-scheme:dark){.auto" + a + "}";
+    }
     s.w.classList.toggle("ok", !!D.reached);
     s.f.style.width = (D.reached ? 100 : Math.min(100, pc)) + "%";
     a = { "aria-valuenow": D.count, "aria-valuemin": 0, "aria-valuemax": g, "aria-valuetext": tx, "aria-label": title(s, D) };

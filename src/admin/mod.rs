@@ -94,11 +94,13 @@ pub enum Nav {
     Webhooks,
     /// `/admin/staff` (admins only)
     Staff,
+    /// `/admin/branding` (admins only)
+    Branding,
     /// `/admin/audit`
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 10] = [
+const NAV: [(Nav, &str, &str); 11] = [
     (Nav::Overview, "/admin", "admin-nav-overview"),
     (Nav::Members, "/admin/members", "admin-nav-members"),
     (Nav::Campaigns, "/admin/campaigns", "admin-nav-campaigns"),
@@ -112,6 +114,7 @@ const NAV: [(Nav, &str, &str); 10] = [
     (Nav::Outbox, "/admin/outbox", "admin-nav-outbox"),
     (Nav::Webhooks, "/admin/webhooks", "admin-nav-webhooks"),
     (Nav::Staff, "/admin/staff", "admin-nav-staff"),
+    (Nav::Branding, "/admin/branding", "admin-nav-branding"),
     (Nav::Audit, "/admin/audit", "admin-nav-audit"),
 ];
 
@@ -177,7 +180,7 @@ impl Frame {
     /// The navigation links (a viewer's without the admins' sections).
     pub fn nav(&self) -> Vec<NavLink> {
         NAV.iter()
-            .filter(|(nav, ..)| self.is_admin() || *nav != Nav::Staff)
+            .filter(|(nav, ..)| self.is_admin() || !matches!(nav, Nav::Staff | Nav::Branding))
             .map(|(nav, href, label)| NavLink {
                 href,
                 label: self.lang.tr(label),

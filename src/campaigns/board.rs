@@ -7,6 +7,7 @@
 //! serving the last progress it knew.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use super::Campaign;
 use super::progress::percent;
 use super::stretch::{self, GoalReached};
 use super::texts::Translations;
+use crate::branding::{self, Brand, Branding};
 use crate::db::schema::campaigns;
 use crate::db::{Db, DbError};
 use crate::i18n::Lang;
@@ -63,10 +65,19 @@ pub struct Progress {
     /// half the readers; null when the campaign has none (or for a language with a title of
     /// its own).
     pub title_b: Option<String>,
+    /// The outlet's accent colour (`#rrggbb`), for the bar and the join button.
+    pub accent: String,
+    /// The text colour on the accent (`#rrggbb`).
+    pub accent_text: String,
 }
 
 impl Progress {
-    fn new(campaign: &Campaign, goals_reached: Vec<GoalReached>, join_url: String) -> Progress {
+    fn new(
+        campaign: &Campaign,
+        goals_reached: Vec<GoalReached>,
+        join_url: String,
+        brand: &Brand,
+    ) -> Progress {
         let count = campaign.shown_count();
         Progress {
             campaign: campaign.slug.clone(),
@@ -86,6 +97,8 @@ impl Progress {
             goals_reached,
             next_goals: campaign.stretch_goals(),
             title_b: Some(campaign.title_b.clone()).filter(|t| !t.is_empty()),
+            accent: brand.accent().to_owned(),
+            accent_text: brand.on_accent().to_owned(),
         }
     }
 
@@ -164,8 +177,9 @@ impl Snapshot {
         translations: &Translations,
         goals_reached: Vec<GoalReached>,
         join_url: String,
+        brand: &Brand,
     ) -> Snapshot {
-        let progress = Progress::new(campaign, goals_reached, join_url);
+        let progress = Progress::new(campaign, goals_reached, join_url, brand);
         let Rendered { json, etag, .. } = Rendered::of(&progress);
         let localized = Lang::ALL.map(|lang| {
             translations.has_title(lang).then(|| {
@@ -193,6 +207,9 @@ pub struct ProgressBoard {
     wake: Notify,
     changed: Notify,
     base_url: String,
+    branding: Arc<Branding>,
+    /// The version of the brand the snapshots were rendered in.
+    rendered_brand: AtomicI64,
 }
 
 impl ProgressBoard {
@@ -203,7 +220,14 @@ impl ProgressBoard {
             wake: Notify::new(),
             changed: Notify::new(),
             base_url: base_url.trim_end_matches('/').to_owned(),
+            branding: Arc::default(),
+            rendered_brand: AtomicI64::new(0),
         }
+    }
+
+    /// The outlet's brand as this instance knows it (kept current with the campaigns).
+    pub fn branding(&self) -> &Arc<Branding> {
+        &self.branding
     }
 
     /// The current snapshot of a public campaign.
@@ -229,7 +253,8 @@ impl ProgressBoard {
         self.wake.notify_one();
     }
 
-    /// Reads the campaigns whose version moved and publishes their new snapshots.
+    /// Reads the campaigns whose version moved and publishes their new snapshots; when the
+    /// brand moved, reads it and renders every campaign again.
     pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
         let known: HashMap<i32, i64> = {
             let map = self.campaigns.read().expect("board lock");
@@ -240,22 +265,35 @@ impl ProgressBoard {
                 })
                 .collect()
         };
-        let versions: Vec<(i32, i64)> = db
-            .read(|conn| {
-                campaigns::table
+        let known_brand = self.rendered_brand.load(Ordering::Acquire);
+        let (versions, brand) = db
+            .read(move |conn| {
+                let versions: Vec<(i32, i64)> = campaigns::table
                     .filter(campaigns::archived.eq(false))
                     .select((campaigns::id, campaigns::progress_version))
-                    .load(conn)
+                    .load(conn)?;
+                let brand = match branding::version(conn)? {
+                    v if v == known_brand => None,
+                    _ => Some(branding::load(conn)?),
+                };
+                Ok((versions, brand))
             })
             .await?;
+        let rebrand = brand.as_ref().map(|b| b.version);
+        if let Some(brand) = brand {
+            self.branding.set(brand);
+        }
         let live: HashSet<i32> = versions.iter().map(|(id, _)| *id).collect();
         let stale: Vec<i32> = versions
             .iter()
-            .filter(|(id, version)| known.get(id) != Some(version))
+            .filter(|(id, version)| rebrand.is_some() || known.get(id) != Some(version))
             .map(|(id, _)| *id)
             .collect();
         let any_gone = known.keys().any(|id| !live.contains(id));
         if stale.is_empty() && !any_gone {
+            if let Some(version) = rebrand {
+                self.rendered_brand.store(version, Ordering::Release);
+            }
             return Ok(());
         }
         self.changed.notify_waiters();
@@ -272,6 +310,7 @@ impl ProgressBoard {
                 ))
             })
             .await?;
+        let brand = self.branding.get();
         let mut map = self.campaigns.write().expect("board lock");
         // Archived or deleted campaigns, and the old slug of a renamed one, leave the board
         // (dropping the sender ends their live streams).
@@ -291,7 +330,13 @@ impl ProgressBoard {
                 .filter(|(id, _)| *id == campaign.id)
                 .map(|(_, g)| g.clone())
                 .collect();
-            let snap = Arc::new(Snapshot::new(campaign, &texts, goals_reached, join_url));
+            let snap = Arc::new(Snapshot::new(
+                campaign,
+                &texts,
+                goals_reached,
+                join_url,
+                &brand,
+            ));
             match map.get(&campaign.slug) {
                 Some(tx) => {
                     tx.send_replace(snap);
@@ -300,6 +345,9 @@ impl ProgressBoard {
                     map.insert(campaign.slug.clone(), watch::Sender::new(snap));
                 }
             }
+        }
+        if let Some(version) = rebrand {
+            self.rendered_brand.store(version, Ordering::Release);
         }
         Ok(())
     }

@@ -34,6 +34,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    branding (id) {
+        id -> Integer,
+        version -> BigInt,
+        outlet_name -> Text,
+        site_url -> Text,
+        logo_url -> Text,
+        accent_colour -> Text,
+        sender_name -> Text,
+        email_footer -> Text,
+        privacy_url -> Text,
+        terms_url -> Text,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     campaign_goals_reached (campaign_id, goal) {
         campaign_id -> Integer,
         goal -> BigInt,
@@ -421,6 +437,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     appeal_stats,
     article_stats,
     audit_log,
+    branding,
     cancellations,
     campaign_goals_reached,
     campaign_texts,

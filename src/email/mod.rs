@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::DbConnection;
 use crate::jobs;
 use crate::tokens::Unstored;
+use templates::EmailTemplate;
 
 /// The outbox job kind for emails.
 pub const JOB_KIND: &str = "email";
@@ -24,6 +25,9 @@ pub const JOB_KIND: &str = "email";
 pub struct OutgoingEmail {
     /// Recipient address.
     pub to: String,
+    /// The name it comes from (the outlet's sender name); the address is `MAIL_FROM`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
     /// Subject line.
     pub subject: String,
     /// Plain-text part.
@@ -56,6 +60,21 @@ impl OutgoingEmail {
     pub fn receipt(&self) -> String {
         serde_json::json!({"to": self.to, "subject": self.subject}).to_string()
     }
+}
+
+/// Renders `template` to `to` in the outlet's brand as saved, read in the caller's
+/// transaction (so an email queued with a change wears the brand of that moment).
+pub fn render(
+    conn: &mut DbConnection,
+    template: &impl EmailTemplate,
+    to: &str,
+) -> QueryResult<OutgoingEmail> {
+    let brand = crate::branding::load(conn)?;
+    // Templates are compiled in and their inputs are plain strings: rendering cannot fail
+    // short of a bug, which the template tests catch.
+    Ok(template
+        .render_email(to, &brand)
+        .expect("email template renders"))
 }
 
 /// Queues `email` under `key` in the caller's transaction; a key already queued is a no-op.

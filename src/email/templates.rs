@@ -5,13 +5,15 @@
 use askama::Template;
 
 use super::OutgoingEmail;
+use crate::branding::Brand;
 use crate::domain::BillingInterval;
 use crate::i18n::Lang;
 
 /// An email that renders its three parts.
 pub trait EmailTemplate {
-    /// Renders subject, text and HTML for `to`.
-    fn render_email(&self, to: &str) -> askama::Result<OutgoingEmail>;
+    /// Renders subject, text and HTML for `to`, in the outlet's `brand` (its logo, colour,
+    /// footer, and the name the email comes from).
+    fn render_email(&self, to: &str, brand: &Brand) -> askama::Result<OutgoingEmail>;
 }
 
 macro_rules! email_templates {
@@ -26,19 +28,22 @@ macro_rules! email_templates {
             #[template(path = $text)]
             struct Text<'a> {
                 c: &'a $ctx,
+                brand: &'a Brand,
             }
             #[derive(Template)]
             #[template(path = $html)]
             struct Html<'a> {
                 c: &'a $ctx,
+                brand: &'a Brand,
             }
             impl EmailTemplate for $ctx {
-                fn render_email(&self, to: &str) -> askama::Result<OutgoingEmail> {
+                fn render_email(&self, to: &str, brand: &Brand) -> askama::Result<OutgoingEmail> {
                     Ok(OutgoingEmail {
                         to: to.to_owned(),
+                        from_name: brand.from_name().map(str::to_owned),
                         subject: Subject { c: self }.render()?.trim().to_owned(),
-                        text: Text { c: self }.render()?,
-                        html: Html { c: self }.render()?,
+                        text: Text { c: self, brand }.render()?,
+                        html: Html { c: self, brand }.render()?,
                         unsubscribe_url: $unsubscribe(self),
                         newsletter: None,
                     })
@@ -460,8 +465,66 @@ mod tests {
             confirm_url: "https://news.example/newsletters/confirm?token=abc&x=1".into(),
             unsubscribe_url: "https://news.example/unsubscribe?token=def".into(),
         }
-        .render_email("reader@news.example")
+        .render_email("reader@news.example", &Brand::default())
         .unwrap()
+    }
+
+    #[test]
+    fn a_brand_shows_its_logo_colour_footer_and_sender_name() {
+        let brand = Brand {
+            outlet_name: "Kyiv <Courier>".into(),
+            logo_url: "https://courier.example/logo.png".into(),
+            accent_colour: "#ffd500".into(),
+            email_footer: "1 Khreshchatyk St\nKyiv 01001".into(),
+            privacy_url: "https://courier.example/privacy".into(),
+            ..Brand::default()
+        };
+        let email = Notice::sign_in_link(Lang::En, "https://news.example/account/sign-in?token=t")
+            .render_email("a@news.example", &brand)
+            .unwrap();
+        assert_eq!(email.from_name.as_deref(), Some("Kyiv <Courier>"));
+        assert!(
+            email
+                .html
+                .contains(r#"src="https://courier.example/logo.png""#),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.html.contains("alt=\"Kyiv &#60;Courier&#62;\""),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.html.contains("background:#ffd500;color:#1b1d21"),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.html.contains("1 Khreshchatyk St<br>Kyiv 01001"),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.text.contains("1 Khreshchatyk St\nKyiv 01001\n"),
+            "{}",
+            email.text
+        );
+        assert!(
+            email.text.contains("https://courier.example/privacy"),
+            "{}",
+            email.text
+        );
+        let plain = Notice::sign_in_link(Lang::En, "https://news.example/account/sign-in?token=t")
+            .render_email("a@news.example", &Brand::default())
+            .unwrap();
+        assert_eq!(plain.from_name, None);
+        assert!(
+            plain.html.contains("background:#0a58ca;color:#ffffff"),
+            "{}",
+            plain.html
+        );
+        assert!(!plain.html.contains("<img"), "{}", plain.html);
     }
 
     #[test]
@@ -497,7 +560,7 @@ mod tests {
             BillingInterval::Month,
             "https://news.example/account",
         )
-        .render_email("a@news.example")
+        .render_email("a@news.example", &Brand::default())
         .unwrap();
         assert_eq!(en.subject, "Your receipt: €5");
         assert!(
@@ -515,7 +578,7 @@ mod tests {
             "transactional mail has no unsubscribe link"
         );
         let uk = Notice::cancelled(Lang::Uk, Some("2026-12-27"), "https://news.example/account")
-            .render_email("a@news.example")
+            .render_email("a@news.example", &Brand::default())
             .unwrap();
         assert!(uk.text.contains("до 2026-12-27"), "{}", uk.text);
     }

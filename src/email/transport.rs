@@ -86,8 +86,13 @@ impl Mailer {
             .parse()
             .map_err(|e| permanent(format!("bad recipient: {e}")))?;
         let digest = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
+        // The outlet's sender name, at MAIL_FROM's address (which SPF and DKIM vouch for).
+        let from = match &email.from_name {
+            Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
         let mut builder = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .to(to)
             .subject(&email.subject)
             .message_id(Some(format!(

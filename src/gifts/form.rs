@@ -129,7 +129,7 @@ async fn render(
         today: crate::db::now().date().to_string(),
         enabled: state.stripe.is_some(),
     };
-    let html = page.render().map_err(AppError::internal)?;
+    let html = crate::branding::render(&page).map_err(AppError::internal)?;
     let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html);
@@ -285,10 +285,9 @@ struct ThanksPage {
 
 /// `GET /gift/thanks`: where Checkout sends the buyer.
 pub(crate) async fn thanks(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let html = ThanksPage {
+    let html = crate::branding::render(&ThanksPage {
         lang: Lang::of_request(&req),
-    }
-    .render()
+    })
     .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -20,8 +20,8 @@ use crate::config::Settings;
 use crate::db::schema::{campaigns, gifts, memberships, tiers};
 use crate::db::{DbConnection, on_backend};
 use crate::domain::MembershipStatus;
+use crate::email;
 use crate::email::templates::Notice;
-use crate::email::{self, templates::EmailTemplate};
 use crate::i18n::Lang;
 use crate::jobs;
 use crate::tokens;
@@ -227,7 +227,7 @@ fn queue(
     notice: &Notice,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let message = notice.render_email(to).expect("notice renders");
+    let message = email::render(conn, notice, to)?;
     email::queue_at(conn, key, &message, at)
 }
 

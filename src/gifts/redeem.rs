@@ -117,7 +117,7 @@ struct RedeemedPage {
 }
 
 fn html(page: &impl Template) -> Result<HttpResponse, AppError> {
-    let body = page.render().map_err(AppError::internal)?;
+    let body = crate::branding::render(page).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("referrer-policy", "no-referrer"))

@@ -170,7 +170,7 @@ async fn render_page(
         variant: query.variant.as_deref().and_then(|v| v.parse().ok()),
         progress,
     };
-    let html = page.render().map_err(AppError::internal)?;
+    let html = crate::branding::render(&page).map_err(AppError::internal)?;
     let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html);

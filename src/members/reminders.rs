@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{members, memberships};
 use crate::domain::{BillingInterval, MembershipStatus};
 use crate::email;
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::templates::Notice;
 use crate::i18n::Lang;
 use crate::jobs;
 
@@ -52,7 +52,7 @@ pub fn queue_due(
         let date = renews.date().to_string();
         let notice =
             Notice::renewal_reminder(lang, &lang.money(amount, &currency), &date, &account_url);
-        let email = notice.render_email(&to).expect("notice renders");
+        let email = email::render(conn, &notice, &to)?;
         if email::queue(conn, &key, &email)? {
             queued += 1;
         }

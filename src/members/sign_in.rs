@@ -21,7 +21,7 @@ use crate::db::schema::members;
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::EmailAddress;
 use crate::email;
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::templates::Notice;
 use crate::i18n::Lang;
 use crate::jobs::lease::Claim;
 use crate::jobs::worker::{Handler, JobError};
@@ -192,6 +192,6 @@ fn send_link(
         lang.code()
     ));
     let notice = Notice::sign_in_link(lang, &url);
-    let message = notice.render_email(email.as_str()).expect("notice renders");
+    let message = email::render(c, &notice, email.as_str())?;
     email::queue_with_tokens(c, &key, &message, [token])
 }

@@ -12,7 +12,7 @@ use super::account::{checked, current};
 use crate::config::Settings;
 use crate::db::schema::{campaigns, members, payments};
 use crate::db::{self, DbConnection, DbError};
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::templates::Notice;
 use crate::email::{self};
 use crate::i18n::Lang;
 use crate::jobs;
@@ -159,7 +159,7 @@ pub fn queue_due(
             .collect::<Vec<_>>()
             .join(" + ");
         let notice = Notice::statement(lang, year, &listed.join("\n"), &total, &account_url);
-        let message = notice.render_email(&to).expect("notice renders");
+        let message = email::render(conn, &notice, &to)?;
         if email::queue(conn, &key, &message)? {
             queued += 1;
         }

@@ -55,7 +55,7 @@ fn published(
 }
 
 fn html(page: &impl Template) -> Result<HttpResponse, AppError> {
-    let body = page.render().map_err(AppError::internal)?;
+    let body = crate::branding::render(page).map_err(AppError::internal)?;
     Ok(HttpResponse::build(StatusCode::OK)
         .content_type("text/html; charset=utf-8")
         .body(body))

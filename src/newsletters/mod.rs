@@ -18,10 +18,8 @@ use crate::config::Settings;
 use crate::db::schema::{newsletter_subscriptions, newsletters, subscribers};
 use crate::db::{DbConnection, on_backend};
 use crate::domain::{EmailAddress, EventType, OptIn};
-use crate::email::templates::{
-    AlreadySubscribed, ConfirmSubscription, EmailTemplate, SubscriptionConfirmed,
-};
-use crate::email::{self, OutgoingEmail, Recipient};
+use crate::email::templates::{AlreadySubscribed, ConfirmSubscription, SubscriptionConfirmed};
+use crate::email::{self, Recipient};
 use crate::i18n::Lang;
 use crate::tokens::{self, Owner, Purpose, Rejected, Token, Unstored};
 use crate::webhooks::{self, data};
@@ -196,7 +194,7 @@ pub fn subscribe(
             manage_url: token_link(settings, "/newsletters/manage", &manage, lang),
             unsubscribe_url,
         };
-        let email = render(&message, email.as_str());
+        let email = email::render(conn, &message, email.as_str())?;
         email::queue_with_tokens(conn, &key, &email, [manage, unsubscribe])?;
         return Ok(Subscribed::AlreadyConfirmed);
     }
@@ -226,19 +224,14 @@ pub fn subscribe(
         confirm_url: token_link(settings, "/newsletters/confirm", &confirm, lang),
         unsubscribe_url,
     };
+    let message = email::render(conn, &message, email.as_str())?;
     email::queue_with_tokens(
         conn,
         &format!("confirm:{subscriber}:{}:{}", now.date(), sent_today + 1),
-        &render(&message, email.as_str()),
+        &message,
         [confirm, unsubscribe],
     )?;
     Ok(Subscribed::ConfirmationQueued)
-}
-
-fn render(template: &impl EmailTemplate, to: &str) -> OutgoingEmail {
-    // Templates are compiled in and their inputs are plain strings: rendering cannot fail
-    // short of a bug, which the template tests catch.
-    template.render_email(to).expect("email template renders")
 }
 
 /// The reader with this address, and whether it was created just now
@@ -309,10 +302,11 @@ pub fn confirm(
         manage_url: token_link(settings, "/newsletters/manage", &manage, lang),
         unsubscribe_url: token_link(settings, "/unsubscribe", &unsubscribe, lang),
     };
+    let message = email::render(conn, &welcome, &address)?;
     email::queue_with_tokens(
         conn,
         &format!("confirmed:{}", token.id),
-        &render(&welcome, &address),
+        &message,
         [manage, unsubscribe],
     )?;
     Ok(Ok(names))

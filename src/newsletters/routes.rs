@@ -59,7 +59,7 @@ struct ManagePage {
 }
 
 pub(crate) fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
-    let body = page.render().map_err(AppError::internal)?;
+    let body = crate::branding::render(page).map_err(AppError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use crate::config::MemberSettings;
 use crate::db::DbConnection;
 use crate::email;
-use crate::email::templates::{Dunning, EmailTemplate, Notice};
+use crate::email::templates::{Dunning, Notice};
 use crate::i18n::Lang;
 use crate::jobs;
 
@@ -56,7 +56,7 @@ pub fn failed(
     let mut first = None;
     for (step, key, at) in steps {
         let notice = Notice::payment_failed(due.lang, step, due.amount, due.account_url);
-        let email = notice.render_email(due.to).expect("notice renders");
+        let email = email::render(conn, &notice, due.to)?;
         let queued = email::queue_at(conn, &key, &email, at)?;
         first.get_or_insert(queued);
     }

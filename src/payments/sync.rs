@@ -21,7 +21,7 @@ use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{
     AppealVariant, BillingInterval, EmailAddress, EventType, MembershipStatus, Unknown,
 };
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::templates::Notice;
 use crate::email::{self};
 use crate::gifts;
 use crate::i18n::Lang;
@@ -142,7 +142,8 @@ fn email_context(
 }
 
 fn queue(conn: &mut DbConnection, key: &str, to: &str, notice: &Notice) -> QueryResult<bool> {
-    email::queue(conn, key, &notice.render_email(to).expect("notice renders"))
+    let message = email::render(conn, notice, to)?;
+    email::queue(conn, key, &message)
 }
 
 impl Syncer {

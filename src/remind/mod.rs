@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::db::schema::later_reminders;
 use crate::db::{self, DbConnection, DbError, on_backend};
 use crate::domain::EmailAddress;
-use crate::email::templates::{EmailTemplate, Notice};
+use crate::email::templates::Notice;
 use crate::email::{self};
 use crate::i18n::Lang;
 use crate::newsletters::routes::{ActionPage, MessagePage, html};
@@ -203,9 +203,7 @@ impl Request<'_> {
             self.lang.code()
         ));
         let notice = Notice::remind_confirm(self.lang, self.title, &link);
-        let message = notice
-            .render_email(self.email.as_str())
-            .expect("notice renders");
+        let message = email::render(conn, &notice, self.email.as_str())?;
         email::queue(conn, &format!("remind_confirm:{id}"), &message)?;
         Ok(())
     }
@@ -277,7 +275,7 @@ fn confirm(
         join.push_str(&query.finish());
     }
     let notice = Notice::remind_later(lang, &title, &settings.public_url(&join));
-    let message = notice.render_email(&address).expect("notice renders");
+    let message = email::render(conn, &notice, &address)?;
     let at = now + AFTER;
     email::queue_at(conn, &format!("remind_later:{id}"), &message, at)?;
     Ok(Ok(at))

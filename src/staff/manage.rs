@@ -15,7 +15,7 @@ use crate::db::schema::{staff_users, tokens as token_rows};
 use crate::domain::EmailAddress;
 use crate::email::{
     self,
-    templates::{EmailTemplate, Notice, StaffLink},
+    templates::{Notice, StaffLink},
 };
 use crate::i18n::Lang;
 use crate::tokens::{self, Owner, Purpose, Unstored};
@@ -146,9 +146,8 @@ pub fn send_link(
         token.secret(),
         lang.code()
     ));
-    let message = Notice::staff_link(lang, link, &account.email, &url)
-        .render_email(&account.email)
-        .expect("the notice renders");
+    let notice = Notice::staff_link(lang, link, &account.email, &url);
+    let message = email::render(conn, &notice, &account.email)?;
     email::queue_with_tokens(conn, &key, &message, [token])?;
     let action = match link {
         StaffLink::Invite => "staff.invite",

@@ -244,7 +244,7 @@ impl ResponseError for AppError {
             message: &self.message,
             back: self.back,
         };
-        match page.render() {
+        match crate::branding::render(&page) {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(_) => response
                 .content_type("text/plain; charset=utf-8")

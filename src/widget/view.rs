@@ -36,6 +36,10 @@ pub struct WidgetView {
     pub theme: &'static str,
     /// Milestones as positions along the bar, in percent.
     pub milestones: Vec<f64>,
+    /// The outlet's accent (`#rrggbb`).
+    pub accent: String,
+    /// The text colour on the accent.
+    pub accent_text: String,
 }
 
 /// What is left of a campaign that ends at `end`, seen at `now`, counted in the campaign's
@@ -129,6 +133,8 @@ impl WidgetView {
                 .filter(|m| **m < progress.goal)
                 .map(|m| (*m as f64 / progress.goal as f64 * 1000.0).round() / 10.0)
                 .collect(),
+            accent: progress.accent.clone(),
+            accent_text: progress.accent_text.clone(),
         }
     }
 }

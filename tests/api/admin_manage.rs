@@ -430,6 +430,7 @@ async fn the_member_page_tells_the_whole_story_newest_first(backend: Backend) {
             let receipt =
                 serde_json::json!({"to": "reader@news.example", "subject": "Welcome aboard"});
             let dead = OutgoingEmail {
+                from_name: None,
                 to: "reader@news.example".into(),
                 subject: "Your sign-in link".into(),
                 text: "https://example.org/?token=SECRET-TOKEN".into(),
@@ -605,6 +606,7 @@ fn insert_email_job(
 /// Queues an email through the outbox; returns its job id.
 async fn queue_email(app: &TestApp, to: &str, subject: &str) -> i32 {
     let message = OutgoingEmail {
+        from_name: None,
         to: to.into(),
         subject: subject.into(),
         text: "Your link: https://example.org/confirm?token=SECRET-TOKEN".into(),

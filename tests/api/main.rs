@@ -9,6 +9,7 @@ mod admin_browser;
 mod admin_dashboard;
 mod admin_manage;
 mod bounces;
+mod branding;
 mod cancellation;
 mod cli;
 mod deadline;

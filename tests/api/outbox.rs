@@ -43,6 +43,7 @@ async fn queue_emails(db: &Db, addresses: &[String]) {
     db.write(move |c| -> Result<(), DbError> {
         for to in addresses {
             let email = OutgoingEmail {
+                from_name: None,
                 subject: "This week".into(),
                 text: format!("Hello {to}"),
                 html: format!("<p>Hello {to}</p>"),

@@ -293,6 +293,7 @@ pub fn queue_batch(
         &edition.subject,
         &edition.body,
     );
+    let brand = crate::branding::load(conn)?;
     let batch: Vec<(i32, String)> = confirmed_by(edition.newsletter_id, started)
         .filter(newsletter_subscriptions::subscriber_id.gt(edition.cursor))
         .order(newsletter_subscriptions::subscriber_id)
@@ -310,7 +311,7 @@ pub fn queue_batch(
             token_link(settings, "/unsubscribe", &unsubscribe, letter.lang),
         );
         let mut email = message
-            .render_email(address)
+            .render_email(address, &brand)
             .expect("the edition template renders");
         email.newsletter = Some(Recipient {
             subscriber: *subscriber,

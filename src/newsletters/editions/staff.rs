@@ -16,7 +16,7 @@ use crate::auth::{StaffForm, StaffSession};
 use crate::db::schema::{editions, jobs, newsletters};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::EditionStatus;
-use crate::email::{self, templates::EmailTemplate};
+use crate::email;
 use crate::i18n::Lang;
 use crate::newsletters::Newsletter;
 use crate::state::AppState;
@@ -313,10 +313,7 @@ pub(crate) async fn post(
                         &subject,
                         &draft.body,
                     );
-                    let email = letter
-                        .to(page.clone(), page)
-                        .render_email(&to)
-                        .map_err(AppError::internal)?;
+                    let email = email::render(c, &letter.to(page.clone(), page), &to)?;
                     let key = format!(
                         "edition-test:{}:{to}:{}",
                         newsletter.id,
