@@ -73,6 +73,7 @@ nl-link-used = This link was already used. If you confirmed your subscription, t
 email-account = Your account
 email-welcome-subject = Welcome, and thank you for joining
 email-welcome-body = You are now a member of { $campaign }. Your support keeps independent journalism going.
+email-welcome-tier-body = You are now a member of { $campaign }, at the { $tier } tier. Your support keeps independent journalism going.
 email-receipt-subject = Your receipt: { $amount }
 email-receipt-body = We received { $amount } on { $date } for: { $what }. Thank you!
 email-receipt-month = monthly membership

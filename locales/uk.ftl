@@ -77,6 +77,7 @@ nl-link-used = Це посилання вже використано. Якщо �
 email-account = Ваш обліковий запис
 email-welcome-subject = Вітаємо та дякуємо за підтримку
 email-welcome-body = Тепер ви учасник кампанії «{ $campaign }». Ваша підтримка тримає незалежну журналістику.
+email-welcome-tier-body = Тепер ви учасник кампанії «{ $campaign }» на рівні «{ $tier }». Ваша підтримка тримає незалежну журналістику.
 email-receipt-subject = Ваша квитанція: { $amount }
 email-receipt-body = Ми отримали { $amount } { $date } за: { $what }. Дякуємо!
 email-receipt-month = щомісячне членство

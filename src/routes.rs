@@ -220,6 +220,9 @@ pub static ROUTES: &[Route] = &[
     route(Method::POST, "/admin/staff/{id}", Admin, |r| {
         r.to(staff::pages::act)
     }),
+    route(Method::GET, "/account/welcome", Public, |r| {
+        r.to(members::thanks::thanks)
+    }),
     route(Method::GET, "/admin/branding", Admin, |r| {
         r.to(branding::staff::page)
     }),

@@ -23,6 +23,9 @@ pub enum Purpose {
     SignIn,
     /// Lets a staff member choose a new password; single use, 1 hour.
     StaffPassword,
+    /// Brings a reader back from Stripe Checkout signed in (the success URL carries it; its
+    /// payload names the Checkout Session); single use, as long as a Checkout Session lives.
+    Welcome,
 }
 
 /// Whose a token is.
@@ -34,6 +37,9 @@ pub enum Owner {
     Member(i32),
     /// A staff account (password reset).
     Staff(i32),
+    /// Nobody yet: the reader who is paying in Checkout becomes a member only once the
+    /// payment is applied.
+    Nobody,
 }
 
 impl Purpose {
@@ -44,6 +50,7 @@ impl Purpose {
             Purpose::Manage => "manage",
             Purpose::SignIn => "sign_in",
             Purpose::StaffPassword => "staff_password",
+            Purpose::Welcome => "welcome",
         }
     }
 }
@@ -66,6 +73,8 @@ pub struct Token {
     pub expires_at: Option<NaiveDateTime>,
     /// When it was used (single-use tokens).
     pub used_at: Option<NaiveDateTime>,
+    /// When it was issued.
+    pub created_at: NaiveDateTime,
 }
 
 /// Why a token does not work, for a clear page.
@@ -125,6 +134,13 @@ impl Unstored {
         &self.raw
     }
 
+    /// The same token with `payload` (known only once the link exists, e.g. the Checkout
+    /// Session whose success URL carries it).
+    pub fn carrying(mut self, payload: String) -> Unstored {
+        self.payload = payload;
+        self
+    }
+
     /// Stores the token (its hash); the secret is not kept.
     pub fn store(self, conn: &mut DbConnection) -> QueryResult<()> {
         store_all(conn, vec![self])
@@ -136,6 +152,7 @@ impl Unstored {
             Owner::Subscriber(id) => (Some(id), None, None),
             Owner::Member(id) => (None, Some(id), None),
             Owner::Staff(id) => (None, None, Some(id)),
+            Owner::Nobody => (None, None, None),
         };
         (
             tokens::token_hash.eq(hash_of(&self.raw)),
@@ -145,6 +162,7 @@ impl Unstored {
             tokens::staff_user_id.eq(staff),
             tokens::payload.eq(self.payload.clone()),
             tokens::expires_at.eq(self.expires_at),
+            tokens::created_at.eq(crate::db::now()),
         )
     }
 }
@@ -157,11 +175,12 @@ type TokenRow = (
     diesel::dsl::Eq<tokens::staff_user_id, Option<i32>>,
     diesel::dsl::Eq<tokens::payload, String>,
     diesel::dsl::Eq<tokens::expires_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<tokens::created_at, NaiveDateTime>,
 );
 
 /// Stores `unstored` (their hashes) in one statement per thousand.
 pub fn store_all(conn: &mut DbConnection, unstored: Vec<Unstored>) -> QueryResult<()> {
-    // Seven bound parameters a row: far under both databases' limits.
+    // Eight bound parameters a row: far under both databases' limits.
     for chunk in unstored.chunks(1_000) {
         let rows: Vec<TokenRow> = chunk.iter().map(Unstored::row).collect();
         let insert = diesel::insert_into(tokens::table).values(rows);
@@ -274,5 +293,9 @@ fn of<'a>(purpose: Purpose, owner: Owner) -> tokens::BoxedQuery<'a, crate::db::M
         Owner::Subscriber(id) => query.filter(tokens::subscriber_id.eq(id)),
         Owner::Member(id) => query.filter(tokens::member_id.eq(id)),
         Owner::Staff(id) => query.filter(tokens::staff_user_id.eq(id)),
+        Owner::Nobody => query
+            .filter(tokens::subscriber_id.is_null())
+            .filter(tokens::member_id.is_null())
+            .filter(tokens::staff_user_id.is_null()),
     }
 }

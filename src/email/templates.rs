@@ -253,11 +253,20 @@ impl Notice {
     }
 
     /// After the first successful payment.
-    pub fn welcome(lang: Lang, campaign: &str, account_url: &str) -> Notice {
-        let body = lang.t(
-            "email-welcome-body",
-            &[("campaign", campaign.to_owned().into())],
-        );
+    pub fn welcome(lang: Lang, campaign: &str, tier: Option<&str>, account_url: &str) -> Notice {
+        let body = match tier {
+            Some(tier) => lang.t(
+                "email-welcome-tier-body",
+                &[
+                    ("campaign", campaign.to_owned().into()),
+                    ("tier", tier.to_owned().into()),
+                ],
+            ),
+            None => lang.t(
+                "email-welcome-body",
+                &[("campaign", campaign.to_owned().into())],
+            ),
+        };
         Notice::new(
             lang,
             lang.tr("email-welcome-subject"),

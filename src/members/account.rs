@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::session::{self, Holder, MEMBER};
 use crate::db::schema::{
-    campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
+    campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers, tiers,
 };
 use crate::db::{self, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn, Slug};
@@ -38,6 +38,8 @@ struct SignInPage {
 
 struct MembershipLine {
     campaign: String,
+    /// The tier chosen, when one was.
+    tier: Option<String>,
     status: String,
     detail: String,
     /// The membership's id when it has a Stripe subscription to manage.
@@ -81,6 +83,7 @@ type MembershipRow = (
     Option<String>,
     Option<NaiveDateTime>,
     BillingInterval,
+    Option<String>,
 );
 
 /// A signed-in member.
@@ -196,6 +199,7 @@ pub(crate) async fn account(
                 .first(c)?;
             let rows: Vec<MembershipRow> = memberships::table
                 .inner_join(campaigns::table)
+                .left_join(tiers::table)
                 .filter(memberships::member_id.eq(member_id))
                 .order(memberships::created_at.desc())
                 .select((
@@ -209,6 +213,7 @@ pub(crate) async fn account(
                     memberships::stripe_subscription_id,
                     memberships::paused_until,
                     memberships::billing_interval,
+                    tiers::name.nullable(),
                 ))
                 .load(c)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
@@ -237,6 +242,7 @@ pub(crate) async fn account(
                 subscription,
                 paused,
                 interval,
+                tier,
             )| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
                 let paused = paused.filter(|until| *until > now);
@@ -258,6 +264,7 @@ pub(crate) async fn account(
                 };
                 MembershipLine {
                     campaign,
+                    tier,
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
                     manage: managed.then_some(id),

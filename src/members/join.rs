@@ -11,12 +11,13 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::thanks;
 use crate::campaigns::Campaign;
 use crate::campaigns::attribution::{ArticleOrigins, normalize_article};
 use crate::campaigns::board::Progress;
 use crate::campaigns::texts::Translations;
-use crate::db::DbConnection;
 use crate::db::schema::tiers;
+use crate::db::{DbConnection, DbError};
 use crate::domain::{AppealVariant, BillingInterval, EmailAddress, parse_major};
 use crate::i18n::Lang;
 use crate::payments::client::CheckoutRequest;
@@ -234,18 +235,6 @@ fn bad(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::client(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// Where Checkout sends a reader who paid: their account page, which thanks them and, when
-/// they came from an article of ours, links back to it so the widget there thanks them too.
-fn thanks_path(request: &JoinRequest) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("joined", &request.campaign.slug);
-    query.append_pair("lang", request.lang.code());
-    if let Some(article) = &request.ref_url {
-        query.append_pair("ref", article);
-    }
-    format!("/account?{}", query.finish())
-}
-
 fn validate(
     form: JoinForm,
     campaign: Option<Campaign>,
@@ -416,6 +405,14 @@ pub(crate) async fn join(
     if let Some(client) = client {
         metadata.insert(meta::CLIENT.to_owned(), client);
     }
+    // Back from Checkout, a one-time token signs the new member in (`thanks`).
+    let welcome = thanks::new_token();
+    let success_path = thanks::success_path(
+        welcome.secret(),
+        &request.campaign.slug,
+        request.lang,
+        request.ref_url.as_deref(),
+    );
     let checkout = stripe
         .create_checkout(&CheckoutRequest {
             email: request.email.as_ref().map(|e| e.as_str().to_owned()),
@@ -423,7 +420,7 @@ pub(crate) async fn join(
             amount: request.amount,
             currency: request.campaign.currency.clone(),
             product_name,
-            success_url: state.settings.public_url(&thanks_path(&request)),
+            success_url: state.settings.public_url(&success_path),
             cancel_url: state.settings.public_url(&format!(
                 "/join/{}?lang={}",
                 request.campaign.slug,
@@ -437,5 +434,14 @@ pub(crate) async fn join(
     let url = checkout
         .url
         .ok_or_else(|| AppError::internal("Stripe returned a session without a URL").json(json))?;
+    // Without its row the link only shows the sign-in form: the reader still gets to pay.
+    let welcome = welcome.carrying(thanks::payload(checkout.id.as_str()));
+    let stored = state
+        .db
+        .write(move |c| -> Result<(), DbError> { Ok(welcome.store(c)?) })
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "cannot keep the Checkout's return link");
+    }
     Ok(see_other(&url))
 }

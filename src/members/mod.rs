@@ -14,6 +14,7 @@ pub mod search;
 pub mod sign_in;
 pub mod staff;
 pub mod statement;
+pub mod thanks;
 
 use chrono::NaiveDateTime;
 use diesel::dsl::case_when;
@@ -59,6 +60,9 @@ impl Member {
             .values((
                 members::email.eq(email.as_str()),
                 members::locale.eq(locale),
+                // To the microsecond on both databases (the thank-you page compares it with
+                // when its Checkout began).
+                members::created_at.eq(crate::db::now()),
             ))
             .on_conflict(members::email)
             .do_nothing();

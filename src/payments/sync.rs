@@ -13,10 +13,12 @@ use stripe_shared::{
 
 use super::client::{StripeApi, job_error};
 use super::{dunning, meta};
+use crate::campaigns::Campaign;
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
+use crate::campaigns::texts::Translations;
 use crate::config::{MemberSettings, Settings};
-use crate::db::schema::{campaigns, members, memberships};
+use crate::db::schema::{campaigns, members, memberships, tiers};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{
     AppealVariant, BillingInterval, EmailAddress, EventType, MembershipStatus, Unknown,
@@ -134,16 +136,46 @@ fn email_context(
         .find(member)
         .select((members::email, members::locale))
         .first(conn)?;
-    let title: String = campaigns::table
+    let lang = Lang::from_code(&locale);
+    let campaign: Campaign = campaigns::table
         .find(campaign)
-        .select(campaigns::title)
+        .select(Campaign::as_select())
         .first(conn)?;
-    Ok((email, Lang::from_code(&locale), title))
+    let title = Translations::of(conn, campaign.id)?
+        .title(&campaign, lang)
+        .to_owned();
+    Ok((email, lang, title))
+}
+
+/// The name of a membership's tier, when it has one.
+fn tier_of(conn: &mut DbConnection, membership: i32) -> QueryResult<Option<String>> {
+    memberships::table
+        .find(membership)
+        .inner_join(tiers::table)
+        .select(tiers::name)
+        .first(conn)
+        .optional()
 }
 
 fn queue(conn: &mut DbConnection, key: &str, to: &str, notice: &Notice) -> QueryResult<bool> {
     let message = email::render(conn, notice, to)?;
     email::queue(conn, key, &message)
+}
+
+/// What completing a Checkout Session came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completed {
+    /// Not one of ours (no campaign in its metadata).
+    NotOurs,
+    /// A gift (whether it was applied).
+    Gift(bool),
+    /// A membership or donation of `member` (whether it was applied).
+    Member {
+        /// The member it belongs to.
+        member: i32,
+        /// Whether it was applied.
+        applied: bool,
+    },
 }
 
 impl Syncer {
@@ -347,19 +379,29 @@ impl Syncer {
             .await
     }
 
-    /// Completes a checkout: makes (or finds) the member from the address the reader gave
-    /// Checkout, then records the subscription it started or the donation it paid.
+    /// Completes a checkout (the `checkout.session.completed` job): whether it was ours.
     pub async fn checkout(&self, id: &str) -> Result<bool, JobError> {
+        Ok(match self.complete_checkout(id).await? {
+            Completed::NotOurs => false,
+            Completed::Gift(applied) | Completed::Member { applied, .. } => applied,
+        })
+    }
+
+    /// Completes a checkout: makes (or finds) the member from the address the reader gave
+    /// Checkout, then records the subscription it started or the donation it paid. Applying
+    /// it again (the webhook's job after the thank-you page, or the other way round) changes
+    /// nothing more.
+    pub async fn complete_checkout(&self, id: &str) -> Result<Completed, JobError> {
         let session = self.api.checkout_session(id).await.map_err(job_error)?;
         let Some(ours) = Ours::from(session.metadata.as_ref()) else {
-            return Ok(false);
+            return Ok(Completed::NotOurs);
         };
         if let Some(order) = session
             .metadata
             .as_ref()
             .and_then(|m| gifts::Order::from(m, ours.tier))
         {
-            return self.gift(session, ours, order).await;
+            return Ok(Completed::Gift(self.gift(session, ours, order).await?));
         }
         let given = session
             .customer_details
@@ -372,7 +414,7 @@ impl Syncer {
         let member = self
             .write(move |c| Member::for_checkout(c, &email, lang.code(), customer.as_deref()))
             .await?;
-        match session.mode {
+        let applied = match session.mode {
             CheckoutSessionMode::Subscription => match session.subscription.as_ref() {
                 Some(sub) => self.subscription_of(sub.id().as_str(), Some(member)).await,
                 None => Ok(true), // not paid yet: the subscription events will follow
@@ -392,7 +434,8 @@ impl Syncer {
                 })
                 .await
             }
-        }
+        }?;
+        Ok(Completed::Member { member, applied })
     }
 
     /// A paid gift: recorded with its receipt and scheduled delivery (the buyer becomes no
@@ -597,11 +640,12 @@ fn record_invoice(
         &to,
         &Notice::receipt(lang, &amount, &date, interval, account_url),
     )?;
+    let tier = tier_of(conn, membership_id)?;
     let welcomed = queue(
         conn,
         &format!("welcome:{member_id}:{campaign_id}"),
         &to,
-        &Notice::welcome(lang, &title, account_url),
+        &Notice::welcome(lang, &title, tier.as_deref(), account_url),
     )?;
     // The welcome's key is kept for good: a membership joins once, however often its
     // invoices are applied again.
@@ -681,7 +725,7 @@ fn record_donation(
         conn,
         &format!("welcome:{member}:{}", ours.campaign),
         &to,
-        &Notice::welcome(lang, &title, account_url),
+        &Notice::welcome(lang, &title, None, account_url),
     )?;
     Ok(true)
 }

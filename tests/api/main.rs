@@ -53,6 +53,7 @@ mod statements;
 mod stretch_goals;
 mod stripe_server_check;
 mod subscribers_admin;
+mod thanks;
 mod webhook_storm;
 mod webhooks_out;
 mod widget;
