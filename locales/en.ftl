@@ -874,3 +874,7 @@ brand-privacy = Privacy policy
 brand-terms = Terms
 brand-back = Back to { $outlet }
 brand-back-site = Back to the site
+
+## Goal named in a title (campaign page)
+admin-goal-in-title = The goal is now { $new }, but a title still says { $old }.
+admin-goal-in-title-fix = Change the title

@@ -876,3 +876,7 @@ brand-privacy = Політика конфіденційності
 brand-terms = Умови користування
 brand-back = Назад до { $outlet }
 brand-back-site = Назад на сайт
+
+## Goal named in a title (campaign page)
+admin-goal-in-title = Мета тепер { $new }, а в заголовку досі { $old }.
+admin-goal-in-title-fix = Змінити заголовок

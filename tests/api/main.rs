@@ -10,6 +10,7 @@ mod admin_dashboard;
 mod admin_manage;
 mod bounces;
 mod branding;
+mod campaign_goal;
 mod cancellation;
 mod cli;
 mod deadline;

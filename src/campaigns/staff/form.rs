@@ -74,6 +74,70 @@ pub(super) struct CampaignFields {
 /// Field name → message id of what is wrong with it.
 pub(super) type Errors = BTreeMap<&'static str, &'static str>;
 
+impl CampaignFields {
+    /// Whether a title (the campaign's own, its second one, or a language's) still names
+    /// `goal` (in the metric's unit: "20,000", "20 000", "€5.000", "20k"). An editor who moves
+    /// the goal is warned, so "Help us reach 20,000" does not stand over a goal of 25,000.
+    pub(super) fn titles_name(&self, goal: i64) -> bool {
+        let named = match self.metric {
+            // Money goals are kept in minor units; titles name whole major units.
+            Metric::Amount if goal % 100 == 0 => goal / 100,
+            Metric::Amount => return false,
+            Metric::Members | Metric::Supporters => goal,
+        };
+        [&self.title, &self.title_b]
+            .into_iter()
+            .chain(Lang::ALL.iter().map(|l| &self.translations.get(*l).title))
+            .any(|title| numbers_in(title).contains(&named))
+    }
+}
+
+/// The numbers a text names: digit groups joined by a thousands separator (`,` `.` `'`, a
+/// space or a thin or no-break one) read as one number, and a trailing `k` as thousands.
+fn numbers_in(text: &str) -> Vec<i64> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut numbers = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut digits = String::new();
+        loop {
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                digits.push(chars[i]);
+                i += 1;
+            }
+            // A separator followed by exactly three digits continues the number.
+            let separated = i < chars.len()
+                && matches!(
+                    chars[i],
+                    ',' | '.' | '\'' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'
+                )
+                && chars[i + 1..]
+                    .iter()
+                    .take(3)
+                    .filter(|c| c.is_ascii_digit())
+                    .count()
+                    == 3
+                && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+            if !separated {
+                break;
+            }
+            i += 1;
+        }
+        let Ok(mut number) = digits.parse::<i64>() else {
+            continue;
+        };
+        if chars.get(i).is_some_and(|c| matches!(c, 'k' | 'K')) {
+            number = number.saturating_mul(1000);
+        }
+        numbers.push(number);
+    }
+    numbers
+}
+
 /// A goal in the metric's unit: whole people, or money typed in major units.
 fn parse_goal(input: &str, metric: Metric) -> Option<i64> {
     match metric {
@@ -394,6 +458,21 @@ impl CampaignFields {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_read_as_people_write_them() {
+        use super::numbers_in;
+        assert_eq!(numbers_in("Help us reach 20,000 members"), [20_000]);
+        assert_eq!(
+            numbers_in("Допоможіть об'єднати 20 000 учасників"),
+            [20_000]
+        );
+        assert_eq!(numbers_in("20\u{a0}000 members by 2027"), [20_000, 2027]);
+        assert_eq!(numbers_in("Raise €5.000, then 10k"), [5_000, 10_000]);
+        assert_eq!(numbers_in("1,2,3"), [1, 2, 3]);
+        assert_eq!(numbers_in("no numbers"), Vec::<i64>::new());
+        assert_eq!(numbers_in("12345 at the end 7"), [12_345, 7]);
+    }
+
     use super::*;
 
     fn form() -> CampaignForm {

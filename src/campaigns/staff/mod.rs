@@ -107,6 +107,7 @@ pub(crate) async fn new_form(
         tiers: Vec::new(),
         ledger: Vec::new(),
         notice: None,
+        warning: None,
         can_edit: true,
         goals_reached: Vec::new(),
     })
@@ -196,6 +197,7 @@ pub(crate) async fn edit_form(
     render(&CampaignPage {
         goals_reached,
         notice: notice.text(frame.lang),
+        warning: notice.warning(frame.lang, &campaign),
         frame,
         form: CampaignForm::of(&campaign, &translations),
         campaign: Some(campaign),
@@ -233,6 +235,11 @@ pub(crate) async fn update(
     let actor = staff.actor();
     let before = CampaignFields::of(&campaign, &translations);
     let slug = campaign.slug.clone();
+    let stale_title = if fields.goal != before.goal && fields.titles_name(before.goal) {
+        format!("&title_goal={}", before.goal)
+    } else {
+        String::new()
+    };
     if before != fields {
         state
             .db
@@ -260,6 +267,6 @@ pub(crate) async fn update(
         state.board.poke();
     }
     Ok(see_other(&format!(
-        "/admin/campaigns/{slug}?saved=campaign"
+        "/admin/campaigns/{slug}?saved=campaign{stale_title}"
     )))
 }

@@ -31,6 +31,8 @@ pub(super) struct CampaignPage {
     /// The ledger's entries, newest first.
     pub(super) ledger: Vec<Entry>,
     pub(super) notice: Option<String>,
+    /// A title that names a goal no longer the campaign's.
+    pub(super) warning: Option<String>,
     pub(super) can_edit: bool,
     /// The goals the campaign reached, with when.
     pub(super) goals_reached: Vec<GoalReached>,
@@ -159,6 +161,8 @@ impl CampaignPage {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Notice {
     saved: Option<String>,
+    /// The goal before the save, when a title still names it.
+    title_goal: Option<i64>,
 }
 
 impl Notice {
@@ -170,6 +174,19 @@ impl Notice {
             _ => return None,
         };
         Some(lang.tr(id))
+    }
+
+    /// The warning after a goal moved while a title still names the old one.
+    pub(super) fn warning(&self, lang: Lang, campaign: &Campaign) -> Option<String> {
+        let old = self.title_goal?;
+        let unit = |goal| lang.in_metric(campaign.metric(), goal, &campaign.currency);
+        Some(lang.t(
+            "admin-goal-in-title",
+            &[
+                ("old", unit(old).into()),
+                ("new", unit(campaign.goal).into()),
+            ],
+        ))
     }
 }
 
@@ -227,6 +244,7 @@ pub(super) fn form_error(
             tiers,
             ledger,
             notice: None,
+            warning: None,
             can_edit: true,
             goals_reached: Vec::new(),
         },
