@@ -11,6 +11,7 @@ pub mod client;
 pub mod dunning;
 pub mod events;
 pub mod failures;
+pub mod notices;
 pub mod reconcile;
 pub mod staff;
 pub mod sync;

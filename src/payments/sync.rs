@@ -12,19 +12,17 @@ use stripe_shared::{
 };
 
 use super::client::{StripeApi, job_error};
+use super::notices::{email_context, queue, tier_of};
 use super::{dunning, meta};
-use crate::campaigns::Campaign;
 use crate::campaigns::board::ProgressBoard;
 use crate::campaigns::progress;
-use crate::campaigns::texts::Translations;
 use crate::config::{MemberSettings, Settings};
-use crate::db::schema::{campaigns, members, memberships, tiers};
+use crate::db::schema::{members, memberships};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{
     AppealVariant, BillingInterval, EmailAddress, EventType, MembershipStatus, Unknown,
 };
 use crate::email::templates::Notice;
-use crate::email::{self};
 use crate::gifts;
 use crate::i18n::Lang;
 use crate::jobs::worker::JobError;
@@ -124,42 +122,6 @@ pub fn subscription_state(
             })
         }),
     })
-}
-
-/// A member's address and language and the campaign's title, for emails.
-fn email_context(
-    conn: &mut DbConnection,
-    member: i32,
-    campaign: i32,
-) -> QueryResult<(String, Lang, String)> {
-    let (email, locale): (String, String) = members::table
-        .find(member)
-        .select((members::email, members::locale))
-        .first(conn)?;
-    let lang = Lang::from_code(&locale);
-    let campaign: Campaign = campaigns::table
-        .find(campaign)
-        .select(Campaign::as_select())
-        .first(conn)?;
-    let title = Translations::of(conn, campaign.id)?
-        .title(&campaign, lang)
-        .to_owned();
-    Ok((email, lang, title))
-}
-
-/// The name of a membership's tier, when it has one.
-fn tier_of(conn: &mut DbConnection, membership: i32) -> QueryResult<Option<String>> {
-    memberships::table
-        .find(membership)
-        .inner_join(tiers::table)
-        .select(tiers::name)
-        .first(conn)
-        .optional()
-}
-
-fn queue(conn: &mut DbConnection, key: &str, to: &str, notice: &Notice) -> QueryResult<bool> {
-    let message = email::render(conn, notice, to)?;
-    email::queue(conn, key, &message)
 }
 
 /// What completing a Checkout Session came to.
