@@ -878,3 +878,8 @@ brand-back-site = Back to the site
 ## Goal named in a title (campaign page)
 admin-goal-in-title = The goal is now { $new }, but a title still says { $old }.
 admin-goal-in-title-fix = Change the title
+
+## Tier texts per language (campaign page)
+admin-tier-description = Description
+admin-tier-texts = Name and description in other languages
+admin-error-tier-description = A tier description may be at most 300 characters long, a name at most 100.

@@ -880,3 +880,8 @@ brand-back-site = Назад на сайт
 ## Goal named in a title (campaign page)
 admin-goal-in-title = Мета тепер { $new }, а в заголовку досі { $old }.
 admin-goal-in-title-fix = Змінити заголовок
+
+## Tier texts per language (campaign page)
+admin-tier-description = Опис
+admin-tier-texts = Назва й опис іншими мовами
+admin-error-tier-description = Опис рівня може мати щонайбільше 300 символів, назва — 100.

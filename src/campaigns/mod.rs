@@ -12,6 +12,7 @@ pub mod staff;
 pub mod stats;
 pub mod stretch;
 pub mod texts;
+pub mod tier_texts;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -362,6 +362,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    tier_texts (tier_id, lang) {
+        tier_id -> Integer,
+        lang -> Text,
+        name -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
     tiers (id) {
         id -> Integer,
         campaign_id -> Integer,
@@ -413,6 +422,7 @@ diesel::joinable!(payments -> members (member_id));
 diesel::joinable!(payments -> memberships (membership_id));
 diesel::joinable!(sessions -> members (member_id));
 diesel::joinable!(sessions -> staff_users (staff_user_id));
+diesel::joinable!(tier_texts -> tiers (tier_id));
 diesel::joinable!(tiers -> campaigns (campaign_id));
 diesel::joinable!(tokens -> members (member_id));
 diesel::joinable!(tokens -> subscribers (subscriber_id));
@@ -459,6 +469,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stripe_events,
     subscribers,
     suppressions,
+    tier_texts,
     tiers,
     tokens,
     webhook_endpoints,

@@ -73,6 +73,7 @@ pub(crate) async fn page(
 async fn load(
     state: &AppState,
     slug: String,
+    lang: Lang,
 ) -> Result<Option<(Campaign, Translations, Vec<Tier>)>, AppError> {
     Ok(state
         .db
@@ -81,7 +82,7 @@ async fn load(
                 return Ok(None);
             };
             let texts = Translations::of(c, campaign.id)?;
-            let tiers = tiers_of(c, campaign.id)?;
+            let tiers = tiers_of(c, campaign.id, lang)?;
             Ok(Some((campaign, texts, tiers)))
         })
         .await?)
@@ -93,7 +94,7 @@ async fn render(
     slug: String,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of_request(req);
-    let (campaign, texts, tiers) = load(state, slug)
+    let (campaign, texts, tiers) = load(state, slug, lang)
         .await?
         .ok_or_else(|| AppError::not_found("campaign"))?;
     let length = |m: i32| lang.t("gift-months", &[("months", m.into())]);
@@ -226,7 +227,7 @@ pub(crate) async fn buy(
     let refused = |(code, message): Wrong| {
         AppError::refused(&req, lang, StatusCode::BAD_REQUEST, code, message)
     };
-    let (campaign, texts, tiers) = load(&state, slug)
+    let (campaign, texts, tiers) = load(&state, slug, lang)
         .await?
         .ok_or_else(|| refused(("unknown_campaign", "gift-error-campaign")))?;
     let title = texts.title(&campaign, lang).to_owned();

@@ -14,8 +14,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::session::{self, Holder, MEMBER};
+use crate::campaigns::tier_texts;
 use crate::db::schema::{
-    campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers, tiers,
+    campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
 };
 use crate::db::{self, DbError};
 use crate::domain::{BillingInterval, EmailAddress, MembershipStatus, OptIn, Slug};
@@ -83,7 +84,7 @@ type MembershipRow = (
     Option<String>,
     Option<NaiveDateTime>,
     BillingInterval,
-    Option<String>,
+    Option<i32>,
 );
 
 /// A signed-in member.
@@ -186,7 +187,7 @@ pub(crate) async fn account(
         return html(StatusCode::OK, &SignInPage { lang, notice, back });
     };
     let member_id = session.member_id;
-    let (email, customer, yearly_statement, rows, subscribed) = state
+    let (email, customer, yearly_statement, rows, subscribed, tier_names) = state
         .db
         .read(move |c| {
             let (email, customer, yearly): (String, Option<String>, bool) = members::table
@@ -199,7 +200,6 @@ pub(crate) async fn account(
                 .first(c)?;
             let rows: Vec<MembershipRow> = memberships::table
                 .inner_join(campaigns::table)
-                .left_join(tiers::table)
                 .filter(memberships::member_id.eq(member_id))
                 .order(memberships::created_at.desc())
                 .select((
@@ -213,9 +213,11 @@ pub(crate) async fn account(
                     memberships::stripe_subscription_id,
                     memberships::paused_until,
                     memberships::billing_interval,
-                    tiers::name.nullable(),
+                    memberships::tier_id,
                 ))
                 .load(c)?;
+            let tier_ids: Vec<i32> = rows.iter().filter_map(|r| r.10).collect();
+            let tier_names = tier_texts::names(c, &tier_ids, lang)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
                 .inner_join(subscribers::table)
                 .inner_join(newsletters::table)
@@ -223,7 +225,7 @@ pub(crate) async fn account(
                 .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed))
                 .select(newsletters::name)
                 .load(c)?;
-            Ok((email, customer, yearly, rows, subscribed))
+            Ok((email, customer, yearly, rows, subscribed, tier_names))
         })
         .await?;
     let now = db::now();
@@ -264,7 +266,7 @@ pub(crate) async fn account(
                 };
                 MembershipLine {
                     campaign,
-                    tier,
+                    tier: tier.and_then(|t| tier_names.get(&t).cloned()),
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
                     manage: managed.then_some(id),

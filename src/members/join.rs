@@ -16,6 +16,7 @@ use crate::campaigns::Campaign;
 use crate::campaigns::attribution::{ArticleOrigins, normalize_article};
 use crate::campaigns::board::Progress;
 use crate::campaigns::texts::Translations;
+use crate::campaigns::tier_texts;
 use crate::db::schema::tiers;
 use crate::db::{DbConnection, DbError};
 use crate::domain::{AppealVariant, BillingInterval, EmailAddress, parse_major};
@@ -48,14 +49,28 @@ pub struct Tier {
     pub yearly_amount: Option<i64>,
 }
 
-/// A campaign's public tiers.
-pub fn tiers_of(conn: &mut DbConnection, campaign_id: i32) -> QueryResult<Vec<Tier>> {
-    tiers::table
+/// A campaign's public tiers, named and described for a reader of `lang` (the tier's own
+/// words where none are written in it).
+pub fn tiers_of(conn: &mut DbConnection, campaign_id: i32, lang: Lang) -> QueryResult<Vec<Tier>> {
+    let mut tiers: Vec<Tier> = tiers::table
         .filter(tiers::campaign_id.eq(campaign_id))
         .filter(tiers::archived.eq(false))
         .order((tiers::position, tiers::id))
         .select(Tier::as_select())
-        .load(conn)
+        .load(conn)?;
+    let ids: Vec<i32> = tiers.iter().map(|t| t.id).collect();
+    let mut written = tier_texts::written(conn, &ids, lang)?;
+    for tier in &mut tiers {
+        if let Some(text) = written.remove(&tier.id) {
+            if !text.name.is_empty() {
+                tier.name = text.name;
+            }
+            if !text.description.is_empty() {
+                tier.description = text.description;
+            }
+        }
+    }
+    Ok(tiers)
 }
 
 struct TierView {
@@ -82,38 +97,37 @@ struct JoinPage {
     variant: Option<AppealVariant>,
 }
 
+/// The join page's query (its `lang` is read with the request's, by `Lang::of_request`).
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
-    lang: Option<String>,
     r#ref: Option<String>,
     variant: Option<String>,
 }
 
 pub(crate) async fn default_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    render_page(&state, DEFAULT_CAMPAIGN, &query).await
+    render_page(&state, DEFAULT_CAMPAIGN, &query, Lang::of_request(&req)).await
 }
 
 pub(crate) async fn page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    render_page(&state, &slug, &query).await
+    render_page(&state, &slug, &query, Lang::of_request(&req)).await
 }
 
+/// The join page of `slug` for a reader of `lang` (from `?lang=`, else their browser's).
 async fn render_page(
     state: &AppState,
     slug: &str,
     query: &PageQuery,
+    lang: Lang,
 ) -> Result<HttpResponse, AppError> {
-    let lang = query
-        .lang
-        .as_deref()
-        .map(Lang::from_code)
-        .unwrap_or_default();
     let snap = state
         .board
         .get(slug)
@@ -125,7 +139,7 @@ async fn render_page(
             let campaign =
                 Campaign::by_slug(c, &slug_owned)?.ok_or(diesel::result::Error::NotFound)?;
             let translations = Translations::of(c, campaign.id)?;
-            let tiers = tiers_of(c, campaign.id)?;
+            let tiers = tiers_of(c, campaign.id, lang)?;
             Ok((campaign, translations, tiers))
         })
         .await?;
@@ -356,12 +370,13 @@ pub(crate) async fn join(
         .campaign
         .clone()
         .unwrap_or_else(|| DEFAULT_CAMPAIGN.to_owned());
+    let lang = form.lang;
     let (campaign, tiers) = state
         .db
         .read(move |c| {
             let campaign = Campaign::by_slug(c, &slug)?;
             let tiers = match &campaign {
-                Some(campaign) => tiers_of(c, campaign.id)?,
+                Some(campaign) => tiers_of(c, campaign.id, lang)?,
                 None => Vec::new(),
             };
             Ok((campaign, tiers))

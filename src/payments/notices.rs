@@ -5,8 +5,9 @@ use diesel::prelude::*;
 
 use crate::campaigns::Campaign;
 use crate::campaigns::texts::Translations;
+use crate::campaigns::tier_texts;
 use crate::db::DbConnection;
-use crate::db::schema::{campaigns, members, memberships, tiers};
+use crate::db::schema::{campaigns, members, memberships};
 use crate::email;
 use crate::email::templates::Notice;
 use crate::i18n::Lang;
@@ -32,14 +33,20 @@ pub(super) fn email_context(
     Ok((email, lang, title))
 }
 
-/// The name of a membership's tier, when it has one.
-pub(super) fn tier_of(conn: &mut DbConnection, membership: i32) -> QueryResult<Option<String>> {
-    memberships::table
+/// The name of a membership's tier in `lang`, when it has one.
+pub(super) fn tier_of(
+    conn: &mut DbConnection,
+    membership: i32,
+    lang: Lang,
+) -> QueryResult<Option<String>> {
+    let tier: Option<i32> = memberships::table
         .find(membership)
-        .inner_join(tiers::table)
-        .select(tiers::name)
-        .first(conn)
-        .optional()
+        .select(memberships::tier_id)
+        .first(conn)?;
+    let Some(tier) = tier else {
+        return Ok(None);
+    };
+    Ok(tier_texts::names(conn, &[tier], lang)?.remove(&tier))
 }
 
 /// Queues `notice` to `to` under `key`, in the outlet's brand.

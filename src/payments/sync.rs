@@ -602,7 +602,7 @@ fn record_invoice(
         &to,
         &Notice::receipt(lang, &amount, &date, interval, account_url),
     )?;
-    let tier = tier_of(conn, membership_id)?;
+    let tier = tier_of(conn, membership_id, lang)?;
     let welcomed = queue(
         conn,
         &format!("welcome:{member_id}:{campaign_id}"),

@@ -55,6 +55,7 @@ mod stretch_goals;
 mod stripe_server_check;
 mod subscribers_admin;
 mod thanks;
+mod tier_texts;
 mod webhook_storm;
 mod webhooks_out;
 mod widget;

@@ -83,7 +83,7 @@ async fn the_thank_you_page_signs_the_new_member_in_once(backend: Backend) {
     assert!(page.contains(r#"<html lang="uk">"#), "{page}");
     assert!(page.contains(READER), "{page}");
     assert!(
-        page.contains(r#"<span class="tier">Sustainer</span>"#),
+        page.contains(r#"<span class="tier">Опора</span>"#),
         "{page}"
     );
     assert!(
@@ -114,7 +114,7 @@ async fn the_thank_you_page_signs_the_new_member_in_once(backend: Backend) {
     let mails = app.smtp.wait_for_messages(2, WAIT).await;
     let welcome: Vec<_> = mails
         .iter()
-        .filter(|m| m.text_part().contains("на рівні «Sustainer»"))
+        .filter(|m| m.text_part().contains("на рівні «Опора»"))
         .collect();
     assert_eq!(welcome.len(), 1, "one welcome, naming the tier");
 

@@ -148,6 +148,7 @@ impl CampaignPage {
         [
             "tier_slug",
             "tier_name",
+            "tier_description",
             "tier_monthly",
             "tier_yearly",
             "tier_position",

@@ -8,9 +8,11 @@ use serde_json::json;
 use crate::audit;
 use crate::auth::StaffForm;
 use crate::campaigns::Campaign;
+use crate::campaigns::tier_texts::{self, TierText};
 use crate::db::schema::tiers;
 use crate::db::{self, DbConnection, on_backend};
 use crate::domain::{Slug, major, parse_major};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::see_other;
@@ -18,11 +20,19 @@ use crate::web::see_other;
 use super::form::Errors;
 use super::page::{load, section_error};
 
+/// The longest tier name, in characters.
+const MAX_NAME: usize = 100;
+/// The longest tier description, in characters.
+const MAX_DESCRIPTION: usize = 300;
+
 /// A tier as its edit form shows it.
 pub(super) struct TierLine {
     pub(super) id: i32,
     pub(super) slug: String,
     pub(super) name: String,
+    pub(super) description: String,
+    /// Its name and description as written in each language.
+    pub(super) texts: Vec<(Lang, TierText)>,
     pub(super) monthly: String,
     pub(super) yearly: String,
     pub(super) position: i32,
@@ -35,6 +45,7 @@ struct TierRow {
     id: i32,
     slug: String,
     name: String,
+    description: String,
     monthly: Option<i64>,
     yearly: Option<i64>,
     position: i32,
@@ -49,18 +60,29 @@ pub(super) fn tier_lines(conn: &mut DbConnection, campaign_id: i32) -> QueryResu
             tiers::id,
             tiers::slug,
             tiers::name,
+            tiers::description,
             tiers::monthly_amount,
             tiers::yearly_amount,
             tiers::position,
             tiers::archived,
         ))
         .load(conn)?;
+    let ids: Vec<i32> = rows.iter().map(|t| t.id).collect();
+    let mut written = Lang::ALL
+        .into_iter()
+        .map(|lang| Ok((lang, tier_texts::written(conn, &ids, lang)?)))
+        .collect::<QueryResult<Vec<_>>>()?;
     Ok(rows
         .into_iter()
         .map(|t| TierLine {
+            texts: written
+                .iter_mut()
+                .map(|(lang, texts)| (*lang, texts.remove(&t.id).unwrap_or_default()))
+                .collect(),
             id: t.id,
             slug: t.slug,
             name: t.name,
+            description: t.description,
             monthly: t.monthly.map(major).unwrap_or_default(),
             yearly: t.yearly.map(major).unwrap_or_default(),
             position: t.position,
@@ -76,6 +98,10 @@ pub(crate) struct TierForm {
     slug: String,
     name: String,
     description: String,
+    name_en: String,
+    description_en: String,
+    name_uk: String,
+    description_uk: String,
     monthly: String,
     yearly: String,
     position: String,
@@ -86,6 +112,8 @@ pub(crate) struct TierForm {
 #[derive(Debug)]
 struct TierFields {
     name: String,
+    description: String,
+    texts: Vec<(Lang, TierText)>,
     monthly: Option<i64>,
     yearly: Option<i64>,
     position: i32,
@@ -96,8 +124,29 @@ impl TierForm {
     fn validate(&self, campaign: &Campaign) -> Result<TierFields, Errors> {
         let mut errors = Errors::new();
         let name = self.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() || name.chars().count() > MAX_NAME {
             errors.insert("tier_name", "admin-error-tier-name");
+        }
+        let description = self.description.trim().to_owned();
+        let texts: Vec<(Lang, TierText)> = Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let (name, description) = match lang {
+                    Lang::En => (&self.name_en, &self.description_en),
+                    Lang::Uk => (&self.name_uk, &self.description_uk),
+                };
+                let text = TierText {
+                    name: name.trim().to_owned(),
+                    description: description.trim().to_owned(),
+                };
+                (lang, text)
+            })
+            .collect();
+        let too_long = |t: &TierText| {
+            t.name.chars().count() > MAX_NAME || t.description.chars().count() > MAX_DESCRIPTION
+        };
+        if description.chars().count() > MAX_DESCRIPTION || texts.iter().any(|(_, t)| too_long(t)) {
+            errors.insert("tier_description", "admin-error-tier-description");
         }
         let mut amount = |raw: &str, field: &'static str| {
             if raw.trim().is_empty() {
@@ -129,11 +178,30 @@ impl TierForm {
         }
         Ok(TierFields {
             name,
+            description,
+            texts,
             monthly,
             yearly,
             position,
             archived: self.archived.is_some(),
         })
+    }
+}
+
+impl TierFields {
+    /// What the audit log keeps of a tier's save.
+    fn audit(&self, tier: &str) -> serde_json::Value {
+        let texts: serde_json::Map<String, serde_json::Value> = self
+            .texts
+            .iter()
+            .map(|(lang, t)| {
+                let text = json!({"name": t.name, "description": t.description});
+                (lang.code().to_owned(), text)
+            })
+            .collect();
+        json!({"tier": tier, "name": self.name, "description": self.description,
+               "monthly": self.monthly, "yearly": self.yearly, "position": self.position,
+               "archived": self.archived, "texts": texts})
     }
 }
 
@@ -158,7 +226,6 @@ pub(crate) async fn add_tier(
         Err(errors) => return section_error(&req, &staff, loaded, errors),
     };
     let actor = staff.actor();
-    let description = form.description.trim().to_owned();
     let slug = campaign.slug.clone();
     let (campaign_id, campaign_slug) = (campaign.id, campaign.slug.clone());
     let added = state
@@ -171,7 +238,7 @@ pub(crate) async fn add_tier(
                     tiers::campaign_id.eq(campaign_id),
                     tiers::slug.eq(&tier_slug),
                     tiers::name.eq(&fields.name),
-                    tiers::description.eq(&description),
+                    tiers::description.eq(&fields.description),
                     tiers::monthly_amount.eq(fields.monthly),
                     tiers::yearly_amount.eq(fields.yearly),
                     tiers::position.eq(fields.position),
@@ -179,9 +246,14 @@ pub(crate) async fn add_tier(
                     tiers::created_at.eq(db::now()),
                 ))
                 .on_conflict((tiers::campaign_id, tiers::slug))
-                .do_nothing();
-            if on_backend!(conn, |c| insert.execute(c)?) == 0 {
+                .do_nothing()
+                .returning(tiers::id);
+            let Some(tier_id) = on_backend!(conn, |c| insert.get_result::<i32>(c).optional()?)
+            else {
                 return Ok(false);
+            };
+            for (lang, text) in &fields.texts {
+                tier_texts::save(conn, tier_id, *lang, text)?;
             }
             audit::record(
                 conn,
@@ -189,8 +261,7 @@ pub(crate) async fn add_tier(
                 "tier.create",
                 "campaign",
                 &campaign_slug,
-                &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
-                        "yearly": fields.yearly, "position": fields.position}),
+                &fields.audit(&tier_slug),
             )?;
             Ok(true)
         })
@@ -232,21 +303,23 @@ pub(crate) async fn update_tier(
             diesel::update(tiers::table.find(tier_id))
                 .set((
                     tiers::name.eq(&fields.name),
+                    tiers::description.eq(&fields.description),
                     tiers::monthly_amount.eq(fields.monthly),
                     tiers::yearly_amount.eq(fields.yearly),
                     tiers::position.eq(fields.position),
                     tiers::archived.eq(fields.archived),
                 ))
                 .execute(conn)?;
+            for (lang, text) in &fields.texts {
+                tier_texts::save(conn, tier_id, *lang, text)?;
+            }
             audit::record(
                 conn,
                 &actor,
                 "tier.update",
                 "campaign",
                 &campaign_slug,
-                &json!({"tier": tier_slug, "name": fields.name, "monthly": fields.monthly,
-                        "yearly": fields.yearly, "position": fields.position,
-                        "archived": fields.archived}),
+                &fields.audit(&tier_slug),
             )?;
             Ok(())
         })
