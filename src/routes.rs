@@ -167,7 +167,7 @@ pub static ROUTES: &[Route] = &[
         r.to(members::account::sign_in)
     }),
     route(Method::POST, "/account/pause", Member, |r| {
-        r.to(members::account::pause)
+        r.to(members::pause::pause)
     }),
     route(Method::GET, "/account/cancel", Member, |r| {
         r.to(members::cancel::page)

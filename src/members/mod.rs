@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod export;
 pub mod import;
 pub mod join;
+pub mod pause;
 pub mod reminders;
 pub mod search;
 pub mod sign_in;

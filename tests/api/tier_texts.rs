@@ -58,9 +58,7 @@ async fn tiers_speak_the_readers_language(backend: Backend) {
         })
         .await;
     assert!(
-        page.contains(&format!(
-            r#"name="name_uk" type="text" maxlength="100" value="Прихильник""#
-        )),
+        page.contains(r#"name="name_uk" type="text" maxlength="100" value="Прихильник""#),
         "{page}"
     );
     let path = format!("/admin/campaigns/members/tiers/{supporter}");
