@@ -883,3 +883,9 @@ admin-goal-in-title-fix = Change the title
 admin-tier-description = Description
 admin-tier-texts = Name and description in other languages
 admin-error-tier-description = A tier description may be at most 300 characters long, a name at most 100.
+
+## Editions (preheader, tests, progress)
+admin-editions-preheader = Preheader
+admin-editions-preheader-hint = The preview text most inboxes show after the subject, at most 150 characters. Leave it empty for none.
+admin-editions-preview-inbox = In the inbox
+admin-editions-error-preheader = The preheader may be at most 150 characters, on one line.

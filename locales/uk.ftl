@@ -885,3 +885,9 @@ admin-goal-in-title-fix = Змінити заголовок
 admin-tier-description = Опис
 admin-tier-texts = Назва й опис іншими мовами
 admin-error-tier-description = Опис рівня може мати щонайбільше 300 символів, назва — 100.
+
+## Editions (preheader, tests, progress)
+admin-editions-preheader = Текст попереднього перегляду
+admin-editions-preheader-hint = Текст, який більшість поштових програм показує після теми листа, не більше 150 символів. Залиште порожнім, якщо він не потрібен.
+admin-editions-preview-inbox = У поштовій скриньці
+admin-editions-error-preheader = Текст попереднього перегляду може мати не більше 150 символів в одному рядку.

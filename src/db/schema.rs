@@ -108,6 +108,7 @@ diesel::table! {
         queued -> Integer,
         created_by -> Text,
         created_at -> Timestamp,
+        preheader -> Text,
     }
 }
 

@@ -60,6 +60,8 @@ pub struct EditionEmail {
     pub lang: Lang,
     /// Subject line.
     pub subject: String,
+    /// The preview text an inbox shows after the subject ("" for none).
+    pub preheader: String,
     /// "You receive this because you subscribed to …".
     pub why: String,
     /// The edition as HTML.
@@ -558,6 +560,36 @@ mod tests {
         assert!(!email.html.contains("<script>"), "{}", email.html);
         assert!(email.html.contains("&#60;script&#62;"), "{}", email.html);
         assert!(!email.subject.contains('\n'));
+    }
+
+    #[test]
+    fn an_edition_opens_with_its_preheader_hidden_and_escaped() {
+        let edition = |preheader: &str| {
+            EditionEmail {
+                lang: Lang::En,
+                subject: "Morning briefing".into(),
+                preheader: preheader.into(),
+                why: "You receive this because you subscribed to News.".into(),
+                html: "<h1>Morning briefing</h1>".into(),
+                text: "# Morning briefing".into(),
+                manage_url: "https://news.example/newsletters/manage?token=m".into(),
+                unsubscribe_url: "https://news.example/unsubscribe?token=u".into(),
+            }
+            .render_email("reader@news.example", &Brand::default())
+            .unwrap()
+        };
+        let email = edition("The budget, and <what> it changes");
+        let body = email.html.split_once("<body").unwrap().1;
+        let first = body.split_once('>').unwrap().1.trim_start();
+        assert!(
+            first.starts_with(
+                "<div style=\"display:none;max-height:0;overflow:hidden;mso-hide:all\">\
+                 The budget, and &#60;what&#62; it changes&#847;&zwnj;&nbsp;"
+            ),
+            "{first}"
+        );
+        assert!(!email.text.contains("The budget"), "{}", email.text);
+        assert!(!edition("").html.contains("display:none"));
     }
 
     #[test]

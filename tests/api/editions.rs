@@ -27,6 +27,9 @@ both_backends!(
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// The preheader the editions of these tests carry.
+pub(crate) const PREHEADER: &str = "What the vote changes, street by street";
+
 pub(crate) const EDITION: &str = "# Morning briefing\n\nThe council **approved** the budget.\n\n\
                        <script>alert(1)</script>\n";
 
@@ -128,7 +131,12 @@ async fn an_edition_reaches_each_confirmed_subscriber_once_across_two_instances(
     let pending = readers(&app, "pending", 3, OptIn::Pending).await;
     let left = readers(&app, "left", 3, OptIn::Unsubscribed).await;
 
-    let printed = ok(&send(&app, EDITION, "Morning briefing: the budget", &[]));
+    let printed = ok(&send(
+        &app,
+        EDITION,
+        "Morning briefing: the budget",
+        &["--preheader", PREHEADER],
+    ));
     assert!(
         printed.contains("sending now; 450 confirmed subscriber(s) today"),
         "{printed}"
@@ -162,6 +170,15 @@ async fn an_edition_reaches_each_confirmed_subscriber_once_across_two_instances(
     );
     let html = message.html_part();
     assert!(html.contains("<h1>Morning briefing</h1>"), "{html}");
+    let hidden = format!(
+        "<div style=\"display:none;max-height:0;overflow:hidden;mso-hide:all\">{PREHEADER}"
+    );
+    let preheader = html.find(&hidden).expect("the preheader");
+    assert!(
+        preheader < html.find("<h1>").unwrap(),
+        "the preheader opens the email: {html}"
+    );
+    assert!(!message.text_part().contains(PREHEADER));
     assert!(html.contains("<strong>approved</strong>"), "{html}");
     assert!(!html.contains("<script>"), "raw HTML stays text: {html}");
     assert!(
@@ -295,6 +312,7 @@ async fn a_scheduled_edition_waits_for_its_time_and_bad_input_changes_nothing(ba
     readers(&app, "reader", 3, OptIn::Confirmed).await;
     let editions_stored = || app.count(editions::table);
 
+    let long = "x".repeat(151);
     for (body, subject, extra, error) in [
         (
             EDITION,
@@ -309,6 +327,12 @@ async fn a_scheduled_edition_waits_for_its_time_and_bad_input_changes_nothing(ba
             "in the past",
         ),
         (EDITION, " ", &[][..], "the subject must be"),
+        (
+            EDITION,
+            "News",
+            &["--preheader", long.as_str()][..],
+            "the preheader must be at most 150 characters",
+        ),
         ("  \n", "News", &[][..], "the body must be"),
     ] {
         let out = send(&app, body, subject, extra);

@@ -1,4 +1,4 @@
-//! `memberdrive edition send NEWSLETTER FILE.md --subject TEXT [--at TIME]`.
+//! `memberdrive edition send NEWSLETTER FILE.md --subject TEXT [--preheader TEXT] [--at TIME]`.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,10 @@ pub enum EditionCommand {
         /// The subject line.
         #[arg(long)]
         subject: String,
+        /// The preview text mail clients show after the subject, at most 150 characters
+        /// (default: none).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        preheader: String,
         /// When to send, RFC 3339 with its offset, e.g. 2026-12-08T07:00:00+02:00 (default:
         /// now). Those confirmed by then receive it.
         #[arg(long, value_name = "TIME")]
@@ -38,6 +42,7 @@ pub fn run(settings: &Settings, command: EditionCommand) -> anyhow::Result<()> {
         newsletter,
         file,
         subject,
+        preheader,
         at,
     } = command;
     let at = at.as_deref().map(parse_at).transpose()?;
@@ -45,7 +50,7 @@ pub fn run(settings: &Settings, command: EditionCommand) -> anyhow::Result<()> {
     let body = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))?;
     let now = db::now();
-    let draft = Draft::new(&subject, body, at, now)?;
+    let draft = Draft::new(&subject, &preheader, body, at, now)?;
     let mut conn = db::connect_one(&settings.database_url)?;
     db::run_migrations(&mut conn)?;
     let (id, slug, recipients) = db::write_transaction(&mut conn, |conn| -> anyhow::Result<_> {

@@ -40,6 +40,8 @@ pub const JOB_KIND: &str = "edition";
 pub const BATCH: i64 = 200;
 /// The longest subject line.
 pub const MAX_SUBJECT: usize = 200;
+/// The longest preheader: mail clients show 40 to 140 characters of it after the subject.
+pub const MAX_PREHEADER: usize = 150;
 /// The largest Markdown body.
 pub const MAX_BODY: usize = 512 * 1024;
 
@@ -55,6 +57,8 @@ pub struct Edition {
     pub subject: String,
     /// Markdown.
     pub body: String,
+    /// The preview text after the subject in an inbox ("" for none).
+    pub preheader: String,
     /// Where it stands.
     pub status: EditionStatus,
     /// When sending starts.
@@ -72,6 +76,8 @@ pub struct Edition {
 pub struct Draft {
     /// Subject line.
     pub subject: String,
+    /// The preview text after the subject in an inbox ("" for none).
+    pub preheader: String,
     /// Markdown.
     pub body: String,
     /// When to send; `None` is now.
@@ -84,6 +90,9 @@ pub enum Refused {
     /// Empty, too long, or with control characters.
     #[error("the subject must be 1 to {MAX_SUBJECT} characters on one line")]
     Subject,
+    /// Too long, or with control characters.
+    #[error("the preheader must be at most {MAX_PREHEADER} characters on one line")]
+    Preheader,
     /// Empty or too large.
     #[error("the body must be non-empty Markdown of at most {} KiB", MAX_BODY / 1024)]
     Body,
@@ -93,19 +102,22 @@ pub enum Refused {
 }
 
 impl Draft {
-    /// Checks a subject, a Markdown body and a time to send (`None`: now) at `now`.
+    /// Checks a subject, a preheader (empty: none), a Markdown body and a time to send
+    /// (`None`: now) at `now`.
     pub fn new(
         subject: &str,
+        preheader: &str,
         body: String,
         send_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
     ) -> Result<Draft, Refused> {
         let subject = subject.trim();
-        if subject.is_empty()
-            || subject.chars().count() > MAX_SUBJECT
-            || subject.chars().any(char::is_control)
-        {
+        if subject.is_empty() || !one_line(subject, MAX_SUBJECT) {
             return Err(Refused::Subject);
+        }
+        let preheader = preheader.trim();
+        if !one_line(preheader, MAX_PREHEADER) {
+            return Err(Refused::Preheader);
         }
         if body.trim().is_empty() || body.len() > MAX_BODY {
             return Err(Refused::Body);
@@ -115,16 +127,23 @@ impl Draft {
         }
         Ok(Draft {
             subject: subject.to_owned(),
+            preheader: preheader.to_owned(),
             body,
             send_at,
         })
     }
 }
 
+/// Whether `text` is at most `max` characters, none of them a control character (a line break).
+fn one_line(text: &str, max: usize) -> bool {
+    text.chars().count() <= max && !text.chars().any(char::is_control)
+}
+
 /// An edition's email as every reader gets it, but for their own links.
 pub struct Letter {
     lang: Lang,
     subject: String,
+    preheader: String,
     why: String,
     html: String,
     text: String,
@@ -132,10 +151,11 @@ pub struct Letter {
 
 impl Letter {
     /// The email of an edition of the newsletter named `newsletter`, written in `lang`.
-    pub fn new(lang: Lang, newsletter: &str, subject: &str, body: &str) -> Letter {
+    pub fn new(lang: Lang, newsletter: &str, subject: &str, preheader: &str, body: &str) -> Letter {
         Letter {
             lang,
             subject: subject.to_owned(),
+            preheader: preheader.to_owned(),
             why: lang.t("email-edition-why", &[("newsletter", newsletter.into())]),
             html: markdown::to_html(body),
             text: body.to_owned(),
@@ -147,6 +167,7 @@ impl Letter {
         EditionEmail {
             lang: self.lang,
             subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
             why: self.why.clone(),
             html: self.html.clone(),
             text: self.text.clone(),
@@ -195,6 +216,7 @@ pub fn create(
         .values((
             editions::newsletter_id.eq(newsletter.id),
             editions::subject.eq(&draft.subject),
+            editions::preheader.eq(&draft.preheader),
             editions::body.eq(&draft.body),
             editions::status.eq(EditionStatus::Scheduled),
             editions::send_at.eq(send_at),
@@ -291,6 +313,7 @@ pub fn queue_batch(
         Lang::from_code(&language),
         &newsletter,
         &edition.subject,
+        &edition.preheader,
         &edition.body,
     );
     let brand = crate::branding::load(conn)?;
@@ -344,4 +367,21 @@ pub fn queue_batch(
         return Ok(Step::Finished);
     }
     Ok(Step::Queued(batch.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Draft, MAX_PREHEADER, Refused};
+
+    #[test]
+    fn a_preheader_is_optional_trimmed_and_one_short_line() {
+        let now = crate::db::now();
+        let draft = |preheader: &str| Draft::new("News", preheader, "# News".into(), None, now);
+        assert_eq!(draft("").unwrap().preheader, "");
+        assert_eq!(draft("  What changes  ").unwrap().preheader, "What changes");
+        assert!(draft(&"é".repeat(MAX_PREHEADER)).is_ok());
+        for bad in ["é".repeat(MAX_PREHEADER + 1), "two\nlines".into()] {
+            assert_eq!(draft(&bad).unwrap_err(), Refused::Preheader, "{bad}");
+        }
+    }
 }

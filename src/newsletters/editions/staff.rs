@@ -47,9 +47,16 @@ struct EditionsPage {
     lines: Vec<Line>,
     form: EditionForm,
     error: Option<String>,
-    preview: Option<String>,
+    preview: Option<Preview>,
     notice: Option<String>,
     can_send: bool,
+}
+
+/// An edition as the preview shows it: its line in an inbox, then its email.
+struct Preview {
+    subject: String,
+    preheader: String,
+    html: String,
 }
 
 /// The edition form as posted: `action` is `preview`, `test` or `send`.
@@ -57,6 +64,7 @@ struct EditionsPage {
 #[serde(default)]
 pub(crate) struct EditionForm {
     subject: String,
+    preheader: String,
     body: String,
     /// `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
     send_at: String,
@@ -100,7 +108,7 @@ fn newsletter(
 struct Shown {
     form: EditionForm,
     error: Option<String>,
-    preview: Option<String>,
+    preview: Option<Preview>,
     notice: Option<String>,
 }
 
@@ -248,6 +256,7 @@ pub(crate) async fn page(
 fn refused_message(refused: &Refused) -> &'static str {
     match refused {
         Refused::Subject => "admin-editions-error-subject",
+        Refused::Preheader => "admin-editions-error-preheader",
         Refused::Body => "admin-editions-error-body",
         Refused::Past => "admin-editions-error-past",
     }
@@ -271,7 +280,8 @@ pub(crate) async fn post(
             .map_err(|_| "admin-editions-error-time"),
     };
     let draft = send_at.and_then(|at| {
-        Draft::new(&form.subject, form.body.clone(), at, now).map_err(|r| refused_message(&r))
+        Draft::new(&form.subject, &form.preheader, form.body.clone(), at, now)
+            .map_err(|r| refused_message(&r))
     });
     let draft = match draft {
         Ok(draft) => draft,
@@ -287,7 +297,11 @@ pub(crate) async fn post(
     match form.action.as_str() {
         "preview" => {
             let shown = Shown {
-                preview: Some(markdown::to_html(&draft.body)),
+                preview: Some(Preview {
+                    html: markdown::to_html(&draft.body),
+                    subject: draft.subject,
+                    preheader: draft.preheader,
+                }),
                 form,
                 ..Shown::default()
             };
@@ -311,6 +325,7 @@ pub(crate) async fn post(
                         Lang::from_code(&newsletter.language),
                         &newsletter.name,
                         &subject,
+                        &draft.preheader,
                         &draft.body,
                     );
                     let email = email::render(c, &letter.to(page.clone(), page), &to)?;
