@@ -18,6 +18,7 @@ mod editions;
 mod editions_browser;
 mod editions_control;
 mod editions_crash;
+mod editions_dashboard;
 mod erasure;
 mod forms;
 mod frozen;

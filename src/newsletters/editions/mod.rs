@@ -16,6 +16,7 @@ pub mod control;
 pub(crate) mod markdown;
 pub mod send;
 pub mod staff;
+pub mod test_send;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

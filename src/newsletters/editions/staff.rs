@@ -1,6 +1,6 @@
 //! `/admin/newsletters/{slug}/editions`: a newsletter's editions with where each stands (queued
 //! and delivered against its audience), and for admins the form that writes one: preview it,
-//! send a test to yourself, then send it now or schedule it.
+//! send a test of it ([`test_send`]), then send it now or schedule it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,12 +10,13 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::control::{self, Control};
-use super::{Draft, Letter, Refused, audience, markdown, schedule};
+use super::test_send::{self, BadAddresses};
+use super::{Draft, Refused, audience, markdown, schedule};
 use crate::admin::{Frame, Nav, Role, render_status};
 use crate::auth::{StaffForm, StaffSession};
 use crate::db::schema::{editions, jobs, newsletters};
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::EditionStatus;
+use crate::domain::{EditionStatus, EmailAddress};
 use crate::email;
 use crate::i18n::Lang;
 use crate::newsletters::Newsletter;
@@ -68,6 +69,9 @@ pub(crate) struct EditionForm {
     body: String,
     /// `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
     send_at: String,
+    /// Where a test goes: addresses separated by commas or line breaks; empty: the staff
+    /// member's own.
+    test_to: String,
     action: String,
 }
 
@@ -263,7 +267,7 @@ fn refused_message(refused: &Refused) -> &'static str {
 }
 
 /// `POST /admin/newsletters/{slug}/editions` (admins): previews the edition, sends a test of
-/// it to the staff member's own address, or sends (schedules) it.
+/// it to the addresses given (the staff member's own by default), or sends (schedules) it.
 pub(crate) async fn post(
     req: HttpRequest,
     StaffForm { staff, form }: StaffForm<EditionForm>,
@@ -308,45 +312,51 @@ pub(crate) async fn post(
             page_of(&req, &staff, &state, slug, StatusCode::OK, shown).await
         }
         "test" => {
-            let (to, key) = (staff.email.clone(), slug.clone());
-            let settings = state.settings.clone();
+            let to = match test_send::addresses(&form.test_to, &staff.email) {
+                Ok(to) => to,
+                Err(bad) => {
+                    let error = match bad {
+                        BadAddresses::Invalid(address) => lang.t(
+                            "admin-editions-error-test-address",
+                            &[("address", address.into())],
+                        ),
+                        BadAddresses::TooMany => lang.tr("admin-editions-error-test-many"),
+                    };
+                    let shown = Shown {
+                        error: Some(error),
+                        form,
+                        ..Shown::default()
+                    };
+                    return page_of(&req, &staff, &state, slug, StatusCode::BAD_REQUEST, shown)
+                        .await;
+                }
+            };
+            let tested = to
+                .iter()
+                .map(EmailAddress::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
             let subject = lang.t(
                 "admin-editions-test-subject",
                 &[("subject", draft.subject.as_str().into())],
             );
-            let sent = state
+            let (key, settings) = (slug.clone(), state.settings.clone());
+            let found = state
                 .db
-                .write(move |c| -> Result<bool, AppError> {
+                .write(move |c| -> Result<bool, DbError> {
                     let Some(newsletter) = newsletter(c, &key, false)? else {
                         return Ok(false);
                     };
-                    let page = settings.public_url("/newsletters");
-                    let letter = Letter::new(
-                        Lang::from_code(&newsletter.language),
-                        &newsletter.name,
-                        &subject,
-                        &draft.preheader,
-                        &draft.body,
-                    );
-                    let email = email::render(c, &letter.to(page.clone(), page), &to)?;
-                    let key = format!(
-                        "edition-test:{}:{to}:{}",
-                        newsletter.id,
-                        now.and_utc().timestamp_millis()
-                    );
-                    email::queue(c, &key, &email)?;
+                    test_send::queue(c, &settings, &newsletter, &draft, &subject, &to, now)?;
                     Ok(true)
                 })
                 .await?;
-            if !sent {
+            if !found {
                 return Err(AppError::not_found("newsletter"));
             }
             state.outbox_wake.notify_one();
             let shown = Shown {
-                notice: Some(lang.t(
-                    "admin-editions-tested",
-                    &[("email", staff.email.as_str().into())],
-                )),
+                notice: Some(lang.t("admin-editions-tested", &[("email", tested.into())])),
                 form,
                 ..Shown::default()
             };
