@@ -3,18 +3,22 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use memberdrive::db::schema::jobs;
+use memberdrive::db::schema::{editions, jobs};
 use memberdrive::domain::OptIn;
 use memberdrive::staff::Role;
 
 use crate::both_backends;
 use crate::editions::{EDITION, PREHEADER, readers, recipients};
 use crate::helpers::{
-    Backend, TestApp, add_staff, csrf_in, session_of, spawn_app, submit, text_as,
+    Backend, TestApp, add_staff, csrf_in, session_of, spawn_app, spawn_app_with, submit, text_as,
 };
 
-both_backends!(a_test_goes_to_each_address_chosen_once_and_a_bad_one_queues_nothing);
+both_backends!(
+    a_test_goes_to_each_address_chosen_once_and_a_bad_one_queues_nothing,
+    an_edition_is_scheduled_on_the_outlets_clock,
+);
 
 const WAIT: Duration = Duration::from_secs(60);
 const PAGE: &str = "/admin/newsletters/news/editions";
@@ -128,4 +132,66 @@ async fn a_test_goes_to_each_address_chosen_once_and_a_bad_one_queues_nothing(ba
     let got = recipients(&app.smtp.messages());
     assert_eq!(got.get(EDITOR), Some(&1), "{got:?}");
     assert_eq!(app.smtp.messages().len(), 3);
+}
+
+async fn an_edition_is_scheduled_on_the_outlets_clock(backend: Backend) {
+    let app = spawn_app_with(backend, &[("MEMBERDRIVE_TIME_ZONE", "Europe/Kyiv")]).await;
+    add_staff(&app, EDITOR, Role::Admin).await;
+    let cookie = session_of(&app, EDITOR).await;
+    readers(&app, "reader", 2, OptIn::Confirmed).await;
+    let page = text_as(&app, PAGE, &cookie).await;
+    assert!(
+        page.contains("Europe/Kyiv time."),
+        "the hint names the zone"
+    );
+
+    // Nine in the morning in Kyiv, in winter (UTC+2).
+    let res = post_edition(&app, &cookie, "send", &[("send_at", "2030-01-15T09:00")]).await;
+    assert_eq!(res.status(), 303);
+    let at = |text: &str| text.parse::<NaiveDateTime>().unwrap();
+    let (send_at, run_at): (NaiveDateTime, NaiveDateTime) = app
+        .read(|c| {
+            let send_at = editions::table.select(editions::send_at).first(c)?;
+            let run_at = jobs::table
+                .filter(jobs::kind.eq("edition"))
+                .select(jobs::run_at)
+                .first(c)?;
+            Ok((send_at, run_at))
+        })
+        .await;
+    assert_eq!(send_at, at("2030-01-15T07:00:00"));
+    assert_eq!(run_at, send_at, "no worker takes it before then");
+    let page = text_as(&app, PAGE, &cookie).await;
+    assert!(
+        page.contains(r#"<time datetime="2030-01-15T07:00:00Z">2030-01-15 09:00 EET</time>"#),
+        "the list shows it on the outlet's clock: {page}"
+    );
+
+    // Half past three on the night the clocks go from three to four: no such time.
+    let res = post_edition(&app, &cookie, "send", &[("send_at", "2030-03-31T03:30")]).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("That time does not exist in Europe/Kyiv"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"value="2030-03-31T03:30""#),
+        "the form keeps it"
+    );
+    // Half past three on the night they go back comes twice: the first, in summer time.
+    let res = post_edition(&app, &cookie, "send", &[("send_at", "2030-10-27T03:30")]).await;
+    assert_eq!(res.status(), 303);
+    let stored: Vec<NaiveDateTime> = app
+        .read(|c| {
+            editions::table
+                .order(editions::id)
+                .select(editions::send_at)
+                .load(c)
+        })
+        .await;
+    assert_eq!(
+        stored,
+        [at("2030-01-15T07:00:00"), at("2030-10-27T00:30:00")]
+    );
 }

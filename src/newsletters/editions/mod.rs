@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod control;
+pub mod local_time;
 pub(crate) mod markdown;
 pub mod send;
 pub mod staff;

@@ -5,11 +5,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDateTime, SecondsFormat};
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::control::{self, Control};
+use super::local_time::{self, Skipped};
 use super::test_send::{self, BadAddresses};
 use super::{Draft, Refused, audience, markdown, schedule};
 use crate::admin::{Frame, Nav, Role, render_status};
@@ -33,6 +35,8 @@ struct Line {
     subject: String,
     status: EditionStatus,
     label: String,
+    /// When it goes out or went out: RFC 3339 (UTC), and on the outlet's clock.
+    at: String,
     when: String,
     progress: String,
     /// The controls that apply now: (`action`, label).
@@ -46,6 +50,8 @@ struct EditionsPage {
     newsletter: Newsletter,
     audience: String,
     lines: Vec<Line>,
+    /// Says which time zone "send at" is in.
+    send_at_hint: String,
     form: EditionForm,
     error: Option<String>,
     preview: Option<Preview>,
@@ -67,7 +73,7 @@ pub(crate) struct EditionForm {
     subject: String,
     preheader: String,
     body: String,
-    /// `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
+    /// `YYYY-MM-DDTHH:MM` in the outlet's time zone (a `datetime-local` field); empty: now.
     send_at: String,
     /// Where a test goes: addresses separated by commas or line breaks; empty: the staff
     /// member's own.
@@ -116,8 +122,8 @@ struct Shown {
     notice: Option<String>,
 }
 
-/// The page's lines, in `lang`.
-fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Vec<Line>> {
+/// The page's lines, in `lang`, their times in `zone`.
+fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang, zone: Tz) -> QueryResult<Vec<Line>> {
     let rows: Vec<Row> = editions::table
         .filter(editions::newsletter_id.eq(newsletter))
         .order(editions::id.desc())
@@ -131,12 +137,6 @@ fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Ve
             editions::queued,
         ))
         .load(conn)?;
-    let time = |t: NaiveDateTime| {
-        t.and_utc()
-            .to_rfc3339_opts(SecondsFormat::Secs, true)
-            .replace('T', " ")
-            .replace('Z', " UTC")
-    };
     rows.into_iter()
         .map(|(id, subject, status, send_at, started, queued)| {
             let delivered: i64 = jobs::table
@@ -171,7 +171,8 @@ fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang) -> QueryResult<Ve
                 subject,
                 label: lang.tr(&format!("admin-editions-status-{}", status.as_str())),
                 status,
-                when: time(started.unwrap_or(send_at)),
+                at: db::rfc3339(started.unwrap_or(send_at)),
+                when: local_time::shown(started.unwrap_or(send_at), zone),
                 progress,
             })
         })
@@ -189,13 +190,14 @@ async fn page_of(
 ) -> Result<HttpResponse, AppError> {
     let frame = staff.frame(req, Nav::Newsletters);
     let lang = frame.lang;
+    let zone = state.settings.time_zone;
     let loaded = state
         .db
         .read(move |c| {
             let Some(newsletter) = newsletter(c, &slug, true)? else {
                 return Ok(None);
             };
-            let lines = lines(c, newsletter.id, lang)?;
+            let lines = lines(c, newsletter.id, lang, zone)?;
             let readers = audience(c, newsletter.id, db::now())?;
             Ok(Some((newsletter, lines, readers)))
         })
@@ -213,6 +215,10 @@ async fn page_of(
             audience: lang.t(
                 "admin-editions-audience",
                 &[("readers", lang.number(readers).into())],
+            ),
+            send_at_hint: lang.t(
+                "admin-editions-send-at-hint",
+                &[("zone", zone.name().into())],
             ),
             frame,
             newsletter,
@@ -277,21 +283,30 @@ pub(crate) async fn post(
     let slug = path.into_inner();
     let lang = staff.frame(&req, Nav::Newsletters).lang;
     let now = db::now();
+    let zone = state.settings.time_zone;
     let send_at = match form.send_at.trim() {
         "" => Ok(None),
-        raw => NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .map(Some)
-            .map_err(|_| "admin-editions-error-time"),
+        raw => match NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M") {
+            Ok(local) => local_time::to_utc(local, zone)
+                .map(Some)
+                .map_err(|Skipped| {
+                    lang.t(
+                        "admin-editions-error-skipped",
+                        &[("zone", zone.name().into())],
+                    )
+                }),
+            Err(_) => Err(lang.tr("admin-editions-error-time")),
+        },
     };
     let draft = send_at.and_then(|at| {
         Draft::new(&form.subject, &form.preheader, form.body.clone(), at, now)
-            .map_err(|r| refused_message(&r))
+            .map_err(|r| lang.tr(refused_message(&r)))
     });
     let draft = match draft {
         Ok(draft) => draft,
-        Err(message) => {
+        Err(error) => {
             let shown = Shown {
-                error: Some(lang.tr(message)),
+                error: Some(error),
                 form,
                 ..Shown::default()
             };
