@@ -682,7 +682,13 @@ admin-editions-subject = Subject
 admin-editions-status = Status
 admin-editions-when = Sending from
 admin-editions-reach = Progress
-admin-editions-progress = { $queued } of { $readers } queued, { $delivered } delivered
+admin-editions-progress = { $queued } of { $readers } queued, { $sent } sent{ $failed ->
+        [0] {""}
+       *[other] , { $failed_text } failed
+    }{ $suppressed ->
+        [0] {""}
+       *[other] , { $suppressed_text } suppressed
+    }
 admin-editions-status-scheduled = Scheduled
 admin-editions-status-sending = Sending
 admin-editions-status-sent = Sent

@@ -682,7 +682,13 @@ admin-editions-subject = Тема
 admin-editions-status = Стан
 admin-editions-when = Надсилання з
 admin-editions-reach = Поступ
-admin-editions-progress = У черзі { $queued } з { $readers }, доставлено { $delivered }
+admin-editions-progress = У черзі { $queued } з { $readers }, надіслано { $sent }{ $failed ->
+        [0] {""}
+       *[other] , не вдалося надіслати { $failed_text }
+    }{ $suppressed ->
+        [0] {""}
+       *[other] , пропущено { $suppressed_text }
+    }
 admin-editions-status-scheduled = Заплановано
 admin-editions-status-sending = Надсилається
 admin-editions-status-sent = Надіслано

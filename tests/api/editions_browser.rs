@@ -104,7 +104,7 @@ async fn an_editor_writes_previews_tests_and_sends_an_edition(backend: Backend) 
             )
             .await;
         let row = row.as_str().unwrap().to_owned();
-        if row.contains("Sent") && row.contains("3 of 3 queued, 3 delivered") {
+        if row.contains("Sent") && row.contains("3 of 3 queued, 3 sent") {
             Ok(row)
         } else {
             Err(row)

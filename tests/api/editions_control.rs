@@ -103,7 +103,12 @@ async fn an_edition_is_paused_resumed_and_cancelled_from_the_dashboard(backend: 
         .await;
     assert_eq!(held + sent, i64::from(walked), "held {held}, sent {sent}");
     let page = text_as(&app, PAGE, &admin).await;
-    assert!(page.contains(">Paused<") && page.contains("data-action=\"resume\""));
+    assert!(page.contains(">Paused<"), "{page}");
+    assert!(
+        page.contains(r#"data-control="resume">"#)
+            && page.contains(r#"data-control="pause" hidden>"#),
+        "resume offered, pause not: {page}"
+    );
     // Nothing to pause twice.
     assert_eq!(control(&app, &admin, id, "pause").await.status(), 409);
 

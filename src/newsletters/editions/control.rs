@@ -11,12 +11,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::JOB_KIND;
+use super::{Emails, JOB_KIND, emails};
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::db::schema::{editions, jobs};
 use crate::domain::EditionStatus;
-use crate::email;
 
 /// What staff do to an edition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,24 +56,18 @@ pub fn held_until() -> NaiveDateTime {
         .expect("a time")
 }
 
-type EmailsOf = diesel::dsl::Filter<
-    diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::kind, &'static str>>,
-    diesel::dsl::Like<jobs::dedupe_key, String>,
->;
 type Unclaimed = diesel::dsl::Or<
     diesel::dsl::IsNull<jobs::locked_until>,
     diesel::dsl::Lt<jobs::locked_until, NaiveDateTime>,
 >;
 type Waiting = diesel::dsl::Filter<
-    diesel::dsl::Filter<EmailsOf, diesel::dsl::Eq<jobs::status, &'static str>>,
+    diesel::dsl::Filter<Emails, diesel::dsl::Eq<jobs::status, &'static str>>,
     Unclaimed,
 >;
 
 /// The edition's emails not sent yet that no worker holds now.
 fn waiting_emails(id: i32, now: NaiveDateTime) -> Waiting {
-    jobs::table
-        .filter(jobs::kind.eq(email::JOB_KIND))
-        .filter(jobs::dedupe_key.like(format!("edition:{id}:%")))
+    emails(id)
         .filter(jobs::status.eq("queued"))
         .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(now)))
 }

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod control;
 pub mod local_time;
 pub(crate) mod markdown;
+pub(crate) mod progress;
 pub mod send;
 pub mod staff;
 pub mod test_send;
@@ -25,7 +26,7 @@ use diesel::prelude::*;
 use super::{Newsletter, token_link};
 use crate::audit::{self, Actor};
 use crate::config::Settings;
-use crate::db::schema::{editions, newsletter_subscriptions, subscribers};
+use crate::db::schema::{self, editions, newsletter_subscriptions, subscribers};
 use crate::db::{DbConnection, MultiBackend, on_backend};
 use crate::domain::{EditionStatus, EventType, OptIn};
 use crate::email::templates::{EditionEmail, EmailTemplate};
@@ -238,6 +239,20 @@ pub fn create(
     )?;
     Ok(id)
 }
+
+/// The outbox rows of edition `id`'s emails to its readers (not its tests'), whatever their
+/// status.
+pub(crate) fn emails(id: i32) -> Emails {
+    schema::jobs::table
+        .filter(schema::jobs::kind.eq(email::JOB_KIND))
+        .filter(schema::jobs::dedupe_key.like(format!("edition:{id}:%")))
+}
+
+/// The query [`emails`] builds.
+pub(crate) type Emails = diesel::dsl::Filter<
+    diesel::dsl::Filter<schema::jobs::table, diesel::dsl::Eq<schema::jobs::kind, &'static str>>,
+    diesel::dsl::Like<schema::jobs::dedupe_key, String>,
+>;
 
 /// The newsletter's subscribers who would receive an edition that started at `at`.
 pub fn audience(conn: &mut DbConnection, newsletter: i32, at: NaiveDateTime) -> QueryResult<i64> {

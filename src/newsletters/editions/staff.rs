@@ -12,14 +12,14 @@ use serde::Deserialize;
 
 use super::control::{self, Control};
 use super::local_time::{self, Skipped};
+use super::progress::{self, CONTROLS, Standing};
 use super::test_send::{self, BadAddresses};
 use super::{Draft, Refused, audience, markdown, schedule};
 use crate::admin::{Frame, Nav, Role, render_status};
 use crate::auth::{StaffForm, StaffSession};
-use crate::db::schema::{editions, jobs, newsletters};
+use crate::db::schema::{editions, newsletters};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::{EditionStatus, EmailAddress};
-use crate::email;
 use crate::i18n::Lang;
 use crate::newsletters::Newsletter;
 use crate::state::AppState;
@@ -39,8 +39,8 @@ struct Line {
     at: String,
     when: String,
     progress: String,
-    /// The controls that apply now: (`action`, label).
-    controls: Vec<(&'static str, String)>,
+    /// Every control: (`action`, label, whether it applies now).
+    controls: Vec<(&'static str, String, bool)>,
 }
 
 #[derive(Template)]
@@ -88,15 +88,6 @@ pub(crate) struct PageQuery {
     done: Option<String>,
 }
 
-type Row = (
-    i32,
-    String,
-    EditionStatus,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    i32,
-);
-
 /// The newsletter named `slug`; an archived one only with `archived` (its editions stay
 /// visible, but it gets no more).
 fn newsletter(
@@ -124,56 +115,37 @@ struct Shown {
 
 /// The page's lines, in `lang`, their times in `zone`.
 fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang, zone: Tz) -> QueryResult<Vec<Line>> {
-    let rows: Vec<Row> = editions::table
+    let rows: Vec<(Standing, String, NaiveDateTime)> = editions::table
         .filter(editions::newsletter_id.eq(newsletter))
         .order(editions::id.desc())
         .limit(SHOWN)
-        .select((
-            editions::id,
-            editions::subject,
-            editions::status,
-            editions::send_at,
-            editions::started_at,
-            editions::queued,
-        ))
+        .select((Standing::as_select(), editions::subject, editions::send_at))
         .load(conn)?;
+    let now = db::now();
     rows.into_iter()
-        .map(|(id, subject, status, send_at, started, queued)| {
-            let delivered: i64 = jobs::table
-                .filter(jobs::kind.eq(email::JOB_KIND))
-                .filter(jobs::dedupe_key.like(format!("edition:{id}:%")))
-                .filter(jobs::status.eq("done"))
-                .count()
-                .get_result(conn)?;
-            let readers = audience(conn, newsletter, started.unwrap_or_else(db::now))?;
-            let progress = lang.t(
-                "admin-editions-progress",
-                &[
-                    ("queued", lang.number(queued.into()).into()),
-                    ("delivered", lang.number(delivered).into()),
-                    ("readers", lang.number(readers).into()),
-                ],
-            );
-            let going_out = status != EditionStatus::Sent || delivered < i64::from(queued);
-            let actions: &[&'static str] = match status {
-                EditionStatus::Paused => &["resume", "cancel"],
-                EditionStatus::Cancelled => &[],
-                _ if going_out => &["pause", "cancel"],
-                _ => &[],
-            };
-            let controls = actions
+        .map(|(standing, subject, send_at)| {
+            let progress = progress::of(conn, &standing, now)?;
+            let applies = progress.controls();
+            let controls = CONTROLS
                 .iter()
-                .map(|a| (*a, lang.tr(&format!("admin-editions-{a}"))))
+                .map(|a| {
+                    (
+                        *a,
+                        lang.tr(&format!("admin-editions-{a}")),
+                        applies.contains(a),
+                    )
+                })
                 .collect();
+            let at = standing.started_at.unwrap_or(send_at);
             Ok(Line {
-                id,
-                controls,
+                id: standing.id,
                 subject,
-                label: lang.tr(&format!("admin-editions-status-{}", status.as_str())),
-                status,
-                at: db::rfc3339(started.unwrap_or(send_at)),
-                when: local_time::shown(started.unwrap_or(send_at), zone),
-                progress,
+                status: progress.status,
+                label: progress.label(lang),
+                at: db::rfc3339(at),
+                when: local_time::shown(at, zone),
+                progress: progress.text(lang),
+                controls,
             })
         })
         .collect()
