@@ -55,6 +55,9 @@ pub static ROUTES: &[Route] = &[
     route(Method::GET, "/static/admin.js", Public, |r| {
         r.to(admin::script)
     }),
+    route(Method::GET, "/static/editions.js", Public, |r| {
+        r.to(newsletters::editions::progress::script)
+    }),
     Route {
         method: Method::POST,
         path: "/webhooks/stripe",
@@ -396,6 +399,12 @@ pub static ROUTES: &[Route] = &[
         "/admin/newsletters/{slug}/editions/{id}",
         Admin,
         |r| r.to(newsletters::editions::staff::control),
+    ),
+    route(
+        Method::GET,
+        "/admin/newsletters/{slug}/editions/{id}/progress",
+        Staff,
+        |r| r.to(newsletters::editions::progress::progress),
     ),
     route(Method::GET, "/admin/newsletters/{slug}", Staff, |r| {
         r.to(newsletters::staff::edit)

@@ -1,4 +1,4 @@
-// The dashboard's only script: keeps the overview's count live from the widget's event
+// The overview's script: keeps its count live from the widget's event
 // stream (the same numbers every reader sees). Without it the page still shows the count
 // as of loading.
 (function () {

@@ -1,19 +1,39 @@
-//! The editions page in headless Chromium: an editor writes an edition, previews it, sends a
-//! test to themselves, sends it, and watches its progress reach "Sent"; each reader gets it
-//! once, on both databases.
+//! The editions page in headless Chromium: an editor writes an edition with a preheader,
+//! previews it, sends a test to the desk's addresses, sends it, and watches its progress reach
+//! "Sent" live, without reloading the page; each reader gets it once, on both databases.
 
 use std::time::Duration;
 
+use diesel::prelude::*;
+use memberdrive::db;
+use memberdrive::db::schema::jobs;
 use memberdrive::domain::OptIn;
 use memberdrive::staff::Role;
 
 use crate::both_backends;
-use crate::editions::{readers, recipients};
+use crate::editions::{PREHEADER, readers, recipients};
 use crate::helpers::{Backend, PASSWORD, add_staff, spawn_app};
 use crate::support::browser::{Browser, check_page};
-use crate::support::wait::eventually;
+use crate::support::smtp::SmtpMode;
 
 both_backends!(an_editor_writes_previews_tests_and_sends_an_edition);
+
+/// A script that returns the first row of the editions list as the editor sees it, once
+/// `condition` (JavaScript, of the row `r`) holds: its status badge, its progress (and whether
+/// that is a polite live region), whether it has settled, the controls shown, and whether the
+/// page is still the one `window.sameDocument` was set on.
+fn row_once(condition: &str) -> String {
+    format!(
+        "const row = document.querySelector('#editions tbody tr'); if (!row) return null; \
+         const cell = row.querySelector('[data-progress-text]'); \
+         const r = {{ status: row.querySelector('.badge').textContent, progress: cell.textContent, \
+           live: cell.getAttribute('aria-live'), settled: row.hasAttribute('data-settled'), \
+           controls: [...row.querySelectorAll('form[data-control]')].filter(f => !f.hidden) \
+             .map(f => f.dataset.control), \
+           sameDocument: window.sameDocument === true }}; \
+         return ({condition}) ? r : null;"
+    )
+}
 
 const WAIT: Duration = Duration::from_secs(30);
 const EDITOR: &str = "editor@news.example";
@@ -46,8 +66,10 @@ async fn an_editor_writes_previews_tests_and_sends_an_edition(backend: Backend) 
     );
     check_page(&browser, "admin-editions-1280").await;
 
-    // Write, then preview: the Markdown as the email shows it, pasted HTML as text.
+    // Write, then preview: the inbox line (subject, then preheader), and the Markdown as the
+    // email shows it, pasted HTML as text.
     browser.type_into("#f-subject", SUBJECT).await;
+    browser.type_into("#f-preheader", PREHEADER).await;
     browser
         .type_into(
             "#f-body",
@@ -65,57 +87,88 @@ async fn an_editor_writes_previews_tests_and_sends_an_edition(backend: Backend) 
     assert!(preview.contains("<h1>Morning briefing</h1>"), "{preview}");
     assert!(preview.contains("<strong>approved</strong>"), "{preview}");
     assert!(preview.contains("&lt;script&gt;"), "{preview}");
+    let inbox = browser
+        .wait_for(
+            "return document.querySelector('#preview .inbox-line').textContent;",
+            WAIT,
+        )
+        .await;
+    assert_eq!(inbox, format!("{SUBJECT} {PREHEADER}"));
     assert!(app.smtp.messages().is_empty(), "a preview sends nothing");
 
-    // A test to the editor's own address, and to no reader; the form keeps the text.
+    // A test to two of the desk's addresses, and to no reader; the form keeps what was typed.
+    browser
+        .type_into("#f-test_to", "desk@news.example,\nlegal@news.example")
+        .await;
     browser.click("button[value=test]").await;
     browser
         .wait_for(
-            "const n = document.querySelector('.notice'); return n && n.textContent.includes('A test was sent to editor@news.example') ? true : null;",
+            "const n = document.querySelector('.notice'); return n && n.textContent.includes('A test was sent to desk@news.example, legal@news.example') ? true : null;",
             WAIT,
         )
         .await;
-    let test = app.smtp.wait_for_messages(1, WAIT).await;
-    assert_eq!(test[0].to, [EDITOR]);
+    let tests = app.smtp.wait_for_messages(2, WAIT).await;
+    app.wait_for_jobs("email", WAIT).await;
+    let tested = recipients(&tests);
+    assert_eq!(tested.len(), 2, "{tested:?}");
     assert!(
-        test[0].data.contains("Subject: [Test] Morning briefing"),
-        "{}",
-        test[0].data
+        ["desk@news.example", "legal@news.example"]
+            .iter()
+            .all(|a| tested.get(*a) == Some(&1))
     );
-    let subject = browser
-        .wait_for("return document.querySelector('#f-subject').value;", WAIT)
+    for test in &tests {
+        assert!(
+            test.data.contains("Subject: [Test] Morning briefing"),
+            "{}",
+            test.data
+        );
+        assert!(test.html_part().contains(PREHEADER), "{}", test.data);
+    }
+    let kept = browser
+        .wait_for(
+            "return ['#f-subject', '#f-preheader'].map(s => document.querySelector(s).value);",
+            WAIT,
+        )
         .await;
-    assert_eq!(subject, SUBJECT);
+    assert_eq!(kept, serde_json::json!([SUBJECT, PREHEADER]));
 
-    // Send: the list follows it to "Sent", every confirmed reader's email delivered.
+    // Send, while the relay is down: the list shows the edition with its emails waiting.
+    app.smtp.set_mode(SmtpMode::RefuseConnections);
     browser.click("button[value=send]").await;
     browser
         .wait_for(
-            "return location.search.startsWith('?scheduled=') ? true : null;",
+            "if (!location.search.startsWith('?scheduled=') || document.readyState !== 'complete') return null; \
+             window.sameDocument = true; return true;",
             WAIT,
         )
         .await;
-    let row = eventually("the edition sent and delivered", WAIT, || async {
-        browser.client.refresh().await.unwrap();
-        let row = browser
-            .wait_for(
-                "const r = document.querySelector('#editions tbody tr'); return r ? r.innerText : null;",
-                WAIT,
-            )
-            .await;
-        let row = row.as_str().unwrap().to_owned();
-        if row.contains("Sent") && row.contains("3 of 3 queued, 3 sent") {
-            Ok(row)
-        } else {
-            Err(row)
-        }
+    let waiting = browser
+        .wait_for(&row_once("r.progress === '3 of 3 queued, 0 sent'"), WAIT)
+        .await;
+    assert_eq!(waiting["live"], "polite", "{waiting}");
+    assert_eq!(waiting["settled"], false, "{waiting}");
+    assert_eq!(waiting["controls"], serde_json::json!(["pause", "cancel"]));
+
+    // The relay comes back: the row follows the edition to "Sent", the page never reloaded.
+    app.smtp.set_mode(SmtpMode::Accept);
+    app.write(|c| {
+        diesel::update(jobs::table.filter(jobs::kind.eq("email")))
+            .set(jobs::run_at.eq(db::now()))
+            .execute(c)
     })
     .await;
-    assert!(row.contains(SUBJECT), "{row}");
+    let row = browser.wait_for(&row_once("r.settled"), WAIT).await;
+    assert_eq!(
+        row,
+        serde_json::json!({
+            "status": "Sent", "progress": "3 of 3 queued, 3 sent", "live": "polite",
+            "settled": true, "controls": [], "sameDocument": true,
+        })
+    );
     check_page(&browser, "admin-editions-sent-1280").await;
-    let mail = app.smtp.messages();
-    let got = recipients(&mail[1..]);
-    assert_eq!(got.len(), 3, "{got:?}");
+    app.wait_for_jobs("email", WAIT).await;
+    let got = recipients(&app.smtp.messages());
+    assert_eq!(got.len(), 5, "{got:?}");
     assert!(confirmed.iter().all(|reader| got.get(reader) == Some(&1)));
     browser.close().await;
 }

@@ -1,15 +1,24 @@
 //! Where an edition stands while it goes out, and after: its status and what came of its
-//! emails, counted from the outbox. The editions list shows it.
+//! emails, counted from the outbox. The editions list shows it, and
+//! `GET /admin/newsletters/{slug}/editions/{id}/progress` gives it as JSON to
+//! `static/editions.js`, which keeps the list live until every edition on it has settled.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
 
 use super::{audience, emails};
-use crate::db::DbConnection;
-use crate::db::schema::{editions, jobs};
+use crate::admin::lang_of;
+use crate::auth::StaffSession;
+use crate::db::schema::{editions, jobs, newsletters};
+use crate::db::{self, DbConnection};
 use crate::domain::EditionStatus;
 use crate::email::worker::SKIPPED_RECEIPTS;
 use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::error::AppError;
 
 /// The controls staff have over an edition that has not gone out in full
 /// ([`super::control`]), in the order the list shows them.
@@ -32,7 +41,7 @@ pub struct Standing {
 }
 
 /// What came of an edition's emails so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// The confirmed subscribers it goes to: those of when it started (before: of now).
     pub readers: i64,
@@ -143,6 +152,63 @@ impl Progress {
             ],
         )
     }
+}
+
+/// The progress as `static/editions.js` reads it.
+#[derive(Serialize)]
+struct Answer {
+    edition: i32,
+    status: &'static str,
+    label: String,
+    settled: bool,
+    #[serde(flatten)]
+    counts: Counts,
+    text: String,
+    controls: &'static [&'static str],
+}
+
+/// `GET /admin/newsletters/{slug}/editions/{id}/progress` (staff): the edition's status and
+/// counts as JSON, with the list's texts in the page's language (`?lang=`).
+pub(crate) async fn progress(
+    req: HttpRequest,
+    _staff: StaffSession,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let found = state
+        .db
+        .read(move |c| {
+            let standing = editions::table
+                .inner_join(newsletters::table)
+                .filter(newsletters::slug.eq(slug))
+                .filter(editions::id.eq(id))
+                .select(Standing::as_select())
+                .first(c)
+                .optional()?;
+            standing.map(|s| of(c, &s, db::now())).transpose()
+        })
+        .await
+        .map_err(|e| AppError::from(e).json(true))?;
+    let progress = found.ok_or_else(|| AppError::not_found("edition").json(true))?;
+    let lang = lang_of(&req);
+    Ok(HttpResponse::Ok().json(Answer {
+        edition: id,
+        status: progress.status.as_str(),
+        label: progress.label(lang),
+        settled: progress.settled(),
+        counts: progress.counts,
+        text: progress.text(lang),
+        controls: progress.controls(),
+    }))
+}
+
+/// `GET /static/editions.js`: keeps the editions list live ([`progress`]).
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../static/editions.js"))
 }
 
 #[cfg(test)]

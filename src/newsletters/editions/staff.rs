@@ -1,6 +1,7 @@
-//! `/admin/newsletters/{slug}/editions`: a newsletter's editions with where each stands (queued
-//! and delivered against its audience), and for admins the form that writes one: preview it,
-//! send a test of it ([`test_send`]), then send it now or schedule it.
+//! `/admin/newsletters/{slug}/editions`: a newsletter's editions with where each stands
+//! ([`progress`], kept live by `static/editions.js`), and for admins the form that writes one:
+//! preview it, send a test of it ([`test_send`]), then send it now or schedule it, on the
+//! outlet's clock ([`local_time`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -39,6 +40,8 @@ struct Line {
     at: String,
     when: String,
     progress: String,
+    /// Whether nothing more will change (the live update leaves it alone).
+    settled: bool,
     /// Every control: (`action`, label, whether it applies now).
     controls: Vec<(&'static str, String, bool)>,
 }
@@ -145,6 +148,7 @@ fn lines(conn: &mut DbConnection, newsletter: i32, lang: Lang, zone: Tz) -> Quer
                 at: db::rfc3339(at),
                 when: local_time::shown(at, zone),
                 progress: progress.text(lang),
+                settled: progress.settled(),
                 controls,
             })
         })
