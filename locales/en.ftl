@@ -332,6 +332,7 @@ acct-link-button = Sign me in
 acct-link-subject = Your sign-in link
 acct-link-email = Use this link within 15 minutes to sign in to your membership account. If you did not ask for it, ignore this email.
 acct-joined = Thank you for joining! Your membership appears here as soon as your payment is confirmed.
+acct-joined-here = Thank you for joining! Here is your membership.
 acct-memberships = Memberships
 acct-none = No membership yet.
 acct-status-active = Active

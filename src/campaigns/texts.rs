@@ -78,6 +78,21 @@ impl Translations {
             .unwrap_or_default())
     }
 
+    /// The titles written for `lang` of each of `campaigns` that has one, by campaign id.
+    pub fn titles_in(
+        conn: &mut DbConnection,
+        campaigns: &[i32],
+        lang: Lang,
+    ) -> QueryResult<std::collections::HashMap<i32, String>> {
+        let rows: Vec<(i32, String)> = campaign_texts::table
+            .filter(campaign_texts::campaign_id.eq_any(campaigns))
+            .filter(campaign_texts::lang.eq(lang.code()))
+            .filter(campaign_texts::title.ne(""))
+            .select((campaign_texts::campaign_id, campaign_texts::title))
+            .load(conn)?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The translations of each of `campaigns` that has any.
     pub fn of_each(
         conn: &mut DbConnection,

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::session::{self, Holder, MEMBER};
+use crate::campaigns::texts::Translations;
 use crate::campaigns::tier_texts;
 use crate::db::schema::{
     campaigns, members, memberships, newsletter_subscriptions, newsletters, subscribers,
@@ -86,6 +87,7 @@ type MembershipRow = (
     Option<NaiveDateTime>,
     BillingInterval,
     Option<i32>,
+    i32,
 );
 
 /// A signed-in member.
@@ -188,7 +190,7 @@ pub(crate) async fn account(
         return html(StatusCode::OK, &SignInPage { lang, notice, back });
     };
     let member_id = session.member_id;
-    let (email, customer, yearly_statement, rows, subscribed, tier_names) = state
+    let (email, customer, yearly_statement, rows, subscribed, (titles, tier_names)) = state
         .db
         .read(move |c| {
             let (email, customer, yearly): (String, Option<String>, bool) = members::table
@@ -215,10 +217,13 @@ pub(crate) async fn account(
                     memberships::paused_until,
                     memberships::billing_interval,
                     memberships::tier_id,
+                    memberships::campaign_id,
                 ))
                 .load(c)?;
             let tier_ids: Vec<i32> = rows.iter().filter_map(|r| r.10).collect();
             let tier_names = tier_texts::names(c, &tier_ids, lang)?;
+            let campaign_ids: Vec<i32> = rows.iter().map(|r| r.11).collect();
+            let titles = Translations::titles_in(c, &campaign_ids, lang)?;
             let subscribed: Vec<String> = newsletter_subscriptions::table
                 .inner_join(subscribers::table)
                 .inner_join(newsletters::table)
@@ -226,7 +231,14 @@ pub(crate) async fn account(
                 .filter(newsletter_subscriptions::status.eq(OptIn::Confirmed))
                 .select(newsletters::name)
                 .load(c)?;
-            Ok((email, customer, yearly, rows, subscribed, tier_names))
+            Ok((
+                email,
+                customer,
+                yearly,
+                rows,
+                subscribed,
+                (titles, tier_names),
+            ))
         })
         .await?;
     let now = db::now();
@@ -246,6 +258,7 @@ pub(crate) async fn account(
                 paused,
                 interval,
                 tier,
+                campaign_id,
             )| {
                 let date = period_end.map(|t| t.date().to_string()).unwrap_or_default();
                 let paused = paused.filter(|until| *until > now);
@@ -266,7 +279,7 @@ pub(crate) async fn account(
                     _ => String::new(),
                 };
                 MembershipLine {
-                    campaign,
+                    campaign: titles.get(&campaign_id).cloned().unwrap_or(campaign),
                     tier: tier.and_then(|t| tier_names.get(&t).cloned()),
                     status: lang.tr(&format!("acct-status-{status}")),
                     detail,
@@ -277,7 +290,12 @@ pub(crate) async fn account(
                 }
             },
         )
-        .collect();
+        .collect::<Vec<MembershipLine>>();
+    // Back from Checkout with the membership already here: no "appears as soon as".
+    let notice = match (&query.joined, memberships.is_empty()) {
+        (Some(_), false) => Some(lang.tr("acct-joined-here")),
+        _ => notice,
+    };
     let res = html(
         StatusCode::OK,
         &StatusPage {

@@ -83,6 +83,14 @@ async fn the_thank_you_page_signs_the_new_member_in_once(backend: Backend) {
     assert!(page.contains(r#"<html lang="uk">"#), "{page}");
     assert!(page.contains(READER), "{page}");
     assert!(
+        page.contains("Дякуємо, що долучилися! Ось ваше членство."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>Допоможіть нам об&#39;єднати 20 000 учасників</strong>"),
+        "the campaign, in Ukrainian: {page}"
+    );
+    assert!(
         page.contains(r#"<span class="tier">Опора</span>"#),
         "{page}"
     );
