@@ -164,18 +164,16 @@ async fn the_embedded_widget_renders_in_english_and_ukrainian_and_updates_live(b
     browser.close().await;
 }
 
-/// On the join page the browser shows: joins as a member with an address, reaches the test
+/// On the join page the browser shows: joins as a member with `email`, reaches the test
 /// Checkout, and pays there (webhooks delivered). The Checkout Session's id.
-pub(crate) async fn join_and_pay(browser: &Browser, stripe: &StripeServer) -> String {
+pub(crate) async fn join_and_pay(browser: &Browser, stripe: &StripeServer, email: &str) -> String {
     browser
         .wait_for(
             "return document.querySelector('#email-member') ? true : null;",
             Duration::from_secs(10),
         )
         .await;
-    browser
-        .type_into("#email-member", "reader@news.example")
-        .await;
+    browser.type_into("#email-member", email).await;
     browser
         .click("form:first-of-type button[type=submit]")
         .await;
@@ -233,7 +231,7 @@ async fn a_reader_who_joined_from_an_article_is_thanked_there_instead_of_asked(b
         .goto(asked["join"].as_str().unwrap())
         .await
         .unwrap();
-    let session = join_and_pay(&browser, &stripe).await;
+    let session = join_and_pay(&browser, &stripe, "reader@news.example").await;
     app.wait_for_count("members", 1, Duration::from_secs(30))
         .await;
 
@@ -344,7 +342,7 @@ async fn both_appeals_are_shown_at_random_and_counted_apart(backend: Backend) {
         )
         .await
         .unwrap();
-    join_and_pay(&browser, &stripe).await;
+    join_and_pay(&browser, &stripe, "reader@news.example").await;
     app.wait_for_count("members", 1, Duration::from_secs(30))
         .await;
     browser.close().await;
