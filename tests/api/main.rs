@@ -57,6 +57,7 @@ mod stripe_server_check;
 mod subscribers_admin;
 mod thanks;
 mod tier_texts;
+mod ukrainian_browser;
 mod webhook_storm;
 mod webhooks_out;
 mod widget;
