@@ -901,3 +901,8 @@ admin-editions-test-to-hint = Up to 5 addresses, separated by commas or line bre
 admin-editions-error-test-address = “{ $address }” is not an email address. Separate addresses with commas or line breaks.
 admin-editions-error-test-many = A test goes to at most 5 addresses.
 admin-editions-error-skipped = That time does not exist in { $zone }: the clocks skip it when they change. Choose another time.
+
+## Limits against abuse (public forms)
+limit-network = Too many attempts from your network. Please try again in a minute.
+limit-address = Too many payments were started for this email address. Please try again in an hour.
+limit-payments-blocked = Too many payments from your network have failed. Please try again in an hour, or write to us.

@@ -212,9 +212,9 @@ pub(crate) async fn buy(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let client = failures::admit(&state, &req, false).await?;
     let form = Form::parse(&body)?;
     let lang = Lang::of_form(&req, form.get("lang"));
+    let client = failures::admit(&state, &req, false, lang).await?;
     let slug = form
         .get("campaign")
         .filter(|s| !s.is_empty())
@@ -234,7 +234,7 @@ pub(crate) async fn buy(
     let checked = check(&form, lang, &tiers, &title, crate::db::now().date()).map_err(refused)?;
     state
         .checkout_limits
-        .check_address(checked.buyer.as_str(), false)
+        .check_address(checked.buyer.as_str(), false, lang)
         .await?;
     let Some(stripe) = state.stripe.clone() else {
         return Err(AppError::refused(

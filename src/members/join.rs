@@ -360,8 +360,8 @@ pub(crate) async fn join(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let client = failures::admit(&state, &req, json).await?;
     let form = JoinForm::parse(&body).map_err(|e| e.json(json))?;
+    let client = failures::admit(&state, &req, json, form.lang).await?;
     if form.honeypot {
         // A bot filled the hidden field: back to the form, and no Checkout is started.
         return Ok(see_other("/join"));
@@ -388,7 +388,7 @@ pub(crate) async fn join(
     if let Some(email) = &request.email {
         state
             .checkout_limits
-            .check_address(email.as_str(), json)
+            .check_address(email.as_str(), json, request.lang)
             .await?;
     }
     let Some(stripe) = state.stripe.clone() else {

@@ -89,7 +89,7 @@ pub(crate) async fn request_link(
         )
         .await?;
     if let Err(wait) = allowed {
-        return Err(PerClient::refusal(wait, false));
+        return Err(PerClient::refusal(wait, false, lang));
     }
     state.sign_in_wake.notify_one();
     html(

@@ -224,7 +224,7 @@ pub(crate) async fn subscribe(
         .db
         .write(move |conn| -> Result<_, DbError> {
             if let Err(wait) = settings.subscribe_limiter.allows(conn, client)? {
-                return Ok(Err(PerClient::refusal(wait, json)));
+                return Ok(Err(PerClient::refusal(wait, json, lang)));
             }
             let requested = match pick(&super::public(conn)?, &slugs) {
                 Ok(requested) => requested,

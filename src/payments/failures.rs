@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::meta;
 use crate::db::schema::{campaigns, payment_failures};
 use crate::db::{self, DbConnection, on_backend};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tokens;
 use crate::web::client_ip;
@@ -151,6 +152,7 @@ pub async fn admit(
     state: &AppState,
     req: &HttpRequest,
     json: bool,
+    lang: Lang,
 ) -> Result<Option<String>, AppError> {
     let trusted = &state.settings.trusted_proxies;
     let client = client_ip(req, trusted).map(client_key);
@@ -165,15 +167,16 @@ pub async fn admit(
             return Err(AppError::client(
                 StatusCode::TOO_MANY_REQUESTS,
                 "payments_blocked",
-                "Too many payments from your network have failed. Please try again in an hour, or write to us.",
+                lang.tr("limit-payments-blocked"),
             )
+            .in_lang(lang)
             .retry_after(wait.unsigned_abs())
             .json(json));
         }
     }
     state
         .checkout_limits
-        .check_client(req, trusted, json)
+        .check_client(req, trusted, json, lang)
         .await?;
     Ok(client)
 }

@@ -140,7 +140,7 @@ pub(crate) async fn request(
         .db
         .write(move |conn| -> Result<Result<(), AppError>, DbError> {
             if let Err(wait) = app.subscribe_limiter.allows(conn, client)? {
-                return Ok(Err(PerClient::refusal(wait, false)));
+                return Ok(Err(PerClient::refusal(wait, false, lang)));
             }
             let new = Request {
                 campaign: campaign.id,

@@ -94,7 +94,7 @@ pub(crate) async fn send(
         })
         .await?;
     if let Err(wait) = allowed {
-        return Err(PerClient::refusal(wait, false));
+        return Err(PerClient::refusal(wait, false, lang));
     }
     state.outbox_wake.notify_one();
     let sent = lang.t("admin-forgot-sent", &[("email", email.to_string().into())]);

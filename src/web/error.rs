@@ -95,6 +95,12 @@ impl AppError {
         error
     }
 
+    /// The error page in `lang` (its title and link; the message is the caller's).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
     /// The error page's link leads to `back` instead of the start page.
     pub fn back_to(mut self, back: Back) -> Self {
         self.back = back;

@@ -26,6 +26,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::rate_limits::dsl as r;
 use crate::db::{Db, DbConnection, DbError, on_backend};
+use crate::i18n::Lang;
 use crate::web::client_ip;
 use crate::web::error::AppError;
 
@@ -284,13 +285,14 @@ impl PerClient {
     }
 
     /// The answer to the one request too many, to be tried again after `wait`: 429
-    /// `rate_limited`, as JSON when `json`.
-    pub fn refusal(wait: Duration, json: bool) -> AppError {
+    /// `rate_limited`, in `lang`, as JSON when `json`.
+    pub fn refusal(wait: Duration, json: bool, lang: Lang) -> AppError {
         AppError::client(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            "Too many attempts from your network. Please try again in a minute.",
+            lang.tr("limit-network"),
         )
+        .in_lang(lang)
         .retry_after(wait.as_secs_f64().ceil() as u64)
         .json(json)
     }
@@ -302,6 +304,7 @@ impl PerClient {
         req: &HttpRequest,
         trusted_proxies: &[IpAddr],
         json: bool,
+        lang: Lang,
     ) -> Result<(), AppError> {
         let Some(client) = client_ip(req, trusted_proxies) else {
             return Ok(());
@@ -311,7 +314,7 @@ impl PerClient {
             .await
             .map_err(|e| AppError::from(e).json(json))?
         {
-            return Err(PerClient::refusal(wait, json));
+            return Err(PerClient::refusal(wait, json, lang));
         }
         Ok(())
     }
@@ -341,13 +344,21 @@ impl CheckoutLimits {
         req: &HttpRequest,
         trusted_proxies: &[IpAddr],
         json: bool,
+        lang: Lang,
     ) -> Result<(), AppError> {
-        self.per_client.check(req, trusted_proxies, json).await
+        self.per_client
+            .check(req, trusted_proxies, json, lang)
+            .await
     }
 
     /// Counts a Checkout about to be started for `address` and refuses the one too many with
     /// 429 `rate_limited`.
-    pub async fn check_address(&self, address: &str, json: bool) -> Result<(), AppError> {
+    pub async fn check_address(
+        &self,
+        address: &str,
+        json: bool,
+        lang: Lang,
+    ) -> Result<(), AppError> {
         let key = crate::tokens::hash_of(&address.to_lowercase());
         if let Some(wait) = self
             .per_address
@@ -358,8 +369,9 @@ impl CheckoutLimits {
             return Err(AppError::client(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "Too many payments were started for this email address. Please try again in an hour.",
+                lang.tr("limit-address"),
             )
+            .in_lang(lang)
             .retry_after(wait.as_secs_f64().ceil() as u64)
             .json(json));
         }

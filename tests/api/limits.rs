@@ -289,6 +289,14 @@ async fn checkouts_are_limited_per_client_and_per_address_against_card_testing(b
         ("email", "card-gift@tester.example"),
     ];
     assert_eq!(status_from(&app, "/gift", tester, &gift).await, 429);
+    // A reader of the Ukrainian join page is refused in Ukrainian.
+    let mut ukrainian = join_form("card-uk@tester.example").to_vec();
+    ukrainian.push(("lang", "uk"));
+    let res = post_from(&app, "/join", tester, &ukrainian).await;
+    assert_eq!(res.status(), 429);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"<html lang="uk">"#), "{page}");
+    assert!(page.contains("Забагато спроб із вашої мережі"), "{page}");
     let created = sessions_created(&stripe);
     assert_eq!(
         created.len(),
