@@ -449,8 +449,10 @@ fn build_server(
     widget_metrics: WidgetMetrics,
 ) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
+        // Called once on each worker thread: the pages rendered there wear this app's brand.
+        crate::branding::serve_on_this_thread(state.branding.clone());
         App::new()
-            .wrap(crate::web::Edge::new(state.branding.clone()))
+            .wrap(crate::web::Edge)
             .app_data(state.clone())
             .configure(|cfg| crate::routes::configure(cfg, metrics.clone(), &widget_metrics))
     })

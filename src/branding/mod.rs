@@ -2,7 +2,8 @@
 //! footer every email carries (the postal address bulk-mail rules ask for) and the links to
 //! its privacy policy and terms. One row, edited by admins on `/admin/branding` ([`staff`]).
 //!
-//! Where it shows: every public page (the header, the accent, the footer links), the widget
+//! Where it shows: every public page (the header, the accent, the footer links; each HTTP
+//! worker thread knows its application's brand, [`serve_on_this_thread`]), the widget
 //! (its bar and button take the accent; the board reads the brand with the campaigns, so a
 //! change reaches the widget on every instance), and every email (rendered with the brand
 //! read in the transaction that queues it). Nothing set means the neutral look memberdrive
@@ -10,6 +11,7 @@
 
 pub mod staff;
 
+use std::cell::RefCell;
 use std::sync::{Arc, RwLock};
 
 use diesel::prelude::*;
@@ -174,17 +176,23 @@ impl Branding {
     }
 }
 
-tokio::task_local! {
-    /// The brand of the request being answered (set by [`crate::web::Edge`]), for pages and
-    /// error pages rendered anywhere below a handler.
-    pub static REQUEST_BRAND: Arc<Brand>;
+thread_local! {
+    /// The brand of the application this thread serves requests for (each HTTP worker thread
+    /// belongs to one application), for pages and error pages rendered anywhere below a
+    /// handler. Nothing is done per request: the widget's hot path does not pay for it.
+    static WORKER_BRANDING: RefCell<Option<Arc<Branding>>> = const { RefCell::new(None) };
 }
 
-/// The brand of the request being answered, or the neutral one outside a request.
+/// Makes this thread's pages wear `branding` (called as each HTTP worker starts).
+pub fn serve_on_this_thread(branding: Arc<Branding>) {
+    WORKER_BRANDING.with(|b| *b.borrow_mut() = Some(branding));
+}
+
+/// The brand of the application this thread serves, or the neutral one elsewhere.
 pub fn of_request() -> Arc<Brand> {
-    REQUEST_BRAND
-        .try_with(Arc::clone)
-        .unwrap_or_else(|_| Arc::new(Brand::default()))
+    WORKER_BRANDING
+        .with(|b| b.borrow().as_ref().map(|b| b.get()))
+        .unwrap_or_default()
 }
 
 /// Renders a public page in the brand of the request being answered.

@@ -11,7 +11,6 @@ pub mod spreadsheet;
 use std::future::{Future, Ready, ready};
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -21,9 +20,6 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{Error, HttpRequest, HttpResponse, ResponseError};
 use pin_project_lite::pin_project;
 use sha2::Digest as _;
-use tokio::task::futures::TaskLocalFuture;
-
-use crate::branding::{self, Brand, Branding};
 
 /// The CSP for our own pages: nothing is loaded from another site.
 const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; \
@@ -75,18 +71,8 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
 /// What every request passes through, in one hand-written middleware (a `from_fn` layer
 /// costs the widget's hot path a boxed future per request): an address that is not text is
 /// refused before routing ([`form::unreadable_url`]); every answer gets the security headers;
-/// one log line. Handlers run with this instance's brand as [`branding::REQUEST_BRAND`], so
-/// every page (error pages too) is rendered in the outlet's colours.
-pub struct Edge {
-    branding: Arc<Branding>,
-}
-
-impl Edge {
-    /// The edge of an application whose pages wear `branding`.
-    pub fn new(branding: Arc<Branding>) -> Edge {
-        Edge { branding }
-    }
-}
+/// one log line.
+pub struct Edge;
 
 impl<S, B> Transform<S, ServiceRequest> for Edge
 where
@@ -100,17 +86,13 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(EdgeService {
-            service,
-            branding: self.branding.clone(),
-        }))
+        ready(Ok(EdgeService { service }))
     }
 }
 
 /// The service [`Edge`] wraps the application in.
 pub struct EdgeService<S> {
     service: S,
-    branding: Arc<Branding>,
 }
 
 impl<S, B> Service<ServiceRequest> for EdgeService<S>
@@ -120,7 +102,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Edged<TaskLocalFuture<Arc<Brand>, S::Future>>;
+    type Future = Edged<S::Future>;
 
     forward_ready!(service);
 
@@ -131,7 +113,7 @@ where
                 res: Some(req.into_response(refusal.error_response())),
             },
             None => Step::Routed {
-                fut: branding::REQUEST_BRAND.scope(self.branding.get(), self.service.call(req)),
+                fut: self.service.call(req),
             },
         };
         Edged { inner, started }
